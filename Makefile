@@ -1,0 +1,44 @@
+# Two commands matter: `make run` (serve the demo on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export PICCOLO_CONF := rental.piccolo_conf
+
+.PHONY: run test install install-dev lint messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(BIN)/rental migrate
+	$(BIN)/rental seed-demo
+	$(BIN)/rental serve --host $(HOST) --port $(PORT)
+
+# Runs on SQLite; with TEST_DATABASE_URL=postgres://... the same suite runs on PostgreSQL.
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+# Re-extract the translatable strings and merge them into every catalog.
+messages: install-dev
+	$(BIN)/pybabel extract -F rental/babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
+	  --no-location --sort-output -o rental/locale/messages.pot rental inventory bookings templates
+	$(BIN)/pybabel update -i rental/locale/messages.pot -d rental/locale -D messages --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Who has what when: bookings, availability, the desk, sessions and reports."""

@@ -1,0 +1,79 @@
+"""Database helpers every package shares (inventory is the bottom of the dependency chain).
+
+- `write_transaction()`: SQLite takes the write lock at BEGIN (IMMEDIATE), so two writers
+  queue instead of both reading stale data and one failing at COMMIT; PostgreSQL relies on
+  constraints and row locks.
+- `sql_migration()`: migrations are hand-written SQL, one script for both engines with a few
+  per-engine words, so constraints (CHECK, partial unique, exclusion) live in the schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+from piccolo.engine.sqlite import TransactionType
+
+# Words that differ between the engines, used as {placeholders} in migration SQL.
+DIALECT = {
+    "sqlite": {"pk": "INTEGER PRIMARY KEY NOT NULL"},
+    "postgres": {"pk": "SERIAL PRIMARY KEY NOT NULL"},
+}
+
+
+def engine():
+    found = engine_finder()
+    if found is None:
+        raise RuntimeError("no Piccolo engine configured (PICCOLO_CONF)")
+    return found
+
+
+def is_postgres() -> bool:
+    return engine().engine_type == "postgres"
+
+
+def write_transaction():
+    db = engine()
+    if db.engine_type == "sqlite":
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+def sql_migration(
+    *,
+    migration_id: str,
+    app_name: str,
+    description: str,
+    forwards: Sequence[str],
+    backwards: Sequence[str],
+    postgres_forwards: Sequence[str] = (),
+    postgres_backwards: Sequence[str] = (),
+    sqlite_forwards: Sequence[str] = (),
+) -> MigrationManager:
+    """A migration that runs statements in order inside Piccolo's migration transaction."""
+
+    async def run(statements: Sequence[str]) -> None:
+        db = engine()
+        words = DIALECT[db.engine_type]
+        for statement in statements:
+            await db.run_ddl(statement.format(**words))
+
+    async def up() -> None:
+        extra = postgres_forwards if is_postgres() else sqlite_forwards
+        await run([*forwards, *extra])
+
+    async def down() -> None:
+        await run([*(postgres_backwards if is_postgres() else ()), *backwards])
+
+    manager = MigrationManager(
+        migration_id=migration_id, app_name=app_name, description=description
+    )
+    manager.add_raw(up)
+    manager.add_raw_backwards(down)
+    return manager
+
+
+def read_transaction():
+    """Group a page's reads: one connection and one consistent snapshot instead of one each."""
+    return engine().transaction()

@@ -1,0 +1,92 @@
+"""What we lend. The migrations in piccolo_migrations/ create these tables with their constraints;
+tests/test_schema.py checks that these classes and the migrated schema agree."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Time,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+UNIT_STATUSES = ("available", "maintenance", "retired", "lost")
+UNIT_CONDITIONS = ("new", "good", "fair", "poor")
+
+
+class Centre(Table):
+    code = Varchar(length=8, unique=True)  # asset tags start with it: SMG-0042
+    name_ka = Varchar(length=200)
+    name_en = Varchar(length=200)
+    municipality = Varchar(length=100)
+    address_ka = Varchar(length=300)
+    address_en = Varchar(length=300)
+    phone = Varchar(length=16)  # E.164
+    timezone = Varchar(length=64, default="Asia/Tbilisi")
+    opening_days = Integer(default=0b0111111)  # bit 0 = Monday ... bit 6 = Sunday
+    opens_at = Time()
+    closes_at = Time()
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Category(Table):
+    """A repair domain: electrical, plumbing, sewage, appliances, building, garden."""
+
+    slug = Varchar(length=40, unique=True)
+    name_ka = Varchar(length=100)
+    name_en = Varchar(length=100)
+    name_ru = Varchar(length=100)
+    position = Integer(default=0)
+
+
+class Skill(Table):
+    slug = Varchar(length=40, unique=True)
+    name_ka = Varchar(length=150)
+    name_en = Varchar(length=150)
+    name_ru = Varchar(length=150)
+    validity_days = Integer(null=True, default=None)  # empty: a certificate never expires
+
+
+class ToolType(Table):
+    slug = Varchar(length=80, unique=True)
+    category = ForeignKey(Category, on_delete=OnDelete.restrict, null=False)
+    name_ka = Varchar(length=200)
+    name_en = Varchar(length=200)
+    name_ru = Varchar(length=200)
+    description_ka = Text()
+    description_en = Text()
+    description_ru = Text()
+    safety_notes_ka = Text()
+    safety_notes_en = Text()
+    daily_fee = Integer()  # tetri
+    deposit = Integer()  # tetri
+    max_loan_days = Integer(default=7)
+    required_skill = ForeignKey(Skill, on_delete=OnDelete.restrict, null=True)
+    inspection_interval_days = Integer(null=True, default=None)
+    photo = Varchar(length=255)
+    manual_url = Varchar(length=500)
+    # lower-cased names in every language and script, for one indexed search column
+    search_text = Text()
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Unit(Table):
+    tool_type = ForeignKey(ToolType, on_delete=OnDelete.restrict, null=False)
+    centre = ForeignKey(Centre, on_delete=OnDelete.restrict, null=False)
+    asset_tag = Varchar(length=20, unique=True)
+    serial_number = Varchar(length=100)
+    condition = Varchar(length=8, default="good")
+    status = Varchar(length=12, default="available")
+    acquired_on = Date(null=True, default=None)
+    cost = Integer(null=True, default=None)  # tetri
+    donor = Varchar(length=200)
+    last_inspected_on = Date(null=True, default=None)
+    created_at = Timestamptz()

@@ -1,0 +1,187 @@
+"""The Litestar app factory: the only composition root of the three packages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, MediaType, Request, Response, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from bookings.controllers import CatalogueController
+from rental import i18n
+from rental.controllers import AccountController, HealthController, LanguageController
+from rental.i18n import N_
+from rental.settings import PROJECT_ROOT, Settings, load_settings
+from rental.web import (
+    SESSION_COOKIE,
+    FragmentJinjaEngine,
+    RequestContextMiddleware,
+    access_guard,
+    current_user,
+    locale_for_scope,
+    login_url,
+    make_environment,
+)
+
+log = logging.getLogger("rental")
+
+CONTROLLERS = [CatalogueController, AccountController, LanguageController, HealthController]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def database_pool(app: Litestar) -> AsyncIterator[None]:
+        from rental.piccolo_conf import DB
+
+        if DB.engine_type == "postgres":
+            await DB.start_connection_pool(min_size=1, max_size=10)
+        try:
+            yield
+        finally:
+            if DB.engine_type == "postgres":
+                await DB.close_connection_pool()
+
+    static = create_static_files_router(
+        path="/static",
+        directories=[PROJECT_ROOT / "static"],
+        opt={"access": "public"},
+        cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+        include_in_schema=False,
+    )
+
+    app = Litestar(
+        route_handlers=[*CONTROLLERS, static],
+        request_class=HTMXRequest,
+        template_config=TemplateConfig(
+            engine=FragmentJinjaEngine.from_environment(make_environment(settings.debug))
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_httponly=True,  # pages carry the token; scripts never read the cookie
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+        ),
+        middleware=[DefineMiddleware(RequestContextMiddleware, settings=settings)],
+        guards=[access_guard],
+        exception_handlers={
+            NotAuthorizedException: _not_logged_in,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+        lifespan=[database_pool],
+        # The schema only: the documentation UIs load scripts from CDNs, which centres lack.
+        openapi_config=OpenAPIConfig(
+            title="Tool library API",
+            version="1",
+            path="/api/v1/schema",
+            render_plugins=[JsonRenderPlugin()],
+            openapi_router=Router(path="/api/v1/schema", route_handlers=[],
+                                  opt={"access": "public"}),
+        ),
+        state=State({"settings": settings}),
+        debug=False,  # our own error pages; tracebacks go to the log, never to the user
+    )
+    _check_every_route_declares_access(app)
+    return app
+
+
+def _check_every_route_declares_access(app: Litestar) -> None:
+    missing = [
+        f"{route.path} {handler.handler_name}"
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if "access" not in handler.opt and handler.http_methods != {"OPTIONS"}
+    ]
+    if missing:
+        raise RuntimeError("routes without an access level: " + ", ".join(missing))
+
+
+# --- error pages in the user's language ---------------------------------------------------
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", "")
+        and "text/html" not in request.headers.get("accept", "")
+    )
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    """`title` and `message` are message ids, translated here once the language is known."""
+    # A 404 never reaches the route middleware, so pick the language here too.
+    i18n.current_locale.set(locale_for_scope(request.scope, current_user(request)))
+    if _wants_json(request):
+        return Response({"status": status, "detail": i18n.gettext(message)}, status_code=status)
+    return Template(
+        template_name="error.html",
+        context={"status": status, "title": i18n.gettext(title), "message": i18n.gettext(message)},
+        status_code=status,
+        media_type=MediaType.HTML,
+        headers={"Vary": "HX-Request, HX-Target"},
+    )
+
+
+def _not_logged_in(request: Request, exc: NotAuthorizedException) -> Response:
+    if _wants_json(request):
+        return _error_page(request, 401, N_("Please log in."), N_("Please log in."))
+    target = login_url(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    if request.headers.get("hx-request") == "true":
+        return Response(b"", status_code=204, headers={"HX-Redirect": target})
+    response = Redirect(target, status_code=303)
+    if request.cookies.get(SESSION_COOKIE):
+        response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    status = exc.status_code
+    if isinstance(exc, NotFoundException) or status == 404:
+        return _error_page(
+            request, 404, N_("Page not found"), N_("There is no page at this address.")
+        )
+    if isinstance(exc, PermissionDeniedException) or status == 403:
+        if "CSRF" in str(exc.detail):
+            message = N_(
+                "This form has expired or was sent from another site. "
+                "Reload the page and try again."
+            )
+        else:
+            message = N_("You do not have access to this page.")
+        return _error_page(request, 403, N_("Not allowed"), message)
+    if status == 405:
+        return _error_page(
+            request, 405, N_("Not allowed"), N_("This address does not accept that.")
+        )
+    if 400 <= status < 500:
+        return _error_page(
+            request, status, N_("Something is wrong with the request"),
+            N_("Check the address or the form and try again."),
+        )
+    return _server_error(request, exc)
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_page(
+        request, 500, N_("Something went wrong"),
+        N_("We could not finish this. Please try again in a moment; "
+           "if it happens again, tell the staff."),
+    )

@@ -1,0 +1,168 @@
+"""Accounts: password hashing, login with rate limiting, and database-backed sessions.
+
+A session cookie carries a random token; the database keeps only its SHA-256, so a copy of the
+database cannot be used to log in. Logging in always creates a new token (rotation) and
+logging out deletes the row, so a stolen cookie dies with the session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from inventory.db import write_transaction
+from rental import audit
+from rental.phones import InvalidPhone, normalise_phone
+from rental.tables import LoginFailure, Member, StaffCentre, UserSession
+
+_hasher = PasswordHasher()
+# Verified when the login name is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+MIN_PASSWORD_LENGTH = 8
+STAFF_ROLES = ("staff", "coordinator", "admin")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    name: str
+    role: str
+    status: str
+    language: str
+    centre_ids: frozenset[int]  # desk staff: their centres; others: empty
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def all_centres(self) -> bool:
+        return self.role in ("coordinator", "admin")
+
+    def can_act_for(self, centre_id: int) -> bool:
+        return self.all_centres or centre_id in self.centre_ids
+
+
+class LoginRefused(Exception):
+    """`reason` is 'invalid' (wrong name or password, never saying which) or 'throttled'."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def login_key(login: str) -> str | None:
+    """The stored form of a login name: an e-mail lower-cased, or a phone number in E.164."""
+    text = login.strip()
+    if "@" in text:
+        return text.lower()[:254]
+    try:
+        return normalise_phone(text)
+    except InvalidPhone:
+        return None
+
+
+async def log_in(
+    login: str,
+    password: str,
+    *,
+    ip: str,
+    user_agent: str,
+    now: datetime,
+    session_days: int,
+    max_failures: int,
+    window_minutes: int,
+    old_token: str | None = None,
+) -> tuple[str, Member]:
+    """Check the password and open a session; returns the new session token and the member."""
+    key = login_key(login) or login.strip().lower()[:254]
+    since = now - timedelta(minutes=window_minutes)
+    failures_for_login = await LoginFailure.count().where(
+        (LoginFailure.login == key) & (LoginFailure.at > since)
+    )
+    # An address may try several accounts (a shared desk PC), but not without bound.
+    failures_for_ip = await LoginFailure.count().where(
+        (LoginFailure.ip == ip) & (LoginFailure.at > since)
+    )
+    if failures_for_login >= max_failures or failures_for_ip >= max_failures * 4:
+        raise LoginRefused("throttled")
+
+    if "@" in key:
+        member = await Member.objects().where(Member.email == key).first()  # stored lower-case
+    else:
+        member = await Member.objects().where(Member.phone == key).first()
+    ok = verify_password(member.password_hash if member else "", password)
+    if not ok or member is None or member.status == "erased":
+        await LoginFailure.insert(LoginFailure(login=key, ip=ip, at=now))
+        raise LoginRefused("invalid")
+
+    token = secrets.token_urlsafe(32)
+    async with write_transaction():
+        if old_token:
+            await UserSession.delete().where(UserSession.token_hash == token_digest(old_token))
+        await LoginFailure.delete().where(LoginFailure.login == key)
+        await UserSession.insert(
+            UserSession(
+                token_hash=token_digest(token),
+                member=member.id,
+                created_at=now,
+                expires_at=now + timedelta(days=session_days),
+                ip=ip[:64],
+                user_agent=user_agent[:300],
+            )
+        )
+        if _hasher.check_needs_rehash(member.password_hash):
+            await Member.update({Member.password_hash: hash_password(password)}).where(
+                Member.id == member.id
+            )
+        await audit.record("login", "member", member.id, now=now, actor_id=member.id)
+    return token, member
+
+
+async def log_out(token: str) -> None:
+    await UserSession.delete().where(UserSession.token_hash == token_digest(token))
+
+
+async def session_user(token: str, now: datetime) -> CurrentUser | None:
+    """The user behind a session cookie, in one query (two for desk staff)."""
+    row = (
+        await UserSession.select(
+            UserSession.member.id.as_alias("id"),
+            UserSession.member.name.as_alias("name"),
+            UserSession.member.role.as_alias("role"),
+            UserSession.member.status.as_alias("status"),
+            UserSession.member.language.as_alias("language"),
+        )
+        .where((UserSession.token_hash == token_digest(token)) & (UserSession.expires_at > now))
+        .first()
+    )
+    if row is None or row["status"] == "erased":
+        return None
+    centre_ids: frozenset[int] = frozenset()
+    if row["role"] == "staff":
+        links = await StaffCentre.select(StaffCentre.centre).where(
+            StaffCentre.member == row["id"]
+        )
+        centre_ids = frozenset(link["centre"] for link in links)
+    return CurrentUser(centre_ids=centre_ids, **row)

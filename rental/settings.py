@@ -1,0 +1,155 @@
+"""Settings from the environment, read once. Nothing here touches the database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("ka", "en")  # complete catalogs; the first is the default
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: str  # "sqlite" or "postgres"
+    path: Path | None = None  # sqlite
+    dsn: str | None = None  # postgres
+
+    def describe(self) -> str:
+        if self.engine == "sqlite":
+            return f"SQLite {self.path}"
+        parts = urlsplit(self.dsn or "")
+        return f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+
+
+def parse_database_url(url: str | None, var_dir: Path) -> Database:
+    """`None`/empty means the embedded SQLite file; otherwise sqlite:///path or postgres://..."""
+    if not url:
+        return Database("sqlite", path=var_dir / "rental.sqlite")
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        raw = unquote(parts.path)
+        if parts.netloc or not raw or raw == "/":
+            raise ConfigError(
+                f"DATABASE_URL {url!r}: write sqlite:///relative/path.sqlite or "
+                "sqlite:////absolute/path.sqlite"
+            )
+        path = Path(raw[1:]) if raw.startswith("/") else Path(raw)
+        return Database("sqlite", path=path if path.is_absolute() else PROJECT_ROOT / path)
+    if parts.scheme in ("postgres", "postgresql"):
+        if not parts.hostname and not parts.path.strip("/"):
+            raise ConfigError(
+                f"DATABASE_URL {_redact(url)!r}: name a host and a database, e.g. "
+                "postgres://user:password@127.0.0.1:5432/toollib"
+            )
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError as exc:
+            raise ConfigError(f"DATABASE_URL {_redact(url)!r}: {exc}") from None
+        return Database("postgres", dsn="postgresql://" + url.split("://", 1)[1])
+    raise ConfigError(
+        f"DATABASE_URL {_redact(url)!r}: only sqlite:/// and postgres:// are supported "
+        "(leave it unset for the embedded SQLite database under var/)"
+    )
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Database
+    var_dir: Path
+    secret_key: str
+    debug: bool
+    secure_cookies: bool
+    default_timezone: str
+    session_days: int
+    login_max_failures: int
+    login_window_minutes: int
+
+    @property
+    def media_dir(self) -> Path:
+        return self.var_dir / "media"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r}: use 1/0, true/false, yes/no or on/off")
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: expected a whole number") from None
+    if number < minimum:
+        raise ConfigError(f"{name}={value!r}: must be at least {minimum}")
+    return number
+
+
+def _secret_key(var_dir: Path) -> str:
+    """SECRET_KEY from the environment; on a single PC, one generated once and kept under var/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters long")
+        return key
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def var_dir_from_env() -> Path:
+    return Path(os.environ.get("VAR_DIR") or PROJECT_ROOT / "var")
+
+
+def database_from_env() -> Database:
+    return parse_database_url(os.environ.get("DATABASE_URL"), var_dir_from_env())
+
+
+def load_settings() -> Settings:
+    var_dir = var_dir_from_env()
+    timezone = os.environ.get("DEFAULT_TIMEZONE", "Asia/Tbilisi")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DEFAULT_TIMEZONE={timezone!r} is not a known time zone") from None
+    return Settings(
+        database=database_from_env(),
+        var_dir=var_dir,
+        secret_key=_secret_key(var_dir),
+        debug=_bool("DEBUG", False),
+        secure_cookies=_bool("SECURE_COOKIES", False),
+        default_timezone=timezone,
+        session_days=_int("SESSION_DAYS", 14),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
+        login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 15),
+    )

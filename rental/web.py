@@ -1,0 +1,293 @@
+"""The web kernel: request context (user, language), access rules, fragments, flash messages.
+
+Every controller in every package returns a plain Litestar `Template`. For an htmx request the
+engine below renders only the block named by `HX-Target` (the component's own target), falling
+back to the `main` block, so pages and their fragments come from one template and one handler.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, select_autoescape
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from rental import i18n
+from rental.auth import CurrentUser, session_user
+from rental.settings import PROJECT_ROOT, Settings
+
+SESSION_COOKIE = "session"
+LANGUAGE_COOKIE = "lang"
+FLASH_COOKIE = "flash"
+
+# Who may use a route: every handler declares opt={"access": ...}; the app refuses to start
+# when one does not (see rental.app), and tests/test_access.py walks the route table.
+ACCESS_LEVELS = {
+    "public": None,
+    "member": ("member", "staff", "coordinator", "admin"),
+    "staff": ("staff", "coordinator", "admin"),
+    "coordinator": ("coordinator", "admin"),
+    "admin": ("admin",),
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def current_user(connection: ASGIConnection) -> CurrentUser | None:
+    return connection.scope.get("user")  # type: ignore[return-value]
+
+
+def client_ip(connection: ASGIConnection) -> str:
+    client = connection.scope.get("client")
+    return client[0] if client else ""
+
+
+def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    if getattr(handler, "http_methods", None) == {"OPTIONS"}:
+        return  # Litestar's automatic OPTIONS answers: they only list the allowed methods
+    level = handler.opt.get("access")
+    if level not in ACCESS_LEVELS:
+        raise PermissionDeniedException(f"route {connection.url.path} declares no access level")
+    roles = ACCESS_LEVELS[level]
+    if roles is None:
+        return
+    user = current_user(connection)
+    if user is None:
+        raise NotAuthorizedException()
+    if user.role not in roles:
+        raise PermissionDeniedException()
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: never redirect a user to another host after login."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def login_url(next_path: str) -> str:
+    return "/login?next=" + quote(next_path, safe="/")
+
+
+# --- flash messages: a short signed cookie, shown once on the next page -------------------
+
+
+def _sign(secret: str, payload: bytes) -> str:
+    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()[:32]
+
+
+def flash_cookie(settings: Settings, level: str, message: str) -> Cookie:
+    payload = base64.urlsafe_b64encode(json.dumps([level, message]).encode()).decode()
+    return Cookie(
+        key=FLASH_COOKIE,
+        value=f"{payload}.{_sign(settings.secret_key, payload.encode())}",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        max_age=60,
+    )
+
+
+def read_flash(settings: Settings, raw: str | None) -> tuple[str, str] | None:
+    if not raw or "." not in raw:
+        return None
+    payload, signature = raw.rsplit(".", 1)
+    if not hmac.compare_digest(signature, _sign(settings.secret_key, payload.encode())):
+        return None
+    try:
+        level, message = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except (ValueError, TypeError):
+        return None
+    if level not in ("success", "error", "info"):
+        return None
+    return level, str(message)
+
+
+# --- the request context middleware -----------------------------------------------------
+
+
+class RequestContextMiddleware:
+    """Loads the session user and picks the language; clears a flash once it has been shown."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        user = None
+        token = cookies.get(SESSION_COOKIE)
+        if token:
+            user = await session_user(token, utcnow())
+        scope["user"] = user  # type: ignore[typeddict-unknown-key]
+        locale = locale_for_scope(scope, user)
+        i18n.current_locale.set(locale)
+        flash = read_flash(self.settings, cookies.get(FLASH_COOKIE))
+        scope.setdefault("state", {})["flash"] = flash  # type: ignore[typeddict-item]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                is_html = headers.get("content-type", "").startswith("text/html")
+                if is_html and "vary" not in headers:
+                    headers.add("vary", "HX-Request, HX-Target")
+                if flash and not 300 <= message["status"] < 400:
+                    headers.add("set-cookie", f"{FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly")
+                if token and user is None and not _sets_cookie(headers, SESSION_COOKIE):
+                    headers.add("set-cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly")
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _sets_cookie(headers: MutableScopeHeaders, name: str) -> bool:
+    return any(v.startswith(f"{name}=") for v in headers.getall("set-cookie", []))
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    raw = b"; ".join(v for k, v in scope["headers"] if k == b"cookie").decode("latin-1")
+    jar: dict[str, str] = {}
+    for part in raw.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name not in jar:
+            jar[name] = value
+    return jar
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def locale_for_scope(scope: Scope, user: CurrentUser | None) -> str:
+    return i18n.choose_locale(
+        user.language if user else None,
+        _cookies(scope).get(LANGUAGE_COOKIE),
+        _header(scope, b"accept-language"),
+    )
+
+
+# --- templates: full page or the block the htmx component targets -------------------------
+
+
+class FragmentTemplate:
+    def __init__(self, environment: Environment, template_name: str) -> None:
+        self.environment = environment
+        self.template = environment.get_template(template_name)
+
+    def render(self, *args: Any, **context: Any) -> str:
+        request = context.get("request")
+        chain = template_chain(self.environment, self.template.name)
+        blocks = {name for template in chain for name in template.blocks}
+        block = fragment_block(request.headers if request is not None else {}, blocks)
+        if block is None:
+            return self.template.render(*args, **context)
+        return render_block(chain, block, dict(*args, **context))
+
+
+def fragment_block(headers: Mapping[str, str], blocks: set[str]) -> str | None:
+    """For an htmx request: the block named like the target element, else `main`."""
+    if headers.get("hx-request") != "true" or headers.get("hx-history-restore-request"):
+        return None
+    target = headers.get("hx-target") or ""
+    if target and target in blocks:
+        return target
+    return "main" if "main" in blocks else None
+
+
+def template_chain(environment: Environment, name: str) -> list[Any]:
+    """The template and the templates it extends, child first."""
+    chain = [environment.get_template(name)]
+    while parent := _parent_name(environment, chain[-1].name):
+        chain.append(environment.get_template(parent))
+    return chain
+
+
+@cache
+def _parent_name(environment: Environment, name: str) -> str | None:
+    source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+    extends = environment.parse(source).find(nodes.Extends)
+    if extends is None:
+        return None
+    if not isinstance(extends.template, nodes.Const):
+        raise ValueError(f"{name}: fragments need a literal {{% extends %}} name")
+    return extends.template.value
+
+
+def render_block(chain: list[Any], block: str, variables: dict[str, Any]) -> str:
+    """Render one block as the page would: overrides from the child, the rest from parents.
+
+    Code outside blocks does not run, so templates keep their logic inside blocks."""
+    context = chain[0].new_context(variables)
+    for parent in chain[1:]:
+        for name, function in parent.blocks.items():
+            context.blocks.setdefault(name, []).append(function)
+    return chain[0].environment.concat(context.blocks[block][0](context))
+
+
+class FragmentJinjaEngine(JinjaTemplateEngine):
+    def get_template(self, template_name: str) -> FragmentTemplate:  # type: ignore[override]
+        return FragmentTemplate(self.engine, template_name)
+
+
+@cache
+def _static_version(path: str) -> str:
+    file = PROJECT_ROOT / "static" / path
+    return hashlib.sha256(file.read_bytes()).hexdigest()[:10] if file.exists() else "0"
+
+
+def static_url(path: str) -> str:
+    """A static file's URL with a content hash, so browsers may cache it for a long time."""
+    return f"/static/{path}?v={_static_version(path)}"
+
+
+def make_environment(debug: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,  # a misspelt variable fails the tests instead of rendering blank
+        auto_reload=debug,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # newstyle: Jinja fills in %(name)s itself, escaping the values
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.plain_gettext, i18n.plain_ngettext, newstyle=True
+    )
+    env.globals.update(
+        static_url=static_url,
+        format_money=i18n.format_money,
+        format_date=i18n.format_date,
+        format_datetime=i18n.format_datetime,
+        localized=i18n.localized,
+        weekdays=i18n.format_weekdays,
+        current_locale=i18n.current_locale.get,
+        language_names=i18n.LANGUAGE_NAMES,
+    )
+    return env

@@ -1,0 +1,149 @@
+"""Test databases: a fresh migrated SQLite file per test, or with TEST_DATABASE_URL a real
+PostgreSQL database per xdist worker, migrated once and emptied before each test.
+
+The environment is set here, before any table is imported: Piccolo binds tables to the engine
+named by rental.piccolo_conf when their classes are defined.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import re
+import shutil
+import tempfile
+from datetime import UTC
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+RUN_DIR = Path(tempfile.mkdtemp(prefix=f"toollib-tests-{WORKER}-"))
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql://"))
+
+
+def database_url_named(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+async def recreate_postgres_database(url: str, name: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+def _test_database_name(suffix: str = "") -> str:
+    base = urlsplit(TEST_DATABASE_URL).path.strip("/") or "toollib"
+    return re.sub(r"[^a-z0-9_]", "_", f"{base}_test_{WORKER}{suffix}".lower())
+
+
+os.environ["VAR_DIR"] = str(RUN_DIR / "var")
+os.environ.pop("SECRET_KEY", None)
+os.environ["PICCOLO_CONF"] = "rental.piccolo_conf"
+if ON_POSTGRES:
+    WORKER_DB_URL = database_url_named(TEST_DATABASE_URL, _test_database_name())
+    asyncio.run(recreate_postgres_database(TEST_DATABASE_URL, _test_database_name()))
+    os.environ["DATABASE_URL"] = WORKER_DB_URL
+else:
+    TEMPLATE_DB = RUN_DIR / "template.sqlite"
+    os.environ["DATABASE_URL"] = f"sqlite:///{TEMPLATE_DB}"
+
+
+async def migrate_all() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    assert result.success, result.message
+
+
+asyncio.run(migrate_all())  # once per worker: the template file, or the worker's database
+
+from rental.piccolo_conf import DB  # noqa: E402
+
+
+def user_tables() -> list[str]:
+    from piccolo.conf.apps import Finder
+
+    return [table._meta.tablename for table in Finder().get_table_classes()]
+
+
+@pytest.fixture(autouse=True)
+async def fresh_database(request):
+    """Every test starts from the migrated, empty schema."""
+    if ON_POSTGRES:
+        await DB.run_ddl(f"TRUNCATE {', '.join(user_tables())} RESTART IDENTITY CASCADE")
+        yield
+    else:
+        path = RUN_DIR / f"test-{abs(hash(request.node.nodeid))}.sqlite"
+        shutil.copyfile(TEMPLATE_DB, path)
+        DB.connection_kwargs["database"] = str(path)
+        yield
+        DB.connection_kwargs["database"] = str(TEMPLATE_DB)
+        path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def postgres_pool():
+    if ON_POSTGRES:
+        await DB.start_connection_pool(min_size=1, max_size=4)
+        yield
+        await DB.close_connection_pool()
+    else:
+        yield
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from rental.settings import load_settings
+
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    from rental.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app):
+    import httpx
+
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", follow_redirects=False
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+async def seeded(settings):
+    """The demo seed, as `rental seed-demo` writes it; returns the report with the passwords."""
+    from datetime import date, datetime
+
+    from rental.seed import seed_demo
+
+    return await seed_demo(
+        now=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
+        today=date(2026, 11, 23),
+        var_dir=RUN_DIR / "seed",
+        hasher=memoized_hash,
+    )
+
+
+@functools.cache
+def memoized_hash(password: str) -> str:
+    """A real argon2 hash, computed once per password per worker instead of once per test."""
+    from rental.auth import hash_password
+
+    return hash_password(password)
