@@ -27,6 +27,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from rental import i18n
 from rental.auth import CurrentUser, session_user
+from rental.phones import display_phone
 from rental.settings import PROJECT_ROOT, Settings
 
 SESSION_COOKIE = "session"
@@ -287,6 +288,7 @@ def make_environment(debug: bool) -> Environment:
         format_datetime=i18n.format_datetime,
         localized=i18n.localized,
         weekdays=i18n.format_weekdays,
+        phone=display_phone,
         current_locale=i18n.current_locale.get,
         language_names=i18n.LANGUAGE_NAMES,
     )

@@ -8,7 +8,9 @@ named by rental.piccolo_conf when their classes are defined.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import io
 import os
 import re
 import shutil
@@ -54,6 +56,7 @@ if ON_POSTGRES:
     asyncio.run(recreate_postgres_database(TEST_DATABASE_URL, _test_database_name()))
     os.environ["DATABASE_URL"] = WORKER_DB_URL
 else:
+    WORKER_DB_URL = None
     TEMPLATE_DB = RUN_DIR / "template.sqlite"
     os.environ["DATABASE_URL"] = f"sqlite:///{TEMPLATE_DB}"
 
@@ -61,8 +64,10 @@ else:
 async def migrate_all() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    result = await run_forwards(app_name="all")
-    assert result.success, result.message
+    with contextlib.redirect_stdout(io.StringIO()) as progress:  # Piccolo narrates every step
+        result = await run_forwards(app_name="all")
+    assert result.success, f"{result.message}\n{progress.getvalue()}"
+
 
 
 asyncio.run(migrate_all())  # once per worker: the template file, or the worker's database

@@ -1,0 +1,148 @@
+"""The real thing: the server as users start it, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import (
+    ON_POSTGRES,
+    RUN_DIR,
+    TEST_DATABASE_URL,
+    _test_database_name,
+    database_url_named,
+    recreate_postgres_database,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _rental(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rental.cli", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+async def live_server():
+    """`rental migrate`, `rental seed-demo`, `rental serve` on a database of its own."""
+    env = {**os.environ, "VAR_DIR": str(RUN_DIR / "browser-var")}
+    if ON_POSTGRES:
+        name = _test_database_name("_browser")
+        await recreate_postgres_database(TEST_DATABASE_URL, name)
+        env["DATABASE_URL"] = database_url_named(TEST_DATABASE_URL, name)
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{RUN_DIR / 'browser.sqlite'}"
+    for command in (("migrate",), ("seed-demo",)):
+        done = _rental(env, *command)
+        assert done.returncode == 0, done.stderr
+    port = _free_port()
+    log = (RUN_DIR / "browser-server.log").open("w")  # a file: a full pipe would stall it
+    server = subprocess.Popen(  # noqa: ASYNC220 - starts the server and returns at once
+        [sys.executable, "-m", "rental.cli", "serve", "--port", str(port)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        async with httpx.AsyncClient(timeout=1) as http:
+            while True:
+                try:
+                    if (await http.get(f"{base}/healthz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert server.poll() is None, (RUN_DIR / "browser-server.log").read_text()
+                assert time.monotonic() < deadline, "the server did not start in 30 s"
+                await asyncio.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # granian sometimes ignores SIGTERM under load
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+async def browser():
+    if not HAVE_CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def page(browser):
+    # a phone set to Georgian
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ka-GE")
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+async def test_home_page_in_georgian_then_english(live_server, page):
+    await page.goto(live_server + "/")
+    assert await page.get_attribute("html", "lang") == "ka"
+    assert await page.locator("h1").inner_text() == "ისესხეთ ხელსაწყო"
+    assert await page.locator(".tool-card").count() > 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "home-ka.png"), full_page=False)
+
+    await page.get_by_role("button", name="English").click()
+    await page.wait_for_selector("html[lang=en]")
+    assert await page.locator("h1").inner_text() == "Borrow a tool"
+    assert "Samgori Multifunctional Service Centre" in await page.locator("main").inner_text()
+
+    await page.get_by_role("button", name="ქართული").click()
+    await page.wait_for_selector("html[lang=ka]")
+
+
+async def test_search_as_you_type_updates_results_without_reloading(live_server, page):
+    await page.goto(live_server + "/")
+    await page.wait_for_function("window.htmx !== undefined")
+    await page.evaluate("window.stillTheSamePage = true")
+    all_cards = await page.locator(".tool-card").count()
+    await page.locator("#q").press_sequentially("ბურღ", delay=30)
+    await page.wait_for_function(
+        f"document.querySelectorAll('.tool-card').length < {all_cards}", timeout=10_000
+    )
+    names = await page.locator(".tool-card h3").all_inner_texts()
+    assert names and all("ბურღ" in name for name in names)
+    assert await page.evaluate("window.stillTheSamePage") is True  # htmx swapped, no reload
+    assert "q=" in page.url  # the search is kept in the address, so it can be shared
+    await page.screenshot(path=str(ARTIFACTS / "search-ka.png"), full_page=False)
