@@ -1,0 +1,906 @@
+"""Table-driven tests of the pure rules: settings parsing, i18n, inventory rules, web helpers,
+phone numbers and login keys. Plain values in, plain values out; no database, no app."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from litestar.datastructures import Headers
+
+from inventory.rules import (
+    inspection_due_on,
+    is_lendable,
+    is_open_on,
+    open_weekdays,
+    opening_days_mask,
+    search_pattern,
+    search_text,
+)
+from rental import i18n, web
+from rental.auth import hash_password, login_key, verify_password
+from rental.phones import InvalidPhone, display_phone, normalise_phone
+from rental.settings import (
+    PROJECT_ROOT,
+    ConfigError,
+    Database,
+    Settings,
+    load_settings,
+    parse_database_url,
+)
+
+VAR = Path("/srv/toollib/var")
+PASSWORD = "s3cr3t-Pa55"  # a password in the URLs below; no error message may show it
+
+
+@contextmanager
+def in_locale(locale: str):
+    token = i18n.current_locale.set(locale)
+    try:
+        yield
+    finally:
+        i18n.current_locale.reset(token)
+
+
+def make_settings(secret_key: str = "k" * 40, secure_cookies: bool = False) -> Settings:
+    return Settings(
+        database=Database("sqlite", path=VAR / "rental.sqlite"),
+        var_dir=VAR,
+        secret_key=secret_key,
+        debug=False,
+        secure_cookies=secure_cookies,
+        default_timezone="Asia/Tbilisi",
+        session_days=14,
+        login_max_failures=5,
+        login_window_minutes=15,
+    )
+
+
+# --- rental.settings: parse_database_url ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        pytest.param(None, Database("sqlite", path=VAR / "rental.sqlite"), id="none"),
+        pytest.param("", Database("sqlite", path=VAR / "rental.sqlite"), id="empty"),
+        pytest.param(
+            "sqlite:///var/dev.sqlite",
+            Database("sqlite", path=PROJECT_ROOT / "var" / "dev.sqlite"),
+            id="sqlite-relative-to-project",
+        ),
+        pytest.param(
+            "sqlite:////srv/x/rental.sqlite",
+            Database("sqlite", path=Path("/srv/x/rental.sqlite")),
+            id="sqlite-absolute",
+        ),
+        pytest.param(
+            "sqlite:////srv/with%20space.sqlite",
+            Database("sqlite", path=Path("/srv/with space.sqlite")),
+            id="sqlite-percent-decoded",
+        ),
+        pytest.param(
+            f"postgres://toollib:{PASSWORD}@127.0.0.1:5432/toollib",
+            Database("postgres", dsn=f"postgresql://toollib:{PASSWORD}@127.0.0.1:5432/toollib"),
+            id="postgres-scheme-rewritten",
+        ),
+        pytest.param(
+            "postgresql://u:p@db.example:6543/toollib?sslmode=require",
+            Database("postgres", dsn="postgresql://u:p@db.example:6543/toollib?sslmode=require"),
+            id="postgresql-kept-with-query",
+        ),
+        pytest.param(
+            "postgres:///toollib",
+            Database("postgres", dsn="postgresql:///toollib"),
+            id="postgres-socket-db-only",
+        ),
+        pytest.param(
+            "postgres://db.example",
+            Database("postgres", dsn="postgresql://db.example"),
+            id="postgres-host-only",
+        ),
+    ],
+)
+def test_parse_database_url(url, expected):
+    assert parse_database_url(url, VAR) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param(f"mysql://root:{PASSWORD}@localhost/toollib", id="mysql"),
+        pytest.param("file:///srv/rental.sqlite", id="file-scheme"),
+        pytest.param("sqlite://host/x.sqlite", id="sqlite-with-host"),
+        pytest.param("sqlite:///", id="sqlite-no-path"),
+        pytest.param("sqlite://", id="sqlite-nothing"),
+        pytest.param("postgres://", id="postgres-nothing"),
+        pytest.param(f"postgres://toollib:{PASSWORD}@/", id="postgres-no-host-no-db"),
+        pytest.param(f"postgres://toollib:{PASSWORD}@db:abc/toollib", id="port-not-a-number"),
+        pytest.param(f"postgres://toollib:{PASSWORD}@db:99999/toollib", id="port-out-of-range"),
+        pytest.param(f"postgres://:{PASSWORD}@db:x/toollib", id="password-without-user"),
+        pytest.param(f"postgres://u:pa:{PASSWORD}@db:x/toollib", id="password-with-colon"),
+        pytest.param(f"postgres://u:p@{PASSWORD}@db:x/toollib", id="password-with-at"),
+    ],
+)
+def test_parse_database_url_rejects_without_showing_the_password(url):
+    with pytest.raises(ConfigError) as info:
+        parse_database_url(url, VAR)
+    message = str(info.value)
+    assert "DATABASE_URL" in message
+    assert PASSWORD not in message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG: the sqlite branch of parse_database_url puts the URL into the ConfigError "
+    "unredacted, so sqlite://user:password@host/... shows the password (_redact is only "
+    "applied to the postgres and unknown-scheme errors)",
+)
+def test_bad_sqlite_url_does_not_show_its_password():
+    with pytest.raises(ConfigError) as info:
+        parse_database_url(f"sqlite://toollib:{PASSWORD}@db/rental.sqlite", VAR)
+    assert PASSWORD not in str(info.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ValueError,
+    reason="BUG: a malformed IPv6 host ('[::1' without ']') makes urlsplit raise a bare "
+    "ValueError('Invalid IPv6 URL') instead of a ConfigError, so the CLI shows a traceback "
+    "rather than its friendly DATABASE_URL message",
+)
+def test_malformed_ipv6_host_is_a_config_error():
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        parse_database_url(f"postgres://toollib:{PASSWORD}@[::1/toollib", VAR)
+
+
+@pytest.mark.parametrize(
+    ("database", "expected"),
+    [
+        pytest.param(
+            Database("sqlite", path=Path("/srv/rental.sqlite")),
+            "SQLite /srv/rental.sqlite",
+            id="sqlite",
+        ),
+        pytest.param(
+            Database("postgres", dsn=f"postgresql://u:{PASSWORD}@db.example:6543/toollib"),
+            "PostgreSQL db.example:6543/toollib",
+            id="postgres-full",
+        ),
+        pytest.param(
+            Database("postgres", dsn="postgresql:///toollib"),
+            "PostgreSQL localhost:5432/toollib",
+            id="postgres-defaults",
+        ),
+        pytest.param(
+            Database("postgres", dsn="postgresql://db.example/toollib?sslmode=require"),
+            "PostgreSQL db.example:5432/toollib",
+            id="postgres-query-dropped",
+        ),
+    ],
+)
+def test_database_describe(database, expected):
+    described = database.describe()
+    assert described == expected
+    assert PASSWORD not in described
+
+
+# --- rental.settings: load_settings --------------------------------------------------------
+
+SETTINGS_VARIABLES = (
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "SECURE_COOKIES",
+    "DEFAULT_TIMEZONE",
+    "SESSION_DAYS",
+    "LOGIN_MAX_FAILURES",
+    "LOGIN_WINDOW_MINUTES",
+)
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    """A clean settings environment with VAR_DIR under tmp_path; monkeypatch restores it."""
+    for name in SETTINGS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    return monkeypatch
+
+
+def test_load_settings_defaults(env, tmp_path):
+    settings = load_settings()
+    assert settings.var_dir == tmp_path / "var"
+    assert settings.database == Database("sqlite", path=tmp_path / "var" / "rental.sqlite")
+    assert settings.debug is False
+    assert settings.secure_cookies is False
+    assert settings.default_timezone == "Asia/Tbilisi"
+    assert (settings.session_days, settings.login_max_failures) == (14, 5)
+    assert settings.login_window_minutes == 15
+    assert settings.media_dir == tmp_path / "var" / "media"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "field", "expected"),
+    [
+        pytest.param("DEBUG", "1", "debug", True, id="debug-1"),
+        pytest.param("DEBUG", "TRUE", "debug", True, id="debug-TRUE"),
+        pytest.param("DEBUG", "yes", "debug", True, id="debug-yes"),
+        pytest.param("DEBUG", "on", "debug", True, id="debug-on"),
+        pytest.param("DEBUG", "0", "debug", False, id="debug-0"),
+        pytest.param("DEBUG", "Off", "debug", False, id="debug-Off"),
+        pytest.param("DEBUG", "", "debug", False, id="debug-empty-is-default"),
+        pytest.param("SECURE_COOKIES", "true", "secure_cookies", True, id="secure-cookies"),
+        pytest.param("SESSION_DAYS", "30", "session_days", 30, id="session-days"),
+        pytest.param("SESSION_DAYS", "1", "session_days", 1, id="session-days-minimum"),
+        pytest.param("SESSION_DAYS", "", "session_days", 14, id="session-days-empty"),
+        pytest.param("LOGIN_MAX_FAILURES", "3", "login_max_failures", 3, id="max-failures"),
+        pytest.param("DEFAULT_TIMEZONE", "UTC", "default_timezone", "UTC", id="timezone-utc"),
+        pytest.param(
+            "DEFAULT_TIMEZONE", "Europe/Berlin", "default_timezone", "Europe/Berlin", id="tz"
+        ),
+        pytest.param("SECRET_KEY", "x" * 32, "secret_key", "x" * 32, id="secret-key-32"),
+    ],
+)
+def test_load_settings_reads_the_environment(env, name, value, field, expected):
+    env.setenv(name, value)
+    assert getattr(load_settings(), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        pytest.param("DEBUG", "maybe", id="debug-word"),
+        pytest.param("DEBUG", "2", id="debug-2"),
+        pytest.param("SECURE_COOKIES", "y", id="secure-cookies-y"),
+        pytest.param("SESSION_DAYS", "two weeks", id="session-days-words"),
+        pytest.param("SESSION_DAYS", "1.5", id="session-days-fraction"),
+        pytest.param("SESSION_DAYS", "0", id="session-days-zero"),
+        pytest.param("SESSION_DAYS", "-3", id="session-days-negative"),
+        pytest.param("LOGIN_WINDOW_MINUTES", "0", id="login-window-zero"),
+        pytest.param("DEFAULT_TIMEZONE", "Asia/Tiflis-ish", id="timezone-unknown"),
+        pytest.param("DEFAULT_TIMEZONE", "Mars/Olympus_Mons", id="timezone-mars"),
+        pytest.param("DEFAULT_TIMEZONE", "../../etc/passwd", id="timezone-path"),
+        pytest.param("SECRET_KEY", "short", id="secret-key-short"),
+        pytest.param("SECRET_KEY", "x" * 31, id="secret-key-31"),
+        pytest.param("DATABASE_URL", "mysql://localhost/toollib", id="database-url"),
+    ],
+)
+def test_load_settings_rejects_malformed_values(env, name, value):
+    env.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert name in str(info.value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=ConfigError,
+    reason="BUG: DEFAULT_TIMEZONE set but empty is rejected ('' is not a known time zone), "
+    "while every other variable (DEBUG, SESSION_DAYS, DATABASE_URL, VAR_DIR...) treats an "
+    "empty value as unset and uses the default",
+)
+def test_empty_default_timezone_means_the_default(env):
+    env.setenv("DEFAULT_TIMEZONE", "")
+    assert load_settings().default_timezone == "Asia/Tbilisi"
+
+
+def test_secret_key_is_generated_once_and_reused(env, tmp_path):
+    key_file = tmp_path / "var" / "secret_key"
+    assert not key_file.exists()
+    first = load_settings().secret_key
+    assert len(first) >= 32
+    assert key_file.read_text() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert load_settings().secret_key == first  # read back, not generated again
+    assert key_file.read_text() == first
+
+
+def test_secret_key_from_the_environment_wins_over_the_file(env, tmp_path):
+    load_settings()  # writes a generated key
+    env.setenv("SECRET_KEY", "e" * 40)
+    assert load_settings().secret_key == "e" * 40
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG: an empty var/secret_key (e.g. left by a crash between the O_EXCL create and "
+    "the write) is silently used as an empty secret key, so flash cookies and CSRF tokens are "
+    "signed with '' instead of failing or generating a new key",
+)
+def test_empty_secret_key_file_is_not_used(env, tmp_path):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "secret_key").write_text("")
+    try:
+        key = load_settings().secret_key
+    except ConfigError:
+        return  # refusing to start is an acceptable fix too
+    assert len(key) >= 32
+
+
+# --- rental.i18n ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("user_language", "cookie", "accept_language", "expected"),
+    [
+        pytest.param(None, None, None, "ka", id="nothing-default-ka"),
+        pytest.param(None, None, "", "ka", id="empty-header"),
+        pytest.param("en", "ka", "ka", "en", id="user-setting-wins"),
+        pytest.param("ka", "en", "en", "ka", id="user-setting-ka-wins"),
+        pytest.param(None, "en", "ka", "en", id="cookie-beats-header"),
+        pytest.param("fr", "en", "ka", "en", id="unknown-user-language-ignored"),
+        pytest.param(None, "de", "en", "en", id="unknown-cookie-ignored"),
+        pytest.param(None, "", "en", "en", id="empty-cookie-ignored"),
+        pytest.param(None, None, "en-US,en;q=0.9", "en", id="region-subtag"),
+        pytest.param(None, None, "EN-gb", "en", id="header-case-insensitive"),
+        pytest.param(None, None, "ka;q=0.5, en;q=0.9", "en", id="highest-q-wins"),
+        pytest.param(None, None, "en;q=0.5, ka;q=0.5", "en", id="tie-keeps-order"),
+        pytest.param(None, None, "fr, de;q=0.9, en;q=0.1", "en", id="unknown-skipped"),
+        pytest.param(None, None, "ru-RU, ru;q=0.9", "ka", id="only-unknown-default"),
+        pytest.param(None, None, "en;q=0", "ka", id="q-zero-excluded"),
+        pytest.param(None, None, "en;q=abc, ka;q=0.2", "ka", id="malformed-q-ignored"),
+        pytest.param(None, None, "en;q=, ru", "ka", id="empty-q-ignored"),
+        pytest.param(None, None, "*", "ka", id="wildcard"),
+        pytest.param(None, None, " , ;q=1, en", "en", id="empty-items"),
+    ],
+)
+def test_choose_locale(user_language, cookie, accept_language, expected):
+    assert i18n.choose_locale(user_language, cookie, accept_language) == expected
+
+
+NBSP = "\xa0"
+
+
+@pytest.mark.parametrize(
+    ("tetri", "ka", "en"),
+    [
+        pytest.param(0, f"0,00{NBSP}₾", "GEL0.00", id="zero"),
+        pytest.param(5, f"0,05{NBSP}₾", "GEL0.05", id="five-tetri"),
+        pytest.param(1250, f"12,50{NBSP}₾", "GEL12.50", id="twelve-fifty"),
+        pytest.param(100000, f"1{NBSP}000,00{NBSP}₾", "GEL1,000.00", id="thousand"),
+        pytest.param(-1250, f"-12,50{NBSP}₾", "-GEL12.50", id="negative"),
+    ],
+)
+def test_format_money(tetri, ka, en):
+    with in_locale("ka"):
+        assert i18n.format_money(tetri) == ka
+    with in_locale("en"):
+        # the spacing between code and amount is a known defect (see the xfail below)
+        assert i18n.format_money(tetri).replace(NBSP, "").replace(" ", "") == en
+    assert i18n.current_locale.get() == "ka"  # the token restored the default
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG: format_money in English gives 'GEL12.50' with no space between the currency "
+    "code and the amount; its docstring (and CLDR currency spacing) promise 'GEL 12.50' - "
+    "Babel does not apply currencySpacing",
+)
+def test_format_money_separates_the_code_in_english():
+    with in_locale("en"):
+        assert i18n.format_money(1250).replace(NBSP, " ") == "GEL 12.50"
+
+
+@pytest.mark.parametrize(
+    ("mask", "en", "ka"),
+    [
+        pytest.param(0b0111111, "Mon–Sat", "ორშ–შაბ", id="mon-sat"),
+        pytest.param(0b0011101, "Mon, Wed–Fri", "ორშ, ოთხ–პარ", id="mon-wed-fri"),
+        pytest.param(0b1111111, "Mon–Sun", "ორშ–კვი", id="every-day"),
+        pytest.param(0b1000001, "Mon, Sun", "ორშ, კვი", id="mon-and-sun"),
+        pytest.param(0b0000100, "Wed", "ოთხ", id="single-day"),
+        pytest.param(0b0000011, "Mon–Tue", "ორშ–სამ", id="two-day-run"),
+        pytest.param(0, "", "", id="closed"),
+    ],
+)
+def test_format_weekdays(mask, en, ka):
+    with in_locale("en"):
+        assert i18n.format_weekdays(mask) == en
+    with in_locale("ka"):
+        assert i18n.format_weekdays(mask) == ka
+
+
+@pytest.mark.parametrize(
+    ("record", "locale", "expected"),
+    [
+        pytest.param({"name_ka": "ბურღი", "name_en": "Drill"}, "en", "Drill", id="dict-en"),
+        pytest.param({"name_ka": "ბურღი", "name_en": "Drill"}, "ka", "ბურღი", id="dict-ka"),
+        pytest.param({"name_ka": "ბურღი", "name_en": ""}, "en", "ბურღი", id="dict-empty-en"),
+        pytest.param({"name_ka": "ბურღი", "name_en": None}, "en", "ბურღი", id="dict-none-en"),
+        pytest.param({"name_ka": "ბურღი"}, "en", "ბურღი", id="dict-missing-en"),
+        pytest.param({"title_en": "Drill"}, "en", "", id="dict-other-field"),
+        pytest.param({}, "ka", "", id="dict-empty"),
+        pytest.param(
+            SimpleNamespace(name_ka="ხერხი", name_en="Saw"), "en", "Saw", id="object-en"
+        ),
+        pytest.param(
+            SimpleNamespace(name_ka="ხერხი", name_en=""), "en", "ხერხი", id="object-empty-en"
+        ),
+        pytest.param(SimpleNamespace(name_ka="ხერხი"), "en", "ხერხი", id="object-missing-en"),
+        pytest.param(SimpleNamespace(), "en", "", id="object-nothing"),
+    ],
+)
+def test_localized(record, locale, expected):
+    with in_locale(locale):
+        assert i18n.localized(record, "name") == expected
+
+
+@pytest.mark.parametrize(
+    ("locale", "message", "params", "expected"),
+    [
+        pytest.param("ka", "Page %(page)s of %(pages)s", {"page": 2, "pages": 5}, "გვერდი 2 / 5",
+                     id="ka-params"),
+        pytest.param("en", "Page %(page)s of %(pages)s", {"page": 2, "pages": 5}, "Page 2 of 5",
+                     id="en-params"),
+        pytest.param("ka", "Welcome, %(name)s.", {"name": "ნინო"}, "მოგესალმებით, ნინო.",
+                     id="ka-name"),
+        pytest.param("ka", "Welcome, %(name)s.", {"name": "100%"}, "მოგესალმებით, 100%.",
+                     id="percent-in-value"),
+        pytest.param("ka", "Log out", {}, "გასვლა", id="ka-no-params"),
+        pytest.param("en", "Log out", {}, "Log out", id="en-no-params"),
+        pytest.param("ka", "50% off", {}, "50% off", id="untranslated-percent-untouched"),
+        pytest.param("ka", "%(n)s left", {"n": 3}, "3 left", id="untranslated-with-params"),
+    ],
+)
+def test_gettext(locale, message, params, expected):
+    with in_locale(locale):
+        assert i18n.gettext(message, **params) == expected
+
+
+# --- inventory.rules -----------------------------------------------------------------------
+
+JAN_1 = date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("last", "interval", "expected"),
+    [
+        pytest.param(None, None, None, id="no-inspection-needed"),
+        pytest.param(JAN_1, None, None, id="inspected-but-not-needed"),
+        pytest.param(JAN_1, 0, None, id="zero-interval-means-none"),
+        pytest.param(None, 180, date.min, id="never-inspected-due-at-once"),
+        pytest.param(JAN_1, 30, date(2026, 1, 31), id="thirty-days"),
+        pytest.param(date(2026, 12, 15), 30, date(2027, 1, 14), id="across-new-year"),
+        pytest.param(date(2028, 2, 1), 29, date(2028, 3, 1), id="leap-february"),
+    ],
+)
+def test_inspection_due_on(last, interval, expected):
+    assert inspection_due_on(last, interval) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "last", "interval", "today", "expected"),
+    [
+        pytest.param("available", None, None, JAN_1, True, id="available-no-inspection"),
+        pytest.param("maintenance", None, None, JAN_1, False, id="maintenance"),
+        pytest.param("retired", None, None, JAN_1, False, id="retired"),
+        pytest.param("lost", None, None, JAN_1, False, id="lost"),
+        pytest.param("on_loan", None, None, JAN_1, False, id="unknown-status"),
+        pytest.param("available", None, 30, JAN_1, False, id="never-inspected"),
+        pytest.param("available", JAN_1, 30, JAN_1, True, id="inspected-today"),
+        pytest.param("available", JAN_1, 30, date(2026, 1, 30), True, id="day-before-due"),
+        pytest.param("available", JAN_1, 30, date(2026, 1, 31), False, id="due-day"),
+        pytest.param("available", JAN_1, 30, date(2026, 3, 1), False, id="overdue"),
+        pytest.param("maintenance", JAN_1, 30, JAN_1, False, id="inspected-but-maintenance"),
+        pytest.param("available", date(2020, 1, 1), None, JAN_1, True, id="old-but-not-needed"),
+    ],
+)
+def test_is_lendable(status, last, interval, today, expected):
+    assert is_lendable(status, last, interval, today) is expected
+
+
+@pytest.mark.parametrize(
+    ("days", "mask"),
+    [
+        pytest.param([], 0, id="none"),
+        pytest.param([0], 0b0000001, id="monday"),
+        pytest.param([6], 0b1000000, id="sunday"),
+        pytest.param([0, 1, 2], 0b0000111, id="mon-wed"),
+        pytest.param([0, 1, 2, 3, 4, 5], 0b0111111, id="mon-sat"),
+        pytest.param([5, 0, 0], 0b0100001, id="unordered-duplicates"),
+        pytest.param(list(range(7)), 0b1111111, id="every-day"),
+    ],
+)
+def test_opening_days_mask(days, mask):
+    assert opening_days_mask(days) == mask
+    assert open_weekdays(mask) == sorted(set(days))
+
+
+@pytest.mark.parametrize("days", [[7], [-1], [0, 1, 9]], ids=["seven", "minus-one", "nine"])
+def test_opening_days_mask_rejects_other_numbers(days):
+    with pytest.raises(ValueError, match="is not 0 \\(Monday\\) to 6 \\(Sunday\\)"):
+        opening_days_mask(days)
+
+
+MON_SAT = 0b0111111
+
+
+@pytest.mark.parametrize(
+    ("mask", "day", "expected"),
+    [
+        pytest.param(MON_SAT, date(2026, 11, 23), True, id="monday-open"),
+        pytest.param(MON_SAT, date(2026, 11, 28), True, id="saturday-open"),
+        pytest.param(MON_SAT, date(2026, 11, 29), False, id="sunday-closed"),
+        pytest.param(0b1000000, date(2026, 11, 29), True, id="sunday-only"),
+        pytest.param(0b1000000, date(2026, 11, 30), False, id="sunday-only-on-monday"),
+        pytest.param(0, date(2026, 11, 25), False, id="never-open"),
+    ],
+)
+def test_is_open_on(mask, day, expected):
+    assert is_open_on(mask, day) is expected
+
+
+@pytest.mark.parametrize(
+    ("mask", "days"),
+    [
+        pytest.param(0, [], id="closed"),
+        pytest.param(0b1000001, [0, 6], id="mon-sun"),
+        pytest.param(0b0011101, [0, 2, 3, 4], id="mon-wed-fri"),
+        pytest.param(0b11111111, list(range(7)), id="bit-seven-ignored"),
+    ],
+)
+def test_open_weekdays(mask, days):
+    assert open_weekdays(mask) == days
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        pytest.param(("ᲑᲣᲠᲦᲘ",), "ბურღი", id="mtavruli-folds"),
+        pytest.param(("ბურღი",), "ბურღი", id="mkhedruli-unchanged"),
+        pytest.param(("ДРЕЛЬ",), "дрель", id="cyrillic"),
+        pytest.param(("Cordless  DRILL",), "cordless drill", id="latin"),
+        pytest.param(
+            ("ბურღი", "Drill\t Bosch", "Дрель\n"), "ბურღი drill bosch дрель", id="three-names"
+        ),
+        pytest.param(("  ხერხი  ",), "ხერხი", id="trimmed"),
+        pytest.param(("ხერხი", "", "Saw"), "ხერხი saw", id="empty-name-skipped"),
+        pytest.param((), "", id="nothing"),
+    ],
+)
+def test_search_text(names, expected):
+    assert search_text(*names) == expected
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG (minor): a whitespace-only name is not skipped like an empty one, so "
+    "search_text('Saw', '  ', 'Drill') == 'saw  drill' with a double space",
+)
+def test_search_text_skips_blank_names():
+    assert search_text("Saw", "  ", "Drill") == "saw drill"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param("", None, id="empty"),
+        pytest.param("   ", None, id="blank"),
+        pytest.param("%", None, id="percent-only"),
+        pytest.param("_", None, id="underscore-only"),
+        pytest.param("%_ %", None, id="wildcards-only"),
+        pytest.param("Drill", "%drill%", id="lower-cased"),
+        pytest.param("ᲑᲣᲠᲦᲘ", "%ბურღი%", id="mtavruli"),
+        pytest.param("  cordless   DRILL ", "%cordless drill%", id="collapsed"),
+        pytest.param("50%off", "%50 off%", id="percent-removed"),
+        pytest.param("a_b", "%a b%", id="underscore-removed"),
+        pytest.param("x" * 150, "%" + "x" * 100 + "%", id="max-100"),
+    ],
+)
+def test_search_pattern(query, expected):
+    assert search_pattern(query) == expected
+
+
+def test_search_pattern_matches_search_text():
+    pattern = search_pattern("  DRILL   ᲑᲝᲨ ")
+    assert pattern is not None
+    assert pattern.strip("%") in search_text("ბურღი", "Drill ბოშ", "Дрель")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG (minor): search_pattern cuts at 100 characters after collapsing spaces, so a "
+    "long query can end in a space ('%aaa... %') that then requires a space in the text",
+)
+def test_search_pattern_truncation_leaves_no_trailing_space():
+    pattern = search_pattern("a" * 99 + " bcd")
+    assert pattern is not None
+    assert not pattern.endswith(" %")
+
+
+# --- rental.web ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        pytest.param("/", "/", id="root"),
+        pytest.param("/tools/42", "/tools/42", id="path"),
+        pytest.param("/tools?q=drill&page=2#top", "/tools?q=drill&page=2#top", id="query"),
+        pytest.param(None, "/", id="none"),
+        pytest.param("", "/", id="empty"),
+        pytest.param("https://evil.example/", "/", id="absolute-https"),
+        pytest.param("http://testserver/tools", "/", id="absolute-same-host"),
+        pytest.param("//evil.example", "/", id="protocol-relative"),
+        pytest.param("///evil.example", "/", id="triple-slash"),
+        pytest.param("/\\evil.example", "/", id="backslash"),
+        pytest.param("\\\\evil.example", "/", id="double-backslash"),
+        pytest.param("/tools\\..\\admin", "/", id="backslash-in-path"),
+        pytest.param("javascript:alert(1)", "/", id="javascript"),
+        pytest.param("/\t/evil.example", "/", id="tab-hidden-double-slash"),
+        pytest.param("tools", "/", id="relative-without-slash"),
+        pytest.param(" /tools", "/", id="leading-space"),
+    ],
+)
+def test_safe_next(target, expected):
+    assert web.safe_next(target) == expected
+
+
+def test_safe_next_custom_default():
+    assert web.safe_next("https://evil.example", default="/account") == "/account"
+    assert web.safe_next("/tools", default="/account") == "/tools"
+
+
+BLOCKS = {"main", "content", "tool-list", "title"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "blocks", "expected"),
+    [
+        pytest.param({}, BLOCKS, None, id="not-htmx"),
+        pytest.param({"hx-target": "tool-list"}, BLOCKS, None, id="target-without-hx-request"),
+        pytest.param({"hx-request": "false"}, BLOCKS, None, id="hx-request-false"),
+        pytest.param({"hx-request": "true"}, BLOCKS, "main", id="htmx-no-target"),
+        pytest.param(
+            {"hx-request": "true", "hx-target": "tool-list"}, BLOCKS, "tool-list", id="known"
+        ),
+        pytest.param(
+            {"hx-request": "true", "hx-target": "sidebar"}, BLOCKS, "main", id="unknown-target"
+        ),
+        pytest.param({"hx-request": "true", "hx-target": ""}, BLOCKS, "main", id="empty-target"),
+        pytest.param(
+            {"hx-request": "true", "hx-target": "tool-list", "hx-history-restore-request": "true"},
+            BLOCKS,
+            None,
+            id="history-restore",
+        ),
+        pytest.param({"hx-request": "true"}, {"content"}, None, id="no-main-block"),
+        pytest.param(
+            {"hx-request": "true", "hx-target": "x"}, {"content"}, None, id="no-main-unknown"
+        ),
+        pytest.param(
+            {"hx-request": "true", "hx-target": "content"},
+            {"content"},
+            "content",
+            id="no-main-known",
+        ),
+        pytest.param(
+            Headers({"HX-Request": "true", "HX-Target": "tool-list"}),
+            BLOCKS,
+            "tool-list",
+            id="litestar-headers-any-case",
+        ),
+    ],
+)
+def test_fragment_block(headers, blocks, expected):
+    assert web.fragment_block(headers, blocks) == expected
+
+
+@pytest.mark.parametrize(
+    ("level", "message"),
+    [
+        pytest.param("success", "ნივთი დაიჯავშნა.", id="success-georgian"),
+        pytest.param("error", "Wrong password. Try again.", id="error-with-dots"),
+        pytest.param("info", "", id="info-empty"),
+        pytest.param("info", 'quotes " and <b>tags</b>; a=b', id="info-punctuation"),
+    ],
+)
+def test_flash_round_trip(level, message):
+    settings = make_settings()
+    cookie = web.flash_cookie(settings, level, message)
+    assert cookie.key == web.FLASH_COOKIE
+    assert cookie.httponly is True
+    assert cookie.samesite == "lax"
+    assert cookie.max_age == 60
+    assert web.read_flash(settings, cookie.value) == (level, message)
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["plain", "secure"])
+def test_flash_cookie_follows_secure_cookies(secure):
+    assert web.flash_cookie(make_settings(secure_cookies=secure), "info", "x").secure is secure
+
+
+def _signed(settings: Settings, payload: str) -> str:
+    return f"{payload}.{web._sign(settings.secret_key, payload.encode())}"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()
+
+
+def _tampered_signature(settings: Settings) -> str:
+    value = web.flash_cookie(settings, "success", "saved").value
+    return value[:-1] + ("0" if value[-1] != "0" else "1")
+
+
+def _tampered_payload(settings: Settings) -> str:
+    value = web.flash_cookie(settings, "success", "saved").value
+    _payload, signature = value.rsplit(".", 1)
+    return f"{_b64(json.dumps(['success', 'owned']).encode())}.{signature}"
+
+
+FLASH_GARBAGE = {
+    "none": lambda s: None,
+    "empty": lambda s: "",
+    "no-dot": lambda s: "garbage",
+    "dot-only": lambda s: ".",
+    "unsigned": lambda s: "abc.def",
+    "tampered-signature": _tampered_signature,
+    "tampered-payload": _tampered_payload,
+    "other-key": lambda s: web.flash_cookie(make_settings("o" * 40), "info", "hi").value,
+    "unknown-level": lambda s: web.flash_cookie(s, "debug", "hi").value,
+    "level-not-a-string": lambda s: _signed(s, _b64(json.dumps([["info"], "hi"]).encode())),
+    "signed-not-base64": lambda s: _signed(s, "!!!!"),
+    "signed-not-json": lambda s: _signed(s, _b64(b"not json")),
+    "signed-not-utf8": lambda s: _signed(s, _b64(b"\xff\xfe\xfd")),
+    "signed-number": lambda s: _signed(s, _b64(b"5")),
+    "signed-one-item": lambda s: _signed(s, _b64(b'["info"]')),
+    "signed-three-items": lambda s: _signed(s, _b64(b'["info", "a", "b"]')),
+    "signed-null": lambda s: _signed(s, _b64(b"null")),
+}
+
+
+@pytest.mark.parametrize("make_raw", FLASH_GARBAGE.values(), ids=FLASH_GARBAGE.keys())
+def test_read_flash_rejects(make_raw):
+    settings = make_settings()
+    assert web.read_flash(settings, make_raw(settings)) is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="BUG: read_flash passes the cookie's signature to hmac.compare_digest as str; a "
+    "non-ASCII character (cookies are decoded as latin-1) raises TypeError instead of "
+    "returning None, so such a flash cookie crashes every request in the middleware",
+)
+def test_read_flash_rejects_non_ascii_signature():
+    settings = make_settings()
+    payload = web.flash_cookie(settings, "info", "hi").value.rsplit(".", 1)[0]
+    assert web.read_flash(settings, f"{payload}.\xe9") is None
+
+
+# --- rental.phones -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("555 12 34 56", "+995555123456", id="mobile-local"),
+        pytest.param("  599-12-34-56 ", "+995599123456", id="mobile-dashes-padded"),
+        pytest.param("(555) 123 456", "+995555123456", id="mobile-brackets"),
+        pytest.param("+995555123456", "+995555123456", id="already-e164"),
+        pytest.param("+995 32 2 00 00 00", "+995322000000", id="tbilisi-landline-intl"),
+        pytest.param("032 2 00 00 00", "+995322000000", id="tbilisi-landline-trunk"),
+        pytest.param("00995 555 12 34 56", "+995555123456", id="georgia-via-00"),
+        pytest.param("0032 2 555 12 12", "+3225551212", id="belgium-via-00"),
+        pytest.param("00 44 20 7946 0958", "+442079460958", id="uk-via-00"),
+        pytest.param("+44 20 7946 0958", "+442079460958", id="uk-plus"),
+        pytest.param("+1 201 555 0123", "+12015550123", id="us-plus"),
+    ],
+)
+def test_normalise_phone(raw, expected):
+    assert normalise_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("", id="empty"),
+        pytest.param("   ", id="blank"),
+        pytest.param(None, id="none"),
+        pytest.param("abc", id="letters"),
+        pytest.param("123", id="too-short"),
+        pytest.param("555 12 34", id="mobile-too-short"),
+        pytest.param("5551234567890123456789", id="too-long"),
+        pytest.param("5" * 40, id="forty-chars"),
+        pytest.param("+995 " + "5" * 30, id="over-32-chars"),
+        pytest.param("+999 555 12 34 56", id="unknown-country"),
+        pytest.param("ana@example.ge", id="email"),
+    ],
+)
+def test_normalise_phone_rejects(raw):
+    with pytest.raises(InvalidPhone):
+        normalise_phone(raw)
+
+
+def test_invalid_phone_is_a_value_error():
+    assert issubclass(InvalidPhone, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("e164", "expected"),
+    [
+        pytest.param("+995555123456", "+995 555 12 34 56", id="georgian-mobile"),
+        pytest.param("+995322000000", "+995 32 200 00 00", id="tbilisi-landline"),
+        pytest.param("+3225551212", "+32 2 555 12 12", id="belgium"),
+        pytest.param("+442079460958", "+44 20 7946 0958", id="uk"),
+        pytest.param("garbage", "garbage", id="garbage-unchanged"),
+        pytest.param("", "", id="empty-unchanged"),
+    ],
+)
+def test_display_phone(e164, expected):
+    assert display_phone(e164) == expected
+
+
+# --- rental.auth ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("login", "expected"),
+    [
+        pytest.param("Ana@Example.GE", "ana@example.ge", id="email-lower-cased"),
+        pytest.param("  nino@example.ge \n", "nino@example.ge", id="email-trimmed"),
+        pytest.param("a@" + "b" * 300, ("a@" + "b" * 300)[:254], id="email-capped-254"),
+        pytest.param("555 12 34 56", "+995555123456", id="phone-local"),
+        pytest.param(" +995 555 12 34 56 ", "+995555123456", id="phone-international"),
+        pytest.param("0032 2 555 12 12", "+3225551212", id="phone-foreign"),
+        pytest.param("nino", None, id="junk-name"),
+        pytest.param("123", None, id="junk-digits"),
+        pytest.param("", None, id="empty"),
+        pytest.param("   ", None, id="blank"),
+    ],
+)
+def test_login_key(login, expected):
+    assert login_key(login) == expected
+
+
+@pytest.fixture(scope="module")
+def stored_hash():
+    return hash_password("correct horse battery")
+
+
+@pytest.mark.parametrize(
+    ("password", "expected"),
+    [
+        pytest.param("correct horse battery", True, id="right"),
+        pytest.param("correct horse batter", False, id="wrong"),
+        pytest.param("Correct horse battery", False, id="case-matters"),
+        pytest.param("", False, id="empty-password"),
+    ],
+)
+def test_verify_password(stored_hash, password, expected):
+    assert verify_password(stored_hash, password) is expected
+
+
+@pytest.mark.parametrize(
+    ("password_hash", "password"),
+    [
+        pytest.param("", "anything", id="empty-hash"),
+        pytest.param("", "not a password of anyone", id="empty-hash-dummy-password"),
+        pytest.param(None, "anything", id="none-hash"),
+        pytest.param("not-a-hash", "anything", id="garbage-hash"),
+        pytest.param("$argon2id$v=19$m=65536,t=3,p=4$bad$bad", "anything", id="broken-argon2"),
+        pytest.param("$2b$12$" + "a" * 53, "anything", id="bcrypt-hash"),
+    ],
+)
+def test_verify_password_refuses_bad_hashes(password_hash, password):
+    assert verify_password(password_hash, password) is False
+
+
+def test_hash_password_is_salted_argon2():
+    first, second = hash_password("same password"), hash_password("same password")
+    assert first.startswith("$argon2id$")
+    assert first != second
+    assert verify_password(first, "same password") and verify_password(second, "same password")
