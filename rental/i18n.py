@@ -8,6 +8,7 @@ variable, set once per request by the web layer, read by `gettext` and the forma
 from __future__ import annotations
 
 import io
+import re
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -109,9 +110,14 @@ def _babel_locale(locale: str) -> Locale:
         return Locale.parse(DEFAULT_LOCALE)
 
 
+_CODE_BESIDE_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
 def format_money(tetri: int) -> str:
     """Integer tetri as GEL in the current locale: 1250 -> '12,50 ₾' (ka) or 'GEL 12.50' (en)."""
-    return format_currency(Decimal(tetri) / 100, "GEL", locale=_babel_locale(current_locale.get()))
+    text = format_currency(Decimal(tetri) / 100, "GEL", locale=_babel_locale(current_locale.get()))
+    # CLDR's currency spacing, which Babel does not apply: a letter code never touches a digit
+    return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
 
 
 def format_date(value: date, format: str = "medium") -> str:

@@ -34,12 +34,15 @@ def parse_database_url(url: str | None, var_dir: Path) -> Database:
     """`None`/empty means the embedded SQLite file; otherwise sqlite:///path or postgres://..."""
     if not url:
         return Database("sqlite", path=var_dir / "rental.sqlite")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ConfigError(f"DATABASE_URL {_redact(url)!r}: {exc}") from None
     if parts.scheme == "sqlite":
         raw = unquote(parts.path)
         if parts.netloc or not raw or raw == "/":
             raise ConfigError(
-                f"DATABASE_URL {url!r}: write sqlite:///relative/path.sqlite or "
+                f"DATABASE_URL {_redact(url)!r}: write sqlite:///relative/path.sqlite or "
                 "sqlite:////absolute/path.sqlite"
             )
         path = Path(raw[1:]) if raw.startswith("/") else Path(raw)
@@ -62,10 +65,13 @@ def parse_database_url(url: str | None, var_dir: Path) -> Database:
 
 
 def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@")
-    return url
+    """The URL with any password replaced, even when the URL is too broken to parse."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _at, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
 
 
 @dataclass(frozen=True)
@@ -117,13 +123,23 @@ def _secret_key(var_dir: Path) -> str:
             raise ConfigError("SECRET_KEY must be at least 32 characters long")
         return key
     path = var_dir / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole to a private temporary file, then linked into place: a crash never
+        # leaves a half-written key, and of two processes starting at once both read the winner's.
+        draft = var_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable key: delete it and a new one is made")
     return key
 
 
@@ -137,7 +153,7 @@ def database_from_env() -> Database:
 
 def load_settings() -> Settings:
     var_dir = var_dir_from_env()
-    timezone = os.environ.get("DEFAULT_TIMEZONE", "Asia/Tbilisi")
+    timezone = os.environ.get("DEFAULT_TIMEZONE") or "Asia/Tbilisi"
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -113,6 +113,8 @@ def read_flash(settings: Settings, raw: str | None) -> tuple[str, str] | None:
     if not raw or "." not in raw:
         return None
     payload, signature = raw.rsplit(".", 1)
+    if not (signature.isascii() and payload.isascii()):
+        return None  # cookies arrive as latin-1; ours are ASCII
     if not hmac.compare_digest(signature, _sign(settings.secret_key, payload.encode())):
         return None
     try:

@@ -136,26 +136,12 @@ def test_parse_database_url_rejects_without_showing_the_password(url):
     assert PASSWORD not in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: the sqlite branch of parse_database_url puts the URL into the ConfigError "
-    "unredacted, so sqlite://user:password@host/... shows the password (_redact is only "
-    "applied to the postgres and unknown-scheme errors)",
-)
 def test_bad_sqlite_url_does_not_show_its_password():
     with pytest.raises(ConfigError) as info:
         parse_database_url(f"sqlite://toollib:{PASSWORD}@db/rental.sqlite", VAR)
     assert PASSWORD not in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: a malformed IPv6 host ('[::1' without ']') makes urlsplit raise a bare "
-    "ValueError('Invalid IPv6 URL') instead of a ConfigError, so the CLI shows a traceback "
-    "rather than its friendly DATABASE_URL message",
-)
 def test_malformed_ipv6_host_is_a_config_error():
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         parse_database_url(f"postgres://toollib:{PASSWORD}@[::1/toollib", VAR)
@@ -280,13 +266,6 @@ def test_load_settings_rejects_malformed_values(env, name, value):
     assert name in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ConfigError,
-    reason="BUG: DEFAULT_TIMEZONE set but empty is rejected ('' is not a known time zone), "
-    "while every other variable (DEBUG, SESSION_DAYS, DATABASE_URL, VAR_DIR...) treats an "
-    "empty value as unset and uses the default",
-)
 def test_empty_default_timezone_means_the_default(env):
     env.setenv("DEFAULT_TIMEZONE", "")
     assert load_settings().default_timezone == "Asia/Tbilisi"
@@ -309,13 +288,6 @@ def test_secret_key_from_the_environment_wins_over_the_file(env, tmp_path):
     assert load_settings().secret_key == "e" * 40
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: an empty var/secret_key (e.g. left by a crash between the O_EXCL create and "
-    "the write) is silently used as an empty secret key, so flash cookies and CSRF tokens are "
-    "signed with '' instead of failing or generating a new key",
-)
 def test_empty_secret_key_file_is_not_used(env, tmp_path):
     (tmp_path / "var").mkdir()
     (tmp_path / "var" / "secret_key").write_text("")
@@ -374,18 +346,11 @@ def test_format_money(tetri, ka, en):
     with in_locale("ka"):
         assert i18n.format_money(tetri) == ka
     with in_locale("en"):
-        # the spacing between code and amount is a known defect (see the xfail below)
+        # spacing is checked on its own below
         assert i18n.format_money(tetri).replace(NBSP, "").replace(" ", "") == en
     assert i18n.current_locale.get() == "ka"  # the token restored the default
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: format_money in English gives 'GEL12.50' with no space between the currency "
-    "code and the amount; its docstring (and CLDR currency spacing) promise 'GEL 12.50' - "
-    "Babel does not apply currencySpacing",
-)
 def test_format_money_separates_the_code_in_english():
     with in_locale("en"):
         assert i18n.format_money(1250).replace(NBSP, " ") == "GEL 12.50"
@@ -572,12 +537,6 @@ def test_search_text(names, expected):
     assert search_text(*names) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (minor): a whitespace-only name is not skipped like an empty one, so "
-    "search_text('Saw', '  ', 'Drill') == 'saw  drill' with a double space",
-)
 def test_search_text_skips_blank_names():
     assert search_text("Saw", "  ", "Drill") == "saw drill"
 
@@ -608,12 +567,6 @@ def test_search_pattern_matches_search_text():
     assert pattern.strip("%") in search_text("ბურღი", "Drill ბოშ", "Дрель")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG (minor): search_pattern cuts at 100 characters after collapsing spaces, so a "
-    "long query can end in a space ('%aaa... %') that then requires a space in the text",
-)
 def test_search_pattern_truncation_leaves_no_trailing_space():
     pattern = search_pattern("a" * 99 + " bcd")
     assert pattern is not None
@@ -768,13 +721,6 @@ def test_read_flash_rejects(make_raw):
     assert web.read_flash(settings, make_raw(settings)) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="BUG: read_flash passes the cookie's signature to hmac.compare_digest as str; a "
-    "non-ASCII character (cookies are decoded as latin-1) raises TypeError instead of "
-    "returning None, so such a flash cookie crashes every request in the middleware",
-)
 def test_read_flash_rejects_non_ascii_signature():
     settings = make_settings()
     payload = web.flash_cookie(settings, "info", "hi").value.rsplit(".", 1)[0]
