@@ -30,3 +30,6 @@ class CatalogueController(Controller):
             "bookings/catalogue.html",
             context={"view": view, "q": q, "category": category, "today": today},
         )
+
+
+CONTROLLERS = [CatalogueController]

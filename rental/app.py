@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
+from litestar.di import Provide
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -23,9 +24,10 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from bookings.controllers import CatalogueController
-from rental import i18n
-from rental.controllers import AccountController, HealthController, LanguageController
+import bookings.controllers
+import inventory.controllers
+import rental.controllers
+from rental import audit, i18n
 from rental.i18n import N_
 from rental.settings import PROJECT_ROOT, Settings, load_settings
 from rental.web import (
@@ -41,7 +43,11 @@ from rental.web import (
 
 log = logging.getLogger("rental")
 
-CONTROLLERS = [CatalogueController, AccountController, LanguageController, HealthController]
+CONTROLLERS = [
+    *inventory.controllers.CONTROLLERS,
+    *rental.controllers.CONTROLLERS,
+    *bookings.controllers.CONTROLLERS,
+]
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -81,6 +87,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         middleware=[DefineMiddleware(RequestContextMiddleware, settings=settings)],
         guards=[access_guard],
+        # Lower packages write the audit log through this, without importing rental.
+        dependencies={"audit": Provide(lambda: audit.record, sync_to_thread=False)},
         exception_handlers={
             NotAuthorizedException: _not_logged_in,
             HTTPException: _http_error,

@@ -151,3 +151,6 @@ class LanguageController(Controller):
             ).where(Member.id == user.id)
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax")
         return response
+
+
+CONTROLLERS = [AccountController, LanguageController, HealthController]
