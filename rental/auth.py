@@ -117,27 +117,37 @@ async def log_in(
         await LoginFailure.insert(LoginFailure(login=key, ip=ip, at=now))
         raise LoginRefused("invalid")
 
-    token = secrets.token_urlsafe(32)
     async with write_transaction():
-        if old_token:
-            await UserSession.delete().where(UserSession.token_hash == token_digest(old_token))
+        token = await open_session(member.id, ip=ip, user_agent=user_agent, now=now,
+                                   session_days=session_days, old_token=old_token)
         await LoginFailure.delete().where(LoginFailure.login == key)
-        await UserSession.insert(
-            UserSession(
-                token_hash=token_digest(token),
-                member=member.id,
-                created_at=now,
-                expires_at=now + timedelta(days=session_days),
-                ip=ip[:64],
-                user_agent=user_agent[:300],
-            )
-        )
         if _hasher.check_needs_rehash(member.password_hash):
             await Member.update({Member.password_hash: hash_password(password)}).where(
                 Member.id == member.id
             )
         await audit.record("login", "member", member.id, now=now, actor_id=member.id)
     return token, member
+
+
+async def open_session(
+    member_id: int, *, ip: str, user_agent: str, now: datetime, session_days: int,
+    old_token: str | None = None,
+) -> str:
+    """A new session token (never the old one: sessions rotate at login)."""
+    token = secrets.token_urlsafe(32)
+    if old_token:
+        await UserSession.delete().where(UserSession.token_hash == token_digest(old_token))
+    await UserSession.insert(
+        UserSession(
+            token_hash=token_digest(token),
+            member=member_id,
+            created_at=now,
+            expires_at=now + timedelta(days=session_days),
+            ip=ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    return token
 
 
 async def log_out(token: str) -> None:

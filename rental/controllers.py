@@ -153,4 +153,6 @@ class LanguageController(Controller):
         return response
 
 
-CONTROLLERS = [AccountController, LanguageController, HealthController]
+from rental.member_controllers import CONTROLLERS as MEMBER_CONTROLLERS  # noqa: E402
+
+CONTROLLERS = [AccountController, LanguageController, HealthController, *MEMBER_CONTROLLERS]

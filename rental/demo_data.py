@@ -943,3 +943,23 @@ TOOL_TYPES: list[dict[str, Any]] = [
         manual_url="",
     ),
 ]
+
+MEMBERSHIP_TYPES: list[dict[str, Any]] = [
+    dict(slug="standard", name_ka="სტანდარტული", name_en="Standard",
+         validity_days=365, max_tools_out=2, max_open_bookings=3),
+    dict(slug="concession", name_ka="შეღავათიანი", name_en="Concession",
+         validity_days=365, max_tools_out=2, max_open_bookings=3),
+    dict(slug="organisation", name_ka="ორგანიზაცია / ამხანაგობა", name_en="Organisation or building association",
+         validity_days=365, max_tools_out=6, max_open_bookings=10),
+]
+
+CONCESSION_CATEGORIES: list[dict[str, Any]] = [
+    dict(slug="returning-migrant", name_ka="დაბრუნებული მიგრანტი", name_en="Returning migrant",
+         discount_percent=100, funder="IOM Development Fund"),
+    dict(slug="idp", name_ka="იძულებით გადაადგილებული პირი", name_en="Internally displaced person",
+         discount_percent=50, funder="Swiss Agency for Development and Cooperation"),
+    dict(slug="youth", name_ka="ახალგაზრდა (18–24)", name_en="Youth (18–24)",
+         discount_percent=50, funder="Swiss Agency for Development and Cooperation"),
+    dict(slug="pensioner", name_ka="პენსიონერი", name_en="Pensioner",
+         discount_percent=50, funder="Samgori district municipality"),
+]

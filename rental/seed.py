@@ -20,7 +20,21 @@ from inventory.rules import opening_days_mask, search_text
 from inventory.tables import Category, Centre, Skill, ToolType, Unit
 from rental import audit, demo_data
 from rental.auth import hash_password
-from rental.tables import Member, StaffCentre
+from rental.tables import (
+    ConcessionCategory,
+    Member,
+    MemberConcession,
+    Membership,
+    MembershipType,
+    StaffCentre,
+)
+
+# Desk details of the demo members: document, birth date, sex, municipality, situation.
+DEMO_MEMBER_DETAILS = {
+    "+995555000011": ("01001012345", date(1986, 4, 12), "male", "Tbilisi", "returning_migrant"),
+    "+995555000012": ("01001012346", date(1999, 9, 3), "female", "Tbilisi", "idp"),
+    "+995555000013": ("60001012347", date(1971, 1, 25), "male", "Kutaisi", "local_resident"),
+}
 
 DEMO_PEOPLE = [
     # phone, name, role, language, centre code (staff: bound to it; members: home centre)
@@ -78,7 +92,10 @@ async def seed_demo(
         skills = await _by_key(Skill, "slug", demo_data.SKILLS, report)
         tool_types = await _tool_types(report, categories, skills, now)
         await _units(report, centres, tool_types, now, today)
+        await _by_key(MembershipType, "slug", demo_data.MEMBERSHIP_TYPES, report)
+        await _by_key(ConcessionCategory, "slug", demo_data.CONCESSION_CATEGORIES, report)
         await _people(report, centres, known_passwords, now, hasher)
+        await _memberships(report, now, today)
     if report.credentials:
         for _role, phone, password in report.credentials:
             known_passwords[phone] = password
@@ -178,8 +195,18 @@ async def _people(report, centres, known_passwords, now, hasher) -> None:
         if phone in existing:
             continue
         password = known_passwords.get(phone) or secrets.token_urlsafe(9)
+        document, born, sex, municipality, situation = DEMO_MEMBER_DETAILS.get(
+            phone, ("", None, "", "", "")
+        )
         rows = await Member.insert(
             Member(
+                id_document_type="personal_number" if document else "",
+                id_document_number=document,
+                birth_date=born,
+                sex=sex,
+                municipality=municipality,
+                situation=situation,
+                verified_at=now if document else None,
                 name=name,
                 phone=phone,
                 password_hash=hasher(password),
@@ -197,3 +224,28 @@ async def _people(report, centres, known_passwords, now, hasher) -> None:
         await audit.record("create", "member", member_id, now=now, after={"role": role})
         report.count("member")
         report.credentials.append((role, phone, password))
+
+
+async def _memberships(report, now, today) -> None:
+    """A year's standard membership for each demo member; the first has a concession."""
+    phones = [phone for phone, _name, role, _lang, _centre in DEMO_PEOPLE if role == "member"]
+    people = await Member.select(Member.id, Member.phone).where(Member.phone.is_in(phones))
+    have = {row["member"] for row in await Membership.select(Membership.member)}
+    standard = await MembershipType.select(MembershipType.id).where(
+        MembershipType.slug == "standard").first()
+    migrant = await ConcessionCategory.select(ConcessionCategory.id).where(
+        ConcessionCategory.slug == "returning-migrant").first()
+    for person in sorted(people, key=lambda row: row["phone"]):
+        if person["id"] in have:
+            continue
+        await Membership.insert(Membership(
+            member=person["id"], membership_type=standard["id"], starts_on=today,
+            ends_on=today + timedelta(days=364), status="active", created_at=now,
+        ))
+        report.count("membership")
+        if person["phone"] == phones[0]:
+            await MemberConcession.insert(MemberConcession(
+                member=person["id"], category=migrant["id"], proof="IOM return certificate",
+                expires_on=today + timedelta(days=365), granted_at=now,
+            ))
+            report.count("member_concession")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -10,6 +10,9 @@ from inventory.tables import Centre
 
 ROLES = ("member", "staff", "coordinator", "admin")
 ACCOUNT_STATUSES = ("pending", "active", "suspended", "erased")
+ID_DOCUMENT_TYPES = ("personal_number", "passport", "other")
+SEXES = ("female", "male", "prefer_not")
+SITUATIONS = ("returning_migrant", "idp", "local_resident", "other")
 
 
 class Member(Table):
@@ -25,6 +28,79 @@ class Member(Table):
     home_centre = ForeignKey(Centre, on_delete=OnDelete.restrict, null=True)
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    # seen at the desk; sex, age, situation and municipality also feed donor statistics
+    id_document_type = Varchar(length=16)
+    id_document_number = Varchar(length=40)
+    birth_date = Date(null=True, default=None)
+    sex = Varchar(length=12)
+    municipality = Varchar(length=100)
+    situation = Varchar(length=20)
+    notes = Text()
+    verified_at = Timestamptz(null=True, default=None)
+    verified_by = ForeignKey("self", on_delete=OnDelete.set_null, null=True)
+    erased_at = Timestamptz(null=True, default=None)
+
+
+class MemberConsent(Table):
+    """What a member agreed to, which version of the text, and when."""
+
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, null=False)
+    kind = Varchar(length=20)  # rental_agreement, data_processing
+    version = Varchar(length=20)
+    given_at = Timestamptz()
+
+
+class MembershipType(Table):
+    slug = Varchar(length=40, unique=True)
+    name_ka = Varchar(length=100)
+    name_en = Varchar(length=100)
+    validity_days = Integer()
+    max_tools_out = Integer()
+    max_open_bookings = Integer()
+    active = Boolean(default=True)
+
+
+class Membership(Table):
+    """At most one current (not closed) membership per member; `expired` is derived from ends_on."""
+
+    member = ForeignKey(Member, on_delete=OnDelete.restrict, null=False)
+    membership_type = ForeignKey(MembershipType, on_delete=OnDelete.restrict, null=False)
+    starts_on = Date()
+    ends_on = Date()
+    status = Varchar(length=10, default="pending")  # pending, active, suspended, closed
+    suspended_reason = Varchar(length=500)
+    created_at = Timestamptz()
+    created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
+
+
+class ConcessionCategory(Table):
+    slug = Varchar(length=40, unique=True)
+    name_ka = Varchar(length=100)
+    name_en = Varchar(length=100)
+    discount_percent = Integer()
+    funder = Varchar(length=200)  # who pays the part of the fee the member does not
+    active = Boolean(default=True)
+
+
+class MemberConcession(Table):
+    member = ForeignKey(Member, on_delete=OnDelete.restrict, null=False)
+    category = ForeignKey(ConcessionCategory, on_delete=OnDelete.restrict, null=False)
+    proof = Varchar(length=200)
+    expires_on = Date()
+    granted_at = Timestamptz()
+    granted_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class PasswordResetCode(Table):
+    """A one-time code staff give a member in person; stored as a SHA-256 only."""
+
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, null=False)
+    code_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
 
 
 class StaffCentre(Table):

@@ -27,6 +27,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from rental import i18n
 from rental.auth import CurrentUser, session_user
+from rental.member_rules import CHOICE_LABELS
 from rental.phones import display_phone
 from rental.settings import PROJECT_ROOT, Settings
 
@@ -291,6 +292,7 @@ def make_environment(debug: bool) -> Environment:
         localized=i18n.localized,
         weekdays=i18n.format_weekdays,
         phone=display_phone,
+        label=lambda key: i18n.plain_gettext(CHOICE_LABELS.get(key, key)),
         current_locale=i18n.current_locale.get,
         language_names=i18n.LANGUAGE_NAMES,
     )

@@ -1,0 +1,223 @@
+"""Pure rules about members: form parsing and validation, membership state, erasure.
+
+Errors are message ids (English, marked N_) keyed by field, translated where they are shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from rental.i18n import N_
+from rental.phones import InvalidPhone, normalise_phone
+from rental.settings import LANGUAGES
+from rental.tables import ID_DOCUMENT_TYPES, SEXES, SITUATIONS
+
+RENTAL_AGREEMENT_VERSION = "2026-11"
+DATA_PROCESSING_VERSION = "2026-11"
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+PERSONAL_NUMBER = re.compile(r"^\d{11}$")
+PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
+# Personal fields: never written to the audit log, replaced when a member is erased.
+PERSONAL_FIELDS = ("name", "phone", "email", "id_document_type", "id_document_number",
+                   "birth_date", "notes", "password_hash")
+
+Errors = dict[str, Any]
+
+# How choices read on the page (translated where shown).
+CHOICE_LABELS = {
+    "personal_number": N_("Georgian personal number"),
+    "passport": N_("Passport"),
+    "other": N_("Other"),
+    "female": N_("Female"),
+    "male": N_("Male"),
+    "prefer_not": N_("Prefer not to say"),
+    "returning_migrant": N_("Returning migrant"),
+    "idp": N_("Internally displaced person"),
+    "local_resident": N_("Local resident"),
+    "pending": N_("Waiting for the desk"),
+    "active": N_("Active"),
+    "suspended": N_("Suspended"),
+    "expired": N_("Expired"),
+    "erased": N_("Erased"),
+    "member": N_("Member"),
+    "staff": N_("Desk staff"),
+    "coordinator": N_("Coordinator"),
+    "admin": N_("Administrator"),
+}
+
+
+@dataclass
+class Parsed:
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: Errors = field(default_factory=dict)
+
+
+def _text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def clean_name(raw: str) -> str:
+    return " ".join(raw.split())
+
+
+def parse_contact(form: Mapping[str, Any], parsed: Parsed) -> None:
+    """Name, phone, e-mail and language: the fields a member may edit themselves."""
+    name = clean_name(_text(form, "name"))
+    if not name:
+        parsed.errors["name"] = N_("Enter a name.")
+    elif len(name) > 200:
+        parsed.errors["name"] = N_("A name can have at most 200 characters.")
+    else:
+        parsed.values["name"] = name
+    try:
+        parsed.values["phone"] = normalise_phone(_text(form, "phone"))
+    except InvalidPhone:
+        parsed.errors["phone"] = N_("Enter a phone number, e.g. 555 12 34 56.")
+    email = _text(form, "email").strip().lower()
+    if email and (len(email) > 254 or not EMAIL.match(email)):
+        parsed.errors["email"] = N_(
+            "Enter an e-mail address like name@example.ge, or leave it empty."
+        )
+    else:
+        parsed.values["email"] = email or None
+    language = _text(form, "language") or LANGUAGES[0]
+    if language not in LANGUAGES:
+        parsed.errors["language"] = N_("Choose a language from the list.")
+    else:
+        parsed.values["language"] = language
+
+
+def parse_password(form: Mapping[str, Any], parsed: Parsed, name: str = "password") -> None:
+    password = _text(form, name)
+    if len(password) < MIN_PASSWORD:
+        parsed.errors[name] = (N_("Use at least %(count)s characters."), {"count": MIN_PASSWORD})
+    elif len(password) > MAX_PASSWORD:
+        parsed.errors[name] = N_("That password is too long.")
+    elif _text(form, f"{name}_again") != password:
+        parsed.errors[f"{name}_again"] = N_("The two passwords differ.")
+    else:
+        parsed.values[name] = password
+
+
+def parse_consents(form: Mapping[str, Any], parsed: Parsed) -> None:
+    for box, message in (
+        ("agree_rental", N_("You need to accept the rental agreement.")),
+        ("agree_data", N_("You need to agree to the processing of your data.")),
+    ):
+        if _text(form, box) != "yes":
+            parsed.errors[box] = message
+
+
+def parse_desk_fields(form: Mapping[str, Any], parsed: Parsed, *, today: date) -> None:
+    """What the desk records after seeing the person: identity document and statistics."""
+    kind = _text(form, "id_document_type")
+    number = "".join(_text(form, "id_document_number").split()).upper()
+    if kind not in ID_DOCUMENT_TYPES:
+        parsed.errors["id_document_type"] = N_("Choose the kind of document you saw.")
+    elif kind == "personal_number" and not PERSONAL_NUMBER.match(number):
+        parsed.errors["id_document_number"] = N_("A Georgian personal number has 11 digits.")
+    elif kind == "passport" and not PASSPORT.match(number):
+        parsed.errors["id_document_number"] = N_(
+            "A passport number has 5 to 20 letters and digits."
+        )
+    elif not number or len(number) > 40:
+        parsed.errors["id_document_number"] = N_("Enter the document number.")
+    else:
+        parsed.values["id_document_type"] = kind
+        parsed.values["id_document_number"] = number
+
+    raw_birth = _text(form, "birth_date").strip()
+    try:
+        born = date.fromisoformat(raw_birth)
+    except ValueError:
+        parsed.errors["birth_date"] = N_("Enter the date of birth as YYYY-MM-DD.")
+    else:
+        if born > today:
+            parsed.errors["birth_date"] = N_("The date of birth cannot be in the future.")
+        elif born < date(1900, 1, 1):
+            parsed.errors["birth_date"] = N_("Check the year of birth.")
+        else:
+            parsed.values["birth_date"] = born
+
+    for name, choices, message in (
+        ("sex", SEXES, N_("Choose one, or “prefer not to say”.")),
+        ("situation", SITUATIONS, N_("Choose the member's situation.")),
+    ):
+        value = _text(form, name)
+        if value not in choices:
+            parsed.errors[name] = message
+        else:
+            parsed.values[name] = value
+
+    municipality = clean_name(_text(form, "municipality"))
+    if not municipality:
+        parsed.errors["municipality"] = N_("Enter the municipality.")
+    elif len(municipality) > 100:
+        parsed.errors["municipality"] = N_("At most 100 characters.")
+    else:
+        parsed.values["municipality"] = municipality
+
+    notes = _text(form, "notes").strip()
+    if len(notes) > 2000:
+        parsed.errors["notes"] = N_("Notes can have at most 2000 characters.")
+    else:
+        parsed.values["notes"] = notes
+
+
+def membership_state(status: str, ends_on: date, today: date) -> str:
+    """pending, active, suspended or expired: a membership past its last day has expired."""
+    if status in ("pending", "active") and ends_on < today:
+        return "expired"
+    return status
+
+
+def renewed_until(ends_on: date, validity_days: int, today: date) -> date:
+    """A renewal adds the validity to the current end, or to today once it has expired."""
+    return max(ends_on, today - timedelta(days=1)) + timedelta(days=validity_days)
+
+
+def age_band(birth_date: date | None, on: date) -> str:
+    """The donor-report bands: under 18, 18–24, 25–34, 35–49, 50–64, 65+."""
+    if birth_date is None:
+        return "unknown"
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    for upper, band in ((18, "under 18"), (25, "18-24"), (35, "25-34"), (50, "35-49"),
+                        (65, "50-64")):
+        if age < upper:
+            return band
+    return "65+"
+
+
+def erased_values(member_id: int, birth_date: date | None) -> dict[str, Any]:
+    """What replaces a member's personal fields; sex, situation and municipality stay, and the
+    date of birth keeps only its year (1 July), which keeps the age band for statistics."""
+    return {
+        "name": f"#{member_id}",
+        "phone": f"+000{member_id:012d}"[:16],
+        "email": None,
+        "password_hash": "",
+        "id_document_type": "",
+        "id_document_number": "",
+        "birth_date": date(birth_date.year, 7, 1) if birth_date else None,
+        "notes": "",
+        "status": "erased",
+    }
+
+
+def audit_view(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Member values as the audit log keeps them: personal fields only as 'changed'."""
+    return {
+        key: ("(personal)" if key in PERSONAL_FIELDS else _jsonable(value))
+        for key, value in values.items()
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value

@@ -1,0 +1,459 @@
+"""Member services: each owns one transaction, takes the time as an argument, and writes the
+audit log in that transaction. Field problems come back as MemberError(errors)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from piccolo.query.functions.string import Lower
+
+from inventory.db import read_transaction, write_transaction
+from rental import audit
+from rental.auth import hash_password, verify_password
+from rental.i18n import N_
+from rental.member_rules import (
+    DATA_PROCESSING_VERSION,
+    RENTAL_AGREEMENT_VERSION,
+    audit_view,
+    erased_values,
+    membership_state,
+    renewed_until,
+)
+from rental.tables import (
+    ConcessionCategory,
+    Member,
+    MemberConcession,
+    MemberConsent,
+    Membership,
+    MembershipType,
+    PasswordResetCode,
+    UserSession,
+)
+
+RESET_CODE_HOURS = 24
+RESET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a desk
+
+
+class MemberError(Exception):
+    """Field name -> message id; nothing was written."""
+
+    def __init__(self, errors: dict[str, Any]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class NotFound(Exception):
+    pass
+
+
+async def _check_unique(values: dict[str, Any], member_id: int | None = None) -> None:
+    errors: dict[str, Any] = {}
+    others = Member.id != member_id if member_id else Member.id.is_not_null()
+    if "phone" in values and await Member.exists().where(
+        (Member.phone == values["phone"]) & others
+    ):
+        errors["phone"] = N_("An account with this phone number exists already.")
+    if values.get("email") and await Member.exists().where(
+        (Member.email == values["email"]) & others
+    ):
+        errors["email"] = N_("An account with this e-mail exists already.")
+    if values.get("id_document_number") and await Member.exists().where(
+        (Member.id_document_type == values["id_document_type"])
+        & (Member.id_document_number == values["id_document_number"])
+        & others
+    ):
+        errors["id_document_number"] = N_("A member with this document is registered already.")
+    if errors:
+        raise MemberError(errors)
+
+
+async def _insert_member(values: dict[str, Any], now: datetime) -> int:
+    rows = await Member.insert(Member(**values, created_at=now, updated_at=now)).returning(
+        Member.id
+    )
+    return rows[0]["id"]
+
+
+async def _record_consents(member_id: int, now: datetime) -> None:
+    await MemberConsent.insert(
+        MemberConsent(member=member_id, kind="rental_agreement",
+                      version=RENTAL_AGREEMENT_VERSION, given_at=now),
+        MemberConsent(member=member_id, kind="data_processing",
+                      version=DATA_PROCESSING_VERSION, given_at=now),
+    )
+
+
+async def sign_up(values: dict[str, Any], password: str, *, now: datetime) -> int:
+    """A member's own sign-up: pending until the desk has seen an identity document."""
+    async with write_transaction():
+        await _check_unique(values)
+        member_id = await _insert_member(
+            {**values, "password_hash": hash_password(password), "role": "member",
+             "status": "pending"}, now,
+        )
+        await _record_consents(member_id, now)
+        await audit.record("signup", "member", member_id, now=now, actor_id=member_id,
+                           after=audit_view(values))
+    return member_id
+
+
+async def register_at_desk(values: dict[str, Any], *, actor_id: int, now: datetime) -> int:
+    """Desk registration after seeing the person: active at once, consents signed on paper."""
+    async with write_transaction():
+        await _check_unique(values)
+        member_id = await _insert_member(
+            {**values, "role": "member", "status": "active", "verified_at": now,
+             "verified_by": actor_id}, now,
+        )
+        await _record_consents(member_id, now)
+        await audit.record("register", "member", member_id, now=now, actor_id=actor_id,
+                           after=audit_view(values))
+    return member_id
+
+
+async def verify(member_id: int, values: dict[str, Any], *, actor_id: int, now: datetime) -> None:
+    """The desk saw the document of a member who signed up online; the account becomes active."""
+    async with write_transaction():
+        member = await _member_for_update(member_id)
+        await _check_unique(values, member_id)
+        changes = {**values, "status": "active" if member["status"] == "pending"
+                   else member["status"], "verified_at": now, "verified_by": actor_id}
+        await _update(member_id, changes, now)
+        await audit.record("verify", "member", member_id, now=now, actor_id=actor_id,
+                           before=audit_view({k: member[k] for k in values}),
+                           after=audit_view(values))
+
+
+async def update_contact(
+    member_id: int, values: dict[str, Any], *, actor_id: int, now: datetime
+) -> None:
+    async with write_transaction():
+        member = await _member_for_update(member_id)
+        await _check_unique(values, member_id)
+        await _update(member_id, values, now)
+        await audit.record("update", "member", member_id, now=now, actor_id=actor_id,
+                           before=audit_view({k: member[k] for k in values}),
+                           after=audit_view(values))
+
+
+async def _member_for_update(member_id: int) -> dict[str, Any]:
+    member = await Member.select().where(Member.id == member_id).first()
+    if member is None or member["status"] == "erased":
+        raise NotFound(member_id)
+    return member
+
+
+async def _update(member_id: int, values: dict[str, Any], now: datetime) -> None:
+    await Member.update({**values, "updated_at": now}).where(Member.id == member_id)
+
+
+async def change_password(member_id: int, current: str, new: str, *, now: datetime,
+                          keep_token_hash: str | None = None) -> None:
+    async with write_transaction():
+        member = await _member_for_update(member_id)
+        if not verify_password(member["password_hash"], current):
+            raise MemberError({"current_password": N_("That is not your current password.")})
+        await _update(member_id, {"password_hash": hash_password(new)}, now)
+        # every other login of this account ends; this one goes on
+        await UserSession.delete().where(
+            (UserSession.member == member_id) & (UserSession.token_hash != (keep_token_hash or ""))
+        )
+        await audit.record("password.change", "member", member_id, now=now, actor_id=member_id)
+
+
+def _code_digest(code: str) -> str:
+    return hashlib.sha256(code.replace("-", "").replace(" ", "").upper().encode()).hexdigest()
+
+
+async def issue_reset_code(member_id: int, *, actor_id: int, now: datetime) -> str:
+    """A one-time code, shown once to the staff member, who gives it to the member in person."""
+    raw = "".join(secrets.choice(RESET_ALPHABET) for _ in range(8))
+    async with write_transaction():
+        member = await _member_for_update(member_id)
+        if member["role"] != "member":
+            raise MemberError({"form": N_("Staff accounts are reset by an administrator.")})
+        # a new code replaces any earlier one
+        await PasswordResetCode.update({PasswordResetCode.used_at: now}).where(
+            (PasswordResetCode.member == member_id) & PasswordResetCode.used_at.is_null()
+        )
+        await PasswordResetCode.insert(PasswordResetCode(
+            member=member_id, code_hash=_code_digest(raw), created_at=now,
+            expires_at=now + timedelta(hours=RESET_CODE_HOURS), created_by=actor_id,
+        ))
+        await audit.record("password.reset_code", "member", member_id, now=now,
+                           actor_id=actor_id)
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+async def redeem_reset_code(phone: str, code: str, new_password: str, *, now: datetime) -> int:
+    async with write_transaction():
+        row = await PasswordResetCode.select(
+            PasswordResetCode.id, PasswordResetCode.member
+        ).where(
+            (PasswordResetCode.code_hash == _code_digest(code))
+            & (PasswordResetCode.member.phone == phone)
+            & PasswordResetCode.used_at.is_null()
+            & (PasswordResetCode.expires_at > now)
+        ).first()
+        if row is None:
+            raise MemberError({"code": N_("This code is not valid. Ask the desk for a new one.")})
+        await PasswordResetCode.update({PasswordResetCode.used_at: now}).where(
+            PasswordResetCode.id == row["id"]
+        )
+        await _update(row["member"], {"password_hash": hash_password(new_password)}, now)
+        await UserSession.delete().where(UserSession.member == row["member"])
+        await audit.record("password.reset", "member", row["member"], now=now,
+                           actor_id=row["member"])
+    return row["member"]
+
+
+async def erase(member_id: int, *, actor_id: int, now: datetime) -> None:
+    """Replace the personal fields so the person cannot be identified; keep the statistics."""
+    async with write_transaction():
+        member = await _member_for_update(member_id)
+        if member["role"] != "member":
+            raise MemberError({"form": N_("Only community members can be erased here.")})
+        await _update(member_id, {**erased_values(member_id, member["birth_date"]),
+                                  "erased_at": now}, now)
+        await UserSession.delete().where(UserSession.member == member_id)
+        await PasswordResetCode.delete().where(PasswordResetCode.member == member_id)
+        await audit.record("erase", "member", member_id, now=now, actor_id=actor_id)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """By name (any part), phone (any run of its digits) or identity document number."""
+    text = " ".join(query.split())[:100]
+    if len(text) < 2:
+        return []
+    digits = "".join(ch for ch in text if ch.isdigit())
+    condition = Lower(Member.name).like(f"%{text.lower().replace('%', '').replace('_', '')}%")
+    if len(digits) >= 3:
+        condition |= Member.phone.like(f"%{digits}%")
+        condition |= Member.id_document_number.like(f"{digits}%")
+    return await Member.select(
+        Member.id, Member.name, Member.phone, Member.status, Member.role,
+        Member.id_document_number,
+    ).where(condition & (Member.role == "member") & (Member.status != "erased")).order_by(
+        Member.name
+    ).limit(limit)
+
+
+@dataclass(frozen=True)
+class MemberCard:
+    member: dict[str, Any]
+    membership: dict[str, Any] | None
+    membership_state: str | None
+    concession: dict[str, Any] | None
+    consents: list[dict[str, Any]]
+
+
+async def card(member_id: int, *, today: date) -> MemberCard:
+    """Everything the desk and the member see about one account, in four queries."""
+    async with read_transaction():
+        member = await Member.select(
+            Member.all_columns(exclude=[Member.password_hash]),
+            Member.home_centre.name_ka.as_alias("home_centre_name_ka"),
+            Member.home_centre.name_en.as_alias("home_centre_name_en"),
+        ).where(Member.id == member_id).first()
+        if member is None:
+            raise NotFound(member_id)
+        membership = await Membership.select(
+            Membership.all_columns(),
+            Membership.membership_type.name_ka.as_alias("type_name_ka"),
+            Membership.membership_type.name_en.as_alias("type_name_en"),
+            Membership.membership_type.max_tools_out.as_alias("max_tools_out"),
+            Membership.membership_type.max_open_bookings.as_alias("max_open_bookings"),
+        ).where((Membership.member == member_id) & (Membership.status != "closed")).first()
+        concession = await MemberConcession.select(
+            MemberConcession.all_columns(),
+            MemberConcession.category.name_ka.as_alias("name_ka"),
+            MemberConcession.category.name_en.as_alias("name_en"),
+            MemberConcession.category.discount_percent.as_alias("discount_percent"),
+            MemberConcession.category.funder.as_alias("funder"),
+        ).where(
+            (MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
+        ).first()
+        consents = await MemberConsent.select().where(MemberConsent.member == member_id)
+    state = (
+        membership_state(membership["status"], membership["ends_on"], today)
+        if membership else None
+    )
+    if concession is not None:
+        concession["in_force"] = concession["expires_on"] >= today
+    return MemberCard(member, membership, state, concession, consents)
+
+
+async def export(member_id: int) -> dict[str, Any]:
+    """All the data kept about a member, for them to download."""
+    async with read_transaction():
+        member = await Member.select(
+            Member.all_columns(exclude=[Member.password_hash, Member.verified_by])
+        ).where(Member.id == member_id).first()
+        if member is None:
+            raise NotFound(member_id)
+        memberships = await Membership.select(
+            Membership.starts_on, Membership.ends_on, Membership.status,
+            Membership.suspended_reason, Membership.membership_type.slug.as_alias("type"),
+        ).where(Membership.member == member_id)
+        concessions = await MemberConcession.select(
+            MemberConcession.category.slug.as_alias("category"), MemberConcession.proof,
+            MemberConcession.expires_on, MemberConcession.granted_at,
+            MemberConcession.revoked_at,
+        ).where(MemberConcession.member == member_id)
+        consents = await MemberConsent.select(
+            MemberConsent.kind, MemberConsent.version, MemberConsent.given_at
+        ).where(MemberConsent.member == member_id)
+    return {
+        "member": member, "memberships": memberships, "concessions": concessions,
+        "consents": consents,
+    }
+
+
+# --- memberships and concessions -----------------------------------------------------------
+
+
+async def membership_types(active_only: bool = True) -> list[dict[str, Any]]:
+    query = MembershipType.select().order_by(MembershipType.id)
+    return await (query.where(MembershipType.active.eq(True)) if active_only else query)
+
+
+async def concession_categories(active_only: bool = True) -> list[dict[str, Any]]:
+    query = ConcessionCategory.select().order_by(ConcessionCategory.id)
+    return await (query.where(ConcessionCategory.active.eq(True)) if active_only else query)
+
+
+async def start_membership(member_id: int, type_id: int, *, actor_id: int, today: date,
+                           now: datetime) -> None:
+    async with write_transaction():
+        await _member_for_update(member_id)
+        kind = await MembershipType.select().where(
+            (MembershipType.id == type_id) & MembershipType.active.eq(True)
+        ).first()
+        if kind is None:
+            raise MemberError({"membership_type": N_("Choose a membership type from the list.")})
+        current = await Membership.select().where(
+            (Membership.member == member_id) & (Membership.status != "closed")
+        ).first()
+        if current is not None:
+            if membership_state(current["status"], current["ends_on"], today) != "expired":
+                raise MemberError({"membership_type": N_(
+                    "This member has a membership already: renew it instead."
+                )})
+            await Membership.update({Membership.status: "closed"}).where(
+                Membership.id == current["id"]
+            )
+        ends = today + timedelta(days=kind["validity_days"] - 1)
+        await Membership.insert(Membership(
+            member=member_id, membership_type=type_id, starts_on=today, ends_on=ends,
+            status="active", created_at=now, created_by=actor_id,
+        ))
+        await audit.record("membership.start", "member", member_id, now=now,
+                           actor_id=actor_id, after={"type": kind["slug"],
+                                                     "ends_on": ends.isoformat()})
+
+
+async def renew_membership(member_id: int, *, actor_id: int, today: date, now: datetime) -> date:
+    async with write_transaction():
+        current = await Membership.select(
+            Membership.id, Membership.ends_on, Membership.status,
+            Membership.membership_type.validity_days.as_alias("validity_days"),
+        ).where((Membership.member == member_id) & (Membership.status != "closed")).first()
+        if current is None:
+            raise MemberError({"form": N_("This member has no membership to renew.")})
+        if current["status"] == "suspended":
+            raise MemberError({"form": N_("Lift the suspension before renewing.")})
+        ends = renewed_until(current["ends_on"], current["validity_days"], today)
+        await Membership.update({Membership.ends_on: ends, Membership.status: "active"}).where(
+            Membership.id == current["id"]
+        )
+        await audit.record("membership.renew", "member", member_id, now=now, actor_id=actor_id,
+                           before={"ends_on": current["ends_on"].isoformat()},
+                           after={"ends_on": ends.isoformat()})
+    return ends
+
+
+async def set_suspension(member_id: int, reason: str | None, *, actor_id: int,
+                         now: datetime) -> None:
+    """Suspend with a reason, or (reason None) lift a suspension."""
+    reason = " ".join((reason or "").split())
+    async with write_transaction():
+        current = await Membership.select().where(
+            (Membership.member == member_id) & (Membership.status != "closed")
+        ).first()
+        if current is None:
+            raise MemberError({"form": N_("This member has no membership.")})
+        if reason:
+            if len(reason) > 500:
+                raise MemberError({"reason": N_("At most 500 characters.")})
+            changes = {Membership.status: "suspended", Membership.suspended_reason: reason}
+        else:
+            if current["status"] != "suspended":
+                raise MemberError({"reason": N_("Write why the membership is suspended.")})
+            changes = {Membership.status: "active", Membership.suspended_reason: ""}
+        await Membership.update(changes).where(Membership.id == current["id"])
+        await audit.record("membership.suspend" if reason else "membership.unsuspend",
+                           "member", member_id, now=now, actor_id=actor_id,
+                           after={"reason": reason})
+
+
+async def grant_concession(member_id: int, category_id: int, proof: str, expires_on: date, *,
+                           actor_id: int, today: date, now: datetime) -> None:
+    proof = " ".join(proof.split())
+    errors: dict[str, Any] = {}
+    if not proof:
+        errors["proof"] = N_("Write which document you saw.")
+    elif len(proof) > 200:
+        errors["proof"] = N_("At most 200 characters.")
+    if expires_on < today:
+        errors["expires_on"] = N_("The expiry date has passed already.")
+    if errors:
+        raise MemberError(errors)
+    async with write_transaction():
+        await _member_for_update(member_id)
+        category = await ConcessionCategory.select().where(
+            (ConcessionCategory.id == category_id) & ConcessionCategory.active.eq(True)
+        ).first()
+        if category is None:
+            raise MemberError({"category": N_("Choose a concession from the list.")})
+        # the new concession replaces the one in force
+        await MemberConcession.update({MemberConcession.revoked_at: now}).where(
+            (MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
+        )
+        await MemberConcession.insert(MemberConcession(
+            member=member_id, category=category_id, proof=proof, expires_on=expires_on,
+            granted_at=now, granted_by=actor_id,
+        ))
+        await audit.record("concession.grant", "member", member_id, now=now, actor_id=actor_id,
+                           after={"category": category["slug"],
+                                  "expires_on": expires_on.isoformat()})
+
+
+async def create_concession_category(values: dict[str, Any], *, actor_id: int,
+                                     now: datetime) -> int:
+    async with write_transaction():
+        if await ConcessionCategory.exists().where(ConcessionCategory.slug == values["slug"]):
+            raise MemberError({"slug": N_("This short name is taken.")})
+        rows = await ConcessionCategory.insert(ConcessionCategory(**values)).returning(
+            ConcessionCategory.id
+        )
+        await audit.record("concession_category.create", "concession_category", rows[0]["id"],
+                           now=now, actor_id=actor_id, after=values)
+    return rows[0]["id"]
+
+
+async def create_membership_type(values: dict[str, Any], *, actor_id: int,
+                                 now: datetime) -> int:
+    async with write_transaction():
+        if await MembershipType.exists().where(MembershipType.slug == values["slug"]):
+            raise MemberError({"slug": N_("This short name is taken.")})
+        rows = await MembershipType.insert(MembershipType(**values)).returning(MembershipType.id)
+        await audit.record("membership_type.create", "membership_type", rows[0]["id"], now=now,
+                           actor_id=actor_id, after=values)
+    return rows[0]["id"]
