@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
+            cookie_name="toollib_csrf",  # not "csrftoken": mounted apps (Piccolo Admin) use it
             cookie_httponly=True,  # pages carry the token; scripts never read the cookie
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",

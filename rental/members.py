@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from piccolo.query.functions.string import Lower
+from piccolo.columns.combination import WhereRaw
 
 from inventory.db import read_transaction, write_transaction
 from rental import audit
@@ -233,7 +233,8 @@ async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
     if len(text) < 2:
         return []
     digits = "".join(ch for ch in text if ch.isdigit())
-    condition = Lower(Member.name).like(f"%{text.lower().replace('%', '').replace('_', '')}%")
+    pattern = f"%{text.lower().replace('%', '').replace('_', '')}%"
+    condition = WhereRaw("lower(member.name) LIKE {}", pattern)  # indexed: member_name
     if len(digits) >= 3:
         condition |= Member.phone.like(f"%{digits}%")
         condition |= Member.id_document_number.like(f"{digits}%")

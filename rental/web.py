@@ -215,10 +215,12 @@ class FragmentTemplate:
 
 
 def fragment_block(headers: Mapping[str, str], blocks: set[str]) -> str | None:
-    """For an htmx request: the block named like the target element, else `main`."""
+    """For an htmx request: the block named like the target element, else `main`.
+
+    Block names cannot hold hyphens, so element `member-results` is block `member_results`."""
     if headers.get("hx-request") != "true" or headers.get("hx-history-restore-request"):
         return None
-    target = headers.get("hx-target") or ""
+    target = (headers.get("hx-target") or "").replace("-", "_")
     if target and target in blocks:
         return target
     return "main" if "main" in blocks else None
@@ -246,12 +248,35 @@ def _parent_name(environment: Environment, name: str) -> str | None:
 def render_block(chain: list[Any], block: str, variables: dict[str, Any]) -> str:
     """Render one block as the page would: overrides from the child, the rest from parents.
 
-    Code outside blocks does not run, so templates keep their logic inside blocks."""
+    Other code outside blocks does not run (so no top-level {% set %}), except the imports
+    of macros, which the blocks need."""
+    environment = chain[0].environment
     context = chain[0].new_context(variables)
+    for template in chain:
+        for source, names in _top_level_imports(environment, template.name):
+            module = environment.get_template(source).module
+            for name, alias in names:
+                context.vars[alias] = module if name is None else getattr(module, name)
     for parent in chain[1:]:
         for name, function in parent.blocks.items():
             context.blocks.setdefault(name, []).append(function)
-    return chain[0].environment.concat(context.blocks[block][0](context))
+    return environment.concat(context.blocks[block][0](context))
+
+
+@cache
+def _top_level_imports(
+    environment: Environment, name: str
+) -> tuple[tuple[str, tuple[tuple[str | None, str], ...]], ...]:
+    """`{% from "x" import a, b as c %}` and `{% import "x" as y %}` at a template's top level."""
+    source = environment.loader.get_source(environment, name)[0]  # type: ignore[union-attr]
+    found = []
+    for node in environment.parse(source).body:
+        if isinstance(node, nodes.FromImport) and isinstance(node.template, nodes.Const):
+            pairs = tuple((n, n) if isinstance(n, str) else (n[0], n[1]) for n in node.names)
+            found.append((node.template.value, pairs))
+        elif isinstance(node, nodes.Import) and isinstance(node.template, nodes.Const):
+            found.append((node.template.value, ((None, node.target),)))
+    return tuple(found)
 
 
 class FragmentJinjaEngine(JinjaTemplateEngine):

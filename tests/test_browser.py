@@ -146,3 +146,61 @@ async def test_search_as_you_type_updates_results_without_reloading(live_server,
     assert await page.evaluate("window.stillTheSamePage") is True  # htmx swapped, no reload
     assert "q=" in page.url  # the search is kept in the address, so it can be shared
     await page.screenshot(path=str(ARTIFACTS / "search-ka.png"), full_page=False)
+
+
+async def test_member_signs_up_on_a_phone_and_the_desk_verifies_them(live_server, browser):
+    phone_context = await browser.new_context(viewport={"width": 390, "height": 844},
+                                              locale="ka-GE")
+    member = await phone_context.new_page()
+    await member.goto(live_server + "/signup")
+    assert await member.get_attribute("html", "lang") == "ka"
+    await member.fill("[name=name]", "ეკა ლომიძე")
+    await member.fill("[name=phone]", "599 11 22 33")
+    await member.fill("[name=password]", "ekas-paroli-2026")
+    await member.fill("[name=password_again]", "ekas-paroli-2026")
+    await member.check("[name=agree_rental]")
+    await member.click("button.primary")
+    # a forgotten consent is shown next to the box, nothing is created
+    await member.wait_for_selector("#e-agree_data")
+    await member.fill("[name=password]", "ekas-paroli-2026")
+    await member.fill("[name=password_again]", "ekas-paroli-2026")
+    await member.check("[name=agree_data]")
+    await member.click("button.primary")
+    await member.wait_for_url("**/me")
+    assert "ეკა ლომიძე" in await member.locator("h1").inner_text()
+    await member.screenshot(path=str(ARTIFACTS / "signup-pending-ka.png"))
+    await phone_context.close()
+
+    desk_context = await browser.new_context(locale="ka-GE")
+    desk = await desk_context.new_page()
+    await desk.goto(live_server + "/login")
+    await desk.fill("[name=login]", "555 00 00 03")
+    await desk.fill("[name=password]", _demo_password("+995555000003"))
+    await desk.click("button.primary")
+    await desk.wait_for_url(live_server + "/")
+    await desk.goto(live_server + "/members")
+    await desk.wait_for_function("window.htmx !== undefined")
+    await desk.locator("#member-q").press_sequentially("ლომიძე", delay=30)
+    await desk.get_by_role("link", name="ეკა ლომიძე").click()
+    await desk.wait_for_url("**/members/*")
+    await desk.locator("a[href$='/verify']").click()
+    await desk.wait_for_selector("[name=id_document_number]")
+    await desk.select_option("[name=id_document_type]", "personal_number")
+    await desk.fill("[name=id_document_number]", "0100123456")  # 10 digits: refused
+    await desk.fill("[name=birth_date]", "1994-03-08")
+    await desk.select_option("[name=sex]", "female")
+    await desk.fill("[name=municipality]", "თბილისი")
+    await desk.select_option("[name=situation]", "returning_migrant")
+    await desk.click("button.primary")
+    await desk.wait_for_selector("#e-id_document_number")
+    await desk.fill("[name=id_document_number]", "01001234567")
+    await desk.click("button.primary")
+    await desk.wait_for_selector(".badge-ok")
+    assert "01001234567" in await desk.locator("main").inner_text()
+    await desk.screenshot(path=str(ARTIFACTS / "member-verified-ka.png"), full_page=True)
+    await desk_context.close()
+
+
+def _demo_password(phone: str) -> str:
+    lines = (RUN_DIR / "browser-var" / "demo-credentials.txt").read_text().splitlines()
+    return dict(line.split("\t") for line in lines)[phone]

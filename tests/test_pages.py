@@ -134,3 +134,9 @@ async def test_static_files_are_served_and_cacheable(client):
     assert response.status_code == 200
     assert "htmx.org 2.0." in response.text[:200]
     assert "max-age=31536000" in response.headers["cache-control"]
+
+
+async def test_htmx_form_page_fragment_has_its_imported_macros(client):
+    response = await client.get("/login", headers={"HX-Request": "true", "HX-Target": "main"})
+    assert response.status_code == 200
+    assert '<main id="main">' in response.text and 'name="password"' in response.text

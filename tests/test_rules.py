@@ -606,7 +606,8 @@ def test_safe_next_custom_default():
     assert web.safe_next("/tools", default="/account") == "/tools"
 
 
-BLOCKS = {"main", "content", "tool-list", "title"}
+# Jinja block names cannot hold hyphens: element id `tool-list` is block `tool_list`.
+BLOCKS = {"main", "content", "tool_list", "title"}
 
 
 @pytest.mark.parametrize(
@@ -617,7 +618,7 @@ BLOCKS = {"main", "content", "tool-list", "title"}
         pytest.param({"hx-request": "false"}, BLOCKS, None, id="hx-request-false"),
         pytest.param({"hx-request": "true"}, BLOCKS, "main", id="htmx-no-target"),
         pytest.param(
-            {"hx-request": "true", "hx-target": "tool-list"}, BLOCKS, "tool-list", id="known"
+            {"hx-request": "true", "hx-target": "tool-list"}, BLOCKS, "tool_list", id="known"
         ),
         pytest.param(
             {"hx-request": "true", "hx-target": "sidebar"}, BLOCKS, "main", id="unknown-target"
@@ -642,7 +643,7 @@ BLOCKS = {"main", "content", "tool-list", "title"}
         pytest.param(
             Headers({"HX-Request": "true", "HX-Target": "tool-list"}),
             BLOCKS,
-            "tool-list",
+            "tool_list",
             id="litestar-headers-any-case",
         ),
     ],
