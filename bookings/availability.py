@@ -14,26 +14,45 @@ from inventory.tables import Unit
 async def free_units_on(tool_type_ids: Iterable[int], day: date) -> Counter[tuple[int, int]]:
     """Free units per (tool type, centre) on one day, in one query.
 
-    Free: lendable (in circulation, inspection not overdue) and in no active booking that day."""
-    ids = list(tool_type_ids)
-    if not ids:
+    Free: lendable (in circulation, latest inspection not failed nor overdue) and in no active
+    booking that day."""
+    return await free_units_between(tool_type_ids, day, day)
+
+
+async def free_units_between(
+    tool_type_ids: Iterable[int] | None, starts: date, ends: date, centre: int | None = None
+) -> Counter[tuple[int, int]]:
+    """Free units per (tool type, centre) for every day from `starts` to `ends`, in one query.
+
+    `tool_type_ids` None means every active tool type; `centre` limits it to one centre.
+    Lendable for the whole period: in circulation, latest inspection not failed, and the
+    next inspection not due before the last day."""
+    ids = None if tool_type_ids is None else list(tool_type_ids)
+    if ids is not None and not ids:
         return Counter()
     busy = Booking.select(Booking.unit).where(
         Booking.status.is_in(list(ACTIVE_STATUSES))
-        & (Booking.starts_on <= day)
-        & (Booking.ends_on >= day)
+        & (Booking.starts_on <= ends)
+        & (Booking.ends_on >= starts)
     )
+    condition = (Unit.status == "available") & Unit.id.not_in(busy)
+    if ids is None:
+        condition &= Unit.tool_type.active.eq(True)
+    else:
+        condition &= Unit.tool_type.is_in(ids)
+    if centre is not None:
+        condition &= Unit.centre == centre
     rows = await Unit.select(
         Unit.tool_type,
         Unit.centre,
         Unit.status,
         Unit.last_inspected_on,
+        Unit.last_inspection_result,
         Unit.tool_type.inspection_interval_days.as_alias("interval_days"),
-    ).where(
-        Unit.tool_type.is_in(ids) & (Unit.status == "available") & Unit.id.not_in(busy)
-    )
+    ).where(condition)
     return Counter(
         (row["tool_type"], row["centre"])
         for row in rows
-        if is_lendable(row["status"], row["last_inspected_on"], row["interval_days"], day)
+        if is_lendable(row["status"], row["last_inspected_on"], row["interval_days"], ends,
+                       row["last_inspection_result"])
     )

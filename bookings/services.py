@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bookings.availability import free_units_on
+from bookings.availability import free_units_between
 from inventory import catalogue
 from inventory.db import read_transaction
 
@@ -16,16 +16,53 @@ class CatalogueView:
     centres: list[dict[str, Any]]
     categories: list[dict[str, Any]]
     tool_types: catalogue.ToolTypePage
-    free: dict[tuple[int, int], int]  # (tool type id, centre id) -> units free today
+    # (tool type id, centre id) -> units free today, or for the whole period when one is given
+    free: dict[tuple[int, int], int]
+    centre: dict[str, Any] | None = None  # the centre the catalogue is limited to
+    period: tuple[date, date] | None = None
+
+    @property
+    def shown_centres(self) -> list[dict[str, Any]]:
+        return [self.centre] if self.centre else self.centres
 
 
 async def catalogue_view(
-    *, query: str, category: str | None, page: int, today: date
+    *,
+    query: str,
+    category: str | None,
+    page: int,
+    today: date,
+    centre: str | None = None,
+    period: tuple[date, date] | None = None,
+    per_page: int = catalogue.PER_PAGE,
 ) -> CatalogueView:
-    """The public catalogue with today's free units per centre: five queries whatever matches."""
+    """The public catalogue with free units per centre (today, or for every day of `period`),
+    optionally at one centre (by code): at most six queries whatever matches."""
     async with read_transaction():
         centres = await catalogue.active_centres()
         categories = await catalogue.categories()
-        tool_types = await catalogue.search_tool_types(query, category, page)
-        free = await free_units_on((item["id"] for item in tool_types.items), today)
-    return CatalogueView(centres, categories, tool_types, dict(free))
+        chosen = next((c for c in centres if c["code"] == centre), None) if centre else None
+        centre_id = chosen["id"] if chosen else None
+        only_ids = None
+        if period is not None:
+            free_then = await free_units_between(None, *period, centre=centre_id)
+            only_ids = {tool_type for (tool_type, _centre), n in free_then.items() if n}
+        tool_types = await catalogue.search_tool_types(
+            query, category, page, per_page, centre=centre_id, only_ids=only_ids
+        )
+        starts, ends = period or (today, today)
+        free = await free_units_between((item["id"] for item in tool_types.items), starts, ends)
+    return CatalogueView(centres, categories, tool_types, dict(free), chosen, period)
+
+
+async def tool_type_view(
+    tool_type_id: int, today: date
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[tuple[int, int], int]] | None:
+    """One tool type, the active centres and its units free today: three queries."""
+    async with read_transaction():
+        item = await catalogue.tool_type(tool_type_id)
+        if item is None:
+            return None
+        centres = await catalogue.active_centres()
+        free = await free_units_between([tool_type_id], today, today)
+    return item, centres, dict(free)

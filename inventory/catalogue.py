@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from inventory.rules import search_pattern
-from inventory.tables import Category, Centre, ToolType
+from inventory.rules import normalise_asset_tag, search_pattern
+from inventory.tables import Category, Centre, Skill, ToolType, Unit
 
 PER_PAGE = 24
 
@@ -32,15 +33,36 @@ async def categories() -> list[dict[str, Any]]:
 
 
 async def search_tool_types(
-    query: str = "", category: str | None = None, page: int = 1, per_page: int = PER_PAGE
+    query: str = "",
+    category: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    *,
+    centre: int | None = None,
+    only_ids: Collection[int] | None = None,
 ) -> ToolTypePage:
-    """Tool types whose name in any language contains the query, optionally in one category."""
+    """Tool types whose name in any language contains the query (or with a unit of that asset
+    tag), optionally in one category, kept at one centre, or among `only_ids`."""
     condition = ToolType.active.eq(True)
     pattern = search_pattern(query)
     if pattern:
-        condition &= ToolType.search_text.like(pattern)
+        by_name = ToolType.search_text.like(pattern)
+        tag = normalise_asset_tag(query)
+        if tag:
+            by_name |= ToolType.id.is_in(
+                Unit.select(Unit.tool_type).where(Unit.asset_tag == tag)
+            )
+        condition &= by_name
     if category:
         condition &= ToolType.category.slug == category
+    if centre is not None:
+        condition &= ToolType.id.is_in(
+            Unit.select(Unit.tool_type).where(
+                (Unit.centre == centre) & Unit.status.is_in(["available", "maintenance"])
+            )
+        )
+    if only_ids is not None:
+        condition &= ToolType.id.is_in(list(only_ids) or [-1])
     total = await ToolType.count().where(condition)
     page = max(1, min(page, max(1, -(-total // per_page))))
     items = (
@@ -49,6 +71,7 @@ async def search_tool_types(
             ToolType.category.slug.as_alias("category_slug"),
             ToolType.category.name_ka.as_alias("category_name_ka"),
             ToolType.category.name_en.as_alias("category_name_en"),
+            ToolType.required_skill.slug.as_alias("skill_slug"),
             ToolType.required_skill.name_ka.as_alias("skill_name_ka"),
             ToolType.required_skill.name_en.as_alias("skill_name_en"),
         )
@@ -59,3 +82,55 @@ async def search_tool_types(
         .offset((page - 1) * per_page)
     )
     return ToolTypePage(items=items, total=total, page=page, per_page=per_page)
+
+
+async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> ToolTypePage:
+    """Every tool type, active or not, for the coordinators' list: two queries."""
+    condition = ToolType.id.is_not_null()
+    pattern = search_pattern(query)
+    if pattern:
+        condition &= ToolType.search_text.like(pattern)
+    total = await ToolType.count().where(condition)
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    items = (
+        await ToolType.select(
+            ToolType.id, ToolType.slug, ToolType.name_ka, ToolType.name_en, ToolType.daily_fee,
+            ToolType.deposit, ToolType.active, ToolType.inspection_interval_days,
+            ToolType.category.name_ka.as_alias("category_name_ka"),
+            ToolType.category.name_en.as_alias("category_name_en"),
+        )
+        .where(condition)
+        .order_by(ToolType.name_ka)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return ToolTypePage(items=items, total=total, page=page, per_page=per_page)
+
+
+async def choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Categories and skills for the tool type form."""
+    skills = await Skill.select(Skill.id, Skill.name_ka, Skill.name_en).order_by(Skill.id)
+    return await categories(), skills
+
+
+async def tool_type_choices() -> list[dict[str, Any]]:
+    return await ToolType.select(ToolType.id, ToolType.name_ka, ToolType.name_en).where(
+        ToolType.active.eq(True)
+    ).order_by(ToolType.name_ka)
+
+
+async def tool_type(tool_type_id: int) -> dict[str, Any] | None:
+    """One active tool type with its category and skill names, as the catalogue shows it."""
+    return (
+        await ToolType.select(
+            ToolType.all_columns(exclude=[ToolType.search_text]),
+            ToolType.category.slug.as_alias("category_slug"),
+            ToolType.category.name_ka.as_alias("category_name_ka"),
+            ToolType.category.name_en.as_alias("category_name_en"),
+            ToolType.required_skill.slug.as_alias("skill_slug"),
+            ToolType.required_skill.name_ka.as_alias("skill_name_ka"),
+            ToolType.required_skill.name_en.as_alias("skill_name_en"),
+        )
+        .where((ToolType.id == tool_type_id) & ToolType.active.eq(True))
+        .first()
+    )

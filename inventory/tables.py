@@ -18,6 +18,9 @@ from piccolo.table import Table
 
 UNIT_STATUSES = ("available", "maintenance", "retired", "lost")
 UNIT_CONDITIONS = ("new", "good", "fair", "poor")
+INSPECTION_RESULTS = ("pass", "fail")
+TICKET_OUTCOMES = ("repaired", "beyond_repair")
+EVENT_KINDS = ("created", "status", "transfer", "ticket_opened", "ticket_resolved", "inspection")
 
 
 class Centre(Table):
@@ -34,6 +37,7 @@ class Centre(Table):
     closes_at = Time()
     active = Boolean(default=True)
     created_at = Timestamptz()
+    asset_seq = Integer(default=0)  # the last asset-tag number handed out at this centre
 
 
 class Category(Table):
@@ -90,3 +94,44 @@ class Unit(Table):
     donor = Varchar(length=200)
     last_inspected_on = Date(null=True, default=None)
     created_at = Timestamptz()
+    status_reason = Varchar(length=300)  # why it was retired or lost
+    last_inspection_result = Varchar(length=4, null=True, default=None)  # pass | fail
+
+
+class UnitEvent(Table):
+    """A unit's history: created, status changes, transfers, tickets, inspections."""
+
+    unit = ForeignKey(Unit, on_delete=OnDelete.restrict, null=False)
+    at = Timestamptz()
+    actor = Integer(null=True, default=None)  # a member id (members live above inventory)
+    kind = Varchar(length=20)
+    from_value = Varchar(length=40)
+    to_value = Varchar(length=40)
+    note = Text()
+
+
+class MaintenanceTicket(Table):
+    """A repair job; while it is open the unit is out of circulation (one open ticket a unit)."""
+
+    unit = ForeignKey(Unit, on_delete=OnDelete.restrict, null=False)
+    opened_at = Timestamptz()
+    opened_by = Integer(null=True, default=None)  # member id
+    description = Text()
+    photo = Varchar(length=255)
+    work_notes = Text()
+    parts_cost = Integer(default=0)  # tetri
+    outcome = Varchar(length=14, null=True, default=None)  # repaired | beyond_repair
+    resolved_at = Timestamptz(null=True, default=None)
+    resolved_by = Integer(null=True, default=None)  # member id
+
+
+class Inspection(Table):
+    """An electrical safety inspection of a unit."""
+
+    unit = ForeignKey(Unit, on_delete=OnDelete.restrict, null=False)
+    inspected_on = Date()
+    inspector = Varchar(length=200)
+    result = Varchar(length=4)
+    notes = Text()
+    recorded_by = Integer(null=True, default=None)  # member id
+    recorded_at = Timestamptz()

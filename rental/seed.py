@@ -187,6 +187,10 @@ async def _units(report, centres, tool_types, now, today) -> None:
                 report.count("unit")
     if new_units:
         await Unit.insert(*new_units)
+    for code, last in sequence.items():  # the next unit added at the desk continues from here
+        await Centre.update({Centre.asset_seq: last}).where(
+            (Centre.code == code) & (Centre.asset_seq < last)
+        )
 
 
 async def _people(report, centres, known_passwords, now, hasher) -> None:

@@ -1,0 +1,225 @@
+"""The public catalogue's filters (centre, free on these dates, asset tag) and the read-only
+JSON API, with a fixed number of queries whatever matches."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import DB
+
+from inventory.tables import Centre, ToolType, Unit
+
+DRILL = "აკუმულატორიანი ბურღი-სახრახნისი"
+SAMGORI = "სამგორის მრავალფუნქციური სერვისცენტრი"
+KUTAISI = "ქუთაისის მრავალფუნქციური სერვისცენტრი"
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo("Asia/Tbilisi")).date()
+
+
+@pytest.fixture
+def count_queries(monkeypatch):
+    """How many queries the database runs while the block runs."""
+    counter = {"n": 0}
+    original = type(DB).run_querystring
+
+    async def counting(self, *args, **kwargs):
+        counter["n"] += 1
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(DB), "run_querystring", counting)
+    return counter
+
+
+async def book(tool_slug: str, centre_code: str, starts: date, ends: date) -> None:
+    """Hold every unit of a tool type at a centre for the period."""
+    from bookings.tables import Booking
+    from rental.tables import Member
+
+    member = await Member.select(Member.id).where(Member.role == "member").first()
+    units = await Unit.select(Unit.id, Unit.tool_type, Unit.centre).where(
+        (Unit.tool_type.slug == tool_slug) & (Unit.centre.code == centre_code)
+    )
+    now = datetime.now(UTC)
+    await Booking.insert(*[
+        Booking(member=member["id"], tool_type=u["tool_type"], unit=u["id"], centre=u["centre"],
+                starts_on=starts, ends_on=ends, status="reserved", created_at=now)
+        for u in units
+    ])
+
+
+async def test_centre_filter_shows_only_its_tools_and_counts(client, seeded):
+    # move every Kutaisi unit of one tool type away so the filter has something to hide
+    only_smg = await ToolType.select(ToolType.id, ToolType.name_ka).where(
+        ToolType.id.not_in(Unit.select(Unit.tool_type).where(Unit.centre.code == "KUT"))
+    ).first()
+    kut = await client.get("/", params={"centre": "KUT", "q": only_smg["name_ka"]})
+    assert kut.status_code == 200
+    assert 'class="tool-card"' not in kut.text
+    smg = await client.get("/", params={"centre": "SMG", "q": "drill"})
+    assert DRILL in smg.text
+    assert f"{SAMGORI}: " in smg.text and f"{KUTAISI}: " not in smg.text
+
+
+async def test_unknown_centre_is_a_clear_message(client, seeded):
+    client.cookies.set("lang", "en")
+    response = await client.get("/", params={"centre": "XXX"})
+    assert response.status_code == 422
+    assert "There is no such centre." in response.text
+
+
+async def test_free_on_these_dates_hides_fully_booked_tools(client, seeded):
+    starts = today() + timedelta(days=3)
+    ends = starts + timedelta(days=2)
+    await book("cordless-drill", "SMG", starts, ends)
+    await book("cordless-drill", "KUT", starts + timedelta(days=1), ends)
+    response = await client.get("/", params={"q": "drill", "from": starts.isoformat(),
+                                             "to": ends.isoformat()})
+    assert response.status_code == 200
+    assert DRILL not in response.text
+    # the day after, all are free again
+    later = ends + timedelta(days=1)
+    response = await client.get("/", params={"q": "drill", "from": later.isoformat(),
+                                             "to": later.isoformat()})
+    assert DRILL in response.text
+    # at Kutaisi the drills are free on the first day of the period
+    response = await client.get("/", params={"q": "drill", "centre": "KUT",
+                                             "from": starts.isoformat(),
+                                             "to": starts.isoformat()})
+    assert DRILL in response.text
+
+
+async def test_free_on_dates_fragment(client, seeded):
+    day = (today() + timedelta(days=1)).isoformat()
+    response = await client.get("/", params={"q": "drill", "from": day, "to": day},
+                                headers={"HX-Request": "true", "HX-Target": "results"})
+    assert response.text.lstrip().startswith('<section id="results"')
+    assert DRILL in response.text
+
+
+@pytest.mark.parametrize(
+    "starts, ends, message",
+    [
+        ("2026-13-01", "2026-13-02", "Enter the dates as YYYY-MM-DD."),
+        ("tomorrow", "", "Enter both dates: from and to."),
+        ("+5", "-5", "Enter the dates as YYYY-MM-DD."),
+        ("reversed", "reversed", "The end date is before the start date."),
+        ("past", "past", "The dates are in the past."),
+        ("long", "long", "Choose a period of at most a year."),
+    ],
+)
+async def test_bad_dates_are_a_clear_message_not_a_500(client, seeded, starts, ends, message):
+    client.cookies.set("lang", "en")
+    t = today()
+    cases = {
+        "tomorrow": (t + timedelta(days=1)).isoformat(),
+        "reversed": None, "past": None, "long": None,
+    }
+    if starts == "reversed":
+        starts, ends = (t + timedelta(days=5)).isoformat(), (t + timedelta(days=2)).isoformat()
+    elif starts == "past":
+        starts, ends = (t - timedelta(days=5)).isoformat(), t.isoformat()
+    elif starts == "long":
+        starts, ends = t.isoformat(), (t + timedelta(days=400)).isoformat()
+    else:
+        starts = cases.get(starts) or starts
+    response = await client.get("/", params={"from": starts, "to": ends})
+    assert response.status_code == 422
+    assert message in response.text
+    assert 'class="tool-card"' in response.text  # the catalogue is still shown
+
+
+async def test_search_by_asset_tag_finds_its_tool_type(client, seeded):
+    for query in ("SMG-0001", "smg-0001", " smg-0001 "):
+        response = await client.get("/", params={"q": query})
+        assert DRILL in response.text, query
+        assert response.text.count('class="tool-card"') == 1
+
+
+async def test_failed_inspection_is_not_free(client, seeded):
+    unit = await Unit.select(Unit.id, Unit.tool_type).where(
+        Unit.tool_type.inspection_interval_days.is_not_null()
+        & (Unit.centre.code == "KUT") & (Unit.status == "available")
+    ).first()
+    before = (await client.get(f"/api/v1/tool-types/{unit['tool_type']}")).json()
+    await Unit.update({Unit.last_inspection_result: "fail"}).where(Unit.id == unit["id"])
+    after = (await client.get(f"/api/v1/tool-types/{unit['tool_type']}")).json()
+    free = {f["centre"]: f["free_today"] for f in before["free"]}
+    assert {f["centre"]: f["free_today"] for f in after["free"]} == {**free,
+                                                                    "KUT": free["KUT"] - 1}
+
+
+async def test_catalogue_page_does_a_fixed_number_of_queries(client, seeded, count_queries):
+    await client.get("/", params={"q": "drill"})
+    few = count_queries["n"]
+    assert few > 0
+    count_queries["n"] = 0
+    await client.get("/")
+    assert count_queries["n"] == few
+    day = (today() + timedelta(days=1)).isoformat()
+    count_queries["n"] = 0
+    await client.get("/", params={"q": "drill", "from": day, "to": day, "centre": "SMG"})
+    with_filters = count_queries["n"]
+    count_queries["n"] = 0
+    await client.get("/", params={"from": day, "to": day, "centre": "SMG"})
+    assert count_queries["n"] == with_filters
+
+
+# --- the JSON API ----------------------------------------------------------------------------
+
+
+async def test_api_lists_tool_types_with_free_counts(client, seeded):
+    response = await client.get("/api/v1/tool-types", params={"q": "drill"})
+    assert response.status_code == 200
+    body = response.json()
+    drill = next(item for item in body["items"] if item["slug"] == "cordless-drill")
+    assert drill["name_ka"] == DRILL and drill["daily_fee_tetri"] == 150
+    free = {f["centre"]: f["free_today"] for f in drill["free"]}
+    smg_units = await Unit.count().where((Unit.tool_type.slug == "cordless-drill")
+                                         & (Unit.centre.code == "SMG"))
+    assert free["SMG"] == smg_units - 1  # one demo drill is in maintenance
+    assert body["total"] >= 1 and body["page"] == 1
+
+
+async def test_api_filters_by_category_and_centre(client, seeded):
+    garden = (await client.get("/api/v1/tool-types", params={"category": "garden"})).json()
+    assert garden["items"] and all(i["category"] == "garden" for i in garden["items"])
+    smg = (await client.get("/api/v1/tool-types", params={"centre": "SMG"})).json()
+    assert all([f["centre"] for f in i["free"]] == ["SMG"] for i in smg["items"])
+    unknown = await client.get("/api/v1/tool-types", params={"centre": "XXX"})
+    assert unknown.status_code == 404 and unknown.json()["status"] == 404
+
+
+async def test_api_one_tool_type_and_unknown_is_json_404(client, seeded):
+    drill = await ToolType.select(ToolType.id).where(ToolType.slug == "cordless-drill").first()
+    response = await client.get(f"/api/v1/tool-types/{drill['id']}")
+    assert response.status_code == 200 and response.json()["slug"] == "cordless-drill"
+    missing = await client.get("/api/v1/tool-types/999999")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/json")
+    assert missing.json()["status"] == 404
+    bad = await client.get("/api/v1/tool-types/abc")
+    assert bad.status_code == 404
+
+
+async def test_api_is_in_the_openapi_schema(client):
+    schema = (await client.get("/api/v1/schema/openapi.json")).json()
+    assert "/api/v1/tool-types" in schema["paths"]
+    assert "/api/v1/tool-types/{tool_type_id}" in schema["paths"]
+
+
+async def test_api_does_a_fixed_number_of_queries(client, seeded, count_queries):
+    await client.get("/api/v1/tool-types", params={"q": "drill"})
+    few = count_queries["n"]
+    count_queries["n"] = 0
+    await client.get("/api/v1/tool-types")
+    assert count_queries["n"] == few
+
+
+async def test_inactive_centre_is_not_offered(client, seeded):
+    await Centre.update({Centre.active: False}).where(Centre.code == "KUT")
+    response = await client.get("/")
+    assert 'value="KUT"' not in response.text
