@@ -15,7 +15,7 @@ from inventory.db import read_transaction
 class CatalogueView:
     centres: list[dict[str, Any]]
     categories: list[dict[str, Any]]
-    tool_types: catalogue.ToolTypePage
+    tool_types: catalogue.Page
     # (tool type id, centre id) -> units free today, or for the whole period when one is given
     free: dict[tuple[int, int], int]
     centre: dict[str, Any] | None = None  # the centre the catalogue is limited to

@@ -13,7 +13,9 @@ PER_PAGE = 24
 
 
 @dataclass(frozen=True)
-class ToolTypePage:
+class Page:
+    """One page of a longer list, with what the pagination links need."""
+
     items: list[dict[str, Any]]
     total: int
     page: int
@@ -40,7 +42,7 @@ async def search_tool_types(
     *,
     centre: int | None = None,
     only_ids: Collection[int] | None = None,
-) -> ToolTypePage:
+) -> Page:
     """Tool types whose name in any language contains the query (or with a unit of that asset
     tag), optionally in one category, kept at one centre, or among `only_ids`."""
     condition = ToolType.active.eq(True)
@@ -81,10 +83,10 @@ async def search_tool_types(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return ToolTypePage(items=items, total=total, page=page, per_page=per_page)
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
-async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> ToolTypePage:
+async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> Page:
     """Every tool type, active or not, for the coordinators' list: two queries."""
     condition = ToolType.id.is_not_null()
     pattern = search_pattern(query)
@@ -104,7 +106,7 @@ async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> 
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return ToolTypePage(items=items, total=total, page=page, per_page=per_page)
+    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 async def choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from inventory.catalogue import Page
 from inventory.db import read_transaction
 from inventory.rules import inspection_due_on, inspection_state, normalise_asset_tag
 from inventory.tables import Centre, Inspection, MaintenanceTicket, Unit, UnitEvent
@@ -86,22 +87,10 @@ async def ticket_unit(ticket_id: int) -> int | None:
     return row["unit"] if row else None
 
 
-@dataclass(frozen=True)
-class UnitList:
-    items: list[dict[str, Any]]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 async def units(
     *, today: date, centre: int | None = None, status: str | None = None,
     tool_type: int | None = None, query: str = "", page: int = 1, per_page: int = PER_PAGE,
-) -> UnitList:
+) -> Page:
     condition = Unit.id.is_not_null()
     if centre:
         condition &= Unit.centre == centre
@@ -121,7 +110,7 @@ async def units(
         rows = await Unit.select(*_unit_columns()).where(condition).order_by(
             Unit.centre, Unit.asset_tag
         ).limit(per_page).offset((page - 1) * per_page)
-    return UnitList([_with_inspection(row, today) for row in rows], total, page, per_page)
+    return Page([_with_inspection(row, today) for row in rows], total, page, per_page)
 
 
 async def units_by_ids(ids: Iterable[int]) -> list[dict[str, Any]]:
