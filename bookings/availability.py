@@ -56,3 +56,31 @@ async def free_units_between(
         if is_lendable(row["status"], row["last_inspected_on"], row["interval_days"], ends,
                        row["last_inspection_result"])
     )
+
+
+async def lendable_units(tool_type_id: int, centre_id: int, through: date) -> list[int]:
+    """Units of a tool type at a centre that may be lent until `through`, by asset tag."""
+    rows = await Unit.select(
+        Unit.id, Unit.status, Unit.last_inspected_on, Unit.last_inspection_result,
+        Unit.tool_type.inspection_interval_days.as_alias("interval_days"),
+    ).where(
+        (Unit.tool_type == tool_type_id) & (Unit.centre == centre_id)
+        & (Unit.status == "available")
+    ).order_by(Unit.asset_tag)
+    return [
+        row["id"] for row in rows
+        if is_lendable(row["status"], row["last_inspected_on"], row["interval_days"], through,
+                       row["last_inspection_result"])
+    ]
+
+
+async def active_periods(unit_ids: list[int], starts: date, ends: date
+                         ) -> list[tuple[int, tuple[date, date]]]:
+    """The active bookings of these units that touch the window."""
+    if not unit_ids:
+        return []
+    rows = await Booking.select(Booking.unit, Booking.starts_on, Booking.ends_on).where(
+        Booking.unit.is_in(unit_ids) & Booking.status.is_in(list(ACTIVE_STATUSES))
+        & (Booking.starts_on <= ends) & (Booking.ends_on >= starts)
+    )
+    return [(row["unit"], (row["starts_on"], row["ends_on"])) for row in rows]

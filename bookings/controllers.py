@@ -30,6 +30,7 @@ class CatalogueController(Controller):
         starts: str = Parameter(query="from", default="", max_length=10),
         ends: str = Parameter(query="to", default="", max_length=10),
         page: int = Parameter(default=1, ge=1, le=10_000),
+        member: int = Parameter(default=0, ge=0),
     ) -> Template:
         settings = request.app.state.settings
         today = datetime.now(ZoneInfo(settings.default_timezone)).date()
@@ -45,7 +46,9 @@ class CatalogueController(Controller):
         return Template(
             "bookings/catalogue.html",
             context={"view": view, "q": q, "category": category, "today": today,
-                     "centre": centre, "starts": starts, "ends": ends, "errors": errors},
+                     "centre": centre, "starts": starts, "ends": ends, "errors": errors,
+                     # the desk books for this member (ignored unless staff ask)
+                     "for_member": member if _is_staff(request) else 0},
             status_code=422 if errors else 200,
         )
 
@@ -149,8 +152,15 @@ class CatalogueApiController(Controller):
         return _tool_type_out(*found)
 
 
+def _is_staff(request: Request) -> bool:
+    user = request.scope.get("user")
+    return bool(user and user.is_staff)
+
+
 def _today(request: Request) -> date:
     return datetime.now(ZoneInfo(request.app.state.settings.default_timezone)).date()
 
 
-CONTROLLERS = [CatalogueController, CatalogueApiController]
+from bookings.booking_controllers import CONTROLLERS as BOOKING_CONTROLLERS  # noqa: E402
+
+CONTROLLERS = [CatalogueController, CatalogueApiController, *BOOKING_CONTROLLERS]

@@ -6,8 +6,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from inventory import csvfiles
 from inventory.rules import normalise_asset_tag, search_pattern
-from inventory.tables import Category, Centre, Skill, ToolType, Unit
+from inventory.tables import Category, Centre, MaintenanceTicket, Skill, ToolType, Unit
 
 PER_PAGE = 24
 
@@ -136,3 +137,50 @@ async def tool_type(tool_type_id: int) -> dict[str, Any] | None:
         .where((ToolType.id == tool_type_id) & ToolType.active.eq(True))
         .first()
     )
+
+
+async def media_in_use(name: str) -> bool:
+    """Whether a tool type (photo or manual) or a maintenance ticket names this media file."""
+    if await ToolType.exists().where(
+        (ToolType.photo == name) | (ToolType.manual_url == "/media/" + name)
+    ):
+        return True
+    return await MaintenanceTicket.exists().where(MaintenanceTicket.photo == name)
+
+
+async def known_for_import() -> csvfiles.Known:
+    """What a CSV import is checked against: five queries."""
+    categories = await Category.select(Category.id, Category.slug)
+    skills = await Skill.select(Skill.id, Skill.slug)
+    centres = await Centre.select(Centre.id, Centre.code)
+    tool_types = await ToolType.select(ToolType.id, ToolType.slug)
+    tags = await Unit.select(Unit.asset_tag)
+    return csvfiles.Known(
+        categories={r["slug"]: r["id"] for r in categories},
+        skills={r["slug"]: r["id"] for r in skills},
+        centres={r["code"]: r["id"] for r in centres},
+        tool_types={r["slug"]: r["id"] for r in tool_types},
+        asset_tags=frozenset(r["asset_tag"] for r in tags),
+    )
+
+
+async def export_tool_types() -> bytes:
+    """The whole catalogue (active or not) as CSV: one query."""
+    rows = await ToolType.select(
+        ToolType.all_columns(exclude=[ToolType.search_text]),
+        ToolType.category.slug.as_alias("category_slug"),
+        ToolType.required_skill.slug.as_alias("skill_slug"),
+    ).order_by(ToolType.slug)
+    return csvfiles.to_csv(csvfiles.TOOL_TYPE_COLUMNS, map(csvfiles.tool_type_row, rows))
+
+
+async def export_units() -> bytes:
+    """The unit register of every centre as CSV: one query."""
+    rows = await Unit.select(
+        *Unit.all_columns(),
+        Unit.tool_type.slug.as_alias("tool_type_slug"),
+        Unit.tool_type.name_ka.as_alias("tool_name_ka"),
+        Unit.centre.code.as_alias("centre_code"),
+    ).order_by(Unit.asset_tag)
+    return csvfiles.to_csv((*csvfiles.UNIT_COLUMNS, *csvfiles.UNIT_EXPORT_EXTRA),
+                           map(csvfiles.unit_row, rows))

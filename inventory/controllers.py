@@ -2,24 +2,42 @@
 
 Controllers parse input, call one service, render. The signed-in user is read from the
 request scope (set by the web kernel above); the audit recorder arrives as the `audit`
-dependency. Staff act only on units of their own centres; the services enforce it.
+dependency, and `flash(response, level, message_id)` (the `flash` dependency) adds a message
+shown once on the next page. Staff act only on units of their own centres; the services
+enforce it.
+
+Uploads (a tool type's photo and manual, a ticket's photo) are checked by their content before
+anything is written, written only once the rest of the form is valid, and removed again when
+the database transaction fails (see inventory.media).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import segno
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Parameter
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 
-from inventory import catalogue, register, services
-from inventory.forms import clean_category, clean_centre, clean_skill, clean_tool_type, clean_unit
-from inventory.rules import BadValue, money_input, parse_date, parse_money
+from inventory import catalogue, csvfiles, media, register, services
+from inventory.db import read_transaction
+from inventory.forms import (
+    clean_category,
+    clean_centre,
+    clean_skill,
+    clean_ticket,
+    clean_tool_type,
+    clean_unit,
+)
+from inventory.rules import N_, BadValue, money_input, parse_date, parse_money
 from inventory.tables import (
     UNIT_CONDITIONS,
     UNIT_STATUSES,
@@ -62,6 +80,81 @@ def _text_values(data: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
+def _done(flash: Any, path: str, message: str) -> Redirect:
+    """See the next page, with a success message on it (`message` is a message id)."""
+    response = _see_other(path)
+    flash(response, "success", message)
+    return response
+
+
+# --- uploads ---------------------------------------------------------------------------------
+
+
+def _media_dir(request: Request) -> Any:
+    return request.app.state.settings.media_dir
+
+
+async def _upload(data: dict[str, Any], name: str, kind: media.Kind,
+                  errors: dict[str, Any]) -> media.Pending | None:
+    """The checked file of field `name`, or None (no file, or refused: then in `errors`)."""
+    try:
+        return await media.read_upload(data.get(name), kind)
+    except BadValue as bad:
+        errors[name] = bad.message
+        return None
+
+
+def _upload_too_large(request: Request, exc: RequestEntityTooLarge) -> Response[Any]:
+    """A form bigger than any allowed file: the body is not read, so say so on a page of its own,
+    with the way back to the form."""
+    path = request.url.path
+    return Template("inventory/upload_too_large.html", status_code=413, context={
+        "back": path.removesuffix("/tickets"), "csv": path.startswith("/manage/import"),
+        "photo_mb": media.PHOTO.max_bytes // media.MB,
+        "manual_mb": media.MANUAL.max_bytes // media.MB,
+        "csv_mb": csvfiles.MAX_BYTES // media.MB,
+    })
+
+
+TOOL_TYPE_UPLOAD: dict[str, Any] = {
+    "request_max_body_size": media.TOOL_TYPE_FORM_MAX_BYTES,
+    "exception_handlers": {RequestEntityTooLarge: _upload_too_large},
+}
+TICKET_UPLOAD: dict[str, Any] = {
+    "request_max_body_size": media.TICKET_FORM_MAX_BYTES,
+    "exception_handlers": {RequestEntityTooLarge: _upload_too_large},
+}
+CSV_UPLOAD: dict[str, Any] = {
+    # the file, or on confirming it the same file in base64 (4/3 of its size), and the fields
+    "request_max_body_size": csvfiles.MAX_BYTES * 4 // 3 + media.MB,
+    "exception_handlers": {RequestEntityTooLarge: _upload_too_large},
+}
+
+
+async def _forget(request: Request, names: list[str]) -> None:
+    """Remove replaced files that no row uses any more."""
+    for name in names:
+        if name and not await catalogue.media_in_use(name):
+            media.remove(_media_dir(request), name)
+
+
+class MediaController(Controller):
+    path = "/media"
+    opt = {"access": "public"}
+
+    @get("/{name:str}", include_in_schema=False,
+         cache_control=CacheControlHeader(max_age=31_536_000, public=True, immutable=True))
+    async def file(self, request: Request, name: str) -> File:
+        """An uploaded photo or manual. Names are random and never reused, so they may be cached
+        for a year; anything but a generated name is not found."""
+        path = media.path_for(_media_dir(request), name)
+        if path is None:
+            raise NotFoundException()
+        return File(path=path, filename=name, content_disposition_type="inline",
+                    media_type=media.CONTENT_TYPES[path.suffix[1:]],
+                    headers={"X-Content-Type-Options": "nosniff"})
+
+
 # --- centres ---------------------------------------------------------------------------------
 
 
@@ -93,8 +186,8 @@ class CentreController(Controller):
                           ["0", "1", "2", "3", "4", "5"], {})
 
     @post("/new")
-    async def create(self, request: Request, audit: Any) -> Response[Any]:
-        return await self._save(request, audit, None)
+    async def create(self, request: Request, audit: Any, flash: Any) -> Response[Any]:
+        return await self._save(request, audit, flash, None)
 
     @get("/{centre_id:int}/edit")
     async def edit(self, centre_id: int) -> Template:
@@ -104,10 +197,12 @@ class CentreController(Controller):
         return self._form(row, _centre_values(row), _days_of(row["opening_days"]), {})
 
     @post("/{centre_id:int}/edit")
-    async def update(self, request: Request, audit: Any, centre_id: int) -> Response[Any]:
-        return await self._save(request, audit, centre_id)
+    async def update(self, request: Request, audit: Any, flash: Any,
+                     centre_id: int) -> Response[Any]:
+        return await self._save(request, audit, flash, centre_id)
 
-    async def _save(self, request: Request, audit: Any, centre_id: int | None) -> Response[Any]:
+    async def _save(self, request: Request, audit: Any, flash: Any,
+                    centre_id: int | None) -> Response[Any]:
         data, form = await _form(request)
         days = [d for d in form.getall("opening_days", []) if isinstance(d, str)]
         values, errors = clean_centre(data, days, new=centre_id is None)
@@ -123,7 +218,7 @@ class CentreController(Controller):
             except services.Invalid as invalid:
                 errors = invalid.errors
             else:
-                return _see_other("/manage/centres")
+                return _done(flash, "/manage/centres", N_("The centre is saved."))
         return self._form(centre, _text_values(data), days, errors, status=422)
 
     def _form(self, centre: dict | None, values: dict, days: list[str], errors: dict,
@@ -150,8 +245,8 @@ class CategoryController(Controller):
         return _named_form("category", None, {"position": "0"}, {})
 
     @post("/new")
-    async def create(self, request: Request, audit: Any) -> Response[Any]:
-        return await _save_named(request, audit, "category", None)
+    async def create(self, request: Request, audit: Any, flash: Any) -> Response[Any]:
+        return await _save_named(request, audit, flash, "category", None)
 
     @get("/{record_id:int}/edit")
     async def edit(self, record_id: int) -> Template:
@@ -162,8 +257,9 @@ class CategoryController(Controller):
                            {})
 
     @post("/{record_id:int}/edit")
-    async def update(self, request: Request, audit: Any, record_id: int) -> Response[Any]:
-        return await _save_named(request, audit, "category", record_id)
+    async def update(self, request: Request, audit: Any, flash: Any,
+                     record_id: int) -> Response[Any]:
+        return await _save_named(request, audit, flash, "category", record_id)
 
 
 class SkillController(Controller):
@@ -180,8 +276,8 @@ class SkillController(Controller):
         return _named_form("skill", None, {}, {})
 
     @post("/new")
-    async def create(self, request: Request, audit: Any) -> Response[Any]:
-        return await _save_named(request, audit, "skill", None)
+    async def create(self, request: Request, audit: Any, flash: Any) -> Response[Any]:
+        return await _save_named(request, audit, flash, "skill", None)
 
     @get("/{record_id:int}/edit")
     async def edit(self, record_id: int) -> Template:
@@ -192,13 +288,16 @@ class SkillController(Controller):
                            {})
 
     @post("/{record_id:int}/edit")
-    async def update(self, request: Request, audit: Any, record_id: int) -> Response[Any]:
-        return await _save_named(request, audit, "skill", record_id)
+    async def update(self, request: Request, audit: Any, flash: Any,
+                     record_id: int) -> Response[Any]:
+        return await _save_named(request, audit, flash, "skill", record_id)
 
 
 NAMED = {
-    "category": (Category, clean_category, services.save_category, "/manage/categories"),
-    "skill": (Skill, clean_skill, services.save_skill, "/manage/skills"),
+    "category": (Category, clean_category, services.save_category, "/manage/categories",
+                 N_("The category is saved.")),
+    "skill": (Skill, clean_skill, services.save_skill, "/manage/skills",
+              N_("The skill is saved.")),
 }
 
 
@@ -208,9 +307,9 @@ def _named_form(kind: str, record: dict | None, values: dict, errors: dict,
                     context={"record": record, "values": values, "errors": errors})
 
 
-async def _save_named(request: Request, audit: Any, kind: str,
+async def _save_named(request: Request, audit: Any, flash: Any, kind: str,
                       record_id: int | None) -> Response[Any]:
-    table, clean, save, back = NAMED[kind]
+    table, clean, save, back, saved = NAMED[kind]
     record = None
     if record_id is not None:
         record = await table.select().where(table.id == record_id).first()
@@ -224,7 +323,7 @@ async def _save_named(request: Request, audit: Any, kind: str,
         except services.Invalid as invalid:
             errors = invalid.errors
         else:
-            return _see_other(back)
+            return _done(flash, back, saved)
     return _named_form(kind, record, _text_values(data), errors, status=422)
 
 
@@ -258,9 +357,9 @@ class ToolTypeController(Controller):
         return await self._form(None, {"max_loan_days": "7", "daily_fee": "0.00",
                                        "deposit": "0.00", "active": "1"}, {})
 
-    @post("/new")
-    async def create(self, request: Request, audit: Any) -> Response[Any]:
-        return await self._save(request, audit, None)
+    @post("/new", **TOOL_TYPE_UPLOAD)
+    async def create(self, request: Request, audit: Any, flash: Any) -> Response[Any]:
+        return await self._save(request, audit, flash, None)
 
     @get("/{tool_type_id:int}/edit")
     async def edit(self, tool_type_id: int) -> Template:
@@ -269,11 +368,12 @@ class ToolTypeController(Controller):
             raise NotFoundException()
         return await self._form(row, _tool_type_values(row), {})
 
-    @post("/{tool_type_id:int}/edit")
-    async def update(self, request: Request, audit: Any, tool_type_id: int) -> Response[Any]:
-        return await self._save(request, audit, tool_type_id)
+    @post("/{tool_type_id:int}/edit", **TOOL_TYPE_UPLOAD)
+    async def update(self, request: Request, audit: Any, flash: Any,
+                     tool_type_id: int) -> Response[Any]:
+        return await self._save(request, audit, flash, tool_type_id)
 
-    async def _save(self, request: Request, audit: Any,
+    async def _save(self, request: Request, audit: Any, flash: Any,
                     tool_type_id: int | None) -> Response[Any]:
         record = None
         if tool_type_id is not None:
@@ -285,14 +385,28 @@ class ToolTypeController(Controller):
         values, errors = clean_tool_type(
             data, categories={c["id"] for c in categories}, skills={s["id"] for s in skills}
         )
+        photo = await _upload(data, "photo", media.PHOTO, errors)
+        manual = await _upload(data, "manual", media.MANUAL, errors)
+        if photo:
+            values["photo"] = photo.name
+        elif data.get("remove_photo") in ("1", "on"):
+            values["photo"] = ""
+        if manual:  # an uploaded manual replaces the link
+            values["manual_url"] = media.media_url(manual.name)
         if not errors:
             try:
-                await services.save_tool_type(values, tool_type_id, actor=_user(request),
-                                              now=_now(), audit=audit)
+                async with media.stored(_media_dir(request), [photo, manual]):
+                    await services.save_tool_type(values, tool_type_id, actor=_user(request),
+                                                  now=_now(), audit=audit)
             except services.Invalid as invalid:
                 errors = invalid.errors
             else:
-                return _see_other("/manage/tool-types")
+                if record is not None:
+                    await _forget(request, _replaced_media(record, values))
+                return _done(flash, "/manage/tool-types", N_("The tool type is saved."))
+        if photo or manual:  # browsers cannot fill in a file field again
+            errors.setdefault("form", N_("Nothing was saved: correct the marked fields, then "
+                                         "choose the files again."))
         return await self._form(record, _text_values(data), errors, status=422)
 
     async def _form(self, record: dict | None, values: dict, errors: dict,
@@ -301,6 +415,14 @@ class ToolTypeController(Controller):
         return Template("inventory/tool_type_form.html", status_code=status,
                         context={"record": record, "values": values, "errors": errors,
                                  "categories": categories, "skills": skills})
+
+
+def _replaced_media(record: dict[str, Any], values: dict[str, Any]) -> list[str]:
+    """Files of the tool type before the save that it no longer names."""
+    old = [record["photo"], media.name_of_url(record["manual_url"] or "")]
+    new = {values.get("photo", record["photo"]),
+           media.name_of_url(values.get("manual_url") or "")}
+    return [name for name in old if name and media.is_media_name(name) and name not in new]
 
 
 # --- units -----------------------------------------------------------------------------------
@@ -353,7 +475,7 @@ class UnitController(Controller):
         return await self._form(request, values, {})
 
     @post("/new")
-    async def create(self, request: Request, audit: Any) -> Response[Any]:
+    async def create(self, request: Request, audit: Any, flash: Any) -> Response[Any]:
         data, _form_data = await _form(request)
         user = _user(request)
         centres = _centre_choices(user, await catalogue.active_centres())
@@ -370,7 +492,7 @@ class UnitController(Controller):
             except services.NotAllowed as exc:
                 raise _http_error(exc) from None
             else:
-                return _see_other(f"/units/{unit_id}")
+                return _done(flash, f"/units/{unit_id}", N_("The unit is added."))
         return await self._form(request, _text_values(data), errors, status=422)
 
     async def _form(self, request: Request, values: dict, errors: dict,
@@ -387,7 +509,8 @@ class UnitController(Controller):
         return await _unit_page(request, unit_id, {}, {})
 
     @post("/{unit_id:int}/status", opt={"scope": "centre"})
-    async def change_status(self, request: Request, audit: Any, unit_id: int) -> Response[Any]:
+    async def change_status(self, request: Request, audit: Any, flash: Any,
+                            unit_id: int) -> Response[Any]:
         await _guard(request, unit_id)
         data, _form_data = await _form(request)
         status = data.get("status") if isinstance(data.get("status"), str) else ""
@@ -396,10 +519,12 @@ class UnitController(Controller):
             request, unit_id, "status", data,
             services.change_unit_status(unit_id, status, reason, actor=_user(request),
                                         now=_now(), audit=audit),
+            flash, N_("The status is changed."),
         )
 
     @post("/{unit_id:int}/transfer", opt={"scope": "centre"})
-    async def transfer(self, request: Request, audit: Any, unit_id: int) -> Response[Any]:
+    async def transfer(self, request: Request, audit: Any, flash: Any,
+                       unit_id: int) -> Response[Any]:
         await _guard(request, unit_id)
         data, _form_data = await _form(request)
         raw = data.get("centre")
@@ -408,21 +533,32 @@ class UnitController(Controller):
             request, unit_id, "transfer", data,
             services.transfer_unit(unit_id, centre_id, actor=_user(request), now=_now(),
                                    audit=audit),
+            flash, N_("The unit is transferred."),
         )
 
-    @post("/{unit_id:int}/tickets", opt={"scope": "centre"})
-    async def open_ticket(self, request: Request, audit: Any, unit_id: int) -> Response[Any]:
+    @post("/{unit_id:int}/tickets", opt={"scope": "centre"}, **TICKET_UPLOAD)
+    async def open_ticket(self, request: Request, audit: Any, flash: Any,
+                          unit_id: int) -> Response[Any]:
         await _guard(request, unit_id)
         data, _form_data = await _form(request)
-        description = data.get("description")
-        return await _act(
-            request, unit_id, "ticket", data,
-            services.open_ticket(unit_id, description if isinstance(description, str) else "",
-                                 actor=_user(request), now=_now(), audit=audit),
-        )
+        values, errors = clean_ticket(data)
+        photo = await _upload(data, "photo", media.PHOTO, errors)
+        if errors:
+            return await _unit_page(request, unit_id, {"ticket": errors},
+                                    {"ticket": _text_values(data)}, status=422)
+
+        async def open_with_photo() -> None:
+            async with media.stored(_media_dir(request), [photo]):
+                await services.open_ticket(unit_id, values["description"],
+                                           photo=photo.name if photo else "",
+                                           actor=_user(request), now=_now(), audit=audit)
+
+        return await _act(request, unit_id, "ticket", data, open_with_photo(),
+                          flash, N_("The maintenance ticket is opened."))
 
     @post("/{unit_id:int}/inspections", opt={"scope": "centre"})
-    async def inspect(self, request: Request, audit: Any, unit_id: int) -> Response[Any]:
+    async def inspect(self, request: Request, audit: Any, flash: Any,
+                      unit_id: int) -> Response[Any]:
         await _guard(request, unit_id)
         data, _form_data = await _form(request)
         today = _today(request)
@@ -440,6 +576,7 @@ class UnitController(Controller):
                 result=text.get("result", ""), notes=text.get("notes", ""),
                 actor=_user(request), today=today, now=_now(), audit=audit,
             ),
+            flash, N_("The inspection is recorded."),
         )
 
 
@@ -448,7 +585,8 @@ class TicketController(Controller):
     opt = {"access": "staff"}
 
     @post("/{ticket_id:int}/resolve")
-    async def resolve(self, request: Request, audit: Any, ticket_id: int) -> Response[Any]:
+    async def resolve(self, request: Request, audit: Any, flash: Any,
+                      ticket_id: int) -> Response[Any]:
         unit_id = await register.ticket_unit(ticket_id)
         if unit_id is None:
             raise NotFoundException()
@@ -465,6 +603,7 @@ class TicketController(Controller):
             services.resolve_ticket(ticket_id, work_notes=text.get("work_notes", ""),
                                     parts_cost=parts_cost, outcome=text.get("outcome", ""),
                                     actor=_user(request), now=_now(), audit=audit),
+            flash, N_("The maintenance ticket is resolved."),
         )
 
 
@@ -479,8 +618,9 @@ async def _guard(request: Request, unit_id: int) -> None:
 
 
 async def _act(request: Request, unit_id: int, form_name: str, data: dict[str, Any],
-               action: Any) -> Response[Any]:
-    """Run one unit service; on bad input re-render the unit page with the errors at the form."""
+               action: Any, flash: Any, done: str) -> Response[Any]:
+    """Run one unit service; on bad input re-render the unit page with the errors at the form,
+    else back to the unit page with the message `done`."""
     try:
         await action
     except services.Invalid as invalid:
@@ -490,7 +630,7 @@ async def _act(request: Request, unit_id: int, form_name: str, data: dict[str, A
     except (services.NotFound, services.NotAllowed) as exc:
         raise _http_error(exc) from None
     else:
-        return _see_other(f"/units/{unit_id}")
+        return _done(flash, f"/units/{unit_id}", done)
     return await _unit_page(request, unit_id, {form_name: errors},
                             {form_name: _text_values(data)}, status=422)
 
@@ -554,7 +694,104 @@ class LabelController(Controller):
         return Template("inventory/labels.html", context={"labels": labels})
 
 
+# --- CSV import and export -------------------------------------------------------------------
+
+
+def _csv_download(content: bytes, name: str, today: date) -> Response[bytes]:
+    return Response(content, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}-{today.isoformat()}.csv"',
+        "Cache-Control": "no-store",
+    })
+
+
+class CatalogueFileController(Controller):
+    """Coordinators: the catalogue and the unit register as CSV, and the import of tool types
+    and units: upload, a dry run listing every row with its errors, then confirm. The confirm
+    form carries the file itself (base64), which is checked again from scratch: nothing the
+    browser says about the file being valid is believed."""
+
+    path = "/manage"
+    opt = {"access": "coordinator"}
+
+    @get("/export/tool-types.csv")
+    async def export_tool_types(self, request: Request) -> Response[bytes]:
+        return _csv_download(await catalogue.export_tool_types(), "tool-types", _today(request))
+
+    @get("/export/units.csv")
+    async def export_units(self, request: Request) -> Response[bytes]:
+        return _csv_download(await catalogue.export_units(), "units", _today(request))
+
+    @get("/import")
+    async def import_form(
+        self,
+        tool_types: int | None = Parameter(query="imported_tool_types", default=None, ge=0),
+        units: int | None = Parameter(query="imported_units", default=None, ge=0),
+    ) -> Template:
+        done = None if tool_types is None or units is None else {"tool_types": tool_types,
+                                                                 "units": units}
+        return _import_page(None, {}, done=done)
+
+    @post("/import", **CSV_UPLOAD)
+    async def preview(self, request: Request) -> Template:
+        """The dry run: every row checked against the database, nothing written."""
+        data, _form_data = await _form(request)
+        upload = data.get("file")
+        if upload is None or isinstance(upload, str) or not hasattr(upload, "read"):
+            return _import_page(None, {"file": N_("Choose a CSV file.")}, status=422)
+        content = await upload.read(csvfiles.MAX_BYTES + 1)
+        return await _checked(request, content)
+
+    @post("/import/confirm", **CSV_UPLOAD)
+    async def confirm(self, request: Request, audit: Any, flash: Any) -> Response[Any]:
+        data, _form_data = await _form(request)
+        raw = data.get("content")
+        try:
+            content = base64.b64decode(raw if isinstance(raw, str) else "", validate=True)
+        except (binascii.Error, ValueError):
+            content = b""
+        sheet = csvfiles.read_csv(content)
+        if sheet.error is not None:
+            return _import_page(None, {"file": sheet.error}, status=422)
+        try:
+            plan = await services.import_catalogue(sheet, actor=_user(request),
+                                                   today=_today(request), now=_now(),
+                                                   audit=audit)
+        except services.Refused as refused:
+            return await _checked(request, content, error=refused.message)
+        if not plan.ok:
+            return _import_page(plan, {}, content=content, status=422)
+        response = _see_other(f"/manage/import?imported_tool_types={len(plan.tool_types)}"
+                              f"&imported_units={len(plan.units)}")
+        flash(response, "success", N_("The import is done."))
+        return response
+
+
+async def _checked(request: Request, content: bytes, error: str | None = None) -> Template:
+    sheet = csvfiles.read_csv(content)
+    if sheet.error is not None:
+        return _import_page(None, {"file": sheet.error}, status=422)
+    async with read_transaction():
+        known = await catalogue.known_for_import()
+    plan = csvfiles.check_rows(sheet, known, _today(request))
+    errors = {"form": error} if error else {}
+    return _import_page(plan, errors, content=content,
+                        status=200 if plan.ok and not error else 422)
+
+
+def _import_page(plan: csvfiles.Plan | None, errors: dict[str, Any], *, content: bytes = b"",
+                 done: dict[str, int] | None = None, status: int = 200) -> Template:
+    return Template("inventory/import.html", status_code=status, context={
+        "plan": plan, "errors": errors, "done": done,
+        "content": base64.b64encode(content).decode() if plan is not None and plan.ok else "",
+        "tool_type_columns": csvfiles.TOOL_TYPE_COLUMNS[1:],
+        "unit_columns": csvfiles.UNIT_COLUMNS[1:], "max_rows": csvfiles.MAX_ROWS,
+        "max_mb": csvfiles.MAX_BYTES // media.MB,
+    })
+
+
 CONTROLLERS: list[type] = [
+    MediaController,
+    CatalogueFileController,
     CentreController,
     CategoryController,
     SkillController,

@@ -13,6 +13,7 @@ from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from inventory.media import name_of_url
 from inventory.rules import (
     N_,
     BadValue,
@@ -202,7 +203,10 @@ def clean_url(text: str) -> str:
         return ""
     if len(value) > 500:
         raise BadValue((N_("Use at most %(max)s characters."), {"max": 500}))
-    if not re.match(r"^https?://[^\s/]+\.[^\s]+$", value) and not value.startswith("/media/"):
+    if value.startswith("/"):
+        if name_of_url(value) is None:  # only a manual uploaded here
+            raise BadValue(N_("Enter a web address starting with https://."))
+    elif not re.match(r"^https?://[^\s/]+\.[^\s]+$", value):
         raise BadValue(N_("Enter a web address starting with https://."))
     return value
 
@@ -239,6 +243,18 @@ def clean_tool_type(
         values["name_ka"], values["name_en"], values["name_ru"], values["slug"]
     )
     return values, form.errors
+
+
+# --- maintenance tickets ---------------------------------------------------------------------
+
+
+def clean_ticket(data: Mapping[str, Any]) -> tuple[dict, Errors]:
+    """The fault description of a new ticket (the photo is checked by inventory.media)."""
+    form = Form(data)
+    description = form.text("description", MAX_TEXT, required=True, multiline=True)
+    if form.errors.get("description") == N_("This field is required."):
+        form.errors["description"] = N_("Describe what is wrong.")
+    return {"description": description}, form.errors
 
 
 # --- units -----------------------------------------------------------------------------------

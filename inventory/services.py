@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from inventory import catalogue, csvfiles
 from inventory.db import is_postgres, write_transaction
 from inventory.rules import N_, asset_tag, asset_tag_number
 from inventory.tables import (
@@ -378,3 +379,87 @@ async def record_inspection(unit_id: int, *, inspected_on: date, inspector: str,
                     after={"inspected_on": inspected_on.isoformat(), "result": result,
                            "inspector": inspector})
     return rows[0]["id"]
+
+
+# --- CSV import ------------------------------------------------------------------------------
+
+IMPORT_CHUNK = 200  # rows per INSERT: well under SQLite's limit of bound values
+
+
+async def _insert_chunked(table: type, rows: list[Any], *returning: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        query = table.insert(*rows[start:start + IMPORT_CHUNK])
+        if returning:
+            found.extend(await query.returning(*returning))
+        else:
+            await query
+    return found
+
+
+async def _assign_tags(units: list[dict[str, Any]], codes: dict[int, str]) -> None:
+    """Give units without a tag the next numbers of their centre, after every tag the centre
+    has or the file names; the centre's counter moves past them (its row is updated first, so
+    a concurrent writer waits on PostgreSQL)."""
+    for centre_id, code in codes.items():
+        mine = [u for u in units if u["centre"] == centre_id]
+        if not mine:
+            continue
+        counter = await Centre.update({Centre.asset_seq: Centre.asset_seq}).where(
+            Centre.id == centre_id
+        ).returning(Centre.asset_seq)
+        existing = await Unit.select(Unit.asset_tag).where(Unit.asset_tag.like(f"{code}-%"))
+        numbers = [asset_tag_number(r["asset_tag"], code) for r in existing]
+        numbers += [asset_tag_number(u["asset_tag"], code) for u in mine if u["asset_tag"]]
+        last = max([counter[0]["asset_seq"], *(n for n in numbers if n is not None)])
+        for unit in mine:
+            if not unit["asset_tag"]:
+                last += 1
+                unit["asset_tag"] = asset_tag(code, last)
+        await Centre.update({Centre.asset_seq: last}).where(Centre.id == centre_id)
+
+
+async def import_catalogue(sheet: csvfiles.Sheet, *, actor: Actor, today: date, now: datetime,
+                           audit: Audit) -> csvfiles.Plan:
+    """Check every row of a CSV sheet against the database inside one write transaction and, if
+    all are valid, insert the tool types and units in bulk, with their history and one audit
+    entry per kind and centre. Returns the plan; nothing is written unless `plan.ok`."""
+    try:
+        async with write_transaction():
+            known = await catalogue.known_for_import()
+            plan = csvfiles.check_rows(sheet, known, today)
+            if not plan.ok:
+                return plan
+            slugs = dict(known.tool_types)
+            new_types = [ToolType(**row.values, created_at=now) for row in plan.tool_types]
+            for row in await _insert_chunked(ToolType, new_types, ToolType.id, ToolType.slug):
+                slugs[row["slug"]] = row["id"]
+            units = [{**row.values, "tool_type": slugs[row.values["tool_type"]]}
+                     for row in plan.units]
+            centres = {c["id"]: c["code"] for c in await Centre.select(Centre.id, Centre.code)}
+            await _assign_tags(units, centres)
+            inserted = await _insert_chunked(
+                Unit, [Unit(**u, status="available", created_at=now) for u in units],
+                Unit.id, Unit.asset_tag, Unit.centre,
+            )
+            await _insert_chunked(UnitEvent, [
+                UnitEvent(unit=u["id"], at=now, actor=actor.id, kind="created",
+                          to_value=u["asset_tag"], note="CSV import")
+                for u in inserted
+            ])
+            if new_types:
+                await audit("tool_type.import", "tool_type", None, now=now, actor_id=actor.id,
+                            after={"count": len(new_types),
+                                   "slugs": [row.values["slug"] for row in plan.tool_types]})
+            by_centre: dict[int, list[str]] = {}
+            for unit in inserted:
+                by_centre.setdefault(unit["centre"], []).append(unit["asset_tag"])
+            for centre_id, tags in by_centre.items():
+                await audit("unit.import", "unit", None, now=now, actor_id=actor.id,
+                            centre_id=centre_id, after={"count": len(tags), "asset_tags": tags})
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise Refused(N_("Someone added the same short name or asset tag meanwhile: "
+                             "check the file again.")) from exc
+        raise
+    return plan

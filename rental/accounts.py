@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
 from inventory.db import write_transaction
 from inventory.tables import Centre
 from rental import audit
-from rental.auth import hash_password
+from rental.auth import hash_password, token_digest
 from rental.phones import InvalidPhone, normalise_phone
-from rental.tables import Member, StaffCentre
+from rental.tables import ApiToken, Member, StaffCentre
 
 
 class AccountError(Exception):
@@ -74,3 +75,41 @@ async def create_staff_account(
             after={"role": role, "centres": sorted(c["code"] for c in centres)},
         )
     return member_id
+
+
+async def create_api_token(phone: str, label: str, *, now: datetime) -> tuple[int, str]:
+    """A new bearer token for the account with this phone; the token is returned once."""
+    try:
+        e164 = normalise_phone(phone)
+    except InvalidPhone:
+        raise AccountError(f"{phone!r} is not a valid phone number") from None
+    token = "tl_" + secrets.token_urlsafe(32)
+    async with write_transaction():
+        member = await Member.select(Member.id, Member.status).where(Member.phone == e164).first()
+        if member is None or member["status"] == "erased":
+            raise AccountError(f"no account with phone {e164}")
+        rows = await ApiToken.insert(ApiToken(
+            member=member["id"], token_hash=token_digest(token), label=label[:100],
+            created_at=now,
+        )).returning(ApiToken.id)
+        await audit.record("api_token.create", "member", member["id"], now=now,
+                           after={"token": rows[0]["id"], "label": label[:100]})
+    return rows[0]["id"], token
+
+
+async def revoke_api_token(token_id: int, *, now: datetime) -> None:
+    async with write_transaction():
+        rows = await ApiToken.update({ApiToken.revoked_at: now}).where(
+            (ApiToken.id == token_id) & ApiToken.revoked_at.is_null()
+        ).returning(ApiToken.member)
+        if not rows:
+            raise AccountError(f"no active token #{token_id}")
+        await audit.record("api_token.revoke", "member", rows[0]["member"], now=now,
+                           after={"token": token_id})
+
+
+async def api_tokens() -> list[dict]:
+    return await ApiToken.select(
+        ApiToken.id, ApiToken.label, ApiToken.created_at, ApiToken.last_used_at,
+        ApiToken.revoked_at, ApiToken.member.phone.as_alias("phone"),
+    ).order_by(ApiToken.id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
@@ -26,12 +28,14 @@ from litestar.template.config import TemplateConfig
 
 import bookings.controllers
 import inventory.controllers
+import rental.admin
 import rental.controllers
 from rental import audit, i18n
 from rental.i18n import N_
 from rental.settings import PROJECT_ROOT, Settings, load_settings
 from rental.web import (
     SESSION_COOKIE,
+    CSRFUnlessBearer,
     FragmentJinjaEngine,
     RequestContextMiddleware,
     access_guard,
@@ -65,6 +69,30 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if DB.engine_type == "postgres":
                 await DB.close_connection_pool()
 
+    @asynccontextmanager
+    async def periodic_jobs(app: Litestar) -> AsyncIterator[None]:
+        """No-shows and lapsed waitlist offers, every few minutes (`rental bookings expire`
+        does the same from a timer). Safe in several workers: each run is one transaction."""
+        if not settings.expire_interval_seconds:
+            yield
+            return
+
+        async def loop() -> None:
+            from bookings.reservations import expire
+
+            while True:
+                await asyncio.sleep(settings.expire_interval_seconds)
+                try:
+                    await expire(now=datetime.now(UTC))
+                except Exception:  # noqa: BLE001 - logged; the next round tries again
+                    log.exception("booking expiry failed")
+
+        task = asyncio.create_task(loop())
+        try:
+            yield
+        finally:
+            task.cancel()
+
     static = create_static_files_router(
         path="/static",
         directories=[PROJECT_ROOT / "static"],
@@ -74,28 +102,40 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
 
     app = Litestar(
-        route_handlers=[*CONTROLLERS, static],
+        route_handlers=[*CONTROLLERS, static, rental.admin.admin_mount],
         request_class=HTMXRequest,
         template_config=TemplateConfig(
             engine=FragmentJinjaEngine.from_environment(make_environment(settings.debug))
         ),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="toollib_csrf",  # not "csrftoken": mounted apps (Piccolo Admin) use it
-            cookie_httponly=True,  # pages carry the token; scripts never read the cookie
-            cookie_secure=settings.secure_cookies,
-            cookie_samesite="lax",
-        ),
-        middleware=[DefineMiddleware(RequestContextMiddleware, settings=settings)],
+        middleware=[
+            DefineMiddleware(RequestContextMiddleware, settings=settings),
+            # after the user is known: bearer-token API requests need no CSRF token
+            DefineMiddleware(CSRFUnlessBearer, config=CSRFConfig(
+                secret=settings.secret_key,
+                cookie_name="toollib_csrf",  # not "csrftoken": mounted apps (Piccolo Admin) use it
+                cookie_httponly=True,  # pages carry the token; scripts never read the cookie
+                cookie_secure=settings.secure_cookies,
+                cookie_samesite="lax",
+            )),
+        ],
         guards=[access_guard],
         # Lower packages write the audit log through this, without importing rental.
-        dependencies={"audit": Provide(lambda: audit.record, sync_to_thread=False)},
+        dependencies={
+            "audit": Provide(lambda: audit.record, sync_to_thread=False),
+            # flash(response, level, message_id): a message shown once on the next page
+            "flash": Provide(
+                lambda: lambda response, level, message_id: response.cookies.append(
+                    rental.web.flash_cookie(settings, level, i18n.gettext(message_id))
+                ),
+                sync_to_thread=False,
+            ),
+        },
         exception_handlers={
             NotAuthorizedException: _not_logged_in,
             HTTPException: _http_error,
             Exception: _server_error,
         },
-        lifespan=[database_pool],
+        lifespan=[database_pool, periodic_jobs],
         # The schema only: the documentation UIs load scripts from CDNs, which centres lack.
         openapi_config=OpenAPIConfig(
             title="Tool library API",

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from inventory.db import write_transaction
 from rental import audit
 from rental.phones import InvalidPhone, normalise_phone
-from rental.tables import LoginFailure, Member, StaffCentre, UserSession
+from rental.tables import ApiToken, LoginFailure, Member, StaffCentre, UserSession
 
 _hasher = PasswordHasher()
 # Verified when the login name is unknown, so a miss costs as much time as a wrong password.
@@ -167,6 +167,31 @@ async def session_user(token: str, now: datetime) -> CurrentUser | None:
         .where((UserSession.token_hash == token_digest(token)) & (UserSession.expires_at > now))
         .first()
     )
+    return await _current_user(row)
+
+
+async def token_user(token: str, now: datetime) -> CurrentUser | None:
+    """The user behind an API bearer token that is not revoked."""
+    row = (
+        await ApiToken.select(
+            ApiToken.id.as_alias("token_id"),
+            ApiToken.member.id.as_alias("id"),
+            ApiToken.member.name.as_alias("name"),
+            ApiToken.member.role.as_alias("role"),
+            ApiToken.member.status.as_alias("status"),
+            ApiToken.member.language.as_alias("language"),
+        )
+        .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
+        .first()
+    )
+    if row is not None:
+        await ApiToken.update({ApiToken.last_used_at: now}).where(
+            ApiToken.id == row.pop("token_id")
+        )
+    return await _current_user(row)
+
+
+async def _current_user(row: dict | None) -> CurrentUser | None:
     if row is None or row["status"] == "erased":
         return None
     centre_ids: frozenset[int] = frozenset()

@@ -74,6 +74,24 @@ def _parser() -> argparse.ArgumentParser:
         help="read the password from standard input instead of prompting (for scripts)",
     )
     user.set_defaults(run=cmd_create_user)
+
+    tokens = commands.add_parser("api-token", help="API tokens for scripts and other systems")
+    token_commands = tokens.add_subparsers(metavar="ACTION")
+    create = token_commands.add_parser("create", help="make a token for an account; shown once")
+    create.add_argument("--user", required=True, metavar="PHONE")
+    create.add_argument("--label", default="", help="what the token is for")
+    create.set_defaults(run=cmd_api_token_create)
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its number")
+    revoke.add_argument("token_id", type=int)
+    revoke.set_defaults(run=cmd_api_token_revoke)
+    listing = token_commands.add_parser("list", help="list tokens (never the tokens themselves)")
+    listing.set_defaults(run=cmd_api_token_list)
+
+    bookings = commands.add_parser("bookings", help="booking jobs")
+    booking_commands = bookings.add_subparsers(metavar="ACTION")
+    expire = booking_commands.add_parser(
+        "expire", help="mark bookings not picked up as no-shows; let waitlist offers lapse")
+    expire.set_defaults(run=cmd_bookings_expire)
     return parser
 
 
@@ -192,6 +210,66 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     except AccountError as exc:
         raise CommandError(str(exc)) from None
     print(f"created {args.role} #{member_id}: log in with the phone number and your password")
+    return 0
+
+
+def cmd_api_token_create(args: argparse.Namespace) -> int:
+    load_settings()
+    from rental.accounts import AccountError, create_api_token
+
+    async def go():
+        await _require_schema()
+        return await create_api_token(args.user, args.label, now=datetime.now(UTC))
+
+    try:
+        token_id, token = _run(go())
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"token #{token_id} (shown only now; send it as 'Authorization: Bearer <token>'):")
+    print(token)
+    return 0
+
+
+def cmd_api_token_revoke(args: argparse.Namespace) -> int:
+    load_settings()
+    from rental.accounts import AccountError, revoke_api_token
+
+    async def go():
+        await _require_schema()
+        await revoke_api_token(args.token_id, now=datetime.now(UTC))
+
+    try:
+        _run(go())
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"token #{args.token_id} revoked")
+    return 0
+
+
+def cmd_api_token_list(args: argparse.Namespace) -> int:
+    load_settings()
+    from rental.accounts import api_tokens
+
+    async def go():
+        await _require_schema()
+        return await api_tokens()
+
+    for row in _run(go()):
+        state = "revoked" if row["revoked_at"] else "active"
+        print(f"#{row['id']:<5} {row['phone']:<16} {state:<8} {row['label']}")
+    return 0
+
+
+def cmd_bookings_expire(args: argparse.Namespace) -> int:
+    load_settings()
+    from bookings.reservations import expire
+
+    async def go():
+        await _require_schema()
+        return await expire(now=datetime.now(UTC))
+
+    no_shows, lapsed = _run(go())
+    print(f"{no_shows} no-shows marked, {lapsed} waitlist offers lapsed")
     return 0
 
 

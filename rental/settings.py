@@ -85,6 +85,7 @@ class Settings:
     session_days: int
     login_max_failures: int
     login_window_minutes: int
+    expire_interval_seconds: int
 
     @property
     def media_dir(self) -> Path:
@@ -168,4 +169,5 @@ def load_settings() -> Settings:
         session_days=_int("SESSION_DAYS", 14),
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
         login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 15),
+        expire_interval_seconds=_int("EXPIRE_INTERVAL_SECONDS", 300, minimum=0),
     )

@@ -140,3 +140,14 @@ class AuditLog(Table):
     centre = ForeignKey(Centre, on_delete=OnDelete.set_null, null=True)
     before = JSON(null=True, default=None)
     after = JSON(null=True, default=None)
+
+
+class ApiToken(Table):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    label = Varchar(length=100)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

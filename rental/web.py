@@ -22,11 +22,12 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from rental import i18n
-from rental.auth import CurrentUser, session_user
+from rental.auth import CurrentUser, session_user, token_user
 from rental.member_rules import CHOICE_LABELS
 from rental.phones import display_phone
 from rental.settings import PROJECT_ROOT, Settings
@@ -99,7 +100,8 @@ def _sign(secret: str, payload: bytes) -> str:
 
 
 def flash_cookie(settings: Settings, level: str, message: str) -> Cookie:
-    payload = base64.urlsafe_b64encode(json.dumps([level, message]).encode()).decode()
+    # unpadded: a '=' would make the cookie value quoted
+    payload = base64.urlsafe_b64encode(json.dumps([level, message]).encode()).decode().rstrip("=")
     return Cookie(
         key=FLASH_COOKIE,
         value=f"{payload}.{_sign(settings.secret_key, payload.encode())}",
@@ -119,7 +121,7 @@ def read_flash(settings: Settings, raw: str | None) -> tuple[str, str] | None:
     if not hmac.compare_digest(signature, _sign(settings.secret_key, payload.encode())):
         return None
     try:
-        level, message = json.loads(base64.urlsafe_b64decode(payload.encode()))
+        level, message = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (ValueError, TypeError):
         return None
     if level not in ("success", "error", "info"):
@@ -144,7 +146,14 @@ class RequestContextMiddleware:
         cookies = _cookies(scope)
         user = None
         token = cookies.get(SESSION_COOKIE)
-        if token:
+        authorization = _header(scope, b"authorization") or ""
+        if authorization.lower().startswith("bearer "):
+            # scripts and other systems: the token alone counts, never a cookie beside it, so
+            # such a request cannot ride on a browser's session (and needs no CSRF token)
+            token = None
+            user = await token_user(authorization[7:].strip(), utcnow())
+            scope["auth"] = "bearer"  # type: ignore[typeddict-unknown-key]
+        elif token:
             user = await session_user(token, utcnow())
         scope["user"] = user  # type: ignore[typeddict-unknown-key]
         locale = locale_for_scope(scope, user)
@@ -177,7 +186,8 @@ def _cookies(scope: Scope) -> dict[str, str]:
     for part in raw.split(";"):
         name, sep, value = part.strip().partition("=")
         if sep and name not in jar:
-            jar[name] = value
+            # a quoted value (RFC 6265) is the same value without its quotes
+            jar[name] = value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
     return jar
 
 
@@ -322,3 +332,14 @@ def make_environment(debug: bool) -> Environment:
         language_names=i18n.LANGUAGE_NAMES,
     )
     return env
+
+
+class CSRFUnlessBearer(CSRFMiddleware):
+    """Litestar's double-submit CSRF check, except for requests authenticated by an API bearer
+    token: a browser never attaches one by itself, so a forged cross-site request cannot."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("auth") == "bearer":
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

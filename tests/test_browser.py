@@ -204,3 +204,51 @@ async def test_member_signs_up_on_a_phone_and_the_desk_verifies_them(live_server
 def _demo_password(phone: str) -> str:
     lines = (RUN_DIR / "browser-var" / "demo-credentials.txt").read_text().splitlines()
     return dict(line.split("\t") for line in lines)[phone]
+
+
+async def test_catalogue_search_in_georgian_then_the_coordinator_prints_a_label_sheet(
+    live_server, browser, page
+):
+    # anyone, on a phone: the catalogue, searched in Georgian as you type
+    await page.goto(live_server + "/")
+    await page.wait_for_function("window.htmx !== undefined")
+    await page.locator("#q").press_sequentially("ბურღ", delay=30)
+    await page.wait_for_function(
+        "(names => names.length > 0 && names.every(n => n.includes('ბურღ')))"
+        "([...document.querySelectorAll('.tool-card h3')].map(h => h.innerText))",
+        timeout=10_000,
+    )
+    assert "აკუმულატორიანი ბურღი-სახრახნისი" in await page.locator(
+        ".tool-card h3").all_inner_texts()
+    assert "q=" in page.url
+
+    # the coordinator, on a laptop: finds the tool type and prints the labels of its units
+    context = await browser.new_context(locale="ka-GE", viewport={"width": 1280, "height": 900})
+    desk = await context.new_page()
+    await desk.goto(live_server + "/login")
+    await desk.fill("[name=login]", "555 00 00 02")
+    await desk.fill("[name=password]", _demo_password("+995555000002"))
+    await desk.click("button.primary")
+    await desk.wait_for_url(live_server + "/")
+    await desk.goto(live_server + "/manage/tool-types")
+    await desk.wait_for_function("window.htmx !== undefined")
+    await desk.locator("#tt-q").press_sequentially("drill-driver", delay=30)
+    row = desk.locator("#tool_type_list tbody tr", has_text="აკუმულატორიანი ბურღი-სახრახნისი")
+    await row.wait_for(timeout=10_000)
+    await row.locator("a[href^='/units?tool_type=']").click()
+    await desk.wait_for_url("**/units?tool_type=*")
+    await desk.locator("#unit_list tbody tr").first.wait_for(timeout=10_000)  # swapped in
+    tags = await desk.locator("#unit_list tbody td:nth-child(2) a").all_inner_texts()
+    assert tags and all(tag.startswith(("SMG-", "KUT-")) for tag in tags)
+    await desk.locator("a[href^='/labels?tool_type=']").click()
+    await desk.wait_for_url("**/labels?tool_type=*")
+
+    assert await desk.locator(".label-sheet .label").count() == len(tags)
+    assert await desk.locator(".label-sheet .label-qr svg").count() == len(tags)
+    assert sorted(await desk.locator(".label-sheet .asset-tag").all_inner_texts()) == sorted(tags)
+    assert set(await desk.locator(".label-sheet [lang=ka]").all_inner_texts()) == {
+        "აკუმულატორიანი ბურღი-სახრახნისი"}
+    await desk.emulate_media(media="print")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await desk.screenshot(path=str(ARTIFACTS / "labels-ka.png"), full_page=True)
+    await context.close()

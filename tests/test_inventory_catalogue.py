@@ -208,3 +208,15 @@ async def test_categories_and_skills(client, seeded):
     assert 'id="e-name_ka"' in bad.text and 'id="e-validity_days"' in bad.text
     assert (await client.get("/manage/skills/999999/edit")).status_code == 404
     assert (await client.get("/manage/categories/999999/edit")).status_code == 404
+
+
+async def test_saving_sets_a_success_message(client, seeded, settings):
+    from test_inventory_units import flash_of
+
+    await as_role(client, seeded, "coordinator")
+    response = await post(client, "/manage/categories/new",
+                          {"slug": "roofing", "name_ka": "სახურავი", "position": "7"})
+    assert response.status_code == 303
+    assert flash_of(response, settings)[0] == "success"
+    bad = await post(client, "/manage/categories/new", {"slug": "roofing", "name_ka": ""})
+    assert bad.status_code == 422 and flash_of(bad, settings) is None

@@ -187,7 +187,9 @@ def test_clean_phone_refuses(text):
 @pytest.mark.parametrize(
     "text, ok",
     [("", True), ("https://example.ge/manual.pdf", True), ("http://a.ge/x", True),
-     ("/media/abc.pdf", True), ("javascript:alert(1)", False), ("example.ge", False),
+     ("/media/" + "0a" * 16 + ".pdf", True), ("/media/abc.pdf", False),
+     ("/media/../secret_key", False), ("/etc/passwd", False),
+     ("javascript:alert(1)", False), ("example.ge", False),
      ("https://" + "a" * 500 + ".ge", False)],
 )
 def test_clean_url(text, ok):

@@ -488,3 +488,40 @@ async def test_labels_refuse_bad_ids_and_members(client, seeded):
     client.cookies.clear()
     await as_role(client, seeded, "member")
     assert (await client.get("/labels")).status_code == 403
+
+
+# --- success messages ------------------------------------------------------------------------
+
+
+def flash_of(response, settings):
+    """The (level, message) a response's flash cookie carries. Litestar quotes a cookie value
+    holding '=' (base64 padding), so the quotes are taken off first."""
+    from rental.web import FLASH_COOKIE, read_flash
+
+    for header in response.headers.get_list("set-cookie"):
+        name, _sep, rest = header.partition("=")
+        if name == FLASH_COOKIE:
+            return read_flash(settings, rest.split(";")[0].strip('"'))
+    return None
+
+
+async def test_successful_actions_set_a_success_message(client, seeded, settings):
+    await as_role(client, seeded, "staff")
+    client.cookies.set("lang", "en")
+    unit = await smg_unit()
+    response = await post(client, f"/units/{unit['id']}/status",
+                          {"status": "lost", "reason": "not returned"})
+    assert response.status_code == 303
+    assert flash_of(response, settings)[0] == "success"
+    # a refused action sets no message
+    refused = await post(client, f"/units/{unit['id']}/status", {"status": "lost"})
+    assert refused.status_code == 422 and flash_of(refused, settings) is None
+
+
+async def test_the_success_message_is_shown_on_the_next_page(client, seeded):
+    await as_role(client, seeded, "staff")
+    unit = await smg_unit()
+    response = await post(client, f"/units/{unit['id']}/status",
+                          {"status": "lost", "reason": "not returned"})
+    page = await client.get(response.headers["location"])
+    assert 'class="flash-success"' in page.text

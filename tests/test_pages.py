@@ -140,3 +140,14 @@ async def test_htmx_form_page_fragment_has_its_imported_macros(client):
     response = await client.get("/login", headers={"HX-Request": "true", "HX-Target": "main"})
     assert response.status_code == 200
     assert '<main id="main">' in response.text and 'name="password"' in response.text
+
+
+async def test_a_flash_survives_any_message_length(client, settings):
+    """Base64 padding once made the cookie quoted and the flash silently vanish."""
+    from rental.web import flash_cookie, read_flash
+
+    for message in ("a", "ab", "abc", "ჯავშანი გაუქმებულია.", "x" * 61):
+        cookie = flash_cookie(settings, "success", message)
+        assert "=" not in cookie.value and '"' not in cookie.value
+        assert read_flash(settings, cookie.value) == ("success", message)
+        assert read_flash(settings, f'"{cookie.value}"') is None  # quotes are the parser's job

@@ -59,6 +59,7 @@ def make_settings(secret_key: str = "k" * 40, secure_cookies: bool = False) -> S
         session_days=14,
         login_max_failures=5,
         login_window_minutes=15,
+        expire_interval_seconds=300,
     )
 
 

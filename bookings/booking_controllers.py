@@ -1,0 +1,289 @@
+"""Booking pages and the booking API: parse, call one service, render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from bookings import reservations
+from bookings.reservations import BookingError
+from bookings.rules import month_grid, shift_month
+from rental import i18n
+from rental.i18n import N_
+from rental.web import current_user, flash_cookie, utcnow
+
+STATUS_OF = {"invalid": 422, "forbidden": 403, "conflict": 409, "not_found": 404}
+
+
+def _today(request: Request) -> date:
+    return datetime.now(ZoneInfo(request.app.state.settings.default_timezone)).date()
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _month(value: str, today: date) -> date:
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+def _redirect(request: Request, path: str, message: Any, level: str = "success") -> Redirect:
+    response = Redirect(path, status_code=303)
+    text = i18n.gettext(message) if isinstance(message, str) else i18n.gettext(
+        message[0], **message[1])
+    response.cookies.append(flash_cookie(request.app.state.settings, level, text))
+    return response
+
+
+class BookingPages(Controller):
+    """Choose dates on a month calendar, see the fee, book; cancel; join the waitlist."""
+
+    path = "/tool-types/{tool_type_id:int}"
+
+    async def _page(self, request: Request, tool_type_id: int, centre: int | None,
+                    month: date, starts: date | None, ends: date | None, member: int | None,
+                    errors: dict[str, Any] | None = None, status: int = 200,
+                    waitlist: bool = False) -> Template:
+        user = current_user(request)
+        today = _today(request)
+        for_member = member if member and user and user.is_staff else (
+            user.id if user and not user.is_staff else None)
+        try:
+            offer, free = await reservations.month_view(
+                tool_type_id, centre or 0, for_member, month, today)
+        except BookingError:
+            raise NotFoundException() from None
+        quote = reservations.quote(offer, starts, ends) if starts and ends and ends >= starts \
+            else None
+        return Template("bookings/book.html", status_code=status, context={
+            "offer": offer, "free": free, "weeks": month_grid(month), "month": month,
+            "previous": shift_month(month, -1), "next": shift_month(month, 1),
+            "today": today, "starts": starts, "ends": ends, "quote": quote,
+            "member": member if user and user.is_staff else None,
+            "errors": errors or {}, "waitlist": waitlist,
+        })
+
+    @get("/book", opt={"access": "public"})
+    async def page(
+        self, request: Request, tool_type_id: int,
+        centre: int = Parameter(default=0, ge=0),
+        month: str = Parameter(default="", max_length=7),
+        starts: str = Parameter(query="from", default="", max_length=10),
+        ends: str = Parameter(query="to", default="", max_length=10),
+        member: int = Parameter(default=0, ge=0),
+    ) -> Template:
+        first = _date(starts)
+        return await self._page(request, tool_type_id, centre,
+                                _month(month, first or _today(request)), first, _date(ends),
+                                member or None)
+
+    @post("/book", opt={"access": "member"})
+    async def book(self, request: Request, tool_type_id: int) -> Response[Any]:
+        form = await request.form()
+        user = current_user(request)
+        centre = _int(form.get("centre")) or 0
+        starts, ends = _date(form.get("starts_on")), _date(form.get("ends_on"))
+        member = _int(form.get("member")) if user.is_staff else user.id
+        errors: dict[str, Any] = {}
+        if starts is None:
+            errors["starts_on"] = N_("Choose the pick-up day.")
+        if ends is None:
+            errors["ends_on"] = N_("Choose the return day.")
+        if user.is_staff and not member:
+            errors["form"] = N_("Find the member first, then book from their card.")
+        if user.is_staff and centre and not user.can_act_for(centre):
+            raise PermissionDeniedException()
+        status = 422
+        if not errors:
+            try:
+                booking = await reservations.book(
+                    member_id=member, tool_type_id=tool_type_id, centre_id=centre,
+                    starts_on=starts, ends_on=ends, actor_id=user.id,
+                    today=_today(request), now=utcnow())
+            except BookingError as error:
+                errors, status = error.errors, STATUS_OF[error.kind]
+            else:
+                target = f"/members/{member}" if user.is_staff else "/me/bookings"
+                return _redirect(request, target + f"#booking-{booking['id']}",
+                                 N_("Booked. Come to the desk on the pick-up day."))
+        return await self._page(request, tool_type_id, centre,
+                                (starts or _today(request)).replace(day=1), starts, ends,
+                                member if user.is_staff else None, errors, status,
+                                waitlist=status == 409)
+
+    @post("/waitlist", opt={"access": "member"})
+    async def waitlist(self, request: Request, tool_type_id: int) -> Response[Any]:
+        form = await request.form()
+        user = current_user(request)
+        centre = _int(form.get("centre")) or 0
+        starts, ends = _date(form.get("starts_on")), _date(form.get("ends_on"))
+        errors: dict[str, Any] = {}
+        status = 422
+        if starts is None or ends is None:
+            errors["form"] = N_("Choose the pick-up and return days.")
+        else:
+            try:
+                await reservations.join_waitlist(
+                    member_id=user.id, tool_type_id=tool_type_id, centre_id=centre,
+                    starts_on=starts, ends_on=ends, today=_today(request), now=utcnow())
+            except BookingError as error:
+                errors, status = error.errors, STATUS_OF[error.kind]
+            else:
+                return _redirect(request, "/me/bookings", N_(
+                    "You are on the waitlist. When a unit frees up, it is offered to you here."))
+        return await self._page(request, tool_type_id, centre,
+                                (starts or _today(request)).replace(day=1), starts, ends, None,
+                                errors, status)
+
+
+class MyBookings(Controller):
+    path = "/me/bookings"
+    opt = {"access": "member"}
+
+    @get("/")
+    async def page(self, request: Request) -> Template:
+        user = current_user(request)
+        mine = await reservations.member_bookings(user.id, _today(request))
+        return Template("bookings/my_bookings.html", context={**mine, "today": _today(request)})
+
+
+class CancelBooking(Controller):
+    opt = {"access": "member"}
+
+    @post("/bookings/{booking_id:int}/cancel")
+    async def cancel(self, request: Request, booking_id: int) -> Response[Any]:
+        user = current_user(request)
+        back = "/desk" if user.is_staff else "/me/bookings"
+        try:
+            await reservations.cancel(
+                booking_id, member_id=None if user.is_staff else user.id,
+                centre_ids=user.centre_ids if user.is_staff and not user.all_centres else None,
+                actor_id=user.id, now=utcnow(), today=_today(request))
+        except BookingError as error:
+            if error.kind == "not_found":
+                raise NotFoundException() from None
+            if error.kind == "forbidden":
+                raise PermissionDeniedException() from None
+            return _redirect(request, back, error.errors["form"], level="error")
+        return _redirect(request, back, N_("The booking is cancelled."))
+
+
+class DeskDay(Controller):
+    opt = {"access": "staff"}
+
+    @get("/desk")
+    async def page(self, request: Request) -> Template:
+        user = current_user(request)
+        today = _today(request)
+        day = await reservations.desk_days(
+            None if user.all_centres else sorted(user.centre_ids), today)
+        return Template("bookings/desk.html", context={**day, "today": today})
+
+
+# --- the JSON API ---------------------------------------------------------------------------
+
+
+@dataclass
+class BookingIn:
+    tool_type_id: int
+    centre_id: int
+    starts_on: date
+    ends_on: date
+    member_id: int | None = None
+
+
+@dataclass
+class BookingOut:
+    id: int
+    member_id: int
+    tool_type_id: int
+    unit_id: int
+    centre_id: int
+    starts_on: date
+    ends_on: date
+    status: str
+
+
+@dataclass
+class DayOut:
+    day: date
+    free: int
+
+
+class BookingApi(Controller):
+    path = "/api/v1"
+
+    @get("/tool-types/{tool_type_id:int}/availability", opt={"access": "public"})
+    async def availability(
+        self, request: Request, tool_type_id: int,
+        centre: Annotated[int, Parameter(ge=1)],
+        starts: Annotated[date, Parameter(query="from")],
+        ends: Annotated[date, Parameter(query="to")],
+    ) -> Response[list[DayOut]]:
+        """Free units per day of a tool type at a centre (at most 92 days)."""
+        if ends < starts or (ends - starts).days > 92:
+            return Response({"status": 422, "detail": i18n.gettext(
+                "Choose up to three months, the end after the start.")}, status_code=422)
+        free = await reservations.free_between(tool_type_id, centre, starts, ends,
+                                               _today(request))
+        if free is None:
+            return Response({"status": 404, "detail": i18n.gettext(
+                "There is no such tool or centre.")}, status_code=404)
+        return Response([DayOut(day, count) for day, count in sorted(free.items())])
+
+    @post("/bookings", opt={"access": "member"}, status_code=201)
+    async def create(self, request: Request, data: BookingIn) -> Response[BookingOut]:
+        """Book a unit of a tool type; 409 when the period is no longer free."""
+        user = current_user(request)
+        member = data.member_id if user.is_staff and data.member_id else user.id
+        if user.is_staff and not data.member_id:
+            return _api_error(422, {"member_id": N_("Name the member you book for.")})
+        if user.is_staff and not user.can_act_for(data.centre_id):
+            return _api_error(403, {"form": N_("You do not have access to this page.")})
+        if not user.is_staff and data.member_id not in (None, user.id):
+            return _api_error(403, {"form": N_("You do not have access to this page.")})
+        try:
+            booking = await reservations.book(
+                member_id=member, tool_type_id=data.tool_type_id, centre_id=data.centre_id,
+                starts_on=data.starts_on, ends_on=data.ends_on, actor_id=user.id,
+                today=_today(request), now=utcnow())
+        except BookingError as error:
+            return _api_error(STATUS_OF[error.kind], error.errors)
+        return Response(BookingOut(
+            id=booking["id"], member_id=booking["member"], tool_type_id=booking["tool_type"],
+            unit_id=booking["unit"], centre_id=booking["centre"],
+            starts_on=booking["starts_on"], ends_on=booking["ends_on"],
+            status=booking["status"]), status_code=201)
+
+
+def _api_error(status: int, errors: dict[str, Any]) -> Response[dict[str, Any]]:
+    def text(error: Any) -> str:
+        return i18n.gettext(error) if isinstance(error, str) else i18n.gettext(
+            error[0], **error[1])
+
+    return Response({"status": status, "errors": {k: text(v) for k, v in errors.items()}},
+                    status_code=status)
+
+
+CONTROLLERS = [BookingPages, MyBookings, CancelBooking, DeskDay, BookingApi]

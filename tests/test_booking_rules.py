@@ -1,0 +1,110 @@
+"""Booking and fee rules as tables of cases: no database."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bookings.rules import (
+    PeriodLimits,
+    free_per_day,
+    free_units,
+    month_grid,
+    overlaps,
+    period_problems,
+    shift_month,
+)
+from rental.fees import loan_days, rental_quote
+
+D = date
+
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        ((D(2026, 12, 1), D(2026, 12, 3)), (D(2026, 12, 3), D(2026, 12, 5)), True),  # shared day
+        ((D(2026, 12, 1), D(2026, 12, 3)), (D(2026, 12, 4), D(2026, 12, 5)), False),
+        ((D(2026, 12, 1), D(2026, 12, 9)), (D(2026, 12, 4), D(2026, 12, 5)), True),  # inside
+        ((D(2026, 12, 4), D(2026, 12, 4)), (D(2026, 12, 1), D(2026, 12, 9)), True),
+        ((D(2026, 12, 10), D(2026, 12, 11)), (D(2026, 12, 1), D(2026, 12, 9)), False),
+    ],
+)
+def test_overlaps(a, b, expected):
+    assert overlaps(a, b) is expected and overlaps(b, a) is expected
+
+
+def test_free_units_keeps_order_and_skips_busy():
+    busy = [(2, (D(2026, 12, 1), D(2026, 12, 2))), (3, (D(2026, 12, 10), D(2026, 12, 12)))]
+    assert free_units([1, 2, 3], busy, (D(2026, 12, 2), D(2026, 12, 4))) == [1, 3]
+    assert free_units([1, 2, 3], busy, (D(2026, 12, 3), D(2026, 12, 9))) == [1, 2, 3]
+    assert free_units([], busy, (D(2026, 12, 3), D(2026, 12, 9))) == []
+
+
+def test_free_per_day():
+    busy = [(1, (D(2026, 11, 30), D(2026, 12, 2))), (2, (D(2026, 12, 2), D(2026, 12, 2)))]
+    assert free_per_day([1, 2, 3], busy, (D(2026, 12, 1), D(2026, 12, 3))) == {
+        D(2026, 12, 1): 2, D(2026, 12, 2): 1, D(2026, 12, 3): 3}
+
+
+LIMITS = PeriodLimits(today=D(2026, 11, 23), horizon_days=30, max_loan_days=7,
+                      opening_days=0b0111111)  # Monday to Saturday
+
+
+@pytest.mark.parametrize(
+    "starts, ends, fields",
+    [
+        (D(2026, 11, 23), D(2026, 11, 23), set()),  # a same-day loan, today (Monday)
+        (D(2026, 11, 24), D(2026, 12, 1), set()),  # 7 nights: the most
+        (D(2026, 11, 24), D(2026, 12, 2), {"ends_on"}),  # 8 nights
+        (D(2026, 11, 22), D(2026, 11, 24), {"starts_on"}),  # yesterday
+        (D(2026, 11, 29), D(2026, 11, 30), {"starts_on"}),  # a Sunday pick-up
+        (D(2026, 11, 28), D(2026, 11, 29), {"ends_on"}),  # a Sunday return
+        (D(2026, 11, 26), D(2026, 11, 25), {"ends_on"}),  # return before pick-up
+        (D(2026, 12, 24), D(2026, 12, 26), {"starts_on"}),  # beyond the 30-day horizon
+        (D(2026, 12, 23), D(2026, 12, 24), set()),  # the horizon's last day
+    ],
+)
+def test_period_problems(starts, ends, fields):
+    assert set(period_problems(starts, ends, LIMITS)) == fields
+
+
+def test_month_grid_and_shift():
+    weeks = month_grid(D(2026, 2, 1))  # February 2026 starts on a Sunday
+    assert weeks[0][:6] == [None] * 6 and weeks[0][6] == D(2026, 2, 1)
+    assert all(len(week) == 7 for week in weeks)
+    assert sum(1 for week in weeks for day in week if day) == 28
+    assert shift_month(D(2026, 12, 1), 1) == D(2027, 1, 1)
+    assert shift_month(D(2026, 1, 1), -1) == D(2025, 12, 1)
+
+
+@pytest.mark.parametrize(
+    "fee, deposit, starts, ends, discount, expected",
+    [
+        # (days, full, member pays, funder covers, deposit)
+        (150, 3000, D(2026, 12, 1), D(2026, 12, 1), 0, (1, 150, 150, 0, 3000)),  # same day
+        (150, 3000, D(2026, 12, 1), D(2026, 12, 2), 0, (1, 150, 150, 0, 3000)),  # one night
+        (150, 3000, D(2026, 12, 1), D(2026, 12, 4), 0, (3, 450, 450, 0, 3000)),
+        (150, 3000, D(2026, 12, 1), D(2026, 12, 4), 100, (3, 450, 0, 450, 3000)),
+        (150, 0, D(2026, 12, 1), D(2026, 12, 4), 50, (3, 450, 225, 225, 0)),
+        (155, 0, D(2026, 12, 1), D(2026, 12, 2), 50, (1, 155, 77, 78, 0)),  # member's favour
+        (100, 0, D(2028, 2, 28), D(2028, 3, 1), 0, (2, 200, 200, 0, 0)),  # leap day
+        (0, 0, D(2026, 12, 1), D(2026, 12, 8), 0, (7, 0, 0, 0, 0)),
+    ],
+)
+def test_rental_quote(fee, deposit, starts, ends, discount, expected):
+    quote = rental_quote(fee, deposit, starts, ends, discount)
+    assert (quote.days, quote.full_fee, quote.fee, quote.waived, quote.deposit) == expected
+    assert quote.fee + quote.waived == quote.full_fee
+
+
+@pytest.mark.parametrize("args", [(-1, 0, 0), (0, -1, 0), (0, 0, 101), (0, 0, -1)])
+def test_rental_quote_refuses_impossible_values(args):
+    fee, deposit, discount = args
+    with pytest.raises(ValueError):
+        rental_quote(fee, deposit, D(2026, 12, 1), D(2026, 12, 2), discount)
+
+
+def test_loan_days():
+    assert loan_days(D(2026, 12, 1), D(2026, 12, 1)) == 1
+    assert loan_days(D(2026, 12, 31), D(2027, 1, 2)) == 2

@@ -1,0 +1,375 @@
+"""Bookings: members and the desk book, cancel, wait; the API; no-shows; double booking."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from conftest import DB, ON_POSTGRES, RUN_DIR, WORKER_DB_URL
+from helpers import credentials, csrf_token, log_in
+
+from bookings.reservations import expire
+from bookings.tables import Booking, WaitlistEntry
+from inventory.tables import Category, Centre, ToolType, Unit
+from rental.accounts import create_api_token
+from rental.tables import AuditLog, Member, Membership, MembershipType
+
+TODAY = datetime.now(ZoneInfo("Asia/Tbilisi")).date()
+NOW = datetime.now(UTC)
+
+
+def open_day(after: int) -> date:
+    """A Monday-to-Friday day at least `after` days from today (both demo centres open)."""
+    day = TODAY + timedelta(days=after)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return day
+
+
+async def single_unit_tool(code: str = "SMG") -> tuple[int, int]:
+    """A tool type with exactly one unit at a centre: (tool type id, centre id)."""
+    centre = await Centre.select(Centre.id).where(Centre.code == code).first()
+    category = await Category.select(Category.id).first()
+    tool = await ToolType.insert(ToolType(
+        slug=f"test-saw-{code.lower()}", category=category["id"], name_ka="სატესტო ხერხი",
+        name_en="Test saw", daily_fee=200, deposit=1000, max_loan_days=7, created_at=NOW,
+        search_text="test saw")).returning(ToolType.id)
+    await Unit.insert(Unit(tool_type=tool[0]["id"], centre=centre["id"],
+                           asset_tag=f"{code}-9001", created_at=NOW))
+    return tool[0]["id"], centre["id"]
+
+
+async def book_page(client, tool, centre, starts, ends, **extra):
+    token = await csrf_token(client, "/")
+    return await client.post(f"/tool-types/{tool}/book", data={
+        "centre": centre, "starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
+        "_csrf_token": token, **extra})
+
+
+async def as_member(client, seeded, index: int = 0):
+    members = [(p, pw) for r, p, pw in seeded.credentials if r == "member"]
+    phone, password = members[index]
+    assert (await log_in(client, phone, password)).status_code == 303
+    return (await Member.select(Member.id).where(Member.phone == phone).first())["id"]
+
+
+async def test_calendar_page_shows_free_units_and_the_fee_with_the_concession(client, seeded):
+    tool, centre = await single_unit_tool()
+    await as_member(client, seeded, 0)  # has the returning-migrant concession (100 %)
+    starts, ends = open_day(2), open_day(2) + timedelta(days=3)
+    page = await client.get(f"/tool-types/{tool}/book", params={
+        "centre": centre, "from": starts.isoformat(), "to": ends.isoformat()})
+    assert page.status_code == 200
+    assert "სატესტო ხერხი" in page.text and 'class="table calendar"' in page.text
+    assert "−100 %" in page.text
+    assert "0,00\xa0₾" in page.text  # the fee after the concession
+    fragment = await client.get(f"/tool-types/{tool}/book", params={
+        "centre": centre, "month": starts.strftime("%Y-%m")},
+        headers={"HX-Request": "true", "HX-Target": "calendar"})
+    assert fragment.text.lstrip().startswith('<section id="calendar"')
+
+
+async def test_member_books_sees_it_and_cancels(client, seeded):
+    tool, centre = await single_unit_tool()
+    member = await as_member(client, seeded, 1)
+    starts, ends = open_day(3), open_day(3) + timedelta(days=2)
+    response = await book_page(client, tool, centre, starts, ends)
+    assert response.status_code == 303, response.text
+    booking = await Booking.select().where(Booking.member == member).first()
+    assert booking["status"] == "reserved" and booking["starts_on"] == starts
+    unit = await Unit.select(Unit.asset_tag).where(Unit.id == booking["unit"]).first()
+    assert unit["asset_tag"] == "SMG-9001"
+    mine = await client.get("/me/bookings")
+    assert "სატესტო ხერხი" in mine.text and "SMG-9001" in mine.text
+    assert await AuditLog.exists().where(AuditLog.action == "booking.create")
+    token = await csrf_token(client, "/me/bookings")
+    cancelled = await client.post(f"/bookings/{booking['id']}/cancel",
+                                  data={"_csrf_token": token})
+    assert cancelled.status_code == 303
+    assert (await Booking.select(Booking.status).where(Booking.id == booking["id"]).first())[
+        "status"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    "starts, ends, field",
+    [
+        (lambda: open_day(3), lambda: open_day(3) - timedelta(days=1), "ends_on"),
+        (lambda: TODAY - timedelta(days=1), lambda: open_day(2), "starts_on"),
+        (lambda: open_day(2), lambda: open_day(2) + timedelta(days=8), "ends_on"),
+        (lambda: open_day(61), lambda: open_day(61), "starts_on"),
+        (lambda: next_sunday(), lambda: next_sunday() + timedelta(days=1), "starts_on"),
+    ],
+    ids=["return-before-pick-up", "past-date", "over-the-maximum", "too-far-ahead",
+         "closed-day"],
+)
+async def test_bad_periods_get_a_message_and_write_nothing(client, seeded, starts, ends, field):
+    tool, centre = await single_unit_tool()
+    await as_member(client, seeded, 1)
+    response = await book_page(client, tool, centre, starts(), ends())
+    assert response.status_code == 422
+    assert f'id="e-{field}"' in response.text
+    assert await Booking.count() == 0
+
+
+def monday(weeks_ahead: int) -> date:
+    return TODAY + timedelta(days=7 * weeks_ahead - TODAY.weekday())
+
+
+def next_sunday() -> date:
+    return TODAY + timedelta(days=(6 - TODAY.weekday()) % 7 or 7)
+
+
+async def test_unknown_tool_or_centre_is_404(client, seeded):
+    await as_member(client, seeded, 1)
+    assert (await client.get("/tool-types/999999/book", params={"centre": 1})).status_code == 404
+    tool, _centre = await single_unit_tool()
+    assert (await client.get(f"/tool-types/{tool}/book",
+                             params={"centre": 999})).status_code == 404
+
+
+async def test_who_may_not_book_gets_the_reason(client, seeded):
+    tool, centre = await single_unit_tool()
+    member = await as_member(client, seeded, 1)
+    starts = open_day(2)
+    # a suspended membership
+    await Membership.update({Membership.status: "suspended",
+                             Membership.suspended_reason: "test"}).where(
+        Membership.member == member)
+    response = await book_page(client, tool, centre, starts, starts)
+    assert response.status_code == 403 and "შეჩერებ" in response.text
+    # an expired membership
+    await Membership.update({Membership.status: "active",
+                             Membership.starts_on: TODAY - timedelta(days=60),
+                             Membership.ends_on: TODAY - timedelta(days=1)}).where(
+        Membership.member == member)
+    assert (await book_page(client, tool, centre, starts, starts)).status_code == 403
+    # a tool that needs a certificate
+    await Membership.update({Membership.ends_on: TODAY + timedelta(days=30)}).where(
+        Membership.member == member)
+    grinder = await ToolType.select(ToolType.id).where(
+        ToolType.required_skill.is_not_null()).first()
+    assert (await book_page(client, grinder["id"], centre, starts, starts)).status_code == 403
+    assert await Booking.count() == 0
+
+
+async def test_open_booking_limit(client, seeded):
+    member = await as_member(client, seeded, 1)
+    limit = (await MembershipType.select(MembershipType.max_open_bookings).where(
+        MembershipType.slug == "standard").first())["max_open_bookings"]
+    drill = await ToolType.select(ToolType.id).where(ToolType.slug == "cordless-drill").first()
+    smg = await Centre.select(Centre.id).where(Centre.code == "SMG").first()
+    for n in range(limit):
+        day = open_day(2 + n)
+        ok = await book_page(client, drill["id"], smg["id"], day, day)
+        assert ok.status_code == 303
+    over = await book_page(client, drill["id"], smg["id"], open_day(20), open_day(20))
+    assert over.status_code == 403
+    assert await Booking.count().where(Booking.member == member) == limit
+
+
+async def test_pending_member_cannot_book(client, seeded):
+    tool, centre = await single_unit_tool()
+    member = await as_member(client, seeded, 1)
+    await Member.update({Member.status: "pending"}).where(Member.id == member)
+    response = await book_page(client, tool, centre, open_day(2), open_day(2))
+    assert response.status_code == 403
+
+
+async def test_when_nothing_is_free_the_member_can_wait_and_gets_an_offer(client, app, seeded):
+    tool, centre = await single_unit_tool()
+    starts = monday(1)
+    ends = starts + timedelta(days=2)  # Monday to Wednesday; the second asks Tuesday to Thursday
+    first = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    async with first:
+        await as_member(first, seeded, 1)
+        assert (await book_page(first, tool, centre, starts, ends)).status_code == 303
+        second = await as_member(client, seeded, 2)
+        refused = await book_page(client, tool, centre, starts + timedelta(days=1),
+                                  ends + timedelta(days=1))
+        assert refused.status_code == 409
+        assert "/waitlist" in refused.text
+        token = await csrf_token(client, "/me/bookings")
+        joined = await client.post(f"/tool-types/{tool}/waitlist", data={
+            "centre": centre, "starts_on": (starts + timedelta(days=1)).isoformat(),
+            "ends_on": (ends + timedelta(days=1)).isoformat(), "_csrf_token": token})
+        assert joined.status_code == 303
+        entry = await WaitlistEntry.select().where(WaitlistEntry.member == second).first()
+        assert entry["status"] == "waiting"
+        # the first member cancels: the unit is offered to the one waiting
+        booking = await Booking.select(Booking.id).first()
+        token = await csrf_token(first, "/me/bookings")
+        await first.post(f"/bookings/{booking['id']}/cancel", data={"_csrf_token": token})
+    offered = await WaitlistEntry.select().where(WaitlistEntry.id == entry["id"]).first()
+    assert offered["status"] == "offered" and offered["offer_expires_at"] > NOW
+    page = await client.get("/me/bookings")
+    assert "/book?centre=" in page.text  # "book it now"
+    # the offer lapses when its hours pass
+    no_shows, lapsed = await expire(now=offered["offer_expires_at"] + timedelta(minutes=1))
+    assert lapsed == 1
+    assert (await WaitlistEntry.select(WaitlistEntry.status).where(
+        WaitlistEntry.id == entry["id"]).first())["status"] == "expired"
+
+
+async def test_a_booking_not_picked_up_becomes_a_no_show(seeded):
+    tool, centre = await single_unit_tool()
+    member = await Member.select(Member.id).where(Member.phone == "+995555000012").first()
+    yesterday = TODAY - timedelta(days=1)
+    await Booking.insert(Booking(member=member["id"], tool_type=tool, unit=(
+        await Unit.select(Unit.id).where(Unit.asset_tag == "SMG-9001").first())["id"],
+        centre=centre, starts_on=yesterday, ends_on=TODAY, status="reserved", created_at=NOW))
+    assert await expire(now=NOW) == (1, 0)
+    assert (await Booking.select(Booking.status).first())["status"] == "no_show"
+    assert await expire(now=NOW) == (0, 0)  # nothing left to do
+
+
+def test_expire_command_runs():
+    url = WORKER_DB_URL if ON_POSTGRES else "sqlite:///" + DB.connection_kwargs["database"]
+    done = subprocess.run([sys.executable, "-m", "rental.cli", "bookings", "expire"],
+                          env={**os.environ, "DATABASE_URL": url,
+                               "VAR_DIR": str(RUN_DIR / "cli-var")},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "no-shows marked" in done.stdout
+
+
+async def test_desk_sees_pickups_of_its_centres_and_books_for_a_member(client, seeded):
+    tool, centre = await single_unit_tool()
+    kutaisi_tool, kutaisi = await single_unit_tool("KUT")
+    member = (await Member.select(Member.id).where(
+        Member.phone == "+995555000012").first())["id"]
+    staff_phone, staff_password = credentials(seeded, "staff")
+    await log_in(client, staff_phone, staff_password)
+    today_ok = TODAY.weekday() < 5
+    day = TODAY if today_ok else open_day(1)
+    booked = await book_page(client, tool, centre, day, day, member=member)
+    assert booked.status_code == 303 and booked.headers["location"].startswith(
+        f"/members/{member}")
+    elsewhere = await book_page(client, kutaisi_tool, kutaisi, day, day, member=member)
+    assert elsewhere.status_code == 403  # Samgori staff do not book at Kutaisi
+    desk = await client.get("/desk")
+    assert desk.status_code == 200
+    if day == TODAY or day == TODAY + timedelta(days=1):
+        assert "SMG-9001" in desk.text
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+async def test_api_availability_and_booking_with_a_bearer_token(client, seeded):
+    tool, centre = await single_unit_tool()
+    starts, ends = open_day(5), open_day(5) + timedelta(days=1)
+    days = await client.get(f"/api/v1/tool-types/{tool}/availability", params={
+        "centre": centre, "from": starts.isoformat(), "to": ends.isoformat()})
+    assert days.status_code == 200
+    assert [d["free"] for d in days.json()] == [1, 1]
+    bad = await client.get(f"/api/v1/tool-types/{tool}/availability", params={
+        "centre": centre, "from": ends.isoformat(), "to": starts.isoformat()})
+    assert bad.status_code == 422
+    unknown = await client.get("/api/v1/tool-types/999999/availability", params={
+        "centre": centre, "from": starts.isoformat(), "to": ends.isoformat()})
+    assert unknown.status_code == 404
+
+    _id, token = await create_api_token("+995555000012", "test", now=NOW)
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"tool_type_id": tool, "centre_id": centre, "starts_on": starts.isoformat(),
+            "ends_on": ends.isoformat()}
+    created = await client.post("/api/v1/bookings", json=body, headers=auth)  # no CSRF needed
+    assert created.status_code == 201, created.text
+    assert created.json()["starts_on"] == starts.isoformat()
+    taken = await client.post("/api/v1/bookings", json=body, headers=auth)
+    assert taken.status_code == 409 and taken.json()["errors"]["form"]
+    invalid = await client.post("/api/v1/bookings", json={**body, "starts_on": "soon"},
+                                headers=auth)
+    assert invalid.status_code == 400 or invalid.status_code == 422
+    backwards = await client.post("/api/v1/bookings", json={
+        **body, "starts_on": open_day(9).isoformat(), "ends_on": open_day(8).isoformat()},
+        headers=auth)
+    assert backwards.status_code == 422
+    assert (await client.post("/api/v1/bookings", json=body,
+                              headers={"Authorization": "Bearer nope"})).status_code == 401
+
+
+async def test_api_with_a_session_cookie_still_needs_csrf(client, seeded):
+    tool, centre = await single_unit_tool()
+    await as_member(client, seeded, 1)
+    body = {"tool_type_id": tool, "centre_id": centre, "starts_on": open_day(2).isoformat(),
+            "ends_on": open_day(2).isoformat()}
+    assert (await client.post("/api/v1/bookings", json=body)).status_code == 403
+    token = await csrf_token(client, "/")
+    ok = await client.post("/api/v1/bookings", json=body, headers={"x-csrftoken": token})
+    assert ok.status_code == 201
+
+
+async def test_api_refuses_a_member_who_may_not_book(client, seeded):
+    tool, centre = await single_unit_tool()
+    await Member.update({Member.status: "pending"}).where(Member.phone == "+995555000012")
+    _id, token = await create_api_token("+995555000012", "test", now=NOW)
+    response = await client.post("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"},
+                                 json={"tool_type_id": tool, "centre_id": centre,
+                                       "starts_on": open_day(2).isoformat(),
+                                       "ends_on": open_day(2).isoformat()})
+    assert response.status_code == 403
+
+
+async def test_revoked_tokens_stop_working(client, seeded):
+    from rental.accounts import revoke_api_token
+
+    token_id, token = await create_api_token("+995555000012", "test", now=NOW)
+    await revoke_api_token(token_id, now=NOW)
+    response = await client.post("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"},
+                                 json={})
+    assert response.status_code == 401
+
+
+@pytest.mark.xdist_group("concurrency")
+async def test_a_hundred_requests_for_the_last_unit_make_exactly_one_booking(app, seeded):
+    """Through the HTTP API, all at once, overlapping periods: one 201, ninety-nine 409."""
+    tool, centre = await single_unit_tool()
+    standard = await MembershipType.select(MembershipType.id).where(
+        MembershipType.slug == "standard").first()
+    people = [Member(name=f"წევრი {n}", phone=f"+99559900{n:04d}", role="member",
+                     status="active", created_at=NOW, updated_at=NOW) for n in range(100)]
+    ids = [row["id"] for row in await Member.insert(*people).returning(Member.id)]
+    await Membership.insert(*[Membership(member=i, membership_type=standard["id"],
+                                         starts_on=TODAY, ends_on=TODAY + timedelta(days=300),
+                                         status="active", created_at=NOW) for i in ids])
+    tokens = [(await create_api_token(f"+99559900{n:04d}", "race", now=NOW))[1]
+              for n in range(100)]
+    base = open_day(6)
+
+    async def attempt(n: int, token: str) -> int:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://t", timeout=60) as http:
+            response = await http.post("/api/v1/bookings", headers={
+                "Authorization": f"Bearer {token}"}, json={
+                "tool_type_id": tool, "centre_id": centre,
+                "starts_on": base.isoformat(),
+                "ends_on": (base + timedelta(days=n % 4)).isoformat()})
+            return response.status_code
+
+    statuses = await asyncio.gather(*(attempt(n, t) for n, t in enumerate(tokens)))
+    assert sorted(set(statuses)) == [201, 409], statuses
+    assert statuses.count(201) == 1 and statuses.count(409) == 99
+    assert await Booking.count().where(Booking.tool_type == tool) == 1
+
+
+async def test_desk_books_from_the_member_card_through_the_catalogue(client, seeded):
+    staff_phone, staff_password = credentials(seeded, "staff")
+    await log_in(client, staff_phone, staff_password)
+    member = (await Member.select(Member.id).where(
+        Member.phone == "+995555000012").first())["id"]
+    card = await client.get(f"/members/{member}")
+    assert f'href="/?member={member}"' in card.text
+    catalogue = await client.get("/", params={"member": member, "q": "drill"})
+    assert f"&member={member}\"" in catalogue.text
+    assert f'name="member" value="{member}"' in catalogue.text
+    anonymous = httpx.AsyncClient(transport=client._transport, base_url="http://t")
+    async with anonymous:
+        plain = await anonymous.get("/", params={"member": member})
+        assert "member=" not in plain.text.split("<main", 1)[1]  # only the desk books for others
