@@ -294,26 +294,27 @@ async def expire(*, now: datetime) -> tuple[int, int]:
 # --- reading --------------------------------------------------------------------------------
 
 
+def _names(table) -> list[Any]:
+    """The tool's and the centre's names in both languages, for a row pointing at both."""
+    return [
+        table.tool_type.name_ka.as_alias("tool_name_ka"),
+        table.tool_type.name_en.as_alias("tool_name_en"),
+        table.centre.name_ka.as_alias("centre_name_ka"),
+        table.centre.name_en.as_alias("centre_name_en"),
+    ]
+
+
 async def member_bookings(member_id: int, today: date) -> dict[str, list[dict[str, Any]]]:
     """A member's current and upcoming bookings and waitlist entries, in two queries."""
     async with read_transaction():
         bookings = await Booking.select(
-            Booking.all_columns(),
-            Booking.tool_type.name_ka.as_alias("tool_name_ka"),
-            Booking.tool_type.name_en.as_alias("tool_name_en"),
-            Booking.centre.name_ka.as_alias("centre_name_ka"),
-            Booking.centre.name_en.as_alias("centre_name_en"),
-            Booking.unit.asset_tag.as_alias("asset_tag"),
+            Booking.all_columns(), *_names(Booking), Booking.unit.asset_tag.as_alias("asset_tag"),
         ).where(
             (Booking.member == member_id)
             & (Booking.status.is_in(["reserved", "out"]) | (Booking.ends_on >= today))
         ).order_by(Booking.starts_on)
         waiting = await WaitlistEntry.select(
-            WaitlistEntry.all_columns(),
-            WaitlistEntry.tool_type.name_ka.as_alias("tool_name_ka"),
-            WaitlistEntry.tool_type.name_en.as_alias("tool_name_en"),
-            WaitlistEntry.centre.name_ka.as_alias("centre_name_ka"),
-            WaitlistEntry.centre.name_en.as_alias("centre_name_en"),
+            WaitlistEntry.all_columns(), *_names(WaitlistEntry),
         ).where(
             (WaitlistEntry.member == member_id)
             & WaitlistEntry.status.is_in(["waiting", "offered"])
@@ -330,24 +331,18 @@ async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]
         condition &= Booking.centre.is_in(centre_ids or [-1])
     async with read_transaction():
         rows = await Booking.select(
-            Booking.all_columns(),
+            Booking.all_columns(), *_names(Booking),
             Booking.member.name.as_alias("member_name"),
             Booking.member.phone.as_alias("member_phone"),
-            Booking.tool_type.name_ka.as_alias("tool_name_ka"),
-            Booking.tool_type.name_en.as_alias("tool_name_en"),
             Booking.unit.asset_tag.as_alias("asset_tag"),
-            Booking.centre.name_ka.as_alias("centre_name_ka"),
-            Booking.centre.name_en.as_alias("centre_name_en"),
         ).where(condition).order_by(Booking.centre).order_by(Booking.starts_on)
         offer_condition = WaitlistEntry.status == "offered"
         if centre_ids is not None:
             offer_condition &= WaitlistEntry.centre.is_in(centre_ids or [-1])
         offers = await WaitlistEntry.select(
-            WaitlistEntry.all_columns(),
+            WaitlistEntry.all_columns(), *_names(WaitlistEntry),
             WaitlistEntry.member.name.as_alias("member_name"),
             WaitlistEntry.member.phone.as_alias("member_phone"),
-            WaitlistEntry.tool_type.name_ka.as_alias("tool_name_ka"),
-            WaitlistEntry.tool_type.name_en.as_alias("tool_name_en"),
         ).where(offer_condition).order_by(WaitlistEntry.offer_expires_at)
     days = {}
     for day in (today, tomorrow):
