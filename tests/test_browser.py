@@ -252,3 +252,31 @@ async def test_catalogue_search_in_georgian_then_the_coordinator_prints_a_label_
     ARTIFACTS.mkdir(exist_ok=True)
     await desk.screenshot(path=str(ARTIFACTS / "labels-ka.png"), full_page=True)
     await context.close()
+
+
+async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page):
+    from datetime import date, timedelta
+
+    await page.goto(live_server + "/login")
+    await page.fill("[name=login]", "555 00 00 12")
+    await page.fill("[name=password]", _demo_password("+995555000012"))
+    await page.click("button.primary")
+    await page.wait_for_url(live_server + "/")
+    await page.locator("#q").press_sequentially("ბურღი-სახრახნისი", delay=20)
+    await page.wait_for_function("document.querySelectorAll('.tool-card').length === 1")
+    await page.locator(".tool-card a[href*='/book?centre=']").first.click()
+    await page.wait_for_selector("table.calendar")
+    assert "ბურღი" in await page.locator("h1").inner_text()
+    # next Tuesday to Wednesday: both demo centres are open
+    today = date.today()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    await page.fill("[name=starts_on]", tuesday.isoformat())
+    await page.fill("[name=ends_on]", (tuesday + timedelta(days=1)).isoformat())
+    await page.click("form[action$='/book'] button.primary")
+    await page.wait_for_url("**/me/bookings*")
+    card = page.locator("article[id^=booking-]").first
+    assert "დაჯავშნილია" in await card.inner_text()  # "booked"
+    await page.screenshot(path=str(ARTIFACTS / "booked-ka.png"))
+    await card.locator("button").click()
+    await page.wait_for_selector("text=ჯავშანი გაუქმებულია")  # "the booking is cancelled"
+    assert "გაუქმებულია" in await page.locator("main").inner_text()
