@@ -262,7 +262,8 @@ def _closing(centre: dict[str, Any], day: date, grace_hours: int) -> datetime:
 
 async def expire(*, now: datetime) -> tuple[int, int]:
     """Mark bookings not picked up by closing time (plus grace) on their pick-up day as
-    no-shows, and let waitlist offers lapse; free units go to the next in line.
+    no-shows, let waitlist offers lapse, and offer every unit that is free now to the next in
+    line.
     Returns (no-shows, lapsed offers). Run by `rental bookings expire` and by the server."""
     no_shows = lapsed = 0
     async with write_transaction():
@@ -286,6 +287,11 @@ async def expire(*, now: datetime) -> tuple[int, int]:
         ).returning(WaitlistEntry.tool_type, WaitlistEntry.centre)
         lapsed = len(lapsed_rows)
         freed |= {(row["tool_type"], row["centre"]) for row in lapsed_rows}
+        # units also free up where this package does not see it happen (back from repair,
+        # a new unit added): look at every line that is still waiting
+        waiting = await WaitlistEntry.select(WaitlistEntry.tool_type, WaitlistEntry.centre).where(
+            WaitlistEntry.status == "waiting").distinct()
+        freed |= {(row["tool_type"], row["centre"]) for row in waiting}
         for tool_type_id, centre_id in sorted(freed):
             await offer_freed_period(tool_type_id, centre_id, now=now, today=now.date())
     return no_shows, lapsed

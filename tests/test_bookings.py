@@ -373,3 +373,36 @@ async def test_desk_books_from_the_member_card_through_the_catalogue(client, see
     async with anonymous:
         plain = await anonymous.get("/", params={"member": member})
         assert "member=" not in plain.text.split("<main", 1)[1]  # only the desk books for others
+
+
+async def test_a_unit_back_from_repair_is_offered_to_the_waitlist(client, seeded):
+    tool, centre = await single_unit_tool()
+    await Unit.update({Unit.status: "maintenance"}).where(Unit.asset_tag == "SMG-9001")
+    member = await as_member(client, seeded, 1)
+    starts = monday(1)
+    refused = await book_page(client, tool, centre, starts, starts + timedelta(days=1))
+    assert refused.status_code == 409
+    token = await csrf_token(client, "/me/bookings")
+    await client.post(f"/tool-types/{tool}/waitlist", data={
+        "centre": centre, "starts_on": starts.isoformat(),
+        "ends_on": (starts + timedelta(days=1)).isoformat(), "_csrf_token": token})
+    assert await expire(now=NOW) == (0, 0)  # still in repair: nothing to offer
+    await Unit.update({Unit.status: "available"}).where(Unit.asset_tag == "SMG-9001")
+    await expire(now=NOW)
+    entry = await WaitlistEntry.select().where(WaitlistEntry.member == member).first()
+    assert entry["status"] == "offered"
+
+
+async def test_nobody_cancels_another_members_booking(client, app, seeded):
+    tool, centre = await single_unit_tool()
+    owner = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+    async with owner:
+        await as_member(owner, seeded, 1)
+        assert (await book_page(owner, tool, centre, open_day(3), open_day(3))).status_code == 303
+    await as_member(client, seeded, 2)
+    booking = await Booking.select(Booking.id).first()
+    token = await csrf_token(client, "/me/bookings")
+    response = await client.post(f"/bookings/{booking['id']}/cancel",
+                                 data={"_csrf_token": token})
+    assert response.status_code == 404
+    assert (await Booking.select(Booking.status).first())["status"] == "reserved"
