@@ -280,3 +280,14 @@ async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page)
     await card.locator("button").click()
     await page.wait_for_selector("text=ჯავშანი გაუქმებულია")  # "the booking is cancelled"
     assert "გაუქმებულია" in await page.locator("main").inner_text()
+
+
+async def test_georgian_typed_into_the_search_stays_in_order_on_a_desk_screen(live_server, browser):
+    context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ka-GE")
+    desk = await context.new_page()
+    await desk.goto(live_server + "/")
+    await desk.wait_for_function("window.htmx !== undefined")
+    await desk.locator("#q").press_sequentially("ბურღ", delay=30)
+    assert await desk.input_value("#q") == "ბურღ"
+    await desk.wait_for_function("document.querySelectorAll('.tool-card').length < 10")
+    await context.close()
