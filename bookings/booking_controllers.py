@@ -201,6 +201,44 @@ class DeskDay(Controller):
         return Template("bookings/desk.html", context={**day, "today": today})
 
 
+class BookingPolicyPage(Controller):
+    """Coordinators set, per centre, how far ahead members may book, the no-show grace and
+    how long a waitlist offer is held."""
+
+    path = "/booking-policy"
+    opt = {"access": "coordinator"}
+
+    async def _page(self, errors: dict[int, dict[str, Any]] | None = None) -> Template:
+        return Template("bookings/policy.html", context={
+            "centres": await reservations.policies(), "errors": errors or {},
+            "limits": reservations.POLICY_LIMITS}, status_code=422 if errors else 200)
+
+    @get("/")
+    async def page(self) -> Template:
+        return await self._page()
+
+    @post("/{centre_id:int}")
+    async def save(self, request: Request, centre_id: int) -> Response[Any]:
+        form = await request.form()
+        values: dict[str, int] = {}
+        errors: dict[str, Any] = {}
+        for name, (low, high) in reservations.POLICY_LIMITS.items():
+            number = _int(form.get(name))
+            if number is None or not low <= number <= high:
+                errors[name] = (N_("Enter a number from %(low)s to %(high)s."),
+                                {"low": low, "high": high})
+            else:
+                values[name] = number
+        if errors:
+            return await self._page({centre_id: errors})
+        try:
+            await reservations.set_policy(centre_id, values, actor_id=current_user(request).id,
+                                          now=utcnow())
+        except BookingError:
+            raise NotFoundException() from None
+        return _redirect(request, "/booking-policy", N_("The booking rules are saved."))
+
+
 # --- the JSON API ---------------------------------------------------------------------------
 
 
@@ -286,4 +324,4 @@ def _api_error(status: int, errors: dict[str, Any]) -> Response[dict[str, Any]]:
                     status_code=status)
 
 
-CONTROLLERS = [BookingPages, MyBookings, CancelBooking, DeskDay, BookingApi]
+CONTROLLERS = [BookingPages, MyBookings, CancelBooking, DeskDay, BookingPolicyPage, BookingApi]

@@ -357,3 +357,35 @@ async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]
             "returns": [r for r in rows if r["status"] == "out" and r["ends_on"] == day],
         }
     return {"days": days, "offers": offers}
+
+
+# --- policy ---------------------------------------------------------------------------------
+
+POLICY_LIMITS = {"horizon_days": (0, 365), "no_show_grace_hours": (0, 72),
+                 "offer_hold_hours": (1, 168)}
+
+
+async def policies() -> list[dict[str, Any]]:
+    """Every active centre with its booking policy (the defaults where it has none)."""
+    async with read_transaction():
+        centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en
+                                      ).where(Centre.active.eq(True)).order_by(Centre.id)
+        rows = {row["centre"]: row for row in await BookingPolicy.select()}
+    return [{**centre, **{k: rows.get(centre["id"], DEFAULT_POLICY)[k] for k in DEFAULT_POLICY}}
+            for centre in centres]
+
+
+async def set_policy(centre_id: int, values: dict[str, int], *, actor_id: int,
+                     now: datetime) -> None:
+    async with write_transaction():
+        if not await Centre.exists().where(Centre.id == centre_id):
+            raise BookingError("not_found", {"form": N_("There is no such tool or centre.")})
+        before = await BookingPolicy.select().where(BookingPolicy.centre == centre_id).first()
+        if before is None:
+            await BookingPolicy.insert(BookingPolicy(centre=centre_id, **values))
+        else:
+            await BookingPolicy.update(values).where(BookingPolicy.centre == centre_id)
+        await audit.record("booking_policy.set", "centre", centre_id, now=now,
+                           actor_id=actor_id, centre_id=centre_id,
+                           before={k: (before or DEFAULT_POLICY)[k] for k in DEFAULT_POLICY},
+                           after=values)

@@ -406,3 +406,36 @@ async def test_nobody_cancels_another_members_booking(client, app, seeded):
                                  data={"_csrf_token": token})
     assert response.status_code == 404
     assert (await Booking.select(Booking.status).first())["status"] == "reserved"
+
+
+async def test_coordinator_sets_the_booking_rules_of_a_centre(client, seeded):
+    from bookings.tables import BookingPolicy
+
+    phone, password = credentials(seeded, "coordinator")
+    await log_in(client, phone, password)
+    smg = (await Centre.select(Centre.id).where(Centre.code == "SMG").first())["id"]
+    page = await client.get("/booking-policy")
+    assert page.status_code == 200 and 'value="60"' in page.text  # the default horizon
+    token = await csrf_token(client, "/booking-policy")
+    bad = await client.post(f"/booking-policy/{smg}", data={
+        "horizon_days": "400", "no_show_grace_hours": "x", "offer_hold_hours": "0",
+        "_csrf_token": token})
+    assert bad.status_code == 422
+    for name in ("horizon_days", "no_show_grace_hours", "offer_hold_hours"):
+        assert f'id="e-{name}"' in bad.text
+    assert await BookingPolicy.count() == 0
+    ok = await client.post(f"/booking-policy/{smg}", data={
+        "horizon_days": "14", "no_show_grace_hours": "1", "offer_hold_hours": "12",
+        "_csrf_token": token})
+    assert ok.status_code == 303
+    policy = await BookingPolicy.select().where(BookingPolicy.centre == smg).first()
+    assert (policy["horizon_days"], policy["no_show_grace_hours"],
+            policy["offer_hold_hours"]) == (14, 1, 12)
+    assert await AuditLog.exists().where(AuditLog.action == "booking_policy.set")
+    # the new horizon applies at once
+    tool, centre = await single_unit_tool()
+    await client.post("/logout", data={"_csrf_token": await csrf_token(client, "/")})
+    await as_member(client, seeded, 1)
+    far = await book_page(client, tool, centre, open_day(20), open_day(20))
+    assert far.status_code == 422 and 'id="e-starts_on"' in far.text
+    assert (await client.get(f"/booking-policy/{smg}")).status_code in (403, 405)
