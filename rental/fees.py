@@ -31,3 +31,19 @@ def rental_quote(
     full = daily_fee * days
     waived = -(-full * discount_percent // 100)
     return Quote(days=days, full_fee=full, fee=full - waived, waived=waived, deposit=deposit)
+
+
+def days_late(due_on: date, returned_on: date) -> int:
+    """Calendar days after the due day (returning on the due day is on time)."""
+    return max(0, (returned_on - due_on).days)
+
+
+def late_fee(due_on: date, returned_on: date, *, per_day: int, grace_days: int, cap: int) -> int:
+    """Per day late after a grace period, never more than the cap, in tetri.
+
+    Dates are calendar dates in the centre's time zone, so a DST change or a leap day counts
+    as the day it is."""
+    if per_day < 0 or grace_days < 0 or cap < 0:
+        raise ValueError("fees, grace and cap are never negative")
+    charged_days = max(0, days_late(due_on, returned_on) - grace_days)
+    return min(charged_days * per_day, cap)

@@ -108,3 +108,31 @@ def test_rental_quote_refuses_impossible_values(args):
 def test_loan_days():
     assert loan_days(D(2026, 12, 1), D(2026, 12, 1)) == 1
     assert loan_days(D(2026, 12, 31), D(2027, 1, 2)) == 2
+
+
+@pytest.mark.parametrize(
+    "due, returned, per_day, grace, cap, expected",
+    [
+        (D(2026, 12, 10), D(2026, 12, 9), 100, 1, 1000, 0),  # early
+        (D(2026, 12, 10), D(2026, 12, 10), 100, 1, 1000, 0),  # on the day
+        (D(2026, 12, 10), D(2026, 12, 11), 100, 1, 1000, 0),  # inside the grace
+        (D(2026, 12, 10), D(2026, 12, 12), 100, 1, 1000, 100),  # first charged day
+        (D(2026, 12, 10), D(2026, 12, 11), 100, 0, 1000, 100),  # no grace
+        (D(2026, 12, 10), D(2026, 12, 31), 100, 1, 1000, 1000),  # capped
+        (D(2026, 12, 10), D(2026, 12, 20), 100, 1, 900, 900),  # exactly at the cap
+        (D(2028, 2, 28), D(2028, 3, 1), 50, 0, 1000, 100),  # over a leap day
+        (D(2026, 3, 28), D(2026, 3, 30), 50, 0, 1000, 100),  # over a DST change (Europe)
+        (D(2026, 12, 10), D(2026, 12, 20), 0, 0, 1000, 0),  # no late fee at this centre
+    ],
+)
+def test_late_fee(due, returned, per_day, grace, cap, expected):
+    from rental.fees import late_fee
+
+    assert late_fee(due, returned, per_day=per_day, grace_days=grace, cap=cap) == expected
+
+
+def test_late_fee_refuses_negative_policy():
+    from rental.fees import late_fee
+
+    with pytest.raises(ValueError):
+        late_fee(D(2026, 12, 1), D(2026, 12, 5), per_day=-1, grace_days=0, cap=100)
