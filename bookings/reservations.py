@@ -62,6 +62,15 @@ async def _offer(tool_type_id: int, centre_id: int, member_id: int | None,
     return Offer(tool, centre, policy or DEFAULT_POLICY, discount)
 
 
+def _check_period(offer: Offer, starts_on: date, ends_on: date, today: date) -> None:
+    problems = period_problems(starts_on, ends_on, PeriodLimits(
+        today=today, horizon_days=offer.policy["horizon_days"],
+        max_loan_days=offer.tool_type["max_loan_days"],
+        opening_days=offer.centre["opening_days"]))
+    if problems:
+        raise BookingError("invalid", problems)
+
+
 def quote(offer: Offer, starts_on: date, ends_on: date) -> Quote:
     return rental_quote(offer.tool_type["daily_fee"], offer.tool_type["deposit"], starts_on,
                         ends_on, offer.discount_percent)
@@ -149,12 +158,7 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
                      now) -> dict[str, Any]:
     async with write_transaction():
         offer = await _offer(tool_type_id, centre_id, member_id, today)
-        problems = period_problems(starts_on, ends_on, PeriodLimits(
-            today=today, horizon_days=offer.policy["horizon_days"],
-            max_loan_days=offer.tool_type["max_loan_days"],
-            opening_days=offer.centre["opening_days"]))
-        if problems:
-            raise BookingError("invalid", problems)
+        _check_period(offer, starts_on, ends_on, today)
         refusal = await _eligibility(member_id, offer.tool_type, today)
         if refusal:
             raise BookingError("forbidden", refusal)
@@ -234,12 +238,7 @@ async def join_waitlist(*, member_id: int, tool_type_id: int, centre_id: int, st
                         ends_on: date, today: date, now: datetime) -> int:
     async with write_transaction():
         offer = await _offer(tool_type_id, centre_id, member_id, today)
-        problems = period_problems(starts_on, ends_on, PeriodLimits(
-            today=today, horizon_days=offer.policy["horizon_days"],
-            max_loan_days=offer.tool_type["max_loan_days"],
-            opening_days=offer.centre["opening_days"]))
-        if problems:
-            raise BookingError("invalid", problems)
+        _check_period(offer, starts_on, ends_on, today)
         if await WaitlistEntry.exists().where(
             (WaitlistEntry.member == member_id) & (WaitlistEntry.tool_type == tool_type_id)
             & (WaitlistEntry.centre == centre_id) & (WaitlistEntry.starts_on == starts_on)
