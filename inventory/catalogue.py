@@ -24,7 +24,16 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
+
+
+def page_count(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def clamp_page(page: int, total: int, per_page: int) -> int:
+    """A page number that exists: past the last page shows the last one."""
+    return max(1, min(page, page_count(total, per_page)))
 
 
 async def active_centres() -> list[dict[str, Any]]:
@@ -67,16 +76,10 @@ async def search_tool_types(
     if only_ids is not None:
         condition &= ToolType.id.is_in(list(only_ids) or [-1])
     total = await ToolType.count().where(condition)
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     items = (
         await ToolType.select(
-            ToolType.all_columns(exclude=[ToolType.search_text]),
-            ToolType.category.slug.as_alias("category_slug"),
-            ToolType.category.name_ka.as_alias("category_name_ka"),
-            ToolType.category.name_en.as_alias("category_name_en"),
-            ToolType.required_skill.slug.as_alias("skill_slug"),
-            ToolType.required_skill.name_ka.as_alias("skill_name_ka"),
-            ToolType.required_skill.name_en.as_alias("skill_name_en"),
+            *_catalogue_columns(),
         )
         .where(condition)
         .order_by(ToolType.category.position)
@@ -87,6 +90,19 @@ async def search_tool_types(
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
+def _catalogue_columns() -> list[Any]:
+    """A tool type as the catalogue shows it: with its category's and skill's names."""
+    return [
+        ToolType.all_columns(exclude=[ToolType.search_text]),
+        ToolType.category.slug.as_alias("category_slug"),
+        ToolType.category.name_ka.as_alias("category_name_ka"),
+        ToolType.category.name_en.as_alias("category_name_en"),
+        ToolType.required_skill.slug.as_alias("skill_slug"),
+        ToolType.required_skill.name_ka.as_alias("skill_name_ka"),
+        ToolType.required_skill.name_en.as_alias("skill_name_en"),
+    ]
+
+
 async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> Page:
     """Every tool type, active or not, for the coordinators' list: two queries."""
     condition = ToolType.id.is_not_null()
@@ -94,7 +110,7 @@ async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> 
     if pattern:
         condition &= ToolType.search_text.like(pattern)
     total = await ToolType.count().where(condition)
-    page = max(1, min(page, max(1, -(-total // per_page))))
+    page = clamp_page(page, total, per_page)
     items = (
         await ToolType.select(
             ToolType.id, ToolType.slug, ToolType.name_ka, ToolType.name_en, ToolType.daily_fee,
@@ -126,13 +142,7 @@ async def tool_type(tool_type_id: int) -> dict[str, Any] | None:
     """One active tool type with its category and skill names, as the catalogue shows it."""
     return (
         await ToolType.select(
-            ToolType.all_columns(exclude=[ToolType.search_text]),
-            ToolType.category.slug.as_alias("category_slug"),
-            ToolType.category.name_ka.as_alias("category_name_ka"),
-            ToolType.category.name_en.as_alias("category_name_en"),
-            ToolType.required_skill.slug.as_alias("skill_slug"),
-            ToolType.required_skill.name_ka.as_alias("skill_name_ka"),
-            ToolType.required_skill.name_en.as_alias("skill_name_en"),
+            *_catalogue_columns(),
         )
         .where((ToolType.id == tool_type_id) & ToolType.active.eq(True))
         .first()

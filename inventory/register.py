@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from inventory.catalogue import Page
+from inventory.catalogue import Page, clamp_page
 from inventory.db import read_transaction
 from inventory.rules import inspection_due_on, inspection_state, normalise_asset_tag
 from inventory.tables import Centre, Inspection, MaintenanceTicket, Unit, UnitEvent
@@ -106,7 +106,7 @@ async def units(
         condition &= Unit.tool_type.search_text.like(pattern[:102])
     async with read_transaction():
         total = await Unit.count().where(condition)
-        page = max(1, min(page, max(1, -(-total // per_page))))
+        page = clamp_page(page, total, per_page)
         rows = await Unit.select(*_unit_columns()).where(condition).order_by(
             Unit.centre, Unit.asset_tag
         ).limit(per_page).offset((page - 1) * per_page)
