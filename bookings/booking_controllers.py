@@ -15,7 +15,8 @@ from litestar.response import Redirect, Template
 from bookings import reservations
 from bookings.reservations import BookingError
 from bookings.rules import month_grid, shift_month
-from rental import i18n
+from inventory.rules import BadValue, money_input, parse_money
+from rental import i18n, ledger
 from rental.i18n import N_
 from rental.web import current_user, flash_cookie, utcnow
 
@@ -165,7 +166,8 @@ class MyBookings(Controller):
     async def page(self, request: Request) -> Template:
         user = current_user(request)
         mine = await reservations.member_bookings(user.id, _today(request))
-        return Template("bookings/my_bookings.html", context={**mine, "today": _today(request)})
+        return Template("bookings/my_bookings.html", context={
+            **mine, "today": _today(request), "balance": await ledger.balance(user.id)})
 
 
 class CancelBooking(Controller):
@@ -196,9 +198,12 @@ class DeskDay(Controller):
     async def page(self, request: Request) -> Template:
         user = current_user(request)
         today = _today(request)
-        day = await reservations.desk_days(
-            None if user.all_centres else sorted(user.centre_ids), today)
-        return Template("bookings/desk.html", context={**day, "today": today})
+        centre_ids = None if user.all_centres else sorted(user.centre_ids)
+        day = await reservations.desk_days(centre_ids, today)
+        centres = [c for c in await reservations.policies()
+                   if centre_ids is None or c["id"] in centre_ids]
+        return Template("bookings/desk.html", context={**day, "today": today,
+                                                       "centres": centres})
 
 
 class BookingPolicyPage(Controller):
@@ -211,7 +216,8 @@ class BookingPolicyPage(Controller):
     async def _page(self, errors: dict[int, dict[str, Any]] | None = None) -> Template:
         return Template("bookings/policy.html", context={
             "centres": await reservations.policies(), "errors": errors or {},
-            "limits": reservations.POLICY_LIMITS}, status_code=422 if errors else 200)
+            "limits": {**reservations.POLICY_LIMITS, **ledger.FEE_POLICY_LIMITS}},
+            status_code=422 if errors else 200)
 
     @get("/")
     async def page(self) -> Template:
@@ -222,11 +228,20 @@ class BookingPolicyPage(Controller):
         form = await request.form()
         values: dict[str, int] = {}
         errors: dict[str, Any] = {}
-        for name, (low, high) in reservations.POLICY_LIMITS.items():
-            number = _int(form.get(name))
+        for name, (low, high) in {**reservations.POLICY_LIMITS,
+                                  **ledger.FEE_POLICY_LIMITS}.items():
+            if name in ledger.MONEY_FIELDS:
+                try:
+                    number = parse_money(str(form.get(name) or ""))
+                except BadValue as bad:
+                    errors[name] = bad.message
+                    continue
+            else:
+                number = _int(form.get(name))
             if number is None or not low <= number <= high:
-                errors[name] = (N_("Enter a number from %(low)s to %(high)s."),
-                                {"low": low, "high": high})
+                errors[name] = (N_("Enter a number from %(low)s to %(high)s."), {
+                    "low": money_input(low) if name in ledger.MONEY_FIELDS else low,
+                    "high": money_input(high) if name in ledger.MONEY_FIELDS else high})
             else:
                 values[name] = number
         if errors:
@@ -236,7 +251,7 @@ class BookingPolicyPage(Controller):
                                           now=utcnow())
         except BookingError:
             raise NotFoundException() from None
-        return _redirect(request, "/booking-policy", N_("The booking rules are saved."))
+        return _redirect(request, "/booking-policy", N_("The lending rules are saved."))
 
 
 # --- the JSON API ---------------------------------------------------------------------------

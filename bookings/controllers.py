@@ -162,5 +162,7 @@ def _today(request: Request) -> date:
 
 
 from bookings.booking_controllers import CONTROLLERS as BOOKING_CONTROLLERS  # noqa: E402
+from bookings.desk_controllers import CONTROLLERS as DESK_CONTROLLERS  # noqa: E402
 
-CONTROLLERS = [CatalogueController, CatalogueApiController, *BOOKING_CONTROLLERS]
+CONTROLLERS = [CatalogueController, CatalogueApiController, *BOOKING_CONTROLLERS,
+               *DESK_CONTROLLERS]

@@ -17,11 +17,11 @@ from bookings.rules import PeriodLimits, free_per_day, free_units, period_proble
 from bookings.tables import DEFAULT_POLICY, Booking, BookingPolicy, WaitlistEntry
 from inventory.db import read_transaction, write_transaction
 from inventory.tables import Centre, ToolType
-from rental import audit
+from rental import audit, ledger
 from rental.fees import Quote, rental_quote
 from rental.i18n import N_
 from rental.member_rules import membership_state
-from rental.tables import Member, MemberConcession, Membership
+from rental.tables import DEFAULT_FEE_POLICY, Member, MemberConcession, Membership
 
 
 class BookingError(Exception):
@@ -361,30 +361,37 @@ async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]
 # --- policy ---------------------------------------------------------------------------------
 
 POLICY_LIMITS = {"horizon_days": (0, 365), "no_show_grace_hours": (0, 72),
-                 "offer_hold_hours": (1, 168)}
+                 "offer_hold_hours": (1, 168), "max_renewals": (0, 10)}
 
 
 async def policies() -> list[dict[str, Any]]:
-    """Every active centre with its booking policy (the defaults where it has none)."""
+    """Every active centre with its booking and fee policy (the defaults where it has none)."""
     async with read_transaction():
         centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en
                                       ).where(Centre.active.eq(True)).order_by(Centre.id)
         rows = {row["centre"]: row for row in await BookingPolicy.select()}
-    return [{**centre, **{k: rows.get(centre["id"], DEFAULT_POLICY)[k] for k in DEFAULT_POLICY}}
+        fees = await ledger.fee_policies()
+    return [{**centre, **{k: rows.get(centre["id"], DEFAULT_POLICY)[k] for k in DEFAULT_POLICY},
+             **{k: fees.get(centre["id"], DEFAULT_FEE_POLICY)[k] for k in DEFAULT_FEE_POLICY}}
             for centre in centres]
 
 
 async def set_policy(centre_id: int, values: dict[str, int], *, actor_id: int,
                      now: datetime) -> None:
+    """The booking rules (here) and the fee policy (rental's) of a centre, in one go."""
+    booking = {k: v for k, v in values.items() if k in DEFAULT_POLICY}
+    fees = {k: v for k, v in values.items() if k in DEFAULT_FEE_POLICY}
     async with write_transaction():
         if not await Centre.exists().where(Centre.id == centre_id):
             raise BookingError("not_found", {"form": N_("There is no such tool or centre.")})
         before = await BookingPolicy.select().where(BookingPolicy.centre == centre_id).first()
         if before is None:
-            await BookingPolicy.insert(BookingPolicy(centre=centre_id, **values))
+            await BookingPolicy.insert(BookingPolicy(centre=centre_id, **booking))
         else:
-            await BookingPolicy.update(values).where(BookingPolicy.centre == centre_id)
+            await BookingPolicy.update(booking).where(BookingPolicy.centre == centre_id)
+        fees_before = await ledger.write_fee_policy(centre_id, fees) if fees else {}
         await audit.record("booking_policy.set", "centre", centre_id, now=now,
                            actor_id=actor_id, centre_id=centre_id,
-                           before={k: (before or DEFAULT_POLICY)[k] for k in DEFAULT_POLICY},
+                           before={**{k: (before or DEFAULT_POLICY)[k] for k in booking},
+                                   **{k: fees_before[k] for k in fees}},
                            after=values)

@@ -84,3 +84,111 @@ def month_grid(month: date) -> list[list[date | None]]:
 def shift_month(month: date, delta: int) -> date:
     index = month.year * 12 + month.month - 1 + delta
     return date(index // 12, index % 12 + 1, 1)
+
+
+# --- the desk ---------------------------------------------------------------------------------
+
+
+def card_number(member_id: int) -> str:
+    """What is printed on a member's card and typed or scanned at the desk: M00042."""
+    return f"M{member_id:05d}"
+
+
+def parse_card_number(text: str) -> int | None:
+    text = text.strip().upper()
+    if len(text) >= 2 and text[0] == "M" and text[1:].isdigit():
+        return int(text[1:]) or None
+    return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the desk can do with one scanned unit for one member."""
+
+    kind: str  # pickup, walk_in or refused
+    reason: Any = None  # a message id, or one with its values, when refused
+    booking: int | None = None  # the reservation picked up
+    ends_on: date | None = None  # the return day of a pick-up
+
+
+def scan_verdict(unit: dict[str, Any] | None, *, centre_id: int, member_id: int, today: date,
+                 return_on: date | None, lendable: bool, holds: list[dict[str, Any]],
+                 reservations: list[dict[str, Any]]) -> Verdict:
+    """`holds`: the unit's active bookings that end today or later; `reservations`: the
+    member's reservations at this centre ready for pick-up (starting today or before).
+
+    A reservation of this unit is picked up; a reservation of the same tool type may take this
+    unit instead when it is free for those days; otherwise the unit is lent as a walk-in loan
+    until `return_on` when nothing holds it then."""
+    def refused(reason: Any) -> Verdict:
+        return Verdict("refused", reason)
+
+    if unit is None:
+        return refused(N_("There is no unit with this tag."))
+    if unit["centre"] != centre_id:
+        return refused(N_("This unit belongs to another centre."))
+    if unit["status"] != "available":
+        return refused({
+            "maintenance": N_("This unit is in maintenance."),
+            "retired": N_("This unit is retired."),
+            "lost": N_("This unit is marked lost."),
+        }.get(unit["status"], N_("This unit cannot be lent.")))
+    if any(hold["status"] == "out" for hold in holds):
+        return refused(N_("This unit is already out."))
+    if not lendable:
+        return refused(N_("This unit's electrical inspection failed or is overdue."))
+    if unit["required_skill"]:
+        return refused(N_("This tool needs a safety certificate the member does not have."))
+    for hold in holds:
+        if hold["member"] == member_id and hold["starts_on"] <= today:
+            return Verdict("pickup", booking=hold["id"], ends_on=hold["ends_on"])
+    others = [h for h in holds if h["member"] != member_id or h["starts_on"] > today]
+    for reservation in reservations:
+        if reservation["tool_type"] == unit["tool_type"] and not any(
+                overlaps((h["starts_on"], h["ends_on"]), (today, reservation["ends_on"]))
+                for h in others):
+            return Verdict("pickup", booking=reservation["id"], ends_on=reservation["ends_on"])
+    if return_on is None:
+        return refused(N_("Choose the return day first."))
+    clash = [h for h in others if overlaps((h["starts_on"], h["ends_on"]), (today, return_on))]
+    if clash:
+        first = min(h["starts_on"] for h in clash)
+        return refused((N_("This unit is booked from %(day)s: choose an earlier return day."),
+                        {"day": first.isoformat()}))
+    return Verdict("walk_in", ends_on=return_on)
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    status: str  # the account's
+    membership: str | None  # active, expired, suspended, or None without one
+    balance: int  # tetri owed
+    balance_limit: int
+    overdue: int  # loans past their return day
+    tools_out: int
+    max_tools_out: int | None
+
+
+def member_blocks(standing: MemberStanding, adding: int = 0) -> tuple[list[Any], list[Any]]:
+    """(hard blocks, soft blocks) for lending `adding` more tools. Staff may override a soft
+    block with a written reason, never a hard one."""
+    hard: list[Any] = []
+    soft: list[Any] = []
+    if standing.status == "pending":
+        hard.append(N_("Registration is not finished: check an identity document first."))
+    elif standing.status in ("suspended", "erased"):
+        hard.append(N_("This account is suspended."))
+    if standing.membership == "suspended":
+        hard.append(N_("The membership is suspended."))
+    elif standing.membership is None:
+        soft.append(N_("There is no membership."))
+    elif standing.membership == "expired":
+        soft.append(N_("The membership has expired."))
+    if standing.balance > standing.balance_limit:
+        soft.append(N_("The unpaid balance is over the centre's limit."))
+    if standing.overdue:
+        soft.append((N_("Overdue tools: %(count)s."), {"count": standing.overdue}))
+    if standing.max_tools_out is not None and standing.tools_out + adding > standing.max_tools_out:
+        soft.append((N_("This goes over the membership's limit of %(count)s tools out."),
+                     {"count": standing.max_tools_out}))
+    return hard, soft

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Date, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns import Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from inventory.tables import Centre, ToolType, Unit
-from rental.tables import Member
+from inventory.tables import Centre, MaintenanceTicket, ToolType, Unit
+from rental.tables import Member, Receipt
 
-BOOKING_STATUSES = ("reserved", "out", "returned", "cancelled", "no_show")
+BOOKING_STATUSES = ("reserved", "out", "returned", "cancelled", "no_show", "lost")
+RETURN_CONDITIONS = ("fine", "needs_cleaning", "damaged", "missing_parts")
+NEEDS_REPAIR = ("damaged", "missing_parts")  # these open a maintenance ticket
 ACTIVE_STATUSES = ("reserved", "out")  # these hold the unit for their dates
 
 
@@ -29,6 +31,13 @@ class Booking(Table):
     created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
     checked_out_at = Timestamptz(null=True, default=None)
     returned_at = Timestamptz(null=True, default=None)
+    renewals = Integer(default=0)
+    out_receipt = ForeignKey(Receipt, on_delete=OnDelete.restrict, null=True)
+    in_receipt = ForeignKey(Receipt, on_delete=OnDelete.restrict, null=True)
+    return_condition = Varchar(length=16, null=True, default=None)
+    return_notes = Text()
+    return_ticket = ForeignKey(MaintenanceTicket, on_delete=OnDelete.set_null, null=True)
+    lost_at = Timestamptz(null=True, default=None)
 
 
 class BookingPolicy(Table):
@@ -38,9 +47,11 @@ class BookingPolicy(Table):
     horizon_days = Integer(default=60)  # how far ahead a pick-up may be booked
     no_show_grace_hours = Integer(default=2)  # after closing time on the pick-up day
     offer_hold_hours = Integer(default=24)  # how long a waitlist offer is held
+    max_renewals = Integer(default=2)  # times a loan may be extended
 
 
-DEFAULT_POLICY = {"horizon_days": 60, "no_show_grace_hours": 2, "offer_hold_hours": 24}
+DEFAULT_POLICY = {"horizon_days": 60, "no_show_grace_hours": 2, "offer_hold_hours": 24,
+                  "max_renewals": 2}
 
 
 class WaitlistEntry(Table):

@@ -50,6 +50,7 @@ def sql_migration(
     postgres_forwards: Sequence[str] = (),
     postgres_backwards: Sequence[str] = (),
     sqlite_forwards: Sequence[str] = (),
+    sqlite_backwards: Sequence[str] = (),
 ) -> MigrationManager:
     """A migration that runs statements in order inside Piccolo's migration transaction."""
 
@@ -64,7 +65,7 @@ def sql_migration(
         await run([*forwards, *extra])
 
     async def down() -> None:
-        await run([*(postgres_backwards if is_postgres() else ()), *backwards])
+        await run([*(postgres_backwards if is_postgres() else sqlite_backwards), *backwards])
 
     manager = MigrationManager(
         migration_id=migration_id, app_name=app_name, description=description

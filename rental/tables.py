@@ -151,3 +151,52 @@ class ApiToken(Table):
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class FeePolicy(Table):
+    """Per centre; a centre without a row uses DEFAULT_FEE_POLICY. Amounts in tetri."""
+
+    centre = ForeignKey(Centre, on_delete=OnDelete.cascade, null=False, unique=True)
+    late_fee_per_day = Integer(default=100)
+    late_grace_days = Integer(default=1)
+    late_fee_cap = Integer(default=3000)  # per loan
+    balance_limit = Integer(default=2000)  # owing more than this warns the desk
+    lost_after_days = Integer(default=30)  # days late before a loan may be declared lost
+
+
+DEFAULT_FEE_POLICY = {"late_fee_per_day": 100, "late_grace_days": 1, "late_fee_cap": 3000,
+                      "balance_limit": 2000, "lost_after_days": 30}
+
+RECEIPT_KINDS = ("check_out", "check_in", "payment", "renewal", "lost", "reversal")
+CHARGE_KINDS = ("fee", "deposit", "late_fee", "damage", "replacement", "refund")
+CREDIT_KINDS = ("payment", "waiver", "deposit_return")
+PAYMENT_METHODS = ("cash", "card")
+
+
+class Receipt(Table):
+    """What one desk action charged and took, printed for the member."""
+
+    member = ForeignKey(Member, on_delete=OnDelete.restrict, null=False)
+    centre = ForeignKey(Centre, on_delete=OnDelete.restrict, null=False)
+    kind = Varchar(length=12)
+    created_at = Timestamptz()
+    created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
+
+
+class LedgerEntry(Table):
+    """Append-only (database triggers). Charges are positive, credits negative; a member's
+    balance is the sum of their entries. `loan` is a booking id (bookings sit above rental)."""
+
+    receipt = ForeignKey(Receipt, on_delete=OnDelete.restrict, null=False)
+    member = ForeignKey(Member, on_delete=OnDelete.restrict, null=False)
+    centre = ForeignKey(Centre, on_delete=OnDelete.restrict, null=False)
+    kind = Varchar(length=16)
+    amount = Integer()
+    method = Varchar(length=8)  # cash or card, for payments and refunds
+    reference = Varchar(length=100)  # the card terminal's slip number
+    funder = Varchar(length=200)  # who covers a waiver
+    reason = Varchar(length=500)
+    loan = Integer(null=True, default=None)
+    reverses = ForeignKey("self", on_delete=OnDelete.restrict, null=True, unique=True)
+    created_at = Timestamptz()
+    created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)

@@ -26,6 +26,7 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from inventory.rules import money_input
 from rental import i18n
 from rental.auth import CurrentUser, session_user, token_user
 from rental.member_rules import CHOICE_LABELS
@@ -322,6 +323,7 @@ def make_environment(debug: bool) -> Environment:
     env.globals.update(
         static_url=static_url,
         format_money=i18n.format_money,
+        money_input=money_input,
         format_date=i18n.format_date,
         format_datetime=i18n.format_datetime,
         localized=i18n.localized,

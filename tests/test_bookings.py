@@ -410,6 +410,7 @@ async def test_nobody_cancels_another_members_booking(client, app, seeded):
 
 async def test_coordinator_sets_the_booking_rules_of_a_centre(client, seeded):
     from bookings.tables import BookingPolicy
+    from rental.tables import FeePolicy
 
     phone, password = credentials(seeded, "coordinator")
     await log_in(client, phone, password)
@@ -424,13 +425,27 @@ async def test_coordinator_sets_the_booking_rules_of_a_centre(client, seeded):
     for name in ("horizon_days", "no_show_grace_hours", "offer_hold_hours"):
         assert f'id="e-{name}"' in bad.text
     assert await BookingPolicy.count() == 0
+    bad_fee = await client.post(f"/booking-policy/{smg}", data={
+        "horizon_days": "14", "no_show_grace_hours": "1", "offer_hold_hours": "12",
+        "max_renewals": "1", "late_fee_per_day": "-1", "late_grace_days": "2",
+        "late_fee_cap": "abc", "balance_limit": "20", "lost_after_days": "0",
+        "_csrf_token": token})
+    assert bad_fee.status_code == 422
+    for name in ("late_fee_per_day", "late_fee_cap", "lost_after_days"):
+        assert f'id="e-{name}"' in bad_fee.text
+    assert await BookingPolicy.count() == 0 and await FeePolicy.count() == 0
     ok = await client.post(f"/booking-policy/{smg}", data={
         "horizon_days": "14", "no_show_grace_hours": "1", "offer_hold_hours": "12",
+        "max_renewals": "1", "late_fee_per_day": "1.50", "late_grace_days": "2",
+        "late_fee_cap": "20", "balance_limit": "20", "lost_after_days": "21",
         "_csrf_token": token})
     assert ok.status_code == 303
     policy = await BookingPolicy.select().where(BookingPolicy.centre == smg).first()
     assert (policy["horizon_days"], policy["no_show_grace_hours"],
-            policy["offer_hold_hours"]) == (14, 1, 12)
+            policy["offer_hold_hours"], policy["max_renewals"]) == (14, 1, 12, 1)
+    fees = await FeePolicy.select().where(FeePolicy.centre == smg).first()
+    assert (fees["late_fee_per_day"], fees["late_grace_days"], fees["late_fee_cap"],
+            fees["balance_limit"], fees["lost_after_days"]) == (150, 2, 2000, 2000, 21)
     assert await AuditLog.exists().where(AuditLog.action == "booking_policy.set")
     # the new horizon applies at once
     tool, centre = await single_unit_tool()
