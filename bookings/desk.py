@@ -17,6 +17,7 @@ from piccolo.query.functions.aggregate import Sum
 from bookings import reservations
 from bookings.reservations import BookingError, _is_overlap
 from bookings.rules import (
+    NO_RETURN_DAY,
     MemberStanding,
     PeriodLimits,
     Verdict,
@@ -219,8 +220,9 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
     ids = [row["id"] for row in units.values()] or [-1]
     holds = await Booking.select(Booking.id, Booking.unit, Booking.member, Booking.status,
                                  Booking.starts_on, Booking.ends_on).where(
-        Booking.unit.is_in(ids) & Booking.status.is_in(list(ACTIVE_STATUSES))
-        & (Booking.ends_on >= today))
+        Booking.unit.is_in(ids) & (
+            (Booking.status == "out")  # an overdue loan is still out
+            | ((Booking.status == "reserved") & (Booking.ends_on >= today))))
     ready = await Booking.select(Booking.id, Booking.tool_type, Booking.unit, Booking.starts_on,
                                  Booking.ends_on).where(
         (Booking.member == member_id) & (Booking.centre == centre["id"])
@@ -236,7 +238,9 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
             lendable=bool(unit) and is_lendable(unit["status"], unit["last_inspected_on"],
                                                 unit["interval_days"], through,
                                                 unit["last_inspection_result"]),
-            holds=[h for h in holds if unit and h["unit"] == unit["id"]],
+            # a reservation already taken by another scanned unit no longer holds this one
+            holds=[h for h in holds if unit and h["unit"] == unit["id"]
+                   and h["id"] not in claimed],
             reservations=[r for r in ready if r["id"] not in claimed],
         )
         if verdict.kind == "walk_in":
@@ -319,10 +323,16 @@ async def _check_out_once(member_id, centre_id, tags, return_on, payment, overri
     async with write_transaction():
         centre = await _centre(centre_id)
         basket = await _basket(member_id, centre, tags, return_on, today, lock=True)
-        if any(line.verdict.kind == "refused" for line in basket.lines):
-            raise DeskError("conflict", {"scan": N_(
-                "Some units cannot be lent (see why in the list): take them out, then check "
-                "out again.")})
+        refused = [line for line in basket.lines if line.verdict.kind == "refused"]
+        if refused:
+            # unknown tags and a missing return day are the request's fault, the rest the
+            # units' state; every refused tag also gets its own reason (the API shows them)
+            bad_input = any(line.unit is None or line.verdict.reason == NO_RETURN_DAY
+                            for line in refused)
+            raise DeskError("invalid" if bad_input else "conflict", {
+                "scan": N_("Some units cannot be lent (see why in the list): take them out, "
+                           "then check out again."),
+                **{line.tag: line.verdict.reason for line in refused}})
         if basket.hard:
             raise DeskError("forbidden", {"form": basket.hard[0]})
         if basket.soft and not override_reason:
@@ -522,6 +532,13 @@ async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today
             {"count": limit})})
     if new_ends_on <= loan["ends_on"]:
         raise DeskError("invalid", {"ends_on": N_("Choose a day after the current return day.")})
+    if new_ends_on < today:
+        raise DeskError("invalid", {"ends_on": N_("The return day has passed.")})
+    member, standing, discount = await _standing(loan["member"], today,
+                                                 await ledger.fee_policy(loan["centre"]))
+    hard, _ = member_blocks(standing)
+    if hard:
+        raise DeskError("forbidden", {"form": hard[0]})
     problems = period_problems(loan["ends_on"], new_ends_on, PeriodLimits(
         today=loan["ends_on"], horizon_days=0, max_loan_days=loan["max_loan_days"],
         opening_days=loan["opening_days"]))
@@ -535,8 +552,6 @@ async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today
         raise DeskError("conflict", {"ends_on": N_(
             "Another member has booked this unit for those days: it cannot be renewed that "
             "long.")})
-    member, _, discount = await _standing(loan["member"], today,
-                                          await ledger.fee_policy(loan["centre"]))
     quote = extension_quote(loan["daily_fee"], loan["ends_on"], new_ends_on, discount)
     await Booking.update({Booking.ends_on: new_ends_on, Booking.renewals: loan["renewals"] + 1}
                          ).where(Booking.id == booking_id)

@@ -149,9 +149,11 @@ async def book(*, member_id: int, tool_type_id: int, centre_id: int, starts_on: 
 
 
 def _is_overlap(exc: Exception) -> bool:
-    return "booking_unit_no_overlap" in str(exc) or type(exc).__name__ in (
-        "ExclusionViolationError",
-    )
+    """The database refused a second active booking or a second open loan of a unit."""
+    text = str(exc)
+    return ("booking_unit_no_overlap" in text or "booking_one_open_loan" in text
+            or "UNIQUE constraint failed: booking.unit" in text
+            or type(exc).__name__ == "ExclusionViolationError")
 
 
 async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, actor_id, today,

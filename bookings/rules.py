@@ -96,9 +96,12 @@ def card_number(member_id: int) -> str:
 
 def parse_card_number(text: str) -> int | None:
     text = text.strip().upper()
-    if len(text) >= 2 and text[0] == "M" and text[1:].isdigit():
+    if len(text) >= 2 and text[0] == "M" and text[1:].isascii() and text[1:].isdecimal():
         return int(text[1:]) or None
     return None
+
+
+NO_RETURN_DAY = N_("Choose the return day first.")
 
 
 @dataclass(frozen=True)
@@ -149,7 +152,7 @@ def scan_verdict(unit: dict[str, Any] | None, *, centre_id: int, member_id: int,
                 for h in others):
             return Verdict("pickup", booking=reservation["id"], ends_on=reservation["ends_on"])
     if return_on is None:
-        return refused(N_("Choose the return day first."))
+        return refused(NO_RETURN_DAY)
     clash = [h for h in others if overlaps((h["starts_on"], h["ends_on"]), (today, return_on))]
     if clash:
         first = min(h["starts_on"] for h in clash)

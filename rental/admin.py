@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 MOUNT = "/admin"
 MEMBER_KEY = "toollib.admin_member"  # scope key: the member, for the admin's auth backend
-READ_ONLY_TABLES = frozenset({"audit_log"})
+READ_ONLY_TABLES = frozenset({"audit_log", "ledger_entry", "receipt"})  # append-only records
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_AUDITED_BODY = 256 * 1024
 _TABLE_WRITE = re.compile(r"^/api/tables/(?P<table>\w+)/(?:(?P<row>[^/]+)/)?$")

@@ -11,6 +11,7 @@ from helpers import credentials, csrf_token, log_in
 
 from bookings.tables import Booking
 from inventory.tables import MaintenanceTicket, Unit
+from rental.accounts import create_api_token
 from rental.tables import AuditLog, LedgerEntry, Member, Receipt
 
 TODAY = datetime.now(ZoneInfo("Asia/Tbilisi")).date()
@@ -55,7 +56,7 @@ async def test_desk_finds_a_member_by_card_phone_or_name(client, seeded):
     for query in (f"M{member:05d}", "555000012", "+995 555 00 00 12"):
         page = await client.get("/desk/1", params={"q": query})
         assert page.status_code == 200, query
-        assert f"M{member:05d}" in page.text and "Basket" in page.text or "კალათა" in page.text
+        assert f"M{member:05d}" in page.text and 'name="scan"' in page.text, query
     fragment = await client.get("/desk/1", params={"q": "zzzz-nobody"},
                                 headers={"HX-Request": "true", "HX-Target": "desk-member"})
     assert "<html" not in fragment.text
@@ -104,3 +105,197 @@ async def test_scan_two_units_check_out_with_cash_print_and_check_in_damaged(cli
     again = await post(client, "/desk/1/check-in", {"tag": tags[0], "condition": "fine"})
     assert again.status_code == 422
     assert await AuditLog.count().where(AuditLog.action == "loan.check_in") == 1
+
+
+async def lend(client, member: int, tags: list[str], back=None, **payment):
+    data = {"member": member, "return_on": (back or open_day(3)).isoformat(), "tag": tags,
+            "method": "cash", **payment}
+    if "amount" not in payment:
+        page = await post(client, "/desk/1/basket", {**data, "tag": tags})
+        data["amount"] = re.search(r'name="amount" type="text" value="([\d.]+)"',
+                                   page.text).group(1)
+    response = await post(client, "/desk/1/check-out", data)
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].rsplit("/", 1)[1])
+
+
+async def test_htmx_check_out_navigates_to_the_receipt(client, seeded):
+    await as_staff(client, seeded)
+    member = await member_id("+995555000012")
+    tags = await free_tags(1)
+    token = await csrf_token(client, "/desk/1")
+    page = await post(client, "/desk/1/basket", {"member": member, "scan": tags[0],
+                                                 "return_on": open_day(2).isoformat()})
+    amount = re.search(r'name="amount" type="text" value="([\d.]+)"', page.text).group(1)
+    response = await client.post("/desk/1/check-out", data={
+        "member": member, "tag": tags, "return_on": open_day(2).isoformat(), "method": "cash",
+        "amount": amount, "_csrf_token": token},
+        headers={"HX-Request": "true", "HX-Target": "basket"})
+    assert response.status_code == 204 and response.headers["HX-Redirect"].startswith("/receipts/")
+    without_token = await client.post("/desk/1/check-out", data={"member": member, "tag": tags})
+    assert without_token.status_code == 403
+
+
+async def test_card_payment_needs_the_slip_and_a_waiver_needs_a_coordinator(client, seeded):
+    await as_staff(client, seeded)
+    member = await member_id("+995555000012")
+    tags = await free_tags(1)
+    before = await counts()
+    card = await post(client, "/desk/1/check-out", {
+        "member": member, "tag": tags, "return_on": open_day(2).isoformat(), "method": "card",
+        "amount": "1"})
+    assert card.status_code == 422 and 'id="e-reference"' in card.text
+    waiver = await post(client, "/desk/1/check-out", {
+        "member": member, "tag": tags, "return_on": open_day(2).isoformat(),
+        "method": "waiver", "amount": "1", "reason": "friend"})
+    assert waiver.status_code == 403 and 'id="e-method"' in waiver.text
+    bad_amount = await post(client, "/desk/1/check-out", {
+        "member": member, "tag": tags, "return_on": open_day(2).isoformat(), "method": "cash",
+        "amount": "-5"})
+    assert bad_amount.status_code == 422 and 'id="e-amount"' in bad_amount.text
+    past = await post(client, "/desk/1/check-out", {
+        "member": member, "tag": tags, "return_on": (TODAY - timedelta(days=1)).isoformat(),
+        "method": "cash", "amount": "1"})
+    assert past.status_code == 422 and 'id="e-return_on"' in past.text
+    assert await counts() == before
+
+
+async def test_partial_payment_leaves_a_balance_the_desk_settles_later(client, seeded):
+    await as_staff(client, seeded)
+    member = await member_id("+995555000012")
+    await lend(client, member, await free_tags(1), amount="1.00")
+    panel = await client.get("/desk/1", params={"member": member})
+    assert 'name="pay_amount"' in panel.text
+    owed = sum(row["amount"] for row in await LedgerEntry.select().where(
+        LedgerEntry.member == member))
+    assert owed > 0
+    too_much = await post(client, f"/desk/1/members/{member}/payments", {
+        "pay_method": "cash", "pay_amount": f"{owed / 100 + 1:.2f}"})
+    assert too_much.status_code == 422 and 'id="e-pay_amount"' in too_much.text
+    paid = await post(client, f"/desk/1/members/{member}/payments", {
+        "pay_method": "cash", "pay_amount": f"{owed / 100:.2f}"})
+    assert paid.status_code == 303
+    assert sum(row["amount"] for row in await LedgerEntry.select().where(
+        LedgerEntry.member == member)) == 0
+    nothing = await post(client, f"/desk/1/members/{member}/payments", {
+        "pay_method": "cash", "pay_amount": "1"})
+    assert nothing.status_code == 422
+
+
+async def test_member_renews_their_loan_and_sees_what_they_owe(client, seeded):
+    await as_staff(client, seeded)
+    member = await member_id("+995555000012")
+    await lend(client, member, await free_tags(1), back=open_day(2))
+    loan = (await Booking.select().where(Booking.status == "out").first())
+    await client.post("/logout", data={"_csrf_token": await csrf_token(client, "/")})
+    members = [(p, pw) for r, p, pw in seeded.credentials if r == "member"]
+    phone, password = next(m for m in members if m[0] == "+995555000012")
+    assert (await log_in(client, phone, password)).status_code == 303
+    mine = await client.get("/me/bookings")
+    assert f'action="/loans/{loan["id"]}/renew"' in mine.text
+    new_end = loan["ends_on"] + timedelta(days=1)
+    while new_end.weekday() > 4:
+        new_end += timedelta(days=1)
+    renewed = await post(client, f"/loans/{loan['id']}/renew",
+                         {"ends_on": new_end.isoformat(), "back": "/me/bookings"},
+                         page="/me/bookings")
+    assert renewed.status_code == 303
+    assert (await Booking.select().where(Booking.id == loan["id"]).first())["ends_on"] == new_end
+    owes = await client.get("/me/bookings")
+    assert owes.status_code == 200
+    backwards = await post(client, f"/loans/{loan['id']}/renew",
+                           {"ends_on": loan["ends_on"].isoformat()}, page="/me/bookings")
+    assert backwards.status_code == 303
+    assert (await Booking.select().where(Booking.id == loan["id"]).first())["ends_on"] == new_end
+
+
+async def test_overdue_list_lost_unit_cash_up_and_a_coordinator_reversal(client, seeded):
+    await as_staff(client, seeded)
+    member = await member_id("+995555000013")
+    tags = await free_tags(1)
+    await lend(client, member, tags)
+    long_ago = TODAY - timedelta(days=45)
+    await Booking.update({Booking.starts_on: long_ago - timedelta(days=2),
+                          Booking.ends_on: long_ago}).where(Booking.status == "out")
+    overdue = await client.get("/desk/1/overdue")
+    assert overdue.status_code == 200 and tags[0] in overdue.text
+    loan = await Booking.select().where(Booking.status == "out").first()
+    lost = await post(client, f"/desk/1/loans/{loan['id']}/lost", {"replacement": "120"},
+                      page="/desk/1/overdue")
+    assert lost.status_code == 303 and lost.headers["location"].startswith("/receipts/")
+    assert (await Unit.select().where(Unit.asset_tag == tags[0]).first())["status"] == "lost"
+    assert (await Booking.select().where(Booking.id == loan["id"]).first())["status"] == "lost"
+    cash = await client.get("/desk/1/cash-up")
+    assert cash.status_code == 200
+    assert (await client.get("/desk/1/cash-up", params={"day": "nonsense"})).status_code == 200
+    ledger_page = await client.get(f"/members/{member}/ledger")
+    assert ledger_page.status_code == 200 and "/reverse" not in ledger_page.text  # staff
+    entry = await LedgerEntry.select().where(LedgerEntry.kind == "replacement").first()
+    refused = await post(client, f"/ledger/{entry['id']}/reverse",
+                         {"member": member, "reason": "wrong amount"})
+    assert refused.status_code == 403
+    await client.post("/logout", data={"_csrf_token": await csrf_token(client, "/")})
+    assert (await log_in(client, *credentials(seeded, "coordinator"))).status_code == 303
+    page = await client.get(f"/members/{member}/ledger")
+    assert f'/ledger/{entry["id"]}/reverse' in page.text
+    empty = await post(client, f"/ledger/{entry['id']}/reverse", {"member": member,
+                                                                  "reason": " "})
+    assert empty.status_code == 303 and await LedgerEntry.count().where(
+        LedgerEntry.reverses == entry["id"]) == 0
+    done = await post(client, f"/ledger/{entry['id']}/reverse",
+                      {"member": member, "reason": "found in the storeroom"})
+    assert done.status_code == 303
+    reversal = await LedgerEntry.select().where(LedgerEntry.reverses == entry["id"]).first()
+    assert reversal["amount"] == -entry["amount"] and reversal["kind"] == "replacement"
+    assert await AuditLog.exists().where(AuditLog.action == "ledger.reversal")
+
+
+async def test_receipts_are_for_the_member_and_the_centre_staff_only(client, app, seeded):
+    await as_staff(client, seeded)
+    member = await member_id("+995555000012")
+    receipt = await lend(client, member, await free_tags(1))
+    english = await client.get(f"/receipts/{receipt}", params={"lang": "en"})
+    assert english.status_code == 200 and "Receipt" in english.text
+    import httpx
+    members = {p: pw for r, p, pw in seeded.credentials if r == "member"}
+    for phone, status in (("+995555000012", 200), ("+995555000013", 404)):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://testserver") as other:
+            assert (await log_in(other, phone, members[phone])).status_code == 303
+            assert (await other.get(f"/receipts/{receipt}")).status_code == status
+
+
+async def test_desk_api_checks_out_and_in_with_the_same_rules(client, seeded):
+    member = await member_id("+995555000012")
+    tags = await free_tags(2)
+    _id, token = await create_api_token(credentials(seeded, "staff")[0], "desk", now=NOW)
+    auth = {"Authorization": f"Bearer {token}"}
+    body = {"member_id": member, "centre_id": 1, "asset_tags": tags,
+            "return_on": open_day(3).isoformat(),
+            "payment": {"method": "cash", "amount_tetri": 1}}
+    partial = await client.post("/api/v1/loans/check-out", json=body, headers=auth)
+    assert partial.status_code == 201, partial.text
+    assert len(partial.json()["loans"]) == 2 and partial.json()["balance_tetri"] > 0
+    again = await client.post("/api/v1/loans/check-out", json=body, headers=auth)
+    assert again.status_code == 409 and again.json()["errors"]["scan"]
+    unknown = await client.post("/api/v1/loans/check-out", headers=auth,
+                                json={**body, "asset_tags": ["SMG-9999"]})
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"]["SMG-9999"] == "ამ ნომრით ერთეული არ არსებობს."  # ka user
+    other_centre = await client.post("/api/v1/loans/check-out", headers=auth,
+                                     json={**body, "centre_id": 2})
+    assert other_centre.status_code == 403
+    back = await client.post("/api/v1/loans/check-in", headers=auth, json={
+        "asset_tag": tags[0], "condition": "fine"})
+    assert back.status_code == 201, back.text
+    not_out = await client.post("/api/v1/loans/check-in", headers=auth, json={
+        "asset_tag": tags[0], "condition": "fine"})
+    assert not_out.status_code == 422 and not_out.json()["errors"]["tag"]
+    bad = await client.post("/api/v1/loans/check-in", headers=auth, json={
+        "asset_tag": tags[1], "condition": "exploded"})
+    assert bad.status_code == 422
+    member_token = (await create_api_token("+995555000012", "mine", now=NOW))[1]
+    refused = await client.post("/api/v1/loans/check-in", json={
+        "asset_tag": tags[1], "condition": "fine"},
+        headers={"Authorization": f"Bearer {member_token}"})
+    assert refused.status_code == 403

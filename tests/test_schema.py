@@ -94,6 +94,39 @@ async def test_postgres_refuses_overlapping_active_bookings_of_a_unit():
     assert await Booking.count() == 3
 
 
+async def test_a_unit_is_never_out_on_two_loans_whatever_their_dates():
+    """An overdue loan is still out: its dates are past, the unique index still holds."""
+    from bookings.tables import Booking
+
+    ids = await _catalogue()
+    await Booking.insert(booking(ids, date(2026, 11, 1), date(2026, 11, 3), "out"))
+    with pytest.raises(Exception, match="(?i)unique|booking_one_open_loan"):
+        await Booking.insert(booking(ids, date(2026, 12, 1), date(2026, 12, 3), "out"))
+    await Booking.insert(booking(ids, date(2026, 12, 1), date(2026, 12, 3), "returned"))
+    assert await Booking.count() == 2
+
+
+async def test_ledger_entries_are_never_changed_and_keep_their_sign():
+    from rental.tables import LedgerEntry, Receipt
+
+    ids = await _catalogue()
+    receipt = (await Receipt.insert(Receipt(member=ids["member"], centre=ids["centre"],
+                                            kind="payment", created_at=NOW)
+                                    ).returning(Receipt.id))[0]["id"]
+    entry = LedgerEntry(receipt=receipt, member=ids["member"], centre=ids["centre"],
+                        kind="payment", amount=-500, method="cash", created_at=NOW)
+    await LedgerEntry.insert(entry)
+    for wrong in ({"amount": 500}, {"method": ""}, {"kind": "gift"}, {"amount": 0},
+                  {"method": "card"}):
+        with pytest.raises(Exception):  # noqa: B017 - each engine names it differently
+            await LedgerEntry.insert(LedgerEntry(**{**entry.to_dict(), "id": None, **wrong}))
+    with pytest.raises(Exception, match="append-only"):
+        await LedgerEntry.update({LedgerEntry.amount: -400}, force=True)
+    with pytest.raises(Exception, match="append-only"):
+        await LedgerEntry.delete(force=True)
+    assert [row["amount"] for row in await LedgerEntry.select()] == [-500]
+
+
 @pytest.mark.parametrize(
     "statement",
     [

@@ -64,14 +64,17 @@ def _rebuild(statuses: str, extra: str, columns: str) -> list[str]:
     ]
 
 
+# One open loan per unit, whatever its dates: an overdue loan is still out.
+ONE_OPEN_LOAN = "CREATE UNIQUE INDEX booking_one_open_loan ON booking (unit) WHERE status = 'out'"
+
 FORWARDS = [
     "ALTER TABLE booking_policy ADD COLUMN max_renewals INTEGER NOT NULL DEFAULT 2 "
     "CHECK (max_renewals BETWEEN 0 AND 10)",
 ]
 BACKWARDS = ["ALTER TABLE booking_policy DROP COLUMN max_renewals"]
 
-SQLITE_FORWARDS = _rebuild(NEW_STATUSES, NEW_COLUMNS.replace("{conditions}", CONDITIONS),
-                           OLD_COLUMNS)
+SQLITE_FORWARDS = [*_rebuild(NEW_STATUSES, NEW_COLUMNS.replace("{conditions}", CONDITIONS),
+                            OLD_COLUMNS), ONE_OPEN_LOAN]
 # lost loans go back as returned ones: the old constraint has no other place for them
 SQLITE_BACKWARDS = [
     "DROP TABLE IF EXISTS booking_new",
@@ -88,8 +91,10 @@ POSTGRES_FORWARDS = [
       if not line.strip().startswith("CHECK")],
     "ALTER TABLE booking ADD CONSTRAINT booking_lost_has_time "
     "CHECK (status <> 'lost' OR lost_at IS NOT NULL)",
+    ONE_OPEN_LOAN,
 ]
 POSTGRES_BACKWARDS = [
+    "DROP INDEX booking_one_open_loan",
     "UPDATE booking SET status = 'returned', returned_at = COALESCE(returned_at, lost_at) "
     "WHERE status = 'lost'",
     "ALTER TABLE booking DROP CONSTRAINT booking_lost_has_time",
