@@ -152,3 +152,17 @@ def memoized_hash(password: str) -> str:
     from rental.auth import hash_password
 
     return hash_password(password)
+
+
+@pytest.fixture
+def count_queries(monkeypatch):
+    """How many queries the database runs while the block runs."""
+    counter = {"n": 0}
+    original = type(DB).run_querystring
+
+    async def counting(self, *args, **kwargs):
+        counter["n"] += 1
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(DB), "run_querystring", counting)
+    return counter

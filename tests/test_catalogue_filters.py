@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import DB
 
 from inventory.tables import Centre, ToolType, Unit
 
@@ -18,20 +17,6 @@ KUTAISI = "ქუთაისის მრავალფუნქციურ�
 
 def today() -> date:
     return datetime.now(ZoneInfo("Asia/Tbilisi")).date()
-
-
-@pytest.fixture
-def count_queries(monkeypatch):
-    """How many queries the database runs while the block runs."""
-    counter = {"n": 0}
-    original = type(DB).run_querystring
-
-    async def counting(self, *args, **kwargs):
-        counter["n"] += 1
-        return await original(self, *args, **kwargs)
-
-    monkeypatch.setattr(type(DB), "run_querystring", counting)
-    return counter
 
 
 async def book(tool_slug: str, centre_code: str, starts: date, ends: date) -> None:

@@ -299,3 +299,29 @@ async def test_desk_api_checks_out_and_in_with_the_same_rules(client, seeded):
         "asset_tag": tags[1], "condition": "fine"},
         headers={"Authorization": f"Bearer {member_token}"})
     assert refused.status_code == 403
+
+
+async def test_the_desk_page_and_basket_do_a_fixed_number_of_queries(client, seeded,
+                                                                     count_queries):
+    await as_staff(client, seeded)
+    member = await member_id("+995555000013")
+    await lend(client, member, await free_tags(1))
+    tags = await free_tags(6)
+    figures = []
+    for basket in (tags[:1], tags):
+        count_queries["n"] = 0
+        page = await post(client, "/desk/1/basket", {
+            "member": member, "tag": basket, "return_on": open_day(3).isoformat()})
+        assert page.status_code == 200
+        figures.append(count_queries["n"])
+    assert figures[0] == figures[1]  # one unit or six: the same queries
+    count_queries["n"] = 0
+    await lend(client, member, tags[1:4], override_reason="a builder on a long job")
+    other = await member_id("+995555000012")
+    await client.get("/receipts/1")  # shows the check-out's flash message once
+    seen = []
+    for who in (member, other, member, other):
+        count_queries["n"] = 0
+        await client.get("/desk/1", params={"member": who})
+        seen.append(count_queries["n"])
+    assert len(set(seen)) == 1  # four loans out or none: the same queries
