@@ -173,13 +173,7 @@ async def test_member_signs_up_on_a_phone_and_the_desk_verifies_them(live_server
 
     desk_context = await browser.new_context(locale="ka-GE")
     desk = await desk_context.new_page()
-    await desk.goto(live_server + "/login")
-    await desk.fill("[name=login]", "555 00 00 03")
-    await desk.fill("[name=password]", _demo_password("+995555000003"))
-    await desk.click("button.primary")
-    await desk.wait_for_url(live_server + "/")
-    await desk.goto(live_server + "/members")
-    await desk.wait_for_function("window.htmx !== undefined")
+    await _desk_staff_opens(desk, live_server, "/members")
     await desk.locator("#member-q").press_sequentially("ლომიძე", delay=30)
     await desk.get_by_role("link", name="ეკა ლომიძე").click()
     await desk.wait_for_url("**/members/*")
@@ -199,6 +193,17 @@ async def test_member_signs_up_on_a_phone_and_the_desk_verifies_them(live_server
     assert "01001234567" in await desk.locator("main").inner_text()
     await desk.screenshot(path=str(ARTIFACTS / "member-verified-ka.png"), full_page=True)
     await desk_context.close()
+
+
+async def _desk_staff_opens(page, base: str, path: str) -> None:
+    """The demo desk staff member logs in and opens a page, htmx loaded."""
+    await page.goto(base + "/login")
+    await page.fill("[name=login]", "555 00 00 03")
+    await page.fill("[name=password]", _demo_password("+995555000003"))
+    await page.click("button.primary")
+    await page.wait_for_url(base + "/")
+    await page.goto(base + path)
+    await page.wait_for_function("window.htmx !== undefined")
 
 
 def _demo_password(phone: str) -> str:
@@ -300,13 +305,7 @@ async def test_a_desk_session_in_georgian(live_server, browser):
 
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ka-GE")
     desk = await context.new_page()
-    await desk.goto(live_server + "/login")
-    await desk.fill("[name=login]", "555 00 00 03")
-    await desk.fill("[name=password]", _demo_password("+995555000003"))
-    await desk.click("button.primary")
-    await desk.wait_for_url(live_server + "/")
-    await desk.goto(live_server + "/desk/1")
-    await desk.wait_for_function("window.htmx !== undefined")
+    await _desk_staff_opens(desk, live_server, "/desk/1")
     await desk.locator("#f-q").press_sequentially("ქავთარაძე", delay=20)
     await desk.locator("#f-q").press("Enter")
     await desk.wait_for_selector("#f-scan")
