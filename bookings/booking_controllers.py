@@ -166,8 +166,11 @@ class MyBookings(Controller):
     async def page(self, request: Request) -> Template:
         user = current_user(request)
         mine = await reservations.member_bookings(user.id, _today(request))
+        from bookings.sessions import member_record
+
         return Template("bookings/my_bookings.html", context={
-            **mine, "today": _today(request), "balance": await ledger.balance(user.id)})
+            **mine, **await member_record(user.id, _today(request)), "today": _today(request),
+            "balance": await ledger.balance(user.id)})
 
 
 class CancelBooking(Controller):

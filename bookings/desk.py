@@ -26,6 +26,7 @@ from bookings.rules import (
     period_problems,
     scan_verdict,
 )
+from bookings.sessions import certified_skills, member_record
 from bookings.tables import ACTIVE_STATUSES, DEFAULT_POLICY, NEEDS_REPAIR, Booking, BookingPolicy
 from inventory import services as inventory
 from inventory.db import is_postgres, read_transaction, write_transaction
@@ -117,8 +118,10 @@ async def member_panel(member_id: int, centre_id: int, today: date) -> dict[str,
         loan["late_fee"] = _late_fee(loan["ends_on"], today, policy)
         loan["days_late"] = days_late(loan["ends_on"], today)
     hard, soft = member_blocks(standing)
+    record = await member_record(member_id, today)
     return {
         "member": member, "card": card, "standing": standing, "hard": hard, "soft": soft,
+        "certificates": [c for c in record["certificates"] if c["valid"]],
         "out": [loan for loan in loans if loan["status"] == "out"],
         "ready": [loan for loan in loans if loan["status"] == "reserved"
                   and loan["centre"] == centre_id and loan["starts_on"] <= today],
@@ -228,6 +231,7 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
         (Booking.member == member_id) & (Booking.centre == centre["id"])
         & (Booking.status == "reserved") & (Booking.starts_on <= today)
         & (Booking.ends_on >= today)).order_by(Booking.starts_on)
+    certified = await certified_skills(member_id, today)
     lines: list[Line] = []
     claimed: set[int] = set()  # a reservation is picked up once, whatever is scanned
     for tag in tags:
@@ -241,7 +245,7 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
             # a reservation already taken by another scanned unit no longer holds this one
             holds=[h for h in holds if unit and h["unit"] == unit["id"]
                    and h["id"] not in claimed],
-            reservations=[r for r in ready if r["id"] not in claimed],
+            reservations=[r for r in ready if r["id"] not in claimed], certified=certified,
         )
         if verdict.kind == "walk_in":
             problems = period_problems(today, verdict.ends_on, PeriodLimits(

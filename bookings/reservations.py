@@ -8,7 +8,7 @@ transaction starts with BEGIN IMMEDIATE, so the check and the insert cannot inte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -127,10 +127,27 @@ async def _eligibility(member_id: int, tool: dict[str, Any], today: date) -> dic
         return {"form": (N_("You have %(count)s open bookings, the most your membership "
                             "allows."), {"count": open_count})}
     if tool["required_skill"]:
-        # certificates arrive with the skills issue; until then only staff may lend these
+        return await certificate_refusal(member_id, tool["required_skill"], today)
+    return {}
+
+
+async def certificate_refusal(member_id: int, skill_id: int, today: date) -> dict[str, Any]:
+    """Nothing when the member holds a valid certificate for the skill; else which session to
+    attend next (the soonest with a free place)."""
+    from bookings.sessions import certified_skills, next_session
+
+    if skill_id in await certified_skills(member_id, today):
+        return {}
+    upcoming = await next_session(skill_id, datetime.now(UTC))
+    if upcoming is None:
         return {"form": N_("This tool needs a safety training first. Ask the desk about the "
                            "next session.")}
-    return {}
+    local = upcoming["starts_at"].astimezone(ZoneInfo(upcoming["timezone"]))
+    return {"form": (N_("This tool needs a safety training first. The next session: "
+                        "%(title)s, %(day)s at %(time)s."),
+                     {"title": upcoming["title_ka"] + (f" / {upcoming['title_en']}"
+                                                       if upcoming["title_en"] else ""),
+                      "day": local.date().isoformat(), "time": local.strftime("%H:%M")})}
 
 
 async def book(*, member_id: int, tool_type_id: int, centre_id: int, starts_on: date,

@@ -116,9 +116,11 @@ class Verdict:
 
 def scan_verdict(unit: dict[str, Any] | None, *, centre_id: int, member_id: int, today: date,
                  return_on: date | None, lendable: bool, holds: list[dict[str, Any]],
-                 reservations: list[dict[str, Any]]) -> Verdict:
+                 reservations: list[dict[str, Any]],
+                 certified: frozenset[int] | set[int] = frozenset()) -> Verdict:
     """`holds`: the unit's active bookings that end today or later; `reservations`: the
-    member's reservations at this centre ready for pick-up (starting today or before).
+    member's reservations at this centre ready for pick-up (starting today or before);
+    `certified`: the skills the member holds a valid certificate for.
 
     A reservation of this unit is picked up; a reservation of the same tool type may take this
     unit instead when it is free for those days; otherwise the unit is lent as a walk-in loan
@@ -140,7 +142,7 @@ def scan_verdict(unit: dict[str, Any] | None, *, centre_id: int, member_id: int,
         return refused(N_("This unit is already out."))
     if not lendable:
         return refused(N_("This unit's electrical inspection failed or is overdue."))
-    if unit["required_skill"]:
+    if unit["required_skill"] and unit["required_skill"] not in certified:
         return refused(N_("This tool needs a safety certificate the member does not have."))
     for hold in holds:
         if hold["member"] == member_id and hold["starts_on"] <= today:

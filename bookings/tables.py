@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from inventory.tables import Centre, MaintenanceTicket, ToolType, Unit
+from inventory.tables import Centre, MaintenanceTicket, Skill, ToolType, Unit
 from rental.tables import Member, Receipt
 
 BOOKING_STATUSES = ("reserved", "out", "returned", "cancelled", "no_show", "lost")
@@ -64,3 +64,56 @@ class WaitlistEntry(Table):
     created_at = Timestamptz()
     offered_at = Timestamptz(null=True, default=None)
     offer_expires_at = Timestamptz(null=True, default=None)
+
+
+AUDIENCES = ("everyone", "youth", "returning_migrants")
+SESSION_LANGUAGES = ("ka", "en", "ru")
+
+
+class SkillSession(Table):
+    """A skills session at a centre; `enrolled` counts the places taken (never above capacity)."""
+
+    centre = ForeignKey(Centre, on_delete=OnDelete.restrict, null=False)
+    skill = ForeignKey(Skill, on_delete=OnDelete.restrict, null=True)
+    title_ka = Varchar(length=200)
+    title_en = Varchar(length=200)
+    description_ka = Text()
+    description_en = Text()
+    room = Varchar(length=100)
+    instructor = Varchar(length=200)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    capacity = Integer()
+    enrolled = Integer(default=0)
+    audience = Varchar(length=20, default="everyone")
+    language = Varchar(length=5, default="ka")
+    series = Integer(null=True, default=None)  # the first session's id, for a weekly series
+    status = Varchar(length=10, default="scheduled")
+    created_at = Timestamptz()
+    created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
+
+
+class Enrolment(Table):
+    session = ForeignKey(SkillSession, on_delete=OnDelete.restrict, null=False)
+    member = ForeignKey(Member, on_delete=OnDelete.restrict, null=False)
+    status = Varchar(length=10)  # enrolled, waitlisted, cancelled
+    attended = Boolean(default=False)
+    created_at = Timestamptz()
+    created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
+
+
+class Certificate(Table):
+    """A member may use tools that need this skill until `expires_on` (empty: no expiry)."""
+
+    member = ForeignKey(Member, on_delete=OnDelete.restrict, null=False)
+    skill = ForeignKey(Skill, on_delete=OnDelete.restrict, null=False)
+    issued_on = Date()
+    expires_on = Date(null=True, default=None)
+    session = ForeignKey(SkillSession, on_delete=OnDelete.restrict, null=True)
+    code = Varchar(length=32, unique=True)  # for the public verification page
+    reason = Varchar(length=500)  # why it was granted by hand
+    created_at = Timestamptz()
+    created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
+    revoke_reason = Varchar(length=500)

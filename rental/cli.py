@@ -148,7 +148,11 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         await _require_schema()
         now = datetime.now(UTC)
         today = now.astimezone(ZoneInfo(settings.default_timezone)).date()
-        return await seed_demo(now=now, today=today, var_dir=settings.var_dir)
+        report = await seed_demo(now=now, today=today, var_dir=settings.var_dir)
+        from bookings.demo import seed_sessions  # the CLI composes the packages
+
+        await seed_sessions(report, now=now, today=today)
+        return report
 
     report = _run(go())
     if report.changed:

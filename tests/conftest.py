@@ -138,12 +138,13 @@ async def seeded(settings):
 
     from rental.seed import seed_demo
 
-    return await seed_demo(
-        now=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
-        today=date(2026, 11, 23),
-        var_dir=RUN_DIR / "seed",
-        hasher=memoized_hash,
-    )
+    from bookings.demo import seed_sessions
+
+    now, today = datetime(2026, 11, 23, 8, 0, tzinfo=UTC), date(2026, 11, 23)
+    report = await seed_demo(now=now, today=today, var_dir=RUN_DIR / "seed",
+                             hasher=memoized_hash)
+    await seed_sessions(report, now=now, today=today)
+    return report
 
 
 @functools.cache
