@@ -51,6 +51,10 @@ CHOICE_LABELS = {
     "cancelled": N_("Cancelled"),
     "no_show": N_("Not picked up"),
     "lost": N_("Lost"),
+    # who a skills session is for
+    "everyone": N_("Everyone"),
+    "youth": N_("Youth"),
+    "returning_migrants": N_("Returning migrants"),
     # how a tool came back
     "fine": N_("Fine"),
     "needs_cleaning": N_("Needs cleaning"),

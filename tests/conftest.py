@@ -136,9 +136,8 @@ async def seeded(settings):
     """The demo seed, as `rental seed-demo` writes it; returns the report with the passwords."""
     from datetime import date, datetime
 
-    from rental.seed import seed_demo
-
     from bookings.demo import seed_sessions
+    from rental.seed import seed_demo
 
     now, today = datetime(2026, 11, 23, 8, 0, tzinfo=UTC), date(2026, 11, 23)
     report = await seed_demo(now=now, today=today, var_dir=RUN_DIR / "seed",

@@ -346,3 +346,80 @@ async def test_a_desk_session_in_georgian(live_server, browser):
     assert "დაზიანებული" in returned and "ეკრანი გატეხილია" in returned
     await desk.screenshot(path=str(ARTIFACTS / "desk-check-in-ka.png"), full_page=True)
     await context.close()
+
+
+async def _member_tries_to_book_the_megohmmeter(page, base: str) -> None:
+    from datetime import date, timedelta
+
+    await page.goto(base + "/")
+    await page.locator("#q").press_sequentially("megohmmeter", delay=10)
+    await page.wait_for_function("document.querySelectorAll('.tool-card').length === 1")
+    await page.locator(".tool-card a[href*='/book?centre=1']").first.click()
+    await page.wait_for_selector("table.calendar")
+    today = date.today()
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    await page.fill("[name=starts_on]", tuesday.isoformat())
+    await page.fill("[name=ends_on]", (tuesday + timedelta(days=1)).isoformat())
+    await page.click("form[action$='/book'] button.primary")
+
+
+async def test_a_session_certificate_unlocks_a_restricted_tool(live_server, browser):
+    """Refused without the training; the coordinator schedules one, the member enrols, the
+    desk marks attendance, and the same booking goes through."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    phone_context = await browser.new_context(viewport={"width": 390, "height": 844},
+                                              locale="ka-GE")
+    member = await phone_context.new_page()
+    await member.goto(live_server + "/login")
+    await member.fill("[name=login]", "555 00 00 12")
+    await member.fill("[name=password]", _demo_password("+995555000012"))
+    await member.click("button.primary")
+    await member.wait_for_url(live_server + "/")
+    await _member_tries_to_book_the_megohmmeter(member, live_server)
+    await member.wait_for_selector(".form-errors")
+    assert "სწავლება" in await member.locator(".form-errors").inner_text()  # "training"
+
+    staff_context = await browser.new_context(locale="ka-GE")
+    coordinator = await staff_context.new_page()
+    await coordinator.goto(live_server + "/login")
+    await coordinator.fill("[name=login]", "555 00 00 02")
+    await coordinator.fill("[name=password]", _demo_password("+995555000002"))
+    await coordinator.click("button.primary")
+    await coordinator.wait_for_url(live_server + "/")
+    await coordinator.goto(live_server + "/manage/sessions/new")
+    starts = datetime.now(ZoneInfo("Asia/Tbilisi")) + timedelta(hours=1)
+    if (starts + timedelta(minutes=45)).date() != starts.date():
+        starts = (starts + timedelta(hours=12)).replace(hour=10)
+    await coordinator.fill("[name=title_ka]", "ელექტროუსაფრთხოება დღეს")
+    await coordinator.select_option("[name=skill]", label="ელექტროუსაფრთხოების საფუძვლები")
+    await coordinator.select_option("[name=centre]", "1")
+    await coordinator.fill("[name=day]", starts.date().isoformat())
+    await coordinator.fill("[name=starts]", starts.strftime("%H:%M"))
+    await coordinator.fill("[name=ends]", (starts + timedelta(minutes=45)).strftime("%H:%M"))
+    await coordinator.fill("[name=capacity]", "6")
+    await coordinator.click("form button.primary")
+    sheet = coordinator.locator("a[href$='/attendance']")
+    await sheet.wait_for()
+    session_url = live_server + (await sheet.get_attribute("href")).removesuffix("/attendance")
+
+    await member.goto(session_url)
+    await member.click("form[action$='/enrol'] button")
+    await member.wait_for_selector("text=ჩაწერილი ხართ")  # "you are enrolled"
+
+    await coordinator.goto(session_url + "/attendance")
+    await coordinator.wait_for_function("window.htmx !== undefined")
+    await coordinator.locator("#attendance input[name=attended]").first.check()
+    await coordinator.wait_for_function(
+        "document.querySelector('#attendance input[name=attended]').checked")
+    await coordinator.wait_for_timeout(500)  # the tick is saved by htmx as it is clicked
+    await coordinator.reload()
+    assert await coordinator.locator("#attendance input[name=attended]").first.is_checked()
+    await staff_context.close()
+
+    await _member_tries_to_book_the_megohmmeter(member, live_server)
+    await member.wait_for_url("**/me/bookings*")
+    assert "სერტიფიკატები" in await member.locator("main").inner_text()
+    await member.screenshot(path=str(ARTIFACTS / "certificate-booked-ka.png"), full_page=True)
+    await phone_context.close()
