@@ -8,7 +8,7 @@ transaction starts with BEGIN IMMEDIATE, so the check and the insert cannot inte
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,7 +100,8 @@ async def free_between(tool_type_id: int, centre_id: int, starts: date, ends: da
     return free_per_day(units, busy, (starts, ends))
 
 
-async def _eligibility(member_id: int, tool: dict[str, Any], today: date) -> dict[str, Any]:
+async def _eligibility(member_id: int, tool: dict[str, Any], today: date, now: datetime,
+                       centre_id: int) -> dict[str, Any]:
     """Why this member may not book now, or nothing."""
     member = await Member.select(Member.status, Member.role).where(Member.id == member_id).first()
     if member is None or member["status"] == "erased":
@@ -127,18 +128,20 @@ async def _eligibility(member_id: int, tool: dict[str, Any], today: date) -> dic
         return {"form": (N_("You have %(count)s open bookings, the most your membership "
                             "allows."), {"count": open_count})}
     if tool["required_skill"]:
-        return await certificate_refusal(member_id, tool["required_skill"], today)
+        return await certificate_refusal(member_id, tool["required_skill"], today, now,
+                                         centre_id)
     return {}
 
 
-async def certificate_refusal(member_id: int, skill_id: int, today: date) -> dict[str, Any]:
+async def certificate_refusal(member_id: int, skill_id: int, today: date, now: datetime,
+                              centre_id: int | None = None) -> dict[str, Any]:
     """Nothing when the member holds a valid certificate for the skill; else which session to
     attend next (the soonest with a free place)."""
     from bookings.sessions import certified_skills, next_session
 
     if skill_id in await certified_skills(member_id, today):
         return {}
-    upcoming = await next_session(skill_id, datetime.now(UTC))
+    upcoming = await next_session(skill_id, now, centre_id)
     if upcoming is None:
         return {"form": N_("This tool needs a safety training first. Ask the desk about the "
                            "next session.")}
@@ -178,7 +181,7 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
     async with write_transaction():
         offer = await _offer(tool_type_id, centre_id, member_id, today)
         _check_period(offer, starts_on, ends_on, today)
-        refusal = await _eligibility(member_id, offer.tool_type, today)
+        refusal = await _eligibility(member_id, offer.tool_type, today, now, centre_id)
         if refusal:
             raise BookingError("forbidden", refusal)
         units = await availability.lendable_units(tool_type_id, centre_id, ends_on)

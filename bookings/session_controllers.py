@@ -41,7 +41,8 @@ class SessionPages(Controller):
         rows = await sessions.listing(
             centre=centre or None, skill=skill or None,
             audience=audience if audience in AUDIENCES else None,
-            from_day=_date(starts), now=utcnow())
+            from_day=_date(starts), now=utcnow(),
+            timezone=request.app.state.settings.default_timezone)
         return Template("bookings/sessions.html", context={
             "sessions": rows, "centres": centres, "skills": skills, "audiences": AUDIENCES,
             "filters": {"centre": centre, "skill": skill, "audience": audience,

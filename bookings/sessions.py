@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Sum
 
@@ -57,8 +58,12 @@ async def create(values: dict[str, Any], *, actor_id: int, now: datetime) -> int
         if centre is None:
             raise SessionError("not_found", {"centre": N_("There is no such centre.")})
         first = None
-        for starts_at, ends_at in weekly(row["starts_at"], row["ends_at"], values["weeks"],
-                                         centre["timezone"]):
+        series = weekly(row["starts_at"], row["ends_at"], values["weeks"], centre["timezone"])
+        # same-zone datetimes compare by wall clock: compare the instants
+        if any(ends_at.timestamp() <= starts_at.timestamp() for starts_at, ends_at in series):
+            raise SessionError("invalid", {"weeks": N_(
+                "One of the weekly sessions falls into a clock change: choose another time.")})
+        for starts_at, ends_at in series:
             inserted = await SkillSession.insert(SkillSession(
                 **{**row, "starts_at": starts_at, "ends_at": ends_at}, series=first,
                 status="scheduled", created_at=now, created_by=actor_id,
@@ -190,7 +195,8 @@ async def cancel_enrolment(session_id: int, member_id: int, *, actor_id: int,
         await audit.record("enrolment.cancel", "enrolment", enrolment["id"], now=now,
                            actor_id=actor_id, centre_id=session["centre"],
                            before={"status": enrolment["status"]}, after={"status": "cancelled"})
-        await _promote(session_id, now)
+        if session["status"] == "scheduled":
+            await _promote(session_id, now)
 
 
 async def _promote(session_id: int, now: datetime) -> None:
@@ -222,7 +228,10 @@ async def mark_attendance(session_id: int, member_id: int, attended: bool, *, ac
         session = await _session_for_update(session_id)
         if session["status"] == "cancelled":
             raise SessionError("invalid", {"form": N_("This session is cancelled.")})
-        if session["starts_at"].date() > today + timedelta(days=1):
+        centre = await Centre.select(Centre.timezone).where(Centre.id == session["centre"]
+                                                            ).first()
+        held_on = session["starts_at"].astimezone(ZoneInfo(centre["timezone"])).date()
+        if held_on > today:
             raise SessionError("invalid", {"form": N_(
                 "Attendance is marked on the day of the session.")})
         enrolment = await Enrolment.select().where(
@@ -244,9 +253,8 @@ async def mark_attendance(session_id: int, member_id: int, attended: bool, *, ac
         if attended and earned is None:
             skill = await Skill.select(Skill.validity_days).where(
                 Skill.id == session["skill"]).first()
-            issued = session["starts_at"].date()
-            await _issue(member_id, session["skill"], issued,
-                         certificate_expiry(issued, skill["validity_days"]),
+            await _issue(member_id, session["skill"], held_on,
+                         certificate_expiry(held_on, skill["validity_days"]),
                          session_id=session_id, reason="", actor_id=actor_id, now=now)
         elif attended and earned["revoked_at"] is not None:
             raise SessionError("invalid", {"form": N_(
@@ -321,15 +329,27 @@ async def certified_skills(member_id: int, today: date) -> set[int]:
     return {row["skill"] for row in rows if certificate_valid(row, today)}
 
 
-async def next_session(skill_id: int, now: datetime) -> dict[str, Any] | None:
-    """The soonest upcoming session teaching a skill that has a free place (inside a read)."""
+async def next_session(skill_id: int, now: datetime, centre_id: int | None = None
+                       ) -> dict[str, Any] | None:
+    """The soonest upcoming session teaching a skill that has a free place, at this centre if
+    it has one (inside a read)."""
+    if centre_id is not None:
+        here = await _next_session(skill_id, now, SkillSession.centre == centre_id)
+        if here is not None:
+            return here
+    return await _next_session(skill_id, now, None)
+
+
+async def _next_session(skill_id: int, now: datetime, extra: Any) -> dict[str, Any] | None:
+    condition = ((SkillSession.skill == skill_id) & (SkillSession.status == "scheduled")
+                 & (SkillSession.starts_at > now)
+                 & (SkillSession.enrolled < SkillSession.capacity))
+    if extra is not None:
+        condition &= extra
     return await SkillSession.select(
         SkillSession.id, SkillSession.title_ka, SkillSession.title_en, SkillSession.starts_at,
         SkillSession.centre.timezone.as_alias("timezone"),
-    ).where((SkillSession.skill == skill_id) & (SkillSession.status == "scheduled")
-            & (SkillSession.starts_at > now)
-            & (SkillSession.enrolled < SkillSession.capacity)
-            ).order_by(SkillSession.starts_at).first()
+    ).where(condition).order_by(SkillSession.starts_at).first()
 
 
 def _session_columns() -> list[Any]:
@@ -345,11 +365,12 @@ def _session_columns() -> list[Any]:
 
 
 async def listing(*, centre: int | None, skill: int | None, audience: str | None,
-                  from_day: date | None, now: datetime, include_past: bool = False
-                  ) -> list[dict[str, Any]]:
+                  from_day: date | None, now: datetime, include_past: bool = False,
+                  timezone: str = "Asia/Tbilisi") -> list[dict[str, Any]]:
     """Upcoming sessions (cancelled ones too, marked), soonest first, in one query."""
     condition = SkillSession.starts_at >= (
-        datetime.combine(from_day, datetime.min.time(), now.tzinfo) if from_day else now)
+        datetime.combine(from_day, datetime.min.time(), ZoneInfo(timezone)) if from_day
+        else now)
     if include_past and not from_day:
         condition = SkillSession.starts_at >= now - timedelta(days=30)
     if centre:
@@ -374,10 +395,11 @@ async def session_view(session_id: int, member_id: int | None) -> dict[str, Any]
             (Enrolment.session == session_id) & (Enrolment.member == member_id)
             & (Enrolment.status != "cancelled")).first() if member_id else None
         place = None
-        if mine and mine["status"] == "waitlisted":
-            place = 1 + await Enrolment.count().where(
+        if mine and mine["status"] == "waitlisted":  # in the order _promote moves it up
+            line = await Enrolment.select(Enrolment.id).where(
                 (Enrolment.session == session_id) & (Enrolment.status == "waitlisted")
-                & (Enrolment.id < mine["id"]))
+            ).order_by(Enrolment.created_at).order_by(Enrolment.id)
+            place = 1 + [row["id"] for row in line].index(mine["id"])
     return {"session": session, "waiting": waiting, "mine": mine, "place": place}
 
 
@@ -460,7 +482,7 @@ async def summary(centre_id: int | None, starts: date, ends: date, timezone: str
             Enrolment.session.audience.as_alias("audience"),
             Count(Enrolment.id).as_alias("attended"),
         ).where(enrolment_condition).group_by(Enrolment.session.audience)
-        cert_condition = Certificate.session.is_not_null() & (
+        cert_condition = Certificate.session.is_not_null() & Certificate.revoked_at.is_null() & (
             Certificate.session.starts_at >= start) & (Certificate.session.starts_at < end)
         if centre_id:
             cert_condition &= Certificate.session.centre == centre_id
