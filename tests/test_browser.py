@@ -173,7 +173,7 @@ async def test_member_signs_up_on_a_phone_and_the_desk_verifies_them(live_server
 
     desk_context = await browser.new_context(locale="ka-GE")
     desk = await desk_context.new_page()
-    await _desk_staff_opens(desk, live_server, "/members")
+    await _logs_in_and_opens(desk, live_server, "/members")
     await desk.locator("#member-q").press_sequentially("ლომიძე", delay=30)
     await desk.get_by_role("link", name="ეკა ლომიძე").click()
     await desk.wait_for_url("**/members/*")
@@ -195,11 +195,11 @@ async def test_member_signs_up_on_a_phone_and_the_desk_verifies_them(live_server
     await desk_context.close()
 
 
-async def _desk_staff_opens(page, base: str, path: str) -> None:
-    """The demo desk staff member logs in and opens a page, htmx loaded."""
+async def _logs_in_and_opens(page, base: str, path: str, login: str = "555 00 00 03") -> None:
+    """A demo account (desk staff unless told) logs in and opens a page, htmx loaded."""
     await page.goto(base + "/login")
-    await page.fill("[name=login]", "555 00 00 03")
-    await page.fill("[name=password]", _demo_password("+995555000003"))
+    await page.fill("[name=login]", login)
+    await page.fill("[name=password]", _demo_password("+995" + login.replace(" ", "")))
     await page.click("button.primary")
     await page.wait_for_url(base + "/")
     await page.goto(base + path)
@@ -230,13 +230,7 @@ async def test_catalogue_search_in_georgian_then_the_coordinator_prints_a_label_
     # the coordinator, on a laptop: finds the tool type and prints the labels of its units
     context = await browser.new_context(locale="ka-GE", viewport={"width": 1280, "height": 900})
     desk = await context.new_page()
-    await desk.goto(live_server + "/login")
-    await desk.fill("[name=login]", "555 00 00 02")
-    await desk.fill("[name=password]", _demo_password("+995555000002"))
-    await desk.click("button.primary")
-    await desk.wait_for_url(live_server + "/")
-    await desk.goto(live_server + "/manage/tool-types")
-    await desk.wait_for_function("window.htmx !== undefined")
+    await _logs_in_and_opens(desk, live_server, "/manage/tool-types", login="555 00 00 02")
     await desk.locator("#tt-q").press_sequentially("drill-driver", delay=30)
     row = desk.locator("#tool_type_list tbody tr", has_text="აკუმულატორიანი ბურღი-სახრახნისი")
     await row.wait_for(timeout=10_000)
@@ -305,7 +299,7 @@ async def test_a_desk_session_in_georgian(live_server, browser):
 
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ka-GE")
     desk = await context.new_page()
-    await _desk_staff_opens(desk, live_server, "/desk/1")
+    await _logs_in_and_opens(desk, live_server, "/desk/1")
     await desk.locator("#f-q").press_sequentially("ქავთარაძე", delay=20)
     await desk.locator("#f-q").press("Enter")
     await desk.wait_for_selector("#f-scan")
@@ -372,23 +366,15 @@ async def test_a_session_certificate_unlocks_a_restricted_tool(live_server, brow
     phone_context = await browser.new_context(viewport={"width": 390, "height": 844},
                                               locale="ka-GE")
     member = await phone_context.new_page()
-    await member.goto(live_server + "/login")
-    await member.fill("[name=login]", "555 00 00 12")
-    await member.fill("[name=password]", _demo_password("+995555000012"))
-    await member.click("button.primary")
-    await member.wait_for_url(live_server + "/")
+    await _logs_in_and_opens(member, live_server, "/", login="555 00 00 12")
     await _member_tries_to_book_the_megohmmeter(member, live_server)
     await member.wait_for_selector(".form-errors")
     assert "სწავლება" in await member.locator(".form-errors").inner_text()  # "training"
 
     staff_context = await browser.new_context(locale="ka-GE")
     coordinator = await staff_context.new_page()
-    await coordinator.goto(live_server + "/login")
-    await coordinator.fill("[name=login]", "555 00 00 02")
-    await coordinator.fill("[name=password]", _demo_password("+995555000002"))
-    await coordinator.click("button.primary")
-    await coordinator.wait_for_url(live_server + "/")
-    await coordinator.goto(live_server + "/manage/sessions/new")
+    await _logs_in_and_opens(coordinator, live_server, "/manage/sessions/new",
+                            login="555 00 00 02")
     starts = datetime.now(ZoneInfo("Asia/Tbilisi")) + timedelta(hours=1)
     if (starts + timedelta(minutes=45)).date() != starts.date():
         starts = (starts + timedelta(hours=12)).replace(hour=10)
