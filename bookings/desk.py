@@ -26,7 +26,7 @@ from bookings.rules import (
     period_problems,
     scan_verdict,
 )
-from bookings.sessions import certified_skills, member_record
+from bookings.sessions import certified_skills, member_certificates
 from bookings.tables import ACTIVE_STATUSES, DEFAULT_POLICY, NEEDS_REPAIR, Booking, BookingPolicy
 from inventory import services as inventory
 from inventory.db import is_postgres, read_transaction, write_transaction
@@ -48,13 +48,18 @@ class DeskError(BookingError):
 # --- finding the member -----------------------------------------------------------------------
 
 
+async def member_row(member_id: int) -> dict[str, Any] | None:
+    """A member as the search lists them, unless erased."""
+    return await Member.select(Member.id, Member.name, Member.phone, Member.status, Member.role,
+                               Member.id_document_number).where(
+        (Member.id == member_id) & (Member.status != "erased")).first()
+
+
 async def find_members(query: str) -> list[dict[str, Any]]:
     """By card number (M00042), name, phone digits or identity document number."""
     member_id = parse_card_number(query)
     if member_id is not None:
-        row = await Member.select(Member.id, Member.name, Member.phone, Member.status,
-                                  Member.role, Member.id_document_number).where(
-            (Member.id == member_id) & (Member.status != "erased")).first()
+        row = await member_row(member_id)
         return [row] if row else []
     return await members.search(query)
 
@@ -78,19 +83,27 @@ async def _standing(member_id: int, today: date, policy: dict[str, int]) -> tupl
             & (MemberConcession.expires_on >= today)).first()
     out = await Booking.select(Booking.ends_on).where(
         (Booking.member == member_id) & (Booking.status == "out"))
-    standing = MemberStanding(
-        status=member["status"],
-        membership=membership_state(membership["status"], membership["ends_on"], today)
-        if membership else None,
-        balance=await ledger.balance(member_id),
-        balance_limit=policy["balance_limit"],
-        overdue=sum(1 for row in out if row["ends_on"] < today),
-        tools_out=len(out),
-        max_tools_out=membership["max_tools_out"] if membership else None,
-    )
+    standing = _standing_of(member, membership, [row["ends_on"] for row in out],
+                            await ledger.balance(member_id), policy, today)
     member["discount_percent"] = concession["discount_percent"] if concession else 0
     member["funder"] = concession["funder"] if concession else ""
     return member, standing, member["discount_percent"]
+
+
+def _standing_of(member: dict[str, Any], membership: dict[str, Any] | None,
+                 out_until: list[date], balance: int, policy: dict[str, int],
+                 today: date) -> MemberStanding:
+    """`out_until`: the return days of the member's loans that are out."""
+    return MemberStanding(
+        status=member["status"],
+        membership=membership_state(membership["status"], membership["ends_on"], today)
+        if membership else None,
+        balance=balance,
+        balance_limit=policy["balance_limit"],
+        overdue=sum(1 for day in out_until if day < today),
+        tools_out=len(out_until),
+        max_tools_out=membership["max_tools_out"] if membership else None,
+    )
 
 
 def _loan_columns() -> list[Any]:
@@ -109,25 +122,30 @@ async def member_panel(member_id: int, centre_id: int, today: date) -> dict[str,
     so far), reservations ready for pick-up here, and the balance."""
     async with read_transaction():
         policy = await ledger.fee_policy(centre_id)
-        member, standing, _ = await _standing(member_id, today, policy)
-        card = await members.card(member_id, today=today)
+        try:
+            card = await members.card(member_id, today=today)
+        except members.NotFound:
+            card = None
+        if card is None or card.member["status"] == "erased":
+            raise DeskError("not_found", {"member": N_("There is no such member.")})
         loans = await Booking.select(*_loan_columns()).where(
             (Booking.member == member_id) & Booking.status.is_in(["reserved", "out"])
         ).order_by(Booking.ends_on)
-    for loan in loans:
+        balance = await ledger.balance(member_id)
+        certificates = await member_certificates(member_id, today)
+    out = [loan for loan in loans if loan["status"] == "out"]
+    for loan in out:
         loan["late_fee"] = _late_fee(loan["ends_on"], today, policy)
         loan["days_late"] = days_late(loan["ends_on"], today)
+    standing = _standing_of(card.member, card.membership, [loan["ends_on"] for loan in out],
+                            balance, policy, today)
     hard, soft = member_blocks(standing)
-    record = await member_record(member_id, today)
     return {
-        "member": member, "card": card, "standing": standing, "hard": hard, "soft": soft,
-        "certificates": [c for c in record["certificates"] if c["valid"]],
-        "out": [loan for loan in loans if loan["status"] == "out"],
+        "member": card.member, "card": card, "standing": standing, "hard": hard, "soft": soft,
+        "certificates": [c for c in certificates if c["valid"]],
+        "out": out,
         "ready": [loan for loan in loans if loan["status"] == "reserved"
                   and loan["centre"] == centre_id and loan["starts_on"] <= today],
-        "upcoming": [loan for loan in loans if loan["status"] == "reserved"
-                     and (loan["centre"] != centre_id or loan["starts_on"] > today)],
-        "policy": policy,
     }
 
 
@@ -264,16 +282,15 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
     return basket
 
 
-async def _centre(centre_id: int) -> dict[str, Any]:
-    centre = await Centre.select().where((Centre.id == centre_id) & Centre.active.eq(True)
-                                         ).first()
-    if centre is None:
-        raise DeskError("not_found", {"form": N_("There is no such tool or centre.")})
-    return centre
-
-
 async def centre(centre_id: int) -> dict[str, Any] | None:
     return await Centre.select().where((Centre.id == centre_id) & Centre.active.eq(True)).first()
+
+
+async def _centre(centre_id: int) -> dict[str, Any]:
+    found = await centre(centre_id)
+    if found is None:
+        raise DeskError("not_found", {"form": N_("There is no such tool or centre.")})
+    return found
 
 
 async def basket_view(member_id: int, centre_id: int, tags: list[str], return_on: date | None,
@@ -346,12 +363,8 @@ async def _check_out_once(member_id, centre_id, tags, return_on, payment, overri
                                             actor_id=actor.id, now=now)
         for line in basket.lines:
             loan = await _lend(line, member_id, centre_id, receipt, actor.id, today, now)
-            quote = line.quote
-            post = {"now": now, "actor_id": actor.id, "loan": loan}
-            await ledger.post(receipt, member_id, centre_id, "fee", quote.full_fee, **post)
-            await ledger.post(receipt, member_id, centre_id, "waiver", -quote.waived,
-                              funder=basket.member["funder"] or "-", **post)
-            await ledger.post(receipt, member_id, centre_id, "deposit", quote.deposit, **post)
+            await _charge(receipt, member_id, centre_id, loan, line.quote,
+                          basket.member["funder"], actor_id=actor.id, now=now)
         owed = await ledger.balance(member_id)
         await ledger.post_payment(receipt, member_id, centre_id, payment, owed=owed,
                                   may_waive=actor.all_centres, now=now, actor_id=actor.id)
@@ -362,6 +375,28 @@ async def _check_out_once(member_id, centre_id, tags, return_on, payment, overri
                                    "warnings": [w if isinstance(w, str) else w[0]
                                                 for w in basket.soft]})
     return receipt
+
+
+async def _charge(receipt: int, member_id: int, centre_id: int, loan: int, quote: Quote,
+                  funder: str, *, actor_id: int, now: datetime) -> None:
+    """A loan's fee, the concession's share as a waiver naming its funder, and the deposit
+    (zero amounts write nothing)."""
+    post = {"now": now, "actor_id": actor_id, "loan": loan}
+    await ledger.post(receipt, member_id, centre_id, "fee", quote.full_fee, **post)
+    await ledger.post(receipt, member_id, centre_id, "waiver", -quote.waived,
+                      funder=funder or "-", **post)
+    await ledger.post(receipt, member_id, centre_id, "deposit", quote.deposit, **post)
+
+
+async def _settle_deposit(receipt: int, member_id: int, centre_id: int, loan: int, *,
+                          actor_id: int, now: datetime) -> None:
+    """The loan's deposit comes back, applied first to what the member owes; what is left is
+    handed back in cash."""
+    post = {"now": now, "actor_id": actor_id, "loan": loan}
+    held = await _deposit_held(loan)
+    await ledger.post(receipt, member_id, centre_id, "deposit_return", -held, **post)
+    refund = refund_due(await ledger.balance(member_id), held)
+    await ledger.post(receipt, member_id, centre_id, "refund", refund, method="cash", **post)
 
 
 async def _lend(line: Line, member_id: int, centre_id: int, receipt: int, actor_id: int,
@@ -402,9 +437,7 @@ async def _open_loan(tag: str, centre_ids: frozenset[int] | None, *, lock: bool 
     normal = normalise_asset_tag(tag or "")
     if normal is None:
         raise DeskError("invalid", {"tag": N_("Scan or type an asset tag.")})
-    query = Booking.select(*_loan_columns(), Booking.unit.status.as_alias("unit_status"),
-                           Booking.unit.cost.as_alias("unit_cost"),
-                           Booking.tool_type.deposit.as_alias("tool_deposit")).where(
+    query = Booking.select(*_loan_columns()).where(
         (Booking.unit.asset_tag == normal) & (Booking.status == "out"))
     if lock and is_postgres():
         query = query.lock_rows(of=(Booking,))
@@ -434,7 +467,6 @@ async def loan_for_check_in(tag: str, centre_ids: frozenset[int] | None,
         loan = await _open_loan(tag, centre_ids)
         policy = await ledger.fee_policy(loan["centre"])
         loan["deposit_held"] = await _deposit_held(loan["id"])
-        loan["balance"] = await ledger.balance(loan["member"])
     loan["days_late"] = days_late(loan["ends_on"], today)
     loan["late_fee"] = _late_fee(loan["ends_on"], today, policy)
     return loan
@@ -464,10 +496,7 @@ async def check_in(*, tag: str, centre_ids: frozenset[int] | None, condition: st
                           _late_fee(loan["ends_on"], today, policy), **post)
         await ledger.post(receipt, member, centre, "damage", damage_charge, reason=notes[:500],
                           **post)
-        held = await _deposit_held(loan["id"])
-        await ledger.post(receipt, member, centre, "deposit_return", -held, **post)
-        refund = refund_due(await ledger.balance(member), held)
-        await ledger.post(receipt, member, centre, "refund", refund, method="cash", **post)
+        await _settle_deposit(receipt, member, centre, loan["id"], actor_id=actor.id, now=now)
         ticket = None
         if condition in NEEDS_REPAIR:
             ticket = await inventory.open_ticket(
@@ -561,10 +590,8 @@ async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today
                          ).where(Booking.id == booking_id)
     receipt = await ledger.open_receipt(loan["member"], loan["centre"], "renewal",
                                         actor_id=actor_id, now=now)
-    post = {"now": now, "actor_id": actor_id, "loan": booking_id}
-    await ledger.post(receipt, loan["member"], loan["centre"], "fee", quote.full_fee, **post)
-    await ledger.post(receipt, loan["member"], loan["centre"], "waiver", -quote.waived,
-                      funder=member["funder"] or "-", **post)
+    await _charge(receipt, loan["member"], loan["centre"], booking_id, quote, member["funder"],
+                  actor_id=actor_id, now=now)
     await audit.record("loan.renew", "booking", booking_id, now=now, actor_id=actor_id,
                        centre_id=loan["centre"], before={"ends_on": loan["ends_on"].isoformat()},
                        after={"ends_on": new_ends_on.isoformat(), "receipt": receipt})
@@ -598,8 +625,7 @@ async def declare_lost(booking_id: int, *, replacement: int | None, centre_ids: 
     if replacement is not None and replacement < 0:
         raise DeskError("invalid", {"replacement": N_("Enter an amount of zero or more.")})
     async with write_transaction():
-        query = Booking.select(*_loan_columns(), Booking.unit.cost.as_alias("unit_cost"),
-                               Booking.tool_type.deposit.as_alias("tool_deposit")).where(
+        query = Booking.select(*_loan_columns(), Booking.unit.cost.as_alias("unit_cost")).where(
             Booking.id == booking_id)
         if is_postgres():
             query = query.lock_rows(of=(Booking,))
@@ -625,10 +651,7 @@ async def declare_lost(booking_id: int, *, replacement: int | None, centre_ids: 
         await ledger.post(receipt, member, centre, "late_fee",
                           _late_fee(loan["ends_on"], today, policy), **post)
         await ledger.post(receipt, member, centre, "replacement", cost, **post)
-        held = await _deposit_held(booking_id)
-        await ledger.post(receipt, member, centre, "deposit_return", -held, **post)
-        refund = refund_due(await ledger.balance(member), held)
-        await ledger.post(receipt, member, centre, "refund", refund, method="cash", **post)
+        await _settle_deposit(receipt, member, centre, booking_id, actor_id=actor.id, now=now)
         await Booking.update({Booking.status: "lost", Booking.lost_at: now,
                               Booking.in_receipt: receipt}).where(Booking.id == booking_id)
         await inventory.change_unit_status(

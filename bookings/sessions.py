@@ -17,7 +17,7 @@ from piccolo.query.functions.aggregate import Count, Sum
 from bookings.reservations import BookingError
 from bookings.session_rules import certificate_expiry, certificate_valid, weekly
 from bookings.tables import Certificate, Enrolment, SkillSession
-from inventory.db import read_transaction, write_transaction
+from inventory.db import is_postgres, read_transaction, write_transaction
 from inventory.tables import Centre, Skill
 from rental import audit
 from rental.i18n import N_
@@ -80,8 +80,6 @@ async def create(values: dict[str, Any], *, actor_id: int, now: datetime) -> int
 
 
 async def _session_for_update(session_id: int) -> dict[str, Any]:
-    from inventory.db import is_postgres
-
     query = SkillSession.select().where(SkillSession.id == session_id)
     if is_postgres():
         query = query.lock_rows()
@@ -441,11 +439,17 @@ async def member_record(member_id: int, today: date) -> dict[str, Any]:
             Enrolment.session.centre.name_en.as_alias("centre_name_en"),
         ).where((Enrolment.member == member_id) & (Enrolment.status != "cancelled")
                 ).order_by(Enrolment.session.starts_at, ascending=False).limit(50)
-        certificates = await Certificate.select(*_certificate_columns()).where(
-            Certificate.member == member_id).order_by(Certificate.issued_on, ascending=False)
+        certificates = await member_certificates(member_id, today)
+    return {"enrolments": enrolments, "certificates": certificates}
+
+
+async def member_certificates(member_id: int, today: date) -> list[dict[str, Any]]:
+    """A member's certificates, newest first, each marked valid or not (one query)."""
+    certificates = await Certificate.select(*_certificate_columns()).where(
+        Certificate.member == member_id).order_by(Certificate.issued_on, ascending=False)
     for certificate in certificates:
         certificate["valid"] = certificate_valid(certificate, today)
-    return {"enrolments": enrolments, "certificates": certificates}
+    return certificates
 
 
 async def certificate(certificate_id: int | None = None, code: str | None = None

@@ -141,8 +141,7 @@ async def take_payment(member_id: int, centre_id: int, payment: dict[str, Any], 
         if owed <= 0:
             raise MoneyError("invalid", {"amount": N_("Nothing is owed.")})
         receipt = await open_receipt(member_id, centre_id, "payment", actor_id=actor_id, now=now)
-        if payment.get("amount", 0) <= 0:
-            raise MoneyError("invalid", {"amount": N_("Enter an amount above zero.")})
+        # owed > 0, so post_payment refuses an amount of zero or less too
         await post_payment(receipt, member_id, centre_id, payment, owed=owed,
                            may_waive=may_waive, now=now, actor_id=actor_id)
     return receipt
