@@ -14,7 +14,8 @@ from litestar.response import Redirect, Template
 
 from bookings import reservations
 from bookings.reservations import BookingError
-from bookings.rules import month_grid, shift_month
+from bookings.rules import as_date, as_int, month_grid, shift_month
+from bookings.sessions import member_record
 from inventory.rules import BadValue, money_input, parse_money
 from rental import i18n, ledger
 from rental.i18n import N_
@@ -27,20 +28,6 @@ def _today(request: Request) -> date:
     return datetime.now(ZoneInfo(request.app.state.settings.default_timezone)).date()
 
 
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
 def _month(value: str, today: date) -> date:
     try:
         year, month = (int(part) for part in value.split("-"))
@@ -49,11 +36,12 @@ def _month(value: str, today: date) -> date:
         return today.replace(day=1)
 
 
-def _redirect(request: Request, path: str, message: Any, level: str = "success") -> Redirect:
+def _redirect(request: Request, path: str, message: Any = None,
+              level: str = "success") -> Redirect:
     response = Redirect(path, status_code=303)
-    text = i18n.gettext(message) if isinstance(message, str) else i18n.gettext(
-        message[0], **message[1])
-    response.cookies.append(flash_cookie(request.app.state.settings, level, text))
+    if message:
+        response.cookies.append(flash_cookie(request.app.state.settings, level,
+                                             i18n.message_text(message)))
     return response
 
 
@@ -94,18 +82,18 @@ class BookingPages(Controller):
         ends: str = Parameter(query="to", default="", max_length=10),
         member: int = Parameter(default=0, ge=0),
     ) -> Template:
-        first = _date(starts)
+        first = as_date(starts)
         return await self._page(request, tool_type_id, centre,
-                                _month(month, first or _today(request)), first, _date(ends),
+                                _month(month, first or _today(request)), first, as_date(ends),
                                 member or None)
 
     @post("/book", opt={"access": "member"})
     async def book(self, request: Request, tool_type_id: int) -> Response[Any]:
         form = await request.form()
         user = current_user(request)
-        centre = _int(form.get("centre")) or 0
-        starts, ends = _date(form.get("starts_on")), _date(form.get("ends_on"))
-        member = _int(form.get("member")) if user.is_staff else user.id
+        centre = as_int(form.get("centre")) or 0
+        starts, ends = as_date(form.get("starts_on")), as_date(form.get("ends_on"))
+        member = as_int(form.get("member")) if user.is_staff else user.id
         errors: dict[str, Any] = {}
         if starts is None:
             errors["starts_on"] = N_("Choose the pick-up day.")
@@ -137,8 +125,8 @@ class BookingPages(Controller):
     async def waitlist(self, request: Request, tool_type_id: int) -> Response[Any]:
         form = await request.form()
         user = current_user(request)
-        centre = _int(form.get("centre")) or 0
-        starts, ends = _date(form.get("starts_on")), _date(form.get("ends_on"))
+        centre = as_int(form.get("centre")) or 0
+        starts, ends = as_date(form.get("starts_on")), as_date(form.get("ends_on"))
         errors: dict[str, Any] = {}
         status = 422
         if starts is None or ends is None:
@@ -166,8 +154,6 @@ class MyBookings(Controller):
     async def page(self, request: Request) -> Template:
         user = current_user(request)
         mine = await reservations.member_bookings(user.id, _today(request))
-        from bookings.sessions import member_record
-
         return Template("bookings/my_bookings.html", context={
             **mine, **await member_record(user.id, _today(request)), "today": _today(request),
             "balance": await ledger.balance(user.id)})
@@ -240,7 +226,7 @@ class BookingPolicyPage(Controller):
                     errors[name] = bad.message
                     continue
             else:
-                number = _int(form.get(name))
+                number = as_int(form.get(name))
             if number is None or not low <= number <= high:
                 errors[name] = (N_("Enter a number from %(low)s to %(high)s."), {
                     "low": money_input(low) if name in ledger.MONEY_FIELDS else low,
@@ -334,11 +320,8 @@ class BookingApi(Controller):
 
 
 def _api_error(status: int, errors: dict[str, Any]) -> Response[dict[str, Any]]:
-    def text(error: Any) -> str:
-        return i18n.gettext(error) if isinstance(error, str) else i18n.gettext(
-            error[0], **error[1])
-
-    return Response({"status": status, "errors": {k: text(v) for k, v in errors.items()}},
+    return Response({"status": status,
+                     "errors": {k: i18n.message_text(v) for k, v in errors.items()}},
                     status_code=status)
 
 

@@ -13,13 +13,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from bookings import desk, reservations
-from bookings.booking_controllers import STATUS_OF, _api_error, _date, _int, _today
+from bookings.booking_controllers import STATUS_OF, _api_error, _redirect, _today
 from bookings.desk import DeskError
 from bookings.reservations import BookingError
-from bookings.rules import card_number
+from bookings.rules import as_date, as_int, card_number
 from bookings.tables import RETURN_CONDITIONS
 from inventory import media
 from inventory.rules import BadValue, parse_money
@@ -68,14 +68,12 @@ def _payment(form: Any, errors: dict[str, Any], prefix: str = "") -> dict[str, A
 
 def _go(request: Request, path: str, message: Any = None, level: str = "success") -> Response:
     """After a write: a full navigation, also when htmx sent the form."""
-    if request.headers.get("hx-request") == "true":
-        response: Response = Response(b"", status_code=204, headers={"HX-Redirect": path})
-    else:
-        response = Redirect(path, status_code=303)
+    if request.headers.get("hx-request") != "true":
+        return _redirect(request, path, message, level)
+    response: Response = Response(b"", status_code=204, headers={"HX-Redirect": path})
     if message:
-        text = i18n.gettext(message) if isinstance(message, str) else i18n.gettext(
-            message[0], **message[1])
-        response.cookies.append(flash_cookie(request.app.state.settings, level, text))
+        response.cookies.append(flash_cookie(request.app.state.settings, level,
+                                             i18n.message_text(message)))
     return response
 
 
@@ -93,8 +91,8 @@ class DeskPages(Controller):
     opt = {"access": "staff", "scope": "centre"}
 
     async def _page(self, request: Request, centre_id: int, *, member: int | None = None,
-                    query: str = "", basket: desk.Basket | None = None, tags: list[str] = (),
-                    return_on: date | None = None, errors: dict[str, Any] | None = None,
+                    query: str = "", basket: desk.Basket | None = None,
+                    errors: dict[str, Any] | None = None,
                     check_in: dict[str, Any] | None = None, status: int = 200,
                     values: dict[str, Any] | None = None) -> Template:
         _guard(request, centre_id)
@@ -113,8 +111,8 @@ class DeskPages(Controller):
                 panel = await desk.member_panel(member, centre_id, today)
             except DeskError:
                 raise NotFoundException() from None
-            if basket is None:
-                basket = await desk.basket_view(member, centre_id, list(tags), return_on, today)
+            if basket is None:  # nothing scanned yet
+                basket = await desk.basket_view(member, centre_id, [], None, today)
         try:
             day = await reservations.desk_days([centre_id], today)
         except BookingError:
@@ -152,10 +150,10 @@ class DeskPages(Controller):
         """Add a scanned unit, or take one out: re-evaluate the whole basket (writes nothing)."""
         _guard(request, centre_id)
         form = await request.form()
-        member = _int(form.get("member"))
+        member = as_int(form.get("member"))
         if not member:
             raise NotFoundException()
-        return_on = _date(form.get("return_on"))
+        return_on = as_date(form.get("return_on"))
         basket = await desk.basket_view(member, centre_id, _tags(form), return_on,
                                         _today(request), scanned=_text(form, "scan", 40))
         values = _form_values(form)
@@ -163,19 +161,19 @@ class DeskPages(Controller):
         if "scan" in basket.errors:
             values["scan"] = _text(form, "scan", 40)
         return await self._page(request, centre_id, member=member, basket=basket,
-                                return_on=return_on, errors=basket.errors, values=values,
+                                errors=basket.errors, values=values,
                                 status=422 if basket.errors else 200)
 
     @post("/check-out")
     async def check_out(self, request: Request, centre_id: int) -> Response[Any]:
         _guard(request, centre_id)
         form = await request.form()
-        member = _int(form.get("member"))
+        member = as_int(form.get("member"))
         if not member:
             raise NotFoundException()
         errors: dict[str, Any] = {}
         payment = _payment(form, errors)
-        return_on = _date(form.get("return_on"))
+        return_on = as_date(form.get("return_on"))
         tags = [t for t in form.getall("tag", []) if isinstance(t, str)]
         status = 422
         if not errors:
@@ -192,8 +190,7 @@ class DeskPages(Controller):
         basket = await desk.basket_view(member, centre_id, tags, return_on, _today(request))
         basket.errors.update(errors)
         return await self._page(request, centre_id, member=member, basket=basket,
-                                tags=tags, return_on=return_on, errors=basket.errors,
-                                status=status, values=_form_values(form))
+                                errors=basket.errors, status=status, values=_form_values(form))
 
     @post("/check-in", **CHECK_IN_UPLOAD)
     async def check_in(self, request: Request, centre_id: int) -> Response[Any]:
@@ -287,7 +284,7 @@ class DeskPages(Controller):
     async def cash_up(self, request: Request, centre_id: int,
                       day: str = Parameter(default="", max_length=10)) -> Template:
         _guard(request, centre_id)
-        chosen = _date(day) or _today(request)
+        chosen = as_date(day) or _today(request)
         view = await ledger.cash_up(centre_id, chosen)
         if view is None:
             raise NotFoundException()
@@ -331,7 +328,7 @@ class Renewals(Controller):
         back = _text(form, "back", 200)
         back = back if back.startswith("/") and not back.startswith("//") else (
             "/desk" if user.is_staff else "/me/bookings")
-        new_end = _date(form.get("ends_on"))
+        new_end = as_date(form.get("ends_on"))
         if new_end is None:
             return _go(request, back, N_("Choose the new return day."), level="error")
         try:
@@ -355,15 +352,15 @@ class MemberLedger(Controller):
     @get("/members/{member_id:int}/ledger")
     async def page(self, request: Request, member_id: int) -> Template:
         view = await ledger.member_ledger(member_id)
-        found = await desk.find_members(card_number(member_id))
-        if not found:
+        member = await desk.member_row(member_id)
+        if member is None:
             raise NotFoundException()
-        return Template("bookings/ledger.html", context={**view, "member": found[0]})
+        return Template("bookings/ledger.html", context={**view, "member": member})
 
     @post("/ledger/{entry_id:int}/reverse", opt={"access": "coordinator"})
     async def reverse(self, request: Request, entry_id: int) -> Response[Any]:
         form = await request.form()
-        back = f"/members/{_int(form.get('member')) or 0}/ledger"
+        back = f"/members/{as_int(form.get('member')) or 0}/ledger"
         try:
             await ledger.reverse(entry_id, _text(form, "reason"),
                                  actor_id=current_user(request).id, now=utcnow())

@@ -89,6 +89,22 @@ def shift_month(month: date, delta: int) -> date:
 # --- the desk ---------------------------------------------------------------------------------
 
 
+def as_date(value: Any) -> date | None:
+    """A form's ISO date, or None when it is missing or not a date."""
+    try:
+        return date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+
+
+def as_int(value: Any) -> int | None:
+    """A form's whole number, or None when it is missing or not one."""
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
 def card_number(member_id: int) -> str:
     """What is printed on a member's card and typed or scanned at the desk: M00042."""
     return f"M{member_id:05d}"

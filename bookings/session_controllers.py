@@ -12,8 +12,10 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings import sessions
-from bookings.booking_controllers import STATUS_OF, _date, _int, _today
-from bookings.desk_controllers import _go, _text
+from bookings.booking_controllers import STATUS_OF, _today
+from bookings.desk import member_row
+from bookings.desk_controllers import _form_values, _go, _text
+from bookings.rules import as_date, as_int, parse_card_number
 from bookings.session_rules import certificate_valid, parse_session
 from bookings.sessions import SessionError
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES
@@ -41,7 +43,7 @@ class SessionPages(Controller):
         rows = await sessions.listing(
             centre=centre or None, skill=skill or None,
             audience=audience if audience in AUDIENCES else None,
-            from_day=_date(starts), now=utcnow(),
+            from_day=as_date(starts), now=utcnow(),
             timezone=request.app.state.settings.default_timezone)
         return Template("bookings/sessions.html", context={
             "sessions": rows, "centres": centres, "skills": skills, "audiences": AUDIENCES,
@@ -101,7 +103,7 @@ class SessionPages(Controller):
         button sends the same form."""
         await _sheet(request, session_id)
         form = await request.form()
-        member = _int(form.get("member")) or 0
+        member = as_int(form.get("member")) or 0
         errors: dict[str, Any] = {}
         try:
             await sessions.mark_attendance(
@@ -120,8 +122,8 @@ class SessionPages(Controller):
                       ends: str = Parameter(query="to", default="", max_length=10)
                       ) -> Template:
         today = _today(request)
-        first = _date(starts) or today.replace(day=1)
-        last = _date(ends) or today
+        first = as_date(starts) or today.replace(day=1)
+        last = as_date(ends) or today
         errors = {}
         if last < first:
             errors["to"] = N_("The end is before the start.")
@@ -147,10 +149,8 @@ async def _sheet(request: Request, session_id: int) -> dict[str, Any]:
 
 
 def _member_named(form: Any) -> int | None:
-    from bookings.rules import parse_card_number
-
     text = _text(form, "member", 20)
-    return parse_card_number(text) or _int(text)
+    return parse_card_number(text) or as_int(text)
 
 
 class SessionManagement(Controller):
@@ -178,7 +178,7 @@ class SessionManagement(Controller):
         form = await request.form()
         values, errors = await _parse(request, form)
         if errors:
-            return await self._form(request, None, _plain(form), errors, 422)
+            return await self._form(request, None, _form_values(form), errors, 422)
         first = await sessions.create(values, actor_id=current_user(request).id, now=utcnow())
         return _go(request, f"/sessions/{first}", N_("The session is scheduled."))
 
@@ -205,7 +205,7 @@ class SessionManagement(Controller):
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
                 return _go(request, f"/sessions/{session_id}", N_("The session is saved."))
-        return await self._form(request, view["session"], _plain(form), errors, status)
+        return await self._form(request, view["session"], _form_values(form), errors, status)
 
     @post("/{session_id:int}/cancel")
     async def cancel(self, request: Request, session_id: int) -> Response[Any]:
@@ -222,14 +222,10 @@ async def _parse(request: Request, form: Any, enrolled: int = 0
                  ) -> tuple[dict[str, Any], dict[str, Any]]:
     centres, skills = await sessions.choices()
     zones = {c["id"]: c["timezone"] for c in centres}
-    centre = _int(form.get("centre"))
+    centre = as_int(form.get("centre"))
     return parse_session(form, timezone=zones.get(centre, "Asia/Tbilisi"), now=utcnow(),
                          skills={s["id"] for s in skills}, centres=set(zones),
                          enrolled=enrolled)
-
-
-def _plain(form: Any) -> dict[str, Any]:
-    return {key: form.get(key) for key in form if isinstance(form.get(key), str)}
 
 
 def _values_of(session: dict[str, Any]) -> dict[str, Any]:
@@ -244,23 +240,20 @@ def _values_of(session: dict[str, Any]) -> dict[str, Any]:
 class Certificates(Controller):
     @get("/members/{member_id:int}/certificates", opt={"access": "staff"})
     async def list_for_member(self, request: Request, member_id: int) -> Template:
-        from bookings.desk import find_members
-        from bookings.rules import card_number
-
-        found = await find_members(card_number(member_id))
-        if not found:
+        member = await member_row(member_id)
+        if member is None:
             raise NotFoundException()
         _, skills = await sessions.choices()
         record = await sessions.member_record(member_id, _today(request))
         return Template("bookings/certificates.html", context={
-            **record, "member": found[0], "skills": skills})
+            **record, "member": member, "skills": skills})
 
     @post("/members/{member_id:int}/certificates", opt={"access": "coordinator"})
     async def grant(self, request: Request, member_id: int) -> Response[Any]:
         form = await request.form()
         back = f"/members/{member_id}/certificates"
         try:
-            await sessions.grant(member_id, _int(form.get("skill")) or 0,
+            await sessions.grant(member_id, as_int(form.get("skill")) or 0,
                                  _text(form, "reason"), actor_id=current_user(request).id,
                                  today=_today(request), now=utcnow())
         except SessionError as error:
@@ -278,7 +271,7 @@ class Certificates(Controller):
         except SessionError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
-            back = f"/members/{_int(form.get('member')) or 0}/certificates"
+            back = f"/members/{as_int(form.get('member')) or 0}/certificates"
             return _go(request, back, _first_error(error), "error")
         return _go(request, f"/members/{member}/certificates",
                    N_("The certificate is revoked."))

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bookings.rules import as_date, as_int
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES
 from rental.i18n import N_
 
@@ -70,16 +71,16 @@ def parse_session(form: Mapping[str, Any], *, timezone: str, now: datetime,
         errors["audience"] = N_("Choose one of the options.")
     if values["language"] not in SESSION_LANGUAGES:
         errors["language"] = N_("Choose one of the options.")
-    centre = _int(form.get("centre"))
+    centre = as_int(form.get("centre"))
     if centre not in centres:
         errors["centre"] = N_("Choose one of the options.")
     values["centre"] = centre
     skill_text = text("skill", 10)
-    skill = _int(skill_text) if skill_text else None
+    skill = as_int(skill_text) if skill_text else None
     if skill_text and skill not in skills:
         errors["skill"] = N_("Choose one of the options.")
     values["skill"] = skill
-    capacity = _int(form.get("capacity"))
+    capacity = as_int(form.get("capacity"))
     if capacity is None or not 1 <= capacity <= 500:
         errors["capacity"] = (N_("Enter a number from %(low)s to %(high)s."),
                               {"low": 1, "high": 500})
@@ -87,7 +88,7 @@ def parse_session(form: Mapping[str, Any], *, timezone: str, now: datetime,
         errors["capacity"] = (N_("%(count)s members are enrolled already: the places cannot "
                                  "be fewer."), {"count": enrolled})
     values["capacity"] = capacity
-    day = _date(form.get("day"))
+    day = as_date(form.get("day"))
     starts, ends = _time(form.get("starts")), _time(form.get("ends"))
     if day is None:
         errors["day"] = N_("Enter a date.")
@@ -104,26 +105,12 @@ def parse_session(form: Mapping[str, Any], *, timezone: str, now: datetime,
         elif values["starts_at"] < now:
             errors["day"] = N_("That time has passed.")
     repeat = text("weeks", 3)
-    weeks = _int(repeat) if repeat else 1
+    weeks = as_int(repeat) if repeat else 1
     if weeks is None or not 1 <= weeks <= MAX_SERIES:
         errors["weeks"] = (N_("Enter a number from %(low)s to %(high)s."),
                            {"low": 1, "high": MAX_SERIES})
     values["weeks"] = weeks
     return values, errors
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
 
 
 def _time(value: Any) -> time | None:

@@ -74,6 +74,11 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 _ = gettext
 
 
+def message_text(message: str | tuple[str, dict[str, object]]) -> str:
+    """A message id, or one with its values (as services report errors), translated."""
+    return gettext(message) if isinstance(message, str) else gettext(message[0], **message[1])
+
+
 def choose_locale(
     user_language: str | None, cookie: str | None, accept_language: str | None
 ) -> str:
