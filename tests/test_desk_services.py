@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import NOW, SMG, TBILISI, TODAY, Cast, demo_cast, open_day
 
 from bookings import desk, reservations
 from bookings.desk import DeskError
 from bookings.tables import Booking, BookingPolicy
 from inventory.tables import Category, MaintenanceTicket, ToolType, Unit
 from rental import ledger
-from rental.auth import CurrentUser
 from rental.ledger import MoneyError
 from rental.tables import (
     AuditLog,
@@ -33,59 +31,16 @@ from rental.tables import (
     Receipt,
 )
 
-TBILISI = ZoneInfo("Asia/Tbilisi")
-SMG = 1  # the Samgori centre of the demo data
-
-
-def weekday_from(day: date) -> date:
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return day
-
-
-TODAY = weekday_from(datetime.now(TBILISI).date())
-NOW = datetime.combine(TODAY, time(12, 0), TBILISI).astimezone(UTC)
 NEXT_MONDAY = TODAY + timedelta(days=7 - TODAY.weekday())
-
-
-def open_day(after: int) -> date:
-    """A Monday-to-Friday day at least `after` days from TODAY."""
-    return weekday_from(TODAY + timedelta(days=after))
 
 
 RETURN = open_day(2)
 DAYS = (RETURN - TODAY).days  # what a loan until RETURN is charged
 
 
-@dataclass(frozen=True)
-class Cast:
-    staff: CurrentUser  # desk staff of Samgori
-    coordinator: CurrentUser
-    migrant: int  # +995555000011, the 100 % returning-migrant concession
-    member: int  # +995555000012
-    other: int  # +995555000013
-
-
 @pytest.fixture
 async def cast(seeded) -> Cast:
-    people = {row["phone"]: row for row in await Member.select(Member.id, Member.phone,
-                                                                 Member.name)}
-    # the seed's memberships and concession have fixed dates: keep them valid whenever this runs
-    await Membership.update({Membership.ends_on: TODAY + timedelta(days=300)}, force=True)
-    await MemberConcession.update({MemberConcession.expires_on: TODAY + timedelta(days=300)},
-                                  force=True)
-
-    def user(phone: str, role: str, centres: frozenset[int]) -> CurrentUser:
-        return CurrentUser(people[phone]["id"], people[phone]["name"], role, "active", "ka",
-                           centres)
-
-    return Cast(
-        staff=user("+995555000003", "staff", frozenset({SMG})),
-        coordinator=user("+995555000002", "coordinator", frozenset()),
-        migrant=people["+995555000011"]["id"],
-        member=people["+995555000012"]["id"],
-        other=people["+995555000013"]["id"],
-    )
+    return await demo_cast()
 
 
 _numbers = itertools.count(9001)

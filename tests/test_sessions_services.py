@@ -5,38 +5,26 @@ tool, and the summary for donors.
 
 Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set. Days are relative to today in
 Tbilisi, moved to a Monday-to-Friday so both demo centres are open; `today` and `now` are
-always passed explicitly (except where a service reads the clock itself: the booking gate names
-the next session after the real now, so those sessions lie days ahead)."""
+always passed explicitly."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+import dataclasses
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import NOW, SMG, TBILISI, TODAY, Cast, demo_cast, open_day
 
 from bookings import desk, reservations, sessions
 from bookings.reservations import BookingError
 from bookings.sessions import SessionError
 from bookings.tables import Booking, Certificate, Enrolment, SkillSession
 from inventory.tables import Centre, Skill, Unit
-from rental.auth import CurrentUser
-from rental.tables import AuditLog, Member, MemberConcession, Membership
+from rental.tables import AuditLog, Member
 
-TBILISI = ZoneInfo("Asia/Tbilisi")
-SMG, KUT = 1, 2  # the demo centres (KUT is checked in the `cast` fixture)
-
-
-def weekday_from(day: date) -> date:
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return day
-
-
-TODAY = weekday_from(datetime.now(TBILISI).date())
-NOW = datetime.combine(TODAY, time(12, 0), TBILISI).astimezone(UTC)
+KUT = 2  # the other demo centre (checked in the `cast` fixture)
 SOON = NOW + timedelta(hours=1)  # a session that starts soon: enrolment is still open
 DURING = NOW + timedelta(hours=2)  # after SOON started: attendance is marked
 
@@ -46,46 +34,14 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), TBILISI)
 
 
-def open_day(after: int) -> date:
-    return weekday_from(TODAY + timedelta(days=after))
-
-
-@dataclass(frozen=True)
-class Cast:
-    staff: CurrentUser  # desk staff of Samgori
-    coordinator: CurrentUser
-    migrant: int  # +995555000011, situation returning_migrant
-    member: int  # +995555000012
-    other: int  # +995555000013
-    skills: dict[str, int]  # slug -> id
-
-
 @pytest.fixture
 async def cast(seeded) -> Cast:
-    people = {row["phone"]: row for row in await Member.select(Member.id, Member.phone,
-                                                                 Member.name)}
-    # the seed's memberships and concession have fixed dates: keep them valid whenever this runs
-    await Membership.update({Membership.ends_on: TODAY + timedelta(days=300)}, force=True)
-    await MemberConcession.update({MemberConcession.expires_on: TODAY + timedelta(days=300)},
-                                  force=True)
     centres = {row["code"]: row["id"] for row in await Centre.select(Centre.id, Centre.code)}
     assert centres == {"SMG": SMG, "KUT": KUT}
     skills = {row["slug"]: row["id"] for row in await Skill.select(Skill.id, Skill.slug)}
     # the seed's demo sessions lie on fixed days: every test schedules its own instead
     await SkillSession.delete(force=True)
-
-    def user(phone: str, role: str, centre_ids: frozenset[int]) -> CurrentUser:
-        return CurrentUser(people[phone]["id"], people[phone]["name"], role, "active", "ka",
-                           centre_ids)
-
-    return Cast(
-        staff=user("+995555000003", "staff", frozenset({SMG})),
-        coordinator=user("+995555000002", "coordinator", frozenset()),
-        migrant=people["+995555000011"]["id"],
-        member=people["+995555000012"]["id"],
-        other=people["+995555000013"]["id"],
-        skills=skills,
-    )
+    return dataclasses.replace(await demo_cast(), skills=skills)
 
 
 def values(**over) -> dict:
