@@ -111,8 +111,9 @@ class DeskPages(Controller):
                 panel = await desk.member_panel(member, centre_id, today)
             except DeskError:
                 raise NotFoundException() from None
-            if basket is None:  # nothing scanned yet
-                basket = await desk.basket_view(member, centre_id, [], None, today)
+            if basket is None:  # nothing scanned yet: the panel already knows the standing
+                basket = desk.Basket(panel["member"], panel["standing"], [], None,
+                                     hard=panel["hard"], soft=panel["soft"])
         try:
             day = await reservations.desk_days([centre_id], today)
         except BookingError:
