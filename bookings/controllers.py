@@ -163,7 +163,8 @@ def _today(request: Request) -> date:
 
 from bookings.booking_controllers import CONTROLLERS as BOOKING_CONTROLLERS  # noqa: E402
 from bookings.desk_controllers import CONTROLLERS as DESK_CONTROLLERS  # noqa: E402
+from bookings.report_controllers import CONTROLLERS as REPORT_CONTROLLERS  # noqa: E402
 from bookings.session_controllers import CONTROLLERS as SESSION_CONTROLLERS  # noqa: E402
 
 CONTROLLERS = [CatalogueController, CatalogueApiController, *BOOKING_CONTROLLERS,
-               *DESK_CONTROLLERS, *SESSION_CONTROLLERS]
+               *DESK_CONTROLLERS, *SESSION_CONTROLLERS, *REPORT_CONTROLLERS]

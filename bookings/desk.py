@@ -78,7 +78,7 @@ async def _standing(member_id: int, today: date, policy: dict[str, int]) -> tupl
     ).where((Membership.member == member_id) & (Membership.status != "closed")).first()
     concession = await MemberConcession.select(
         MemberConcession.category.discount_percent.as_alias("discount_percent"),
-        MemberConcession.category.funder.as_alias("funder"),
+        MemberConcession.category.funder.as_alias("funder"), MemberConcession.category,
     ).where((MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
             & (MemberConcession.expires_on >= today)).first()
     out = await Booking.select(Booking.ends_on).where(
@@ -87,6 +87,7 @@ async def _standing(member_id: int, today: date, policy: dict[str, int]) -> tupl
                             await ledger.balance(member_id), policy, today)
     member["discount_percent"] = concession["discount_percent"] if concession else 0
     member["funder"] = concession["funder"] if concession else ""
+    member["concession"] = concession["category"] if concession else None
     return member, standing, member["discount_percent"]
 
 
@@ -364,7 +365,7 @@ async def _check_out_once(member_id, centre_id, tags, return_on, payment, overri
         for line in basket.lines:
             loan = await _lend(line, member_id, centre_id, receipt, actor.id, today, now)
             await _charge(receipt, member_id, centre_id, loan, line.quote,
-                          basket.member["funder"], actor_id=actor.id, now=now)
+                          basket.member, actor_id=actor.id, now=now)
         owed = await ledger.balance(member_id)
         await ledger.post_payment(receipt, member_id, centre_id, payment, owed=owed,
                                   may_waive=actor.all_centres, now=now, actor_id=actor.id)
@@ -378,13 +379,13 @@ async def _check_out_once(member_id, centre_id, tags, return_on, payment, overri
 
 
 async def _charge(receipt: int, member_id: int, centre_id: int, loan: int, quote: Quote,
-                  funder: str, *, actor_id: int, now: datetime) -> None:
-    """A loan's fee, the concession's share as a waiver naming its funder, and the deposit
-    (zero amounts write nothing)."""
+                  member: dict[str, Any], *, actor_id: int, now: datetime) -> None:
+    """A loan's fee, the concession's share as a waiver naming its category and funder (for
+    the donor reports), and the deposit (zero amounts write nothing)."""
     post = {"now": now, "actor_id": actor_id, "loan": loan}
     await ledger.post(receipt, member_id, centre_id, "fee", quote.full_fee, **post)
     await ledger.post(receipt, member_id, centre_id, "waiver", -quote.waived,
-                      funder=funder or "-", **post)
+                      funder=member["funder"] or "-", concession=member["concession"], **post)
     await ledger.post(receipt, member_id, centre_id, "deposit", quote.deposit, **post)
 
 
@@ -503,7 +504,8 @@ async def check_in(*, tag: str, centre_ids: frozenset[int] | None, condition: st
                 loan["unit"], f"{loan['member_name']} ({loan['asset_tag']}): {notes}",
                 photo=photo, actor=actor, now=now, audit=audit.record)
         await Booking.update({
-            Booking.status: "returned", Booking.returned_at: now, Booking.in_receipt: receipt,
+            Booking.status: "returned", Booking.returned_at: now, Booking.ended_on: today,
+            Booking.in_receipt: receipt,
             Booking.return_condition: condition, Booking.return_notes: notes,
             Booking.return_ticket: ticket,
         }).where(Booking.id == loan["id"])
@@ -590,7 +592,7 @@ async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today
                          ).where(Booking.id == booking_id)
     receipt = await ledger.open_receipt(loan["member"], loan["centre"], "renewal",
                                         actor_id=actor_id, now=now)
-    await _charge(receipt, loan["member"], loan["centre"], booking_id, quote, member["funder"],
+    await _charge(receipt, loan["member"], loan["centre"], booking_id, quote, member,
                   actor_id=actor_id, now=now)
     await audit.record("loan.renew", "booking", booking_id, now=now, actor_id=actor_id,
                        centre_id=loan["centre"], before={"ends_on": loan["ends_on"].isoformat()},
@@ -652,7 +654,7 @@ async def declare_lost(booking_id: int, *, replacement: int | None, centre_ids: 
                           _late_fee(loan["ends_on"], today, policy), **post)
         await ledger.post(receipt, member, centre, "replacement", cost, **post)
         await _settle_deposit(receipt, member, centre, booking_id, actor_id=actor.id, now=now)
-        await Booking.update({Booking.status: "lost", Booking.lost_at: now,
+        await Booking.update({Booking.status: "lost", Booking.lost_at: now, Booking.ended_on: today,
                               Booking.in_receipt: receipt}).where(Booking.id == booking_id)
         await inventory.change_unit_status(
             loan["unit"], "lost", f"{loan['member_name']}, {today.isoformat()}", actor=actor,

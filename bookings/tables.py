@@ -38,6 +38,7 @@ class Booking(Table):
     return_notes = Text()
     return_ticket = ForeignKey(MaintenanceTicket, on_delete=OnDelete.set_null, null=True)
     lost_at = Timestamptz(null=True, default=None)
+    ended_on = Date(null=True, default=None)  # the centre's day it came back or was lost
 
 
 class BookingPolicy(Table):

@@ -334,6 +334,8 @@ def _tool_type_values(row: dict[str, Any]) -> dict[str, Any]:
     values = {k: ("" if v is None else v) for k, v in row.items()}
     values["daily_fee"] = money_input(row["daily_fee"])
     values["deposit"] = money_input(row["deposit"])
+    values["saving_per_loan"] = ("" if row.get("saving_per_loan") is None
+                                 else money_input(row["saving_per_loan"]))
     values["needs_inspection"] = "1" if row["inspection_interval_days"] else ""
     values["active"] = "1" if row["active"] else ""
     return values

@@ -227,6 +227,8 @@ def clean_tool_type(
                                                        multiline=True)
     values["daily_fee"] = form.parsed("daily_fee", parse_money)
     values["deposit"] = form.parsed("deposit", parse_money)
+    values["saving_per_loan"] = form.parsed("saving_per_loan",
+                                            lambda t: parse_money(t, required=False))
     values["max_loan_days"] = form.parsed(
         "max_loan_days", lambda t: parse_int(t, minimum=1, maximum=365)
     )

@@ -74,6 +74,8 @@ class ToolType(Table):
     max_loan_days = Integer(default=7)
     required_skill = ForeignKey(Skill, on_delete=OnDelete.restrict, null=True)
     inspection_interval_days = Integer(null=True, default=None)
+    # what a household saves by borrowing it once instead of renting or buying (donor reports)
+    saving_per_loan = Integer(null=True, default=None)  # tetri
     photo = Varchar(length=255)
     manual_url = Varchar(length=500)
     # lower-cased names in every language and script, for one indexed search column

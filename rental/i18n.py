@@ -23,7 +23,7 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.dates import get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 from rental.settings import LANGUAGES
@@ -139,6 +139,28 @@ def format_datetime(value: datetime, tz: str, format: str = "medium") -> str:
         tzinfo=ZoneInfo(tz),
         locale=_babel_locale(current_locale.get()),
     )
+
+
+def format_number(value: int | float | None) -> str:
+    """A count or a measure with the locale's digit grouping; nothing is a dash."""
+    if value is None:
+        return "—"
+    return format_decimal(value, locale=_babel_locale(current_locale.get()))
+
+
+def format_share(percent: float | None, signed: bool = False) -> str:
+    """A share given in per cent (12.5 -> '12.5%' or '+12.5%'); nothing is a dash."""
+    if percent is None:
+        return "—"
+    text = format_percent(percent / 100, "#,##0.#%", locale=_babel_locale(current_locale.get()))
+    return f"+{text}" if signed and percent > 0 else text
+
+
+def format_month(label: str, format: str = "MMM y") -> str:
+    """'2026-11' as the locale's month: 'Nov 2026', 'ნოე. 2026'."""
+    year, month = (int(part) for part in label.split("-"))
+    return babel_format_date(date(year, month, 1), format=format,
+                             locale=_babel_locale(current_locale.get()))
 
 
 def localized(record: object, field: str) -> str:

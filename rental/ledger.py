@@ -75,7 +75,7 @@ async def open_receipt(member_id: int, centre_id: int, kind: str, *, actor_id: i
 
 async def post(receipt_id: int, member_id: int, centre_id: int, kind: str, amount: int, *,
                now: datetime, actor_id: int | None, loan: int | None = None,
-               **fields: str) -> int | None:
+               **fields: Any) -> int | None:
     """One entry; a zero amount writes nothing (a free loan has no fee line)."""
     if amount == 0:
         return None

@@ -80,6 +80,22 @@ CHOICE_LABELS = {
     "staff": N_("Desk staff"),
     "coordinator": N_("Coordinator"),
     "admin": N_("Administrator"),
+    # the donor reports' age bands and rows
+    "under 18": N_("Under 18"),
+    "18-24": N_("18–24"),
+    "25-34": N_("25–34"),
+    "35-49": N_("35–49"),
+    "50-64": N_("50–64"),
+    "65+": N_("65 and over"),
+    "unknown": N_("Not known"),
+    "tickets_repaired": N_("Tickets resolved: repaired"),
+    "tickets_beyond_repair": N_("Tickets resolved: beyond repair"),
+    "units_lost": N_("Units lost"),
+    "units_retired": N_("Units retired"),
+    "inspections_passed": N_("Inspections passed"),
+    "inspections_failed": N_("Inspections failed"),
+    "waived_by_coordinator": N_("Waived by a coordinator"),
+    "no_category": N_("Concession (category not recorded)"),
 }
 
 

@@ -198,5 +198,7 @@ class LedgerEntry(Table):
     reason = Varchar(length=500)
     loan = Integer(null=True, default=None)
     reverses = ForeignKey("self", on_delete=OnDelete.restrict, null=True, unique=True)
+    # the concession category a waiver applied, for the donor reports
+    concession = ForeignKey(ConcessionCategory, on_delete=OnDelete.restrict, null=True)
     created_at = Timestamptz()
     created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)

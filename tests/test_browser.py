@@ -409,3 +409,34 @@ async def test_a_session_certificate_unlocks_a_restricted_tool(live_server, brow
     assert "სერტიფიკატები" in await member.locator("main").inner_text()
     await member.screenshot(path=str(ARTIFACTS / "certificate-booked-ka.png"), full_page=True)
     await phone_context.close()
+
+
+async def test_the_coordinator_opens_the_donor_report_in_georgian_and_downloads_it(
+        live_server, browser):
+    """In Georgian: the donor report, its period changed by htmx (the URL follows), and the
+    XLSX downloaded and opened."""
+    from openpyxl import load_workbook
+
+    context = await browser.new_context(locale="ka-GE", accept_downloads=True)
+    page = await context.new_page()
+    await _logs_in_and_opens(page, live_server, "/reports/donor", login="555 00 00 02")
+    assert "დონორ" in await page.locator("h1").inner_text()  # "donor"
+    subtitle = page.locator(".report-subtitle")
+    month = await subtitle.inner_text()
+    await page.select_option("#f-period", "year")
+    await page.wait_for_url("**period=year**")
+    await page.wait_for_function(
+        "text => document.querySelector('.report-subtitle').innerText !== text", arg=month)
+    year = await subtitle.inner_text()
+    assert year.startswith("20") and len(year.split(" ·")[0]) == 4  # "2026 · every centre"
+    assert await page.locator("figure.chart").count() == 2  # the charts, empty or not
+    async with page.expect_download() as info:
+        await page.click("a[href*='format=xlsx']")
+    download = await info.value
+    path = ARTIFACTS / "donor-report-ka.xlsx"
+    await download.save_as(path)
+    book = load_workbook(path)
+    assert len(book.sheetnames) >= 5
+    assert any("\u10d0" <= ch <= "\u10ff" for ch in book.sheetnames[0])  # Georgian letters
+    await page.screenshot(path=str(ARTIFACTS / "donor-report-ka.png"), full_page=True)
+    await context.close()

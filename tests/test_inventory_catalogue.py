@@ -220,3 +220,23 @@ async def test_saving_sets_a_success_message(client, seeded, settings):
     assert flash_of(response, settings)[0] == "success"
     bad = await post(client, "/manage/categories/new", {"slug": "roofing", "name_ka": ""})
     assert bad.status_code == 422 and flash_of(bad, settings) is None
+
+
+async def test_a_tool_type_records_the_household_saving_per_loan(client, seeded):
+    """The donor report's savings: optional, in GEL, never negative or text."""
+    await as_role(client, seeded, "coordinator")
+    tool = {**TOOL, "category": await category_id(), "saving_per_loan": "45,50"}
+    assert (await post(client, "/manage/tool-types/new", tool)).status_code == 303
+    saved = await ToolType.select().where(ToolType.slug == "wet-tile-saw").first()
+    assert saved["saving_per_loan"] == 4550
+    form = await client.get(f"/manage/tool-types/{saved['id']}/edit")
+    assert 'value="45.50"' in form.text
+    for bad in ("lots", "-3"):
+        refused = await post(client, f"/manage/tool-types/{saved['id']}/edit",
+                             {**tool, "saving_per_loan": bad})
+        assert refused.status_code == 422 and 'id="e-saving_per_loan"' in refused.text
+    cleared = await post(client, f"/manage/tool-types/{saved['id']}/edit",
+                         {**tool, "saving_per_loan": ""})
+    assert cleared.status_code == 303
+    assert (await ToolType.select(ToolType.saving_per_loan).where(
+        ToolType.id == saved["id"]).first())["saving_per_loan"] is None
