@@ -679,6 +679,11 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
 
 
 DIMENSIONS = ("sex", "age_band", "situation", "municipality")
+# counted once for every session and joined, not asked again for each session
+ATTENDED_BY_SESSION = ("SELECT e.session, COUNT(*) AS people FROM enrolment e "
+                       "WHERE e.status = 'enrolled' AND e.attended = $yes GROUP BY e.session")
+CERTIFIED_BY_SESSION = ("SELECT c.session, COUNT(*) AS people FROM certificate c "
+                        "WHERE c.session IS NOT NULL AND c.revoked_at IS NULL GROUP BY c.session")
 
 
 def _age_band(values: dict[str, Any], on: date) -> str:
@@ -764,11 +769,10 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         sessions = await _run(f"""
             SELECT CASE WHEN s.starts_at >= $t0 THEN 1 ELSE 0 END AS current, s.audience,
               COUNT(*) AS sessions, SUM(s.capacity) AS places, SUM(s.enrolled) AS enrolled,
-              SUM((SELECT COUNT(*) FROM enrolment e WHERE e.session = s.id
-                   AND e.status = 'enrolled' AND e.attended = $yes)) AS attended,
-              SUM((SELECT COUNT(*) FROM certificate c WHERE c.session = s.id
-                   AND c.revoked_at IS NULL)) AS certificates
+              SUM(COALESCE(a.people, 0)) AS attended, SUM(COALESCE(k.people, 0)) AS certificates
             FROM skill_session s
+              LEFT JOIN ({ATTENDED_BY_SESSION}) a ON a.session = s.id
+              LEFT JOIN ({CERTIFIED_BY_SESSION}) k ON k.session = s.id
             WHERE s.status = 'scheduled' AND s.starts_at >= $s0 AND s.starts_at < $h1
               {_in_centres('s.centre', scope)}
             GROUP BY 1, 2""", **v)
@@ -894,10 +898,8 @@ async def network(scope: Scope, period: Period, today: date) -> dict[str, Any]:
               AND e.created_at < $t1{_in_centres('e.centre', scope)}
             GROUP BY e.centre""", **v)
         held = await _run(f"""
-            SELECT s.centre, COUNT(*) AS sessions,
-              SUM((SELECT COUNT(*) FROM enrolment e WHERE e.session = s.id
-                   AND e.status = 'enrolled' AND e.attended = $yes)) AS attended
-            FROM skill_session s
+            SELECT s.centre, COUNT(*) AS sessions, SUM(COALESCE(a.people, 0)) AS attended
+            FROM skill_session s LEFT JOIN ({ATTENDED_BY_SESSION}) a ON a.session = s.id
             WHERE s.status = 'scheduled' AND s.starts_at >= $t0 AND s.starts_at < $h1
               {_in_centres('s.centre', scope)}
             GROUP BY s.centre""", **v)
