@@ -18,7 +18,7 @@ from rental.web import current_user
 
 from . import report_exports, reports
 from .booking_controllers import _today
-from .report_rules import PERIOD_KINDS, Period, columns, parse_period
+from .report_rules import Period, columns, parse_period
 
 REPORTS = {
     "usage": (reports.usage, N_("Usage")),
@@ -33,8 +33,8 @@ def period_label(period: Period) -> str:
     if period.kind == "month":
         return i18n.format_month(period.starts.strftime("%Y-%m"), "LLLL y")
     if period.kind == "quarter":
-        return _("Quarter %(quarter)s, %(year)s") % {
-            "quarter": (period.starts.month - 1) // 3 + 1, "year": period.starts.year}
+        return i18n.gettext("Quarter %(quarter)s, %(year)s",
+                            quarter=(period.starts.month - 1) // 3 + 1, year=period.starts.year)
     if period.kind == "year":
         return str(period.starts.year)
     return f"{i18n.format_date(period.starts)} – {i18n.format_date(period.ends)}"
@@ -83,7 +83,7 @@ async def _report(request: Request, name: str) -> dict[str, Any]:
         "previous_label": period_label(period.previous()),
         "centre_options": [(str(c["id"]), i18n.localized(c, "name")) for c in listed
                            if user.can_act_for(c["id"])], "centre": centre,
-        "query": urlencode(query), "kinds": PERIOD_KINDS,
+        "query": urlencode(query),
         "previous_query": urlencode({**period.previous().query(), "centre": query["centre"]}),
         "next_query": urlencode({**period.next().query(), "centre": query["centre"]}),
         "centre_name": next((i18n.localized(c, "name") for c in listed if c["id"] == centre),
@@ -114,7 +114,7 @@ class ReportPages(Controller):
                      table: str = "") -> Response[bytes]:
         view = await _report(request, name)
         if view["errors"] or format not in ("csv", "xlsx"):
-            return Response(content=_("The report's filters are not valid.").encode(),
+            return Response(content=i18n.gettext("The report's filters are not valid.").encode(),
                             media_type="text/plain; charset=utf-8", status_code=400)
         tables = view["data"]["tables"]
         if format == "csv":
@@ -131,10 +131,6 @@ class ReportPages(Controller):
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return Response(content=content, media_type=media, headers={
             "content-disposition": f'attachment; filename="{filename}"'})
-
-
-def _(message: str) -> str:
-    return i18n.plain_gettext(message)
 
 
 def _stamp(period: Period) -> str:

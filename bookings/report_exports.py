@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from rental import i18n
-from rental.member_rules import CHOICE_LABELS
+from rental.web import choice_label
 
 from .report_rules import Table, suppressed_table
 
@@ -29,10 +29,9 @@ def cell(row: dict[str, Any], column: Any) -> Any:
     value = row.get(column.key)
     if column.kind == "name":
         fallback = row.get("fallback")
-        return i18n.localized(row, "name") or (
-            i18n.plain_gettext(CHOICE_LABELS[fallback]) if fallback else "")
+        return i18n.localized(row, "name") or (choice_label(fallback) if fallback else "")
     if column.kind == "choice":
-        return i18n.plain_gettext(CHOICE_LABELS.get(value, value)) if value else ""
+        return choice_label(value) if value else ""
     if column.kind == "money":
         return None if value is None else Decimal(value) / 100
     if column.kind == "sparkline":

@@ -153,11 +153,12 @@ def change(current: int | float | None, previous: int | float | None) -> float |
     return round((current - previous) * 100 / previous, 1)
 
 
-def utilisation(loan_days: int, unit_days: int) -> float | None:
-    """Loan-days over lendable unit-days, in per cent."""
-    if unit_days <= 0:
+def share(part: int, whole: int) -> float | None:
+    """A part of a whole in per cent: utilisation (loan-days over lendable unit-days), the
+    damage rate (damaged returns over returns)."""
+    if whole <= 0:
         return None
-    return round(loan_days * 100 / unit_days, 1)
+    return round(part * 100 / whole, 1)
 
 
 def suppress(counts: list[int | None], total: int | None = None) -> list[int | str | None]:

@@ -20,6 +20,7 @@ from inventory.db import is_postgres, read_transaction
 from inventory.tables import Centre
 from rental.i18n import N_
 from rental.ledger import local_day_bounds
+from rental.tables import SEXES, SITUATIONS
 
 from .report_rules import (
     AGE_BANDS,
@@ -31,15 +32,13 @@ from .report_rules import (
     band_limits,
     change,
     months,
+    share,
     sparkline,
-    utilisation,
 )
 from .tables import AUDIENCES, Booking
 
 LOAN = "('out', 'returned', 'lost')"  # a booking that went out of the door
 CHARGE_KINDS = ("fee", "late_fee", "damage", "replacement")
-SEXES = ("female", "male", "prefer_not")
-SITUATIONS = ("returning_migrant", "idp", "local_resident", "other")
 
 
 @dataclass(frozen=True)
@@ -199,7 +198,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
             SELECT {_date_month('b.starts_on')} AS month, COUNT(*) AS loans,
               COUNT(DISTINCT b.member) AS borrowers
             FROM booking b
-            WHERE b.status IN {LOAN} AND b.starts_on BETWEEN $q0 AND $p1
+            WHERE b.status IN {LOAN} AND b.starts_on BETWEEN $p0 AND $p1
               {_in_centres('b.centre', scope)}
             GROUP BY {_date_month('b.starts_on')}""", **v)
         unit_days = await _run(f"""
@@ -291,7 +290,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
             "previous_unit_days": _int(unit.get("previous_unit_days")) + extra[1],
         })
     for row in type_rows:
-        row["utilisation"] = utilisation(row["loan_days"], row["unit_days"])
+        row["utilisation"] = share(row["loan_days"], row["unit_days"])
 
     category_borrowers = {row["id"]: row for row in borrowers}
     categories: dict[int, dict[str, Any]] = {}
@@ -305,7 +304,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
             bucket[key] += row[key]
     category_rows = sorted(categories.values(), key=lambda r: (r["position"], r["name_en"]))
     for row in category_rows:
-        row["utilisation"] = utilisation(row["loan_days"], row["unit_days"])
+        row["utilisation"] = share(row["loan_days"], row["unit_days"])
 
     total = {key: sum(row[key] for row in type_rows) for key in (
         "loans", "previous_loans", "loan_days", "previous_loan_days", "unit_days",
@@ -322,8 +321,8 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         Figure("new_members", N_("New members"), _int(new.get("current")),
                _int(new.get("previous")), "people"),
         Figure("utilisation", N_("Utilisation"),
-               utilisation(total["loan_days"], total["unit_days"]),
-               utilisation(total["previous_loan_days"], total["previous_unit_days"]), "percent"),
+               share(total["loan_days"], total["unit_days"]),
+               share(total["previous_loan_days"], total["previous_unit_days"]), "percent"),
         Figure("cancelled", N_("Bookings cancelled"),
                _int(missed_by.get("cancelled", {}).get("current")),
                _int(missed_by.get("cancelled", {}).get("previous"))),
@@ -344,7 +343,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         Table("by_category", N_("By category"),
               [Column("name", N_("Category"), "name"), *usage_columns], category_rows,
               total={"name": N_("Total"), **total, "borrowers": everyone[0],
-                     "utilisation": utilisation(total["loan_days"], total["unit_days"])}),
+                     "utilisation": share(total["loan_days"], total["unit_days"])}),
         Table("most_used", N_("The 20 most used tool types"),
               [Column("name", N_("Tool type"), "name"), *usage_columns], by_loans[:20]),
         Table("least_used", N_("The 20 least used tool types"),
@@ -471,7 +470,7 @@ async def condition(scope: Scope, period: Period, today: date) -> dict[str, Any]
         if returned:
             type_rows.append({"id": row["id"], "name_ka": row["name_ka"],
                               "name_en": row["name_en"], "returns": returned,
-                              "damaged": damaged, "damage_rate": _rate(damaged, returned)})
+                              "damaged": damaged, "damage_rate": share(damaged, returned)})
     type_rows.sort(key=lambda r: (-(r["damage_rate"] or 0), -r["damaged"], r["name_en"]))
     total_returns = sum(_int(r["returns"]) for r in returns)
     total_damaged = sum(_int(r["damaged"]) for r in returns)
@@ -497,8 +496,8 @@ async def condition(scope: Scope, period: Period, today: date) -> dict[str, Any]
 
     new_tickets = opened[0] if opened else {}
     headline = [
-        Figure("damage_rate", N_("Returned damaged"), _rate(total_damaged, total_returns),
-               _rate(previous_damaged, previous_returns), "percent"),
+        Figure("damage_rate", N_("Returned damaged"), share(total_damaged, total_returns),
+               share(previous_damaged, previous_returns), "percent"),
         Figure("tickets_opened", N_("Tickets opened"), _int(new_tickets.get("current")),
                _int(new_tickets.get("previous"))),
         Figure("tickets_resolved", N_("Tickets resolved"), tickets(1), tickets(0)),
@@ -518,7 +517,7 @@ async def condition(scope: Scope, period: Period, today: date) -> dict[str, Any]
                Column("damaged", N_("Damaged or missing parts")),
                Column("damage_rate", N_("Damage rate"), "percent")], type_rows,
               total={"name": N_("Total"), "returns": total_returns, "damaged": total_damaged,
-                     "damage_rate": _rate(total_damaged, total_returns)}),
+                     "damage_rate": share(total_damaged, total_returns)}),
         Table("maintenance", N_("Maintenance"),
               [Column("what", N_("What"), "choice"), Column("count", N_("Number")),
                Column("amount", N_("Amount"), "money")],
@@ -541,10 +540,6 @@ async def condition(scope: Scope, period: Period, today: date) -> dict[str, Any]
               [(row, row["damage_rate"] or 0) for row in type_rows[:10]], "percent", "bars"),
     ]
     return {"headline": headline, "tables": tables, "charts": charts}
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part * 100 / whole, 1) if whole else None
 
 
 # --- money --------------------------------------------------------------------------------------

@@ -306,6 +306,11 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={_static_version(path)}"
 
 
+def choice_label(key: str) -> str:
+    """A stored choice (a status, a sex, an age band...) in the reader's language."""
+    return i18n.plain_gettext(CHOICE_LABELS.get(key, key))
+
+
 def make_environment(debug: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
@@ -332,7 +337,7 @@ def make_environment(debug: bool) -> Environment:
         localized=i18n.localized,
         weekdays=i18n.format_weekdays,
         phone=display_phone,
-        label=lambda key: i18n.plain_gettext(CHOICE_LABELS.get(key, key)),
+        label=choice_label,
         current_locale=i18n.current_locale.get,
         language_names=i18n.LANGUAGE_NAMES,
     )

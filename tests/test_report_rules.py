@@ -25,10 +25,10 @@ from bookings.report_rules import (
     nice_ceiling,
     parse_period,
     period_of,
+    share,
     sparkline,
     suppress,
     suppressed_table,
-    utilisation,
 )
 from rental.member_rules import age_band
 
@@ -380,8 +380,8 @@ def test_change_in_per_cent(current, previous, expected):
     (1, 3, 33.3), (2, 3, 66.7), (10, 10, 100.0), (0, 10, 0.0), (14, 120, 11.7),
     (0, 0, None), (5, 0, None), (3, -1, None),
 ])
-def test_utilisation_in_per_cent(loan_days, unit_days, expected):
-    assert utilisation(loan_days, unit_days) == expected
+def test_share_in_per_cent(loan_days, unit_days, expected):
+    assert share(loan_days, unit_days) == expected
 
 
 # --- small cells ------------------------------------------------------------------------------
