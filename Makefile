@@ -42,3 +42,30 @@ messages: install-dev
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# Benchmarks (not tests; see bench/README.md): seed the national data set, serve it with
+# 2 workers, measure, print the table and write bench/results/<engine>-<date>.json.
+# `make bench` runs on SQLite; `make bench BENCH_DATABASE_URL=postgres://...` also on that
+# PostgreSQL database afterwards (it is emptied first). BENCH_SCALE=0.01 makes a quick one.
+BENCH_SCALE ?= 1
+BENCH_PORT  ?= 8100
+BENCH_SQLITE_URL := sqlite:///var/bench/bench.sqlite
+BENCH_ENV := PICCOLO_CONF=rental.piccolo_conf VAR_DIR=var/bench
+
+.PHONY: bench bench-tools
+
+bench: install bench-tools
+	$(BENCH_ENV) DATABASE_URL=$(BENCH_SQLITE_URL) $(BIN)/python -m bench.seed --scale $(BENCH_SCALE)
+	$(BENCH_ENV) DATABASE_URL=$(BENCH_SQLITE_URL) $(BIN)/python -m bench.run --port $(BENCH_PORT)
+	@if [ -n "$(BENCH_DATABASE_URL)" ]; then \
+	  $(BENCH_ENV) DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python -m bench.seed --scale $(BENCH_SCALE) && \
+	  $(BENCH_ENV) DATABASE_URL="$(BENCH_DATABASE_URL)" $(BIN)/python -m bench.run --port $(BENCH_PORT); \
+	fi
+
+# wrk for the throughput figures, from Debian (as root or through sudo); without it the
+# bench measures with bench/load.py, which tops out lower.
+bench-tools:
+	@command -v wrk >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then as_root=; else as_root=sudo; fi; \
+	  { $$as_root apt-get update -qq && $$as_root apt-get install -y -qq wrk; } \
+	  || echo "wrk not installed: throughput is measured with bench/load.py"; }

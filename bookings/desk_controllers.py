@@ -27,7 +27,7 @@ from rental import i18n, ledger
 from rental.i18n import N_
 from rental.ledger import MoneyError
 from rental.tables import PAYMENT_METHODS
-from rental.web import current_user, flash_cookie, utcnow
+from rental.web import current_user, flash_cookie, fragment_block, utcnow
 
 PAY_METHODS = (*PAYMENT_METHODS, "waiver")
 CHECK_IN_UPLOAD: dict[str, Any] = {"request_max_body_size": media.PHOTO.max_bytes + 64 * 1024}
@@ -86,6 +86,10 @@ def _tags(form: Any) -> list[str]:
     return [*tags, scan] if scan else tags
 
 
+# The desk page's fragments: none of them shows the day's pick-ups and returns.
+DAY_FREE_BLOCKS = {"desk_member", "basket", "check_in"}
+
+
 class DeskPages(Controller):
     path = "/desk/{centre_id:int}"
     opt = {"access": "staff", "scope": "centre"}
@@ -114,10 +118,12 @@ class DeskPages(Controller):
             if basket is None:  # nothing scanned yet: the panel already knows the standing
                 basket = desk.Basket(panel["member"], panel["standing"], [], None,
                                      hard=panel["hard"], soft=panel["soft"])
-        try:
-            day = await reservations.desk_days([centre_id], today)
-        except BookingError:
-            raise NotFoundException() from None
+        day: dict[str, Any] = {}
+        if fragment_block(request.headers, DAY_FREE_BLOCKS) is None:
+            try:
+                day = await reservations.desk_days([centre_id], today)
+            except BookingError:
+                raise NotFoundException() from None
         centre = await desk.centre(centre_id)
         if centre is None:
             raise NotFoundException()
@@ -429,7 +435,7 @@ class LoanApi(Controller):
         member = view["receipt"]["member"]
         return ReceiptOut(
             receipt_id=receipt_id, total_tetri=view["total"],
-            balance_tetri=(await ledger.member_ledger(member))["balance"],
+            balance_tetri=await ledger.balance(member),
             loans=[LoanOut(id=loan["id"], asset_tag=loan["asset_tag"], member_id=member,
                            starts_on=loan["starts_on"], ends_on=loan["ends_on"],
                            status=loan["status"]) for loan in view["loans"]])

@@ -25,6 +25,13 @@ class CatalogueView:
     def shown_centres(self) -> list[dict[str, Any]]:
         return [self.centre] if self.centre else self.centres
 
+    def free_at(self, tool_type_id: int) -> list[tuple[dict[str, Any], int]]:
+        """The shown centres with a unit of this tool type free, and how many."""
+        return [
+            (place, n) for place in self.shown_centres
+            if (n := self.free.get((tool_type_id, place["id"]), 0))
+        ]
+
 
 async def catalogue_view(
     *,

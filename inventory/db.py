@@ -75,6 +75,18 @@ def sql_migration(
     return manager
 
 
+async def refresh_statistics() -> None:
+    """SQLite plans by table statistics that only ANALYZE gathers (PostgreSQL's autovacuum keeps
+    its own): without them it reads a centre's bookings by the first index that fits. The
+    analysis limit samples each index, so this takes milliseconds on a network's data too."""
+    db = engine()
+    if db.engine_type != "sqlite":
+        return
+    async with db.transaction():
+        await db.run_ddl("PRAGMA analysis_limit=1000")
+        await db.run_ddl("ANALYZE")
+
+
 def read_transaction():
     """Group a page's reads: one connection and one consistent snapshot instead of one each."""
     return engine().transaction()

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from inventory.db import write_transaction
+from inventory.db import read_transaction, write_transaction
 from rental import audit
 from rental.phones import InvalidPhone, normalise_phone
 from rental.tables import ApiToken, LoginFailure, Member, StaffCentre, UserSession
@@ -156,39 +156,51 @@ async def log_out(token: str) -> None:
 
 async def session_user(token: str, now: datetime) -> CurrentUser | None:
     """The user behind a session cookie, in one query (two for desk staff)."""
-    row = (
-        await UserSession.select(
-            UserSession.member.id.as_alias("id"),
-            UserSession.member.name.as_alias("name"),
-            UserSession.member.role.as_alias("role"),
-            UserSession.member.status.as_alias("status"),
-            UserSession.member.language.as_alias("language"),
+    async with read_transaction():  # one connection for both
+        row = (
+            await UserSession.select(
+                UserSession.member.id.as_alias("id"),
+                UserSession.member.name.as_alias("name"),
+                UserSession.member.role.as_alias("role"),
+                UserSession.member.status.as_alias("status"),
+                UserSession.member.language.as_alias("language"),
+            )
+            .where((UserSession.token_hash == token_digest(token)) & (UserSession.expires_at > now))
+            .first()
         )
-        .where((UserSession.token_hash == token_digest(token)) & (UserSession.expires_at > now))
-        .first()
-    )
-    return await _current_user(row)
+        return await _current_user(row)
 
 
 async def token_user(token: str, now: datetime) -> CurrentUser | None:
     """The user behind an API bearer token that is not revoked."""
-    row = (
-        await ApiToken.select(
-            ApiToken.id.as_alias("token_id"),
-            ApiToken.member.id.as_alias("id"),
-            ApiToken.member.name.as_alias("name"),
-            ApiToken.member.role.as_alias("role"),
-            ApiToken.member.status.as_alias("status"),
-            ApiToken.member.language.as_alias("language"),
+    async with read_transaction():
+        row = (
+            await ApiToken.select(
+                ApiToken.id.as_alias("token_id"),
+                ApiToken.last_used_at.as_alias("last_used_at"),
+                ApiToken.member.id.as_alias("id"),
+                ApiToken.member.name.as_alias("name"),
+                ApiToken.member.role.as_alias("role"),
+                ApiToken.member.status.as_alias("status"),
+                ApiToken.member.language.as_alias("language"),
+            )
+            .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
+            .first()
         )
-        .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
-        .first()
-    )
-    if row is not None:
+        user = await _current_user(row)
+    if row is not None and token_use_is_news(row["last_used_at"], now):
         await ApiToken.update({ApiToken.last_used_at: now}).where(
-            ApiToken.id == row.pop("token_id")
-        )
-    return await _current_user(row)
+            ApiToken.id == row["token_id"])
+    return user
+
+
+# "Last used" is shown to the minute; writing it on every request would make every API call
+# a write (a disk sync on SQLite) for a figure nobody reads that closely.
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+
+
+def token_use_is_news(last_used_at: datetime | None, now: datetime) -> bool:
+    return last_used_at is None or now - last_used_at >= TOKEN_USE_RESOLUTION
 
 
 async def _current_user(row: dict | None) -> CurrentUser | None:
@@ -200,4 +212,5 @@ async def _current_user(row: dict | None) -> CurrentUser | None:
             StaffCentre.member == row["id"]
         )
         centre_ids = frozenset(link["centre"] for link in links)
-    return CurrentUser(centre_ids=centre_ids, **row)
+    fields = {key: row[key] for key in ("id", "name", "role", "status", "language")}
+    return CurrentUser(centre_ids=centre_ids, **fields)

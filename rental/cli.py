@@ -104,13 +104,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from piccolo.apps.migrations.commands.backwards import run_backwards
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
+    from inventory.db import refresh_statistics
     from rental.piccolo_conf import DB
 
     async def go():
         await _check_connection(DB)
         if args.backwards:
             return await run_backwards(app_name=args.backwards, migration_id="1", auto_agree=True)
-        return await run_forwards(app_name="all")
+        result = await run_forwards(app_name="all")
+        if result.success:
+            await refresh_statistics()
+        return result
 
     result = _run(go())
     if not result.success:
@@ -187,7 +191,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 async def _require_schema_and_close() -> None:
+    from inventory.db import refresh_statistics
+
     await _require_schema()
+    await refresh_statistics()  # the data has grown since the last start
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ import re
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -120,7 +120,12 @@ _CODE_BESIDE_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 def format_money(tetri: int) -> str:
     """Integer tetri as GEL in the current locale: 1250 -> '12,50 ₾' (ka) or 'GEL 12.50' (en)."""
-    text = format_currency(Decimal(tetri) / 100, "GEL", locale=_babel_locale(current_locale.get()))
+    return _money(tetri, current_locale.get())
+
+
+@lru_cache(maxsize=4096)  # a catalogue page formats the same few fees dozens of times
+def _money(tetri: int, locale: str) -> str:
+    text = format_currency(Decimal(tetri) / 100, "GEL", locale=_babel_locale(locale))
     # CLDR's currency spacing, which Babel does not apply: a letter code never touches a digit
     return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from inventory.db import read_transaction, write_transaction
+from inventory.db import is_postgres, read_transaction, write_transaction
 from rental import audit
 from rental.auth import hash_password, verify_password
 from rental.i18n import N_
@@ -233,17 +233,31 @@ async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
     if len(text) < 2:
         return []
     digits = "".join(ch for ch in text if ch.isdigit())
-    pattern = f"%{text.lower().replace('%', '').replace('_', '')}%"
-    condition = WhereRaw("lower(member.name) LIKE {}", pattern)  # indexed: member_name
+    needle = text.lower().replace("%", "").replace("_", "")
+    pattern = f"%{needle}%"
+    # PostgreSQL answers these LIKEs from trigram indexes; SQLite cannot, so its FTS5 trigram
+    # table (kept by triggers) narrows the members first when there is a trigram to look up.
+    condition = WhereRaw("lower(member.name) LIKE {}", pattern)
+    phrases = [f"name : {_phrase(needle)}"]
     if len(digits) >= 3:
         condition |= Member.phone.like(f"%{digits}%")
         condition |= Member.id_document_number.like(f"{digits}%")
+        phrases += [f"phone : {_phrase(digits)}", f"id_document_number : {_phrase(digits)}"]
+    if len(needle) >= 3 and not is_postgres():
+        condition &= WhereRaw(
+            "member.id IN (SELECT rowid FROM member_search WHERE member_search MATCH {})",
+            " OR ".join(phrases))
     return await Member.select(
         Member.id, Member.name, Member.phone, Member.status, Member.role,
         Member.id_document_number,
     ).where(condition & (Member.role == "member") & (Member.status != "erased")).order_by(
         Member.name
     ).limit(limit)
+
+
+def _phrase(text: str) -> str:
+    """An FTS5 phrase: with the trigram tokenizer it matches any text containing it."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

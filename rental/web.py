@@ -315,7 +315,7 @@ def make_environment(debug: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
         undefined=StrictUndefined,  # a misspelt variable fails the tests instead of rendering blank
         auto_reload=debug,
         trim_blocks=True,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
 from helpers import credentials, csrf_token, log_in
 
 from rental.tables import AuditLog, LoginFailure, Member, UserSession
@@ -135,3 +138,35 @@ async def test_unknown_language_changes_nothing(client, seeded):
 async def test_passwords_are_argon2_hashes(seeded):
     rows = await Member.select(Member.password_hash)
     assert rows and all(row["password_hash"].startswith("$argon2id$") for row in rows)
+
+
+NOW_FOR_TOKENS = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("last_used", "seconds_later", "news"), [
+    (None, 0, True),  # never used
+    (NOW_FOR_TOKENS, 0, False),
+    (NOW_FOR_TOKENS, 59, False),  # within the minute "last used" is shown to
+    (NOW_FOR_TOKENS, 60, True),
+    (NOW_FOR_TOKENS, 86_400, True),
+])
+def test_an_api_token_records_its_use_once_a_minute(last_used, seconds_later, news):
+    from rental.auth import token_use_is_news
+
+    now = NOW_FOR_TOKENS + timedelta(seconds=seconds_later)
+    assert token_use_is_news(last_used, now) is news
+
+
+async def test_an_api_token_shows_when_it_was_last_used(client, seeded):
+    from rental.accounts import create_api_token
+    from rental.tables import ApiToken
+
+    token_id, token = await create_api_token(credentials(seeded, "staff")[0], "desk",
+                                             now=datetime.now(UTC))
+    auth = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/api/v1/tool-types", headers=auth)).status_code == 200
+    first = await ApiToken.select(ApiToken.last_used_at).where(ApiToken.id == token_id).first()
+    assert first["last_used_at"] is not None
+    assert (await client.get("/api/v1/tool-types", headers=auth)).status_code == 200
+    again = await ApiToken.select(ApiToken.last_used_at).where(ApiToken.id == token_id).first()
+    assert again["last_used_at"] == first["last_used_at"]  # not rewritten within the minute

@@ -64,6 +64,21 @@ async def test_desk_finds_a_member_by_card_phone_or_name(client, seeded):
     assert whole.status_code == 200
 
 
+async def test_the_member_lookup_fragment_does_not_read_the_days_lists(client, seeded,
+                                                                     count_queries):
+    await as_staff(client, seeded)
+    count_queries["n"] = 0
+    whole = await client.get("/desk/1", params={"q": "555000012"})
+    on_the_page = count_queries["n"]
+    count_queries["n"] = 0
+    fragment = await client.get("/desk/1", params={"q": "555000012"},
+                                headers={"HX-Request": "true", "HX-Target": "desk-member"})
+    assert fragment.status_code == whole.status_code == 200
+    assert "<h3>ასაღები</h3>" in whole.text  # the day's pick-ups
+    assert 'id="desk-member"' in fragment.text and "ასაღები" not in fragment.text
+    assert count_queries["n"] < on_the_page  # the pick-ups and returns are not read
+
+
 async def test_scan_two_units_check_out_with_cash_print_and_check_in_damaged(client, seeded):
     await as_staff(client, seeded)
     member = await member_id("+995555000012")

@@ -426,3 +426,26 @@ async def test_only_admins_erase(client, seeded):
     assert response.status_code == 403
     assert (await Member.select(Member.status).where(Member.id == member).first())[
         "status"] == "active"
+
+
+# --- search at scale: SQLite's FTS5 trigram table, PostgreSQL's trigram indexes -------------
+
+
+async def test_member_search_follows_a_rename_and_takes_any_characters(seeded):
+    from inventory.db import engine, is_postgres
+    from rental.members import search
+
+    member = await member_id("+995555000012")
+    old_name = (await Member.select(Member.name).where(Member.id == member).first())["name"]
+    surname = old_name.split()[-1]
+    assert member in [m["id"] for m in await search(surname)]
+    await Member.update({Member.name: "ზურაბ ქირიაშვილი"}).where(Member.id == member)
+    assert [m["id"] for m in await search("ქირიაშ")] == [member]
+    assert [m["id"] for m in await search("რიაშვ")] == [member]  # any part of the name
+    assert member not in [m["id"] for m in await search(surname)]
+    for odd in ('"', 'ა"ბ', "O'Bri", "%%%", "___", "ქირ OR ზურ", "NEAR(ab", "59*", "{name}:x"):
+        assert isinstance(await search(odd), list), odd  # text, never FTS5 or LIKE syntax
+    assert [m["id"] for m in await search("%ქირია_")] == [member]  # wildcards are dropped
+    if not is_postgres():  # the index the triggers keep agrees with the member table
+        await engine().run_ddl(
+            "INSERT INTO member_search (member_search) VALUES ('integrity-check')")

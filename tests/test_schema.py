@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from conftest import DB, ON_POSTGRES, migrate_all, user_tables
 from piccolo.conf.apps import Finder
+from piccolo.querystring import QueryString
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -169,3 +170,14 @@ async def test_audit_log_is_append_only():
     for statement in ("UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"):
         with pytest.raises(Exception, match="append-only"):
             await DB.run_ddl(statement)
+
+
+async def test_sqlite_gets_the_statistics_its_planner_needs(seeded):
+    from inventory.db import refresh_statistics
+
+    await refresh_statistics()  # after migrate and at each start of the server
+    if ON_POSTGRES:
+        return  # autovacuum keeps PostgreSQL's statistics
+    rows = await DB.run_querystring(QueryString(
+        "SELECT DISTINCT tbl FROM sqlite_stat1 WHERE tbl IN ('unit', 'tool_type', 'member')"))
+    assert {row["tbl"] for row in rows} == {"unit", "tool_type", "member"}
