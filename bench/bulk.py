@@ -182,7 +182,6 @@ class SqliteWriter(Writer):
     async def finish(self) -> None:
         for statement in self.restore:
             self.db.execute(statement)
-        self.db.execute("ANALYZE")  # the planner's statistics, as PostgreSQL's VACUUM ANALYZE
         self.db.execute(f"PRAGMA journal_mode = {self.journal_mode}")
 
     async def rollback(self) -> None:

@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any
 
 from bench import names
-from inventory.rules import search_text
+from inventory.rules import is_open_on, search_text
 from rental.fees import concession_waiver, late_fee, loan_days
 from rental.member_rules import DATA_PROCESSING_VERSION, RENTAL_AGREEMENT_VERSION
 from rental.tables import DEFAULT_FEE_POLICY
@@ -234,7 +234,7 @@ class Network:
     def centre_open_days(self, centre: dict[str, Any]) -> list[int]:
         first, last = self.first_day - 400, self.today + HORIZON_DAYS
         mask = centre["opening_days"]
-        return [o for o in range(first, last + 1) if mask >> date.fromordinal(o).weekday() & 1]
+        return [o for o in range(first, last + 1) if is_open_on(mask, date.fromordinal(o))]
 
     def make_tool_types(self) -> Rows:
         rng = self.rng

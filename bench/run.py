@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from bench.generate import COORDINATOR_PHONE, YEARS
 from bench.seed import BENCH_PASSWORD
+from inventory.rules import is_open_on
 from rental.settings import PROJECT_ROOT, Database, load_settings
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
@@ -137,10 +138,6 @@ class Raw:
             self.loop.close()
 
 
-def open_on(mask: int, when: date) -> bool:
-    return bool(mask >> when.weekday() & 1)
-
-
 @dataclass
 class Cast:
     """Who and what the measured requests use, chosen from the data so they succeed: a
@@ -166,9 +163,9 @@ class Cast:
             "JOIN member m ON m.id = s.member AND m.phone LIKE '+995500000%' "
             "JOIN unit u ON u.centre = c.id "
             "GROUP BY c.id, c.opening_days, m.phone ORDER BY units DESC")
-        centre = next(c for c in centres if open_on(c["opening_days"], today))
+        centre = next(c for c in centres if is_open_on(c["opening_days"], today))
         days = [today + timedelta(days=n) for n in range(1, 60)]
-        open_days = [d for d in days if open_on(centre["opening_days"], d)]
+        open_days = [d for d in days if is_open_on(centre["opening_days"], d)]
         return_on = open_days[0]
         members = [row["id"] for row in db.fetch(
             "SELECT m.id FROM member m "
@@ -252,7 +249,8 @@ def serving(command: list[str], port: int, ready: str, env: dict[str, str],
             os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # granian after heavy SQLite load, see STACK-NOTES
+        except subprocess.TimeoutExpired:
+            # granian can hang after heavy SQLite load: ../shared/STACK-NOTES.md
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
