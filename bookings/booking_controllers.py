@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -17,15 +16,11 @@ from bookings.reservations import BookingError
 from bookings.rules import as_date, as_int, month_grid, shift_month
 from bookings.sessions import member_record
 from inventory.rules import BadValue, money_input, parse_money
-from rental import i18n, ledger
+from rental import i18n, ledger, web
 from rental.i18n import N_
-from rental.web import current_user, flash_cookie, utcnow
+from rental.web import current_user, flash_cookie
 
 STATUS_OF = {"invalid": 422, "forbidden": 403, "conflict": 409, "not_found": 404}
-
-
-def _today(request: Request) -> date:
-    return datetime.now(ZoneInfo(request.app.state.settings.default_timezone)).date()
 
 
 def _month(value: str, today: date) -> date:
@@ -55,7 +50,7 @@ class BookingPages(Controller):
                     errors: dict[str, Any] | None = None, status: int = 200,
                     waitlist: bool = False) -> Template:
         user = current_user(request)
-        today = _today(request)
+        today = web.today(request)
         for_member = member if member and user and user.is_staff else (
             user.id if user and not user.is_staff else None)
         try:
@@ -84,7 +79,7 @@ class BookingPages(Controller):
     ) -> Template:
         first = as_date(starts)
         return await self._page(request, tool_type_id, centre,
-                                _month(month, first or _today(request)), first, as_date(ends),
+                                _month(month, first or web.today(request)), first, as_date(ends),
                                 member or None)
 
     @post("/book", opt={"access": "member"})
@@ -109,7 +104,7 @@ class BookingPages(Controller):
                 booking = await reservations.book(
                     member_id=member, tool_type_id=tool_type_id, centre_id=centre,
                     starts_on=starts, ends_on=ends, actor_id=user.id,
-                    today=_today(request), now=utcnow())
+                    today=web.today(request), now=web.now(request))
             except BookingError as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
@@ -117,7 +112,7 @@ class BookingPages(Controller):
                 return _redirect(request, target + f"#booking-{booking['id']}",
                                  N_("Booked. Come to the desk on the pick-up day."))
         return await self._page(request, tool_type_id, centre,
-                                (starts or _today(request)).replace(day=1), starts, ends,
+                                (starts or web.today(request)).replace(day=1), starts, ends,
                                 member if user.is_staff else None, errors, status,
                                 waitlist=status == 409)
 
@@ -135,14 +130,14 @@ class BookingPages(Controller):
             try:
                 await reservations.join_waitlist(
                     member_id=user.id, tool_type_id=tool_type_id, centre_id=centre,
-                    starts_on=starts, ends_on=ends, today=_today(request), now=utcnow())
+                    starts_on=starts, ends_on=ends, today=web.today(request), now=web.now(request))
             except BookingError as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
                 return _redirect(request, "/me/bookings", N_(
                     "You are on the waitlist. When a unit frees up, it is offered to you here."))
         return await self._page(request, tool_type_id, centre,
-                                (starts or _today(request)).replace(day=1), starts, ends, None,
+                                (starts or web.today(request)).replace(day=1), starts, ends, None,
                                 errors, status)
 
 
@@ -153,9 +148,9 @@ class MyBookings(Controller):
     @get("/")
     async def page(self, request: Request) -> Template:
         user = current_user(request)
-        mine = await reservations.member_bookings(user.id, _today(request))
+        mine = await reservations.member_bookings(user.id, web.today(request))
         return Template("bookings/my_bookings.html", context={
-            **mine, **await member_record(user.id, _today(request)), "today": _today(request),
+            **mine, **await member_record(user.id, web.today(request)), "today": web.today(request),
             "balance": await ledger.balance(user.id)})
 
 
@@ -170,7 +165,7 @@ class CancelBooking(Controller):
             await reservations.cancel(
                 booking_id, member_id=None if user.is_staff else user.id,
                 centre_ids=user.centre_ids if user.is_staff and not user.all_centres else None,
-                actor_id=user.id, now=utcnow(), today=_today(request))
+                actor_id=user.id, now=web.now(request), today=web.today(request))
         except BookingError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
@@ -186,7 +181,7 @@ class DeskDay(Controller):
     @get("/desk")
     async def page(self, request: Request) -> Template:
         user = current_user(request)
-        today = _today(request)
+        today = web.today(request)
         centre_ids = None if user.all_centres else sorted(user.centre_ids)
         day = await reservations.desk_days(centre_ids, today)
         centres = [c for c in await reservations.policies()
@@ -237,7 +232,7 @@ class BookingPolicyPage(Controller):
             return await self._page({centre_id: errors})
         try:
             await reservations.set_policy(centre_id, values, actor_id=current_user(request).id,
-                                          now=utcnow())
+                                          now=web.now(request))
         except BookingError:
             raise NotFoundException() from None
         return _redirect(request, "/booking-policy", N_("The lending rules are saved."))
@@ -288,7 +283,7 @@ class BookingApi(Controller):
             return Response({"status": 422, "detail": i18n.gettext(
                 "Choose up to three months, the end after the start.")}, status_code=422)
         free = await reservations.free_between(tool_type_id, centre, starts, ends,
-                                               _today(request))
+                                               web.today(request))
         if free is None:
             return Response({"status": 404, "detail": i18n.gettext(
                 "There is no such tool or centre.")}, status_code=404)
@@ -309,7 +304,7 @@ class BookingApi(Controller):
             booking = await reservations.book(
                 member_id=member, tool_type_id=data.tool_type_id, centre_id=data.centre_id,
                 starts_on=data.starts_on, ends_on=data.ends_on, actor_id=user.id,
-                today=_today(request), now=utcnow())
+                today=web.today(request), now=web.now(request))
         except BookingError as error:
             return _api_error(STATUS_OF[error.kind], error.errors)
         return Response(BookingOut(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
@@ -14,6 +12,7 @@ from litestar.response import Template
 
 from bookings.services import catalogue_view, tool_type_view
 from inventory.rules import BadValue, parse_period
+from rental import web
 from rental.i18n import N_
 
 
@@ -32,8 +31,7 @@ class CatalogueController(Controller):
         page: int = Parameter(default=1, ge=1, le=10_000),
         member: int = Parameter(default=0, ge=0),
     ) -> Template:
-        settings = request.app.state.settings
-        today = datetime.now(ZoneInfo(settings.default_timezone)).date()
+        today = web.today(request)
         errors: dict[str, Any] = {}
         try:
             period = parse_period(starts, ends, today)
@@ -131,7 +129,7 @@ class CatalogueApiController(Controller):
         page: int = Parameter(default=1, ge=1, le=10_000),
     ) -> ToolTypeList:
         """Active tool types with the units free today at each centre (a fixed few queries)."""
-        today = _today(request)
+        today = web.today(request)
         view = await catalogue_view(query=q, category=category or None, page=page, today=today,
                                     centre=centre or None)
         if centre and view.centre is None:
@@ -146,7 +144,7 @@ class CatalogueApiController(Controller):
     @get("/{tool_type_id:int}")
     async def get_tool_type(self, request: Request, tool_type_id: int) -> ToolTypeOut:
         """One active tool type with the units free today at each centre; 404 when unknown."""
-        found = await tool_type_view(tool_type_id, _today(request))
+        found = await tool_type_view(tool_type_id, web.today(request))
         if found is None:
             raise NotFoundException()
         return _tool_type_out(*found)
@@ -155,10 +153,6 @@ class CatalogueApiController(Controller):
 def _is_staff(request: Request) -> bool:
     user = request.scope.get("user")
     return bool(user and user.is_staff)
-
-
-def _today(request: Request) -> date:
-    return datetime.now(ZoneInfo(request.app.state.settings.default_timezone)).date()
 
 
 from bookings.booking_controllers import CONTROLLERS as BOOKING_CONTROLLERS  # noqa: E402

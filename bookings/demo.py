@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from bookings.tables import SkillSession
 from inventory.db import write_transaction
+from inventory.rules import next_open_day
 from inventory.tables import Centre, Skill
 
-# (centre, skill slug or None, days from today, hour, capacity, audience, ka title, en title)
+# (centre, skill slug or None, days from today (moved to an open day), hour, capacity,
+#  audience, ka title, en title)
 DEMO_SESSIONS = [
     ("SMG", "electrical-safety", 3, 11, 10, "everyone",
      "ელექტროუსაფრთხოება: ტესტერით და სადენებით მუშაობა",
@@ -27,15 +29,15 @@ async def seed_sessions(report, *, now: datetime, today: date) -> None:
     """Idempotent: adds the demo sessions only where a centre has none."""
     async with write_transaction():
         centres = {row["code"]: row for row in await Centre.select(
-            Centre.id, Centre.code, Centre.timezone)}
+            Centre.id, Centre.code, Centre.timezone, Centre.opening_days)}
         skills = {row["slug"]: row["id"] for row in await Skill.select(Skill.id, Skill.slug)}
         have = {row["centre"] for row in await SkillSession.select(SkillSession.centre)}
         for code, skill, days, hour, capacity, audience, title_ka, title_en in DEMO_SESSIONS:
             centre = centres.get(code)
             if centre is None or centre["id"] in have:
                 continue
-            zone = ZoneInfo(centre["timezone"])
-            starts = datetime.combine(today + timedelta(days=days), time(hour), zone)
+            day = next_open_day(centre["opening_days"], today + timedelta(days=days))
+            starts = datetime.combine(day, time(hour), ZoneInfo(centre["timezone"]))
             await SkillSession.insert(SkillSession(
                 centre=centre["id"], skill=skills.get(skill) if skill else None,
                 title_ka=title_ka, title_en=title_en, room="1", instructor="ნინო ჩხეიძე",

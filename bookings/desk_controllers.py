@@ -16,18 +16,18 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings import desk, reservations
-from bookings.booking_controllers import STATUS_OF, _api_error, _redirect, _today
+from bookings.booking_controllers import STATUS_OF, _api_error, _redirect
 from bookings.desk import DeskError
 from bookings.reservations import BookingError
 from bookings.rules import as_date, as_int, card_number
 from bookings.tables import RETURN_CONDITIONS
 from inventory import media
 from inventory.rules import BadValue, parse_money
-from rental import i18n, ledger
+from rental import i18n, ledger, web
 from rental.i18n import N_
 from rental.ledger import MoneyError
 from rental.tables import PAYMENT_METHODS
-from rental.web import current_user, flash_cookie, fragment_block, utcnow
+from rental.web import current_user, flash_cookie, fragment_block
 
 PAY_METHODS = (*PAYMENT_METHODS, "waiver")
 CHECK_IN_UPLOAD: dict[str, Any] = {"request_max_body_size": media.PHOTO.max_bytes + 64 * 1024}
@@ -100,7 +100,7 @@ class DeskPages(Controller):
                     check_in: dict[str, Any] | None = None, status: int = 200,
                     values: dict[str, Any] | None = None) -> Template:
         _guard(request, centre_id)
-        today = _today(request)
+        today = web.today(request)
         errors = dict(errors or {})
         found: list[dict[str, Any]] = []
         if query and member is None:
@@ -144,7 +144,7 @@ class DeskPages(Controller):
         if tag:
             try:
                 check_in = await desk.loan_for_check_in(tag, _centre_ids(request),
-                                                        _today(request))
+                                                        web.today(request))
             except DeskError as error:
                 errors = error.errors
         return await self._page(request, centre_id, member=member or None, query=q,
@@ -162,7 +162,7 @@ class DeskPages(Controller):
             raise NotFoundException()
         return_on = as_date(form.get("return_on"))
         basket = await desk.basket_view(member, centre_id, _tags(form), return_on,
-                                        _today(request), scanned=_text(form, "scan", 40))
+                                        web.today(request), scanned=_text(form, "scan", 40))
         values = _form_values(form)
         values.pop("scan", None)
         if "scan" in basket.errors:
@@ -188,13 +188,13 @@ class DeskPages(Controller):
                 receipt = await desk.check_out(
                     member_id=member, centre_id=centre_id, tags=tags, return_on=return_on,
                     payment=payment, override_reason=_text(form, "override_reason"),
-                    actor=current_user(request), today=_today(request), now=utcnow())
+                    actor=current_user(request), today=web.today(request), now=web.now(request))
             except (DeskError, MoneyError) as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
                 return _go(request, f"/receipts/{receipt}",
                            N_("Checked out. Print the receipt for the member."))
-        basket = await desk.basket_view(member, centre_id, tags, return_on, _today(request))
+        basket = await desk.basket_view(member, centre_id, tags, return_on, web.today(request))
         basket.errors.update(errors)
         return await self._page(request, centre_id, member=member, basket=basket,
                                 errors=basket.errors, status=status, values=_form_values(form))
@@ -221,14 +221,14 @@ class DeskPages(Controller):
                         tag=tag, centre_ids=_centre_ids(request), condition=condition,
                         notes=_text(form, "notes", 2000), damage_charge=damage,
                         photo=photo.name if photo else "", actor=current_user(request),
-                        today=_today(request), now=utcnow())
+                        today=web.today(request), now=web.now(request))
             except (DeskError, MoneyError) as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
                 return _go(request, f"/receipts/{receipt}", N_("Checked in."))
         check_in = None
         try:
-            check_in = await desk.loan_for_check_in(tag, _centre_ids(request), _today(request))
+            check_in = await desk.loan_for_check_in(tag, _centre_ids(request), web.today(request))
         except DeskError as error:
             errors.update(error.errors)
         return await self._page(request, centre_id, check_in=check_in, errors=errors,
@@ -245,7 +245,7 @@ class DeskPages(Controller):
             try:
                 receipt = await ledger.take_payment(
                     member_id, centre_id, payment, may_waive=current_user(request).all_centres,
-                    actor_id=current_user(request).id, now=utcnow())
+                    actor_id=current_user(request).id, now=web.now(request))
             except MoneyError as error:
                 if error.kind == "not_found":
                     raise NotFoundException() from None
@@ -260,10 +260,10 @@ class DeskPages(Controller):
     async def overdue(self, request: Request, centre_id: int) -> Template:
         _guard(request, centre_id)
         try:
-            view = await desk.overdue(centre_id, _today(request))
+            view = await desk.overdue(centre_id, web.today(request))
         except DeskError:
             raise NotFoundException() from None
-        return Template("bookings/overdue.html", context={**view, "today": _today(request)})
+        return Template("bookings/overdue.html", context={**view, "today": web.today(request)})
 
     @post("/loans/{loan_id:int}/lost")
     async def lost(self, request: Request, centre_id: int, loan_id: int) -> Response[Any]:
@@ -275,7 +275,7 @@ class DeskPages(Controller):
             try:
                 receipt = await desk.declare_lost(
                     loan_id, replacement=replacement, centre_ids=_centre_ids(request),
-                    actor=current_user(request), today=_today(request), now=utcnow())
+                    actor=current_user(request), today=web.today(request), now=web.now(request))
             except DeskError as error:
                 if error.kind == "not_found":
                     raise NotFoundException() from None
@@ -291,11 +291,11 @@ class DeskPages(Controller):
     async def cash_up(self, request: Request, centre_id: int,
                       day: str = Parameter(default="", max_length=10)) -> Template:
         _guard(request, centre_id)
-        chosen = as_date(day) or _today(request)
+        chosen = as_date(day) or web.today(request)
         view = await ledger.cash_up(centre_id, chosen)
         if view is None:
             raise NotFoundException()
-        return Template("bookings/cash_up.html", context={**view, "today": _today(request)})
+        return Template("bookings/cash_up.html", context={**view, "today": web.today(request)})
 
 
 def _form_values(form: Any) -> dict[str, Any]:
@@ -341,7 +341,7 @@ class Renewals(Controller):
         try:
             await desk.renew(loan_id, new_end, member_id=None if user.is_staff else user.id,
                              centre_ids=_centre_ids(request) if user.is_staff else None,
-                             actor_id=user.id, today=_today(request), now=utcnow())
+                             actor_id=user.id, today=web.today(request), now=web.now(request))
         except DeskError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
@@ -370,7 +370,7 @@ class MemberLedger(Controller):
         back = f"/members/{as_int(form.get('member')) or 0}/ledger"
         try:
             await ledger.reverse(entry_id, _text(form, "reason"),
-                                 actor_id=current_user(request).id, now=utcnow())
+                                 actor_id=current_user(request).id, now=web.now(request))
         except MoneyError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
@@ -457,8 +457,8 @@ class LoanApi(Controller):
                     "method": payment.method, "amount": payment.amount_tetri,
                     "reference": payment.reference.strip()[:100],
                     "reason": payment.reason.strip()[:500]},
-                override_reason=data.override_reason, actor=user, today=_today(request),
-                now=utcnow())
+                override_reason=data.override_reason, actor=user, today=web.today(request),
+                now=web.now(request))
         except (DeskError, MoneyError) as error:
             return _api_error(STATUS_OF[error.kind], error.errors)
         return Response(await self._receipt(receipt), status_code=201)
@@ -472,7 +472,7 @@ class LoanApi(Controller):
             receipt = await desk.check_in(
                 tag=data.asset_tag, centre_ids=_centre_ids(request), condition=data.condition,
                 notes=data.notes, damage_charge=data.damage_charge_tetri, photo="",
-                actor=current_user(request), today=_today(request), now=utcnow())
+                actor=current_user(request), today=web.today(request), now=web.now(request))
         except (DeskError, MoneyError) as error:
             return _api_error(STATUS_OF[error.kind], error.errors)
         return Response(await self._receipt(receipt), status_code=201)

@@ -12,12 +12,11 @@ from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Template
 
-from rental import i18n
+from rental import i18n, web
 from rental.i18n import N_
 from rental.web import current_user
 
 from . import report_exports, reports
-from .booking_controllers import _today
 from .report_rules import Period, columns, parse_period
 
 REPORTS = {
@@ -66,7 +65,7 @@ async def _report(request: Request, name: str) -> dict[str, Any]:
         raise NotFoundException()
     params = {key: request.query_params.get(key, "")[:20]
               for key in ("period", "on", "from", "to", "centre")}
-    today = _today(request)
+    today = web.today(request)
     period, errors = parse_period(params, today)
     listed = await reports.centres()
     scope, centre, centre_errors = await _scope(request, params["centre"], listed)

@@ -12,7 +12,7 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings import sessions
-from bookings.booking_controllers import STATUS_OF, _today
+from bookings.booking_controllers import STATUS_OF
 from bookings.desk import member_row
 from bookings.desk_controllers import _form_values, _go, _text
 from bookings.rules import as_date, as_int, parse_card_number
@@ -20,9 +20,9 @@ from bookings.session_rules import certificate_valid, parse_session
 from bookings.sessions import SessionError
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES
 from inventory.controllers import qr_svg
-from rental import i18n
+from rental import i18n, web
 from rental.i18n import N_
-from rental.web import current_user, utcnow
+from rental.web import current_user
 
 
 def _first_error(error: SessionError) -> Any:
@@ -43,7 +43,7 @@ class SessionPages(Controller):
         rows = await sessions.listing(
             centre=centre or None, skill=skill or None,
             audience=audience if audience in AUDIENCES else None,
-            from_day=as_date(starts), now=utcnow(),
+            from_day=as_date(starts), now=web.now(request),
             timezone=request.app.state.settings.default_timezone)
         return Template("bookings/sessions.html", context={
             "sessions": rows, "centres": centres, "skills": skills, "audiences": AUDIENCES,
@@ -68,7 +68,8 @@ class SessionPages(Controller):
         if not member:
             return _go(request, back, N_("Find the member first, then enrol them."), "error")
         try:
-            status = await sessions.enrol(session_id, member, actor_id=user.id, now=utcnow())
+            status = await sessions.enrol(session_id, member, actor_id=user.id,
+                                          now=web.now(request))
         except SessionError as error:
             if error.kind == "not_found" and "form" in error.errors:
                 raise NotFoundException() from None
@@ -87,7 +88,7 @@ class SessionPages(Controller):
             f"/sessions/{session_id}")
         try:
             await sessions.cancel_enrolment(session_id, member or 0, actor_id=user.id,
-                                            now=utcnow())
+                                            now=web.now(request))
         except SessionError as error:
             return _go(request, back, _first_error(error), "error")
         return _go(request, back, N_("Your place is cancelled."))
@@ -108,7 +109,7 @@ class SessionPages(Controller):
         try:
             await sessions.mark_attendance(
                 session_id, member, form.get("attended") == "yes",
-                actor_id=current_user(request).id, now=utcnow(), today=_today(request))
+                actor_id=current_user(request).id, now=web.now(request), today=web.today(request))
         except SessionError as error:
             errors = {member: _first_error(error)}
         view = await _sheet(request, session_id)
@@ -121,7 +122,7 @@ class SessionPages(Controller):
                       starts: str = Parameter(query="from", default="", max_length=10),
                       ends: str = Parameter(query="to", default="", max_length=10)
                       ) -> Template:
-        today = _today(request)
+        today = web.today(request)
         first = as_date(starts) or today.replace(day=1)
         last = as_date(ends) or today
         errors = {}
@@ -179,7 +180,8 @@ class SessionManagement(Controller):
         values, errors = await _parse(request, form)
         if errors:
             return await self._form(request, None, _form_values(form), errors, 422)
-        first = await sessions.create(values, actor_id=current_user(request).id, now=utcnow())
+        first = await sessions.create(values, actor_id=current_user(request).id,
+                                      now=web.now(request))
         return _go(request, f"/sessions/{first}", N_("The session is scheduled."))
 
     @get("/{session_id:int}/edit")
@@ -200,7 +202,7 @@ class SessionManagement(Controller):
         if not errors:
             try:
                 await sessions.update(session_id, values, actor_id=current_user(request).id,
-                                      now=utcnow())
+                                      now=web.now(request))
             except SessionError as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
@@ -210,7 +212,8 @@ class SessionManagement(Controller):
     @post("/{session_id:int}/cancel")
     async def cancel(self, request: Request, session_id: int) -> Response[Any]:
         try:
-            await sessions.cancel(session_id, actor_id=current_user(request).id, now=utcnow())
+            await sessions.cancel(session_id, actor_id=current_user(request).id,
+                                  now=web.now(request))
         except SessionError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
@@ -223,7 +226,7 @@ async def _parse(request: Request, form: Any, enrolled: int = 0
     centres, skills = await sessions.choices()
     zones = {c["id"]: c["timezone"] for c in centres}
     centre = as_int(form.get("centre"))
-    return parse_session(form, timezone=zones.get(centre, "Asia/Tbilisi"), now=utcnow(),
+    return parse_session(form, timezone=zones.get(centre, "Asia/Tbilisi"), now=web.now(request),
                          skills={s["id"] for s in skills}, centres=set(zones),
                          enrolled=enrolled)
 
@@ -244,7 +247,7 @@ class Certificates(Controller):
         if member is None:
             raise NotFoundException()
         _, skills = await sessions.choices()
-        record = await sessions.member_record(member_id, _today(request))
+        record = await sessions.member_record(member_id, web.today(request))
         return Template("bookings/certificates.html", context={
             **record, "member": member, "skills": skills})
 
@@ -255,7 +258,7 @@ class Certificates(Controller):
         try:
             await sessions.grant(member_id, as_int(form.get("skill")) or 0,
                                  _text(form, "reason"), actor_id=current_user(request).id,
-                                 today=_today(request), now=utcnow())
+                                 today=web.today(request), now=web.now(request))
         except SessionError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
@@ -267,7 +270,7 @@ class Certificates(Controller):
         form = await request.form()
         try:
             member = await sessions.revoke(certificate_id, _text(form, "reason"),
-                                           actor_id=current_user(request).id, now=utcnow())
+                                           actor_id=current_user(request).id, now=web.now(request))
         except SessionError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
@@ -290,7 +293,7 @@ class Certificates(Controller):
         url = f"{request.base_url}verify/{found['code']}".replace("//verify", "/verify")
         return Template("bookings/certificate.html", context={
             "certificate": found, "qr": qr_svg(url), "url": url, "language": language,
-            "valid": certificate_valid(found, _today(request))})
+            "valid": certificate_valid(found, web.today(request))})
 
     @get("/verify/{code:str}", opt={"access": "public"})
     async def verify(self, request: Request, code: str) -> Template:
@@ -301,7 +304,7 @@ class Certificates(Controller):
         initials = ". ".join(part[0] for part in found["member_name"].split() if part) + "."
         return Template("bookings/verify.html", context={
             "certificate": found, "initials": initials,
-            "valid": certificate_valid(found, _today(request))})
+            "valid": certificate_valid(found, web.today(request))})
 
 
 CONTROLLERS = [SessionPages, SessionManagement, Certificates]

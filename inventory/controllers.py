@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import segno
 from litestar import Controller, Request, Response, get, post
@@ -53,12 +52,13 @@ def _user(request: Request) -> Any:
     return request.scope.get("user")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def _now(request: Request) -> datetime:
+    return request.app.state.settings.clock.now()
 
 
 def _today(request: Request) -> date:
-    return datetime.now(ZoneInfo(request.app.state.settings.default_timezone)).date()
+    settings = request.app.state.settings
+    return settings.clock.today(settings.default_timezone)
 
 
 async def _form(request: Request) -> tuple[dict[str, Any], Any]:
@@ -213,8 +213,8 @@ class CentreController(Controller):
                 raise NotFoundException()
         if not errors:
             try:
-                await services.save_centre(values, centre_id, actor=_user(request), now=_now(),
-                                           audit=audit)
+                await services.save_centre(values, centre_id, actor=_user(request),
+                                           now=_now(request), audit=audit)
             except services.Invalid as invalid:
                 errors = invalid.errors
             else:
@@ -319,7 +319,7 @@ async def _save_named(request: Request, audit: Any, flash: Any, kind: str,
     values, errors = clean(data)
     if not errors:
         try:
-            await save(values, record_id, actor=_user(request), now=_now(), audit=audit)
+            await save(values, record_id, actor=_user(request), now=_now(request), audit=audit)
         except services.Invalid as invalid:
             errors = invalid.errors
         else:
@@ -399,7 +399,7 @@ class ToolTypeController(Controller):
             try:
                 async with media.stored(_media_dir(request), [photo, manual]):
                     await services.save_tool_type(values, tool_type_id, actor=_user(request),
-                                                  now=_now(), audit=audit)
+                                                  now=_now(request), audit=audit)
             except services.Invalid as invalid:
                 errors = invalid.errors
             else:
@@ -487,7 +487,7 @@ class UnitController(Controller):
                                     today=_today(request))
         if not errors:
             try:
-                unit_id, _tag = await services.add_unit(values, actor=user, now=_now(),
+                unit_id, _tag = await services.add_unit(values, actor=user, now=_now(request),
                                                         audit=audit)
             except services.Invalid as invalid:
                 errors = invalid.errors
@@ -520,7 +520,7 @@ class UnitController(Controller):
         return await _act(
             request, unit_id, "status", data,
             services.change_unit_status(unit_id, status, reason, actor=_user(request),
-                                        now=_now(), audit=audit),
+                                        now=_now(request), audit=audit),
             flash, N_("The status is changed."),
         )
 
@@ -533,7 +533,7 @@ class UnitController(Controller):
         centre_id = int(raw) if isinstance(raw, str) and raw.isdigit() else 0
         return await _act(
             request, unit_id, "transfer", data,
-            services.transfer_unit(unit_id, centre_id, actor=_user(request), now=_now(),
+            services.transfer_unit(unit_id, centre_id, actor=_user(request), now=_now(request),
                                    audit=audit),
             flash, N_("The unit is transferred."),
         )
@@ -553,7 +553,7 @@ class UnitController(Controller):
             async with media.stored(_media_dir(request), [photo]):
                 await services.open_ticket(unit_id, values["description"],
                                            photo=photo.name if photo else "",
-                                           actor=_user(request), now=_now(), audit=audit)
+                                           actor=_user(request), now=_now(request), audit=audit)
 
         return await _act(request, unit_id, "ticket", data, open_with_photo(),
                           flash, N_("The maintenance ticket is opened."))
@@ -576,7 +576,7 @@ class UnitController(Controller):
             services.record_inspection(
                 unit_id, inspected_on=inspected_on, inspector=text.get("inspector", ""),
                 result=text.get("result", ""), notes=text.get("notes", ""),
-                actor=_user(request), today=today, now=_now(), audit=audit,
+                actor=_user(request), today=today, now=_now(request), audit=audit,
             ),
             flash, N_("The inspection is recorded."),
         )
@@ -604,7 +604,7 @@ class TicketController(Controller):
             request, unit_id, "resolve", data,
             services.resolve_ticket(ticket_id, work_notes=text.get("work_notes", ""),
                                     parts_cost=parts_cost, outcome=text.get("outcome", ""),
-                                    actor=_user(request), now=_now(), audit=audit),
+                                    actor=_user(request), now=_now(request), audit=audit),
             flash, N_("The maintenance ticket is resolved."),
         )
 
@@ -756,7 +756,7 @@ class CatalogueFileController(Controller):
             return _import_page(None, {"file": sheet.error}, status=422)
         try:
             plan = await services.import_catalogue(sheet, actor=_user(request),
-                                                   today=_today(request), now=_now(),
+                                                   today=_today(request), now=_now(request),
                                                    audit=audit)
         except services.Refused as refused:
             return await _checked(request, content, error=refused.message)

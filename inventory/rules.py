@@ -177,6 +177,14 @@ def is_open_on(mask: int, day: date) -> bool:
     return bool(mask >> day.weekday() & 1)
 
 
+def next_open_day(mask: int, day: date) -> date:
+    """`day` or the first day after it on which the centre opens (`day` if it never does)."""
+    for ahead in range(7):
+        if is_open_on(mask, day + timedelta(days=ahead)):
+            return day + timedelta(days=ahead)
+    return day
+
+
 def open_weekdays(mask: int) -> list[int]:
     return [day for day in range(7) if mask >> day & 1]
 

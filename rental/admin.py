@@ -42,7 +42,7 @@ from piccolo.table import Table, create_table_class
 
 from rental import audit, auth
 from rental.auth import CurrentUser
-from rental.web import SESSION_COOKIE, utcnow
+from rental.web import SESSION_COOKIE
 
 if TYPE_CHECKING:
     from starlette.requests import HTTPConnection, Request
@@ -278,6 +278,7 @@ async def admin_mount(scope: Scope, receive: Receive, send: Send) -> None:
 async def _audited(scope: Scope, receive: Receive, send: Send, member: CurrentUser,
                    method: str, write: re.Match[str]) -> None:
     """Pass a table write through, then record it in the audit log if it succeeded."""
+    clock = scope["app"].state.settings.clock  # before the admin's Starlette app replaces it
     body = bytearray()
     status = 0
     response = bytearray()
@@ -309,7 +310,7 @@ async def _audited(scope: Scope, receive: Receive, send: Send, member: CurrentUs
     fields = _field_names(bytes(body)) if action != "admin.delete" else None
     await audit.record(
         action, write["table"], int(row) if row and str(row).isdigit() else None,
-        now=utcnow(), actor_id=member.id,
+        now=clock.now(), actor_id=member.id,
         after={"fields": fields} if fields is not None else None,
     )
 

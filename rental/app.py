@@ -6,7 +6,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
@@ -83,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             while True:
                 await asyncio.sleep(settings.expire_interval_seconds)
                 try:
-                    await expire(now=datetime.now(UTC))
+                    await expire(now=settings.clock.now())
                 except Exception:  # noqa: BLE001 - logged; the next round tries again
                     log.exception("booking expiry failed")
 

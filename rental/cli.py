@@ -8,8 +8,6 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from rental.settings import ConfigError, load_settings
 
@@ -150,8 +148,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     async def go():
         await _require_schema()
-        now = datetime.now(UTC)
-        today = now.astimezone(ZoneInfo(settings.default_timezone)).date()
+        now = settings.clock.now()
+        today = settings.clock.today(settings.default_timezone)
         report = await seed_demo(now=now, today=today, var_dir=settings.var_dir)
         from bookings.demo import seed_sessions  # the CLI composes the packages
 
@@ -198,7 +196,7 @@ async def _require_schema_and_close() -> None:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    load_settings()
+    settings = load_settings()
     from rental.accounts import AccountError, create_staff_account
     from rental.auth import MIN_PASSWORD_LENGTH
 
@@ -213,7 +211,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
             email=args.email,
             centre_codes=args.centre,
             password=password,
-            now=datetime.now(UTC),
+            now=settings.clock.now(),
         )
 
     try:
@@ -225,12 +223,12 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_api_token_create(args: argparse.Namespace) -> int:
-    load_settings()
+    settings = load_settings()
     from rental.accounts import AccountError, create_api_token
 
     async def go():
         await _require_schema()
-        return await create_api_token(args.user, args.label, now=datetime.now(UTC))
+        return await create_api_token(args.user, args.label, now=settings.clock.now())
 
     try:
         token_id, token = _run(go())
@@ -242,12 +240,12 @@ def cmd_api_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_api_token_revoke(args: argparse.Namespace) -> int:
-    load_settings()
+    settings = load_settings()
     from rental.accounts import AccountError, revoke_api_token
 
     async def go():
         await _require_schema()
-        await revoke_api_token(args.token_id, now=datetime.now(UTC))
+        await revoke_api_token(args.token_id, now=settings.clock.now())
 
     try:
         _run(go())
@@ -272,12 +270,12 @@ def cmd_api_token_list(args: argparse.Namespace) -> int:
 
 
 def cmd_bookings_expire(args: argparse.Namespace) -> int:
-    load_settings()
+    settings = load_settings()
     from bookings.reservations import expire
 
     async def go():
         await _require_schema()
-        return await expire(now=datetime.now(UTC))
+        return await expire(now=settings.clock.now())
 
     no_shows, lapsed = _run(go())
     print(f"{no_shows} no-shows marked, {lapsed} waitlist offers lapsed")

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from inventory.tables import Centre
-from rental import auth, i18n
+from rental import auth, i18n, web
 from rental.settings import LANGUAGES, Settings
 from rental.tables import Member
 from rental.web import (
@@ -20,7 +20,6 @@ from rental.web import (
     current_user,
     flash_cookie,
     safe_next,
-    utcnow,
 )
 
 
@@ -79,7 +78,7 @@ class AccountController(Controller):
                     password,
                     ip=client_ip(request),
                     user_agent=request.headers.get("user-agent", ""),
-                    now=utcnow(),
+                    now=web.now(request),
                     session_days=settings.session_days,
                     max_failures=settings.login_max_failures,
                     window_minutes=settings.login_window_minutes,
@@ -147,7 +146,7 @@ class LanguageController(Controller):
         user = current_user(request)
         if user is not None:
             await Member.update(
-                {Member.language: language, Member.updated_at: utcnow()}
+                {Member.language: language, Member.updated_at: web.now(request)}
             ).where(Member.id == user.id)
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax")
         return response

@@ -4,16 +4,15 @@ renders."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from rental import auth, i18n, members
+from rental import auth, i18n, members, web
 from rental.i18n import N_
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
@@ -32,14 +31,9 @@ from rental.web import (
     client_ip,
     current_user,
     flash_cookie,
-    utcnow,
 )
 
 CHOICES = {"id_document_types": ID_DOCUMENT_TYPES, "sexes": SEXES, "situations": SITUATIONS}
-
-
-def today_for(request: Request) -> date:
-    return datetime.now(ZoneInfo(request.app.state.settings.default_timezone)).date()
 
 
 async def form_of(request: Request) -> dict[str, Any]:
@@ -62,7 +56,7 @@ def form_page(template: str, values: dict[str, Any], errors: dict[str, Any],
 
 async def load_card(member_id: int, request: Request) -> members.MemberCard:
     try:
-        return await members.card(member_id, today=today_for(request))
+        return await members.card(member_id, today=web.today(request))
     except members.NotFound:
         raise NotFoundException() from None
 
@@ -84,7 +78,7 @@ class SignUpController(Controller):
         parse_consents(form, parsed)
         values = {k: v for k, v in parsed.values.items() if k != "password"}
         if not parsed.errors:
-            now = utcnow()
+            now = web.now(request)
             try:
                 member_id = await members.sign_up(values, parsed.values["password"], now=now)
             except members.MemberError as error:
@@ -135,7 +129,7 @@ class PasswordResetController(Controller):
         if not parsed.errors:
             try:
                 await members.redeem_reset_code(phone, code, parsed.values["password"],
-                                                now=utcnow())
+                                                now=web.now(request))
             except members.MemberError as error:
                 parsed.errors.update(error.errors)
             else:
@@ -170,7 +164,7 @@ class MyPageController(Controller):
         if not parsed.errors:
             try:
                 await members.update_contact(user.id, parsed.values, actor_id=user.id,
-                                             now=utcnow())
+                                             now=web.now(request))
             except members.MemberError as error:
                 parsed.errors.update(error.errors)
             else:
@@ -195,7 +189,7 @@ class MyPageController(Controller):
             try:
                 await members.change_password(
                     current_user(request).id, str(form.get("current_password") or ""),
-                    parsed.values["password"], now=utcnow(),
+                    parsed.values["password"], now=web.now(request),
                     keep_token_hash=auth.token_digest(token),
                 )
             except members.MemberError as error:
@@ -233,11 +227,11 @@ class MembersController(Controller):
         form = await form_of(request)
         parsed = Parsed()
         parse_contact(form, parsed)
-        parse_desk_fields(form, parsed, today=today_for(request))
+        parse_desk_fields(form, parsed, today=web.today(request))
         if not parsed.errors:
             try:
                 member_id = await members.register_at_desk(
-                    parsed.values, actor_id=current_user(request).id, now=utcnow())
+                    parsed.values, actor_id=current_user(request).id, now=web.now(request))
             except members.MemberError as error:
                 parsed.errors.update(error.errors)
             else:
@@ -251,7 +245,7 @@ class MembersController(Controller):
         return Template("rental/member.html", context={
             "card": card, "types": await members.membership_types(),
             "categories": await members.concession_categories(), "errors": {},
-            "today": today_for(request),
+            "today": web.today(request),
         })
 
     @get("/{member_id:int}/verify")
@@ -265,11 +259,11 @@ class MembersController(Controller):
         form = await form_of(request)
         parsed = Parsed()
         parse_contact(form, parsed)
-        parse_desk_fields(form, parsed, today=today_for(request))
+        parse_desk_fields(form, parsed, today=web.today(request))
         if not parsed.errors:
             try:
                 await members.verify(member_id, parsed.values,
-                                     actor_id=current_user(request).id, now=utcnow())
+                                     actor_id=current_user(request).id, now=web.now(request))
             except members.MemberError as error:
                 parsed.errors.update(error.errors)
             else:
@@ -284,14 +278,14 @@ class MembersController(Controller):
         i18n.current_locale.set(card.member["language"])
         return Template("rental/agreement.html", context={
             "member": card.member, "version": RENTAL_AGREEMENT_VERSION,
-            "today": today_for(request)})
+            "today": web.today(request)})
 
     @post("/{member_id:int}/reset-code")
     async def reset_code(self, request: Request, member_id: int) -> Response[Any]:
         card = await load_card(member_id, request)
         try:
             code = await members.issue_reset_code(
-                member_id, actor_id=current_user(request).id, now=utcnow())
+                member_id, actor_id=current_user(request).id, now=web.now(request))
         except members.MemberError as error:
             return await self._card_with_errors(request, member_id, error.errors)
         # shown once, never stored in clear, never sent in a redirect
@@ -304,13 +298,13 @@ class MembersController(Controller):
         form = await form_of(request)
         return await self._act(request, member_id, members.start_membership(
             member_id, _int(form.get("membership_type")), actor_id=current_user(request).id,
-            today=today_for(request), now=utcnow()), N_("The membership has started."))
+            today=web.today(request), now=web.now(request)), N_("The membership has started."))
 
     @post("/{member_id:int}/membership/renew")
     async def renew(self, request: Request, member_id: int) -> Response[Any]:
         return await self._act(request, member_id, members.renew_membership(
-            member_id, actor_id=current_user(request).id, today=today_for(request),
-            now=utcnow()), N_("The membership is renewed."))
+            member_id, actor_id=current_user(request).id, today=web.today(request),
+            now=web.now(request)), N_("The membership is renewed."))
 
     @post("/{member_id:int}/membership/suspend")
     async def suspend(self, request: Request, member_id: int) -> Response[Any]:
@@ -320,13 +314,13 @@ class MembersController(Controller):
             return await self._card_with_errors(
                 request, member_id, {"reason": N_("Write why the membership is suspended.")})
         return await self._act(request, member_id, members.set_suspension(
-            member_id, reason, actor_id=current_user(request).id, now=utcnow()),
+            member_id, reason, actor_id=current_user(request).id, now=web.now(request)),
             N_("The membership is suspended."))
 
     @post("/{member_id:int}/membership/unsuspend")
     async def unsuspend(self, request: Request, member_id: int) -> Response[Any]:
         return await self._act(request, member_id, members.set_suspension(
-            member_id, None, actor_id=current_user(request).id, now=utcnow()),
+            member_id, None, actor_id=current_user(request).id, now=web.now(request)),
             N_("The suspension is lifted."))
 
     @post("/{member_id:int}/concession")
@@ -339,7 +333,7 @@ class MembersController(Controller):
                 request, member_id, {"expires_on": N_("Enter a date as YYYY-MM-DD.")})
         return await self._act(request, member_id, members.grant_concession(
             member_id, _int(form.get("category")), str(form.get("proof") or ""), expires,
-            actor_id=current_user(request).id, today=today_for(request), now=utcnow()),
+            actor_id=current_user(request).id, today=web.today(request), now=web.now(request)),
             N_("The concession is recorded."))
 
     @post("/{member_id:int}/erase", opt={"access": "admin"})
@@ -349,7 +343,7 @@ class MembersController(Controller):
             return await self._card_with_errors(
                 request, member_id, {"confirm": N_("Type “erase” to confirm.")})
         return await self._act(request, member_id, members.erase(
-            member_id, actor_id=current_user(request).id, now=utcnow()),
+            member_id, actor_id=current_user(request).id, now=web.now(request)),
             N_("The member's personal data is erased."), then="/members")
 
     async def _act(self, request: Request, member_id: int, action, message: str,
@@ -368,7 +362,7 @@ class MembersController(Controller):
         return Template("rental/member.html", context={
             "card": card, "types": await members.membership_types(),
             "categories": await members.concession_categories(), "errors": errors,
-            "today": today_for(request)}, status_code=422)
+            "today": web.today(request)}, status_code=422)
 
 
 def _int(value: Any) -> int:
@@ -405,7 +399,7 @@ class PolicyController(Controller):
         if not errors:
             try:
                 await members.create_membership_type(values, actor_id=current_user(request).id,
-                                                     now=utcnow())
+                                                     now=web.now(request))
             except members.MemberError as error:
                 errors = error.errors
             else:
@@ -423,7 +417,7 @@ class PolicyController(Controller):
         if not errors:
             try:
                 await members.create_concession_category(
-                    values, actor_id=current_user(request).id, now=utcnow())
+                    values, actor_id=current_user(request).id, now=web.now(request))
             except members.MemberError as error:
                 errors = error.errors
             else:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rental.clock import Clock, StartedClock
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ka", "en")  # complete catalogs; the first is the default
@@ -86,6 +89,7 @@ class Settings:
     login_max_failures: int
     login_window_minutes: int
     expire_interval_seconds: int
+    clock: Clock = field(default_factory=Clock)
 
     @property
     def media_dir(self) -> Path:
@@ -144,6 +148,21 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def _clock() -> Clock:
+    """The system clock; CLOCK_START (tests and demos only) starts it at another instant."""
+    value = os.environ.get("CLOCK_START")
+    if not value:
+        return Clock()
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        raise ConfigError(f"CLOCK_START={value!r}: write an instant with its offset, "
+                          "e.g. 2026-11-23T12:00:00+04:00")
+    return StartedClock(start)
+
+
 def var_dir_from_env() -> Path:
     return Path(os.environ.get("VAR_DIR") or PROJECT_ROOT / "var")
 
@@ -170,4 +189,5 @@ def load_settings() -> Settings:
         login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
         login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 15),
         expire_interval_seconds=_int("EXPIRE_INTERVAL_SECONDS", 300, minimum=0),
+        clock=_clock(),
     )

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -48,8 +48,15 @@ ACCESS_LEVELS = {
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def now(connection: ASGIConnection) -> datetime:
+    """The app clock's instant (UTC): never the system clock directly, so tests choose it."""
+    return connection.app.state.settings.clock.now()
+
+
+def today(connection: ASGIConnection) -> date:
+    """The calendar day it is now where the app's centres are."""
+    settings = connection.app.state.settings
+    return settings.clock.today(settings.default_timezone)
 
 
 def current_user(connection: ASGIConnection) -> CurrentUser | None:
@@ -152,10 +159,10 @@ class RequestContextMiddleware:
             # scripts and other systems: the token alone counts, never a cookie beside it, so
             # such a request cannot ride on a browser's session (and needs no CSRF token)
             token = None
-            user = await token_user(authorization[7:].strip(), utcnow())
+            user = await token_user(authorization[7:].strip(), self.settings.clock.now())
             scope["auth"] = "bearer"  # type: ignore[typeddict-unknown-key]
         elif token:
-            user = await session_user(token, utcnow())
+            user = await session_user(token, self.settings.clock.now())
         scope["user"] = user  # type: ignore[typeddict-unknown-key]
         locale = locale_for_scope(scope, user)
         i18n.current_locale.set(locale)

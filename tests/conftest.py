@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import tempfile
-from datetime import UTC
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -72,7 +71,25 @@ async def migrate_all() -> None:
 
 asyncio.run(migrate_all())  # once per worker: the template file, or the worker's database
 
+from helpers import CLOCK, DEFAULT_INSTANT, SWEEP_INSTANTS, move_to_open_day  # noqa: E402
+
 from rental.piccolo_conf import DB  # noqa: E402
+
+
+def pytest_generate_tests(metafunc):
+    """A test marked `calendar` runs at every instant of the sweep (see helpers.SWEEP)."""
+    if metafunc.definition.get_closest_marker("calendar"):
+        metafunc.parametrize("instant", list(SWEEP_INSTANTS.values()), indirect=True,
+                             ids=list(SWEEP_INSTANTS))
+
+
+@pytest.fixture(autouse=True)
+def instant(request):
+    """The instant the test runs at: the app, the demo seed and the helpers read it from the
+    tests' clock; a test may move the clock itself (CLOCK.set / CLOCK.advance)."""
+    chosen = getattr(request, "param", DEFAULT_INSTANT)
+    CLOCK.set(chosen)
+    return chosen
 
 
 def user_tables() -> list[str]:
@@ -83,8 +100,10 @@ def user_tables() -> list[str]:
 
 @pytest.fixture(autouse=True)
 async def fresh_database(request):
-    """Every test starts from the migrated, empty schema."""
-    if ON_POSTGRES:
+    """Every test starts from the migrated, empty schema (but those that take no database)."""
+    if request.node.get_closest_marker("no_database"):
+        yield
+    elif ON_POSTGRES:
         await DB.run_ddl(f"TRUNCATE {', '.join(user_tables())} RESTART IDENTITY CASCADE")
         yield
     else:
@@ -106,11 +125,20 @@ async def postgres_pool():
         yield
 
 
+@pytest.fixture
+def desk_open(instant):
+    """The desk lends on the days Samgori opens: a test of lending on a closed day of the sweep
+    moves to the next open day, at the same time of day."""
+    move_to_open_day()
+
+
 @pytest.fixture(scope="session")
 def settings():
+    from dataclasses import replace
+
     from rental.settings import load_settings
 
-    return load_settings()
+    return replace(load_settings(), clock=CLOCK)
 
 
 @pytest.fixture(scope="session")
@@ -132,14 +160,13 @@ async def client(app):
 
 
 @pytest.fixture
-async def seeded(settings):
-    """The demo seed, as `rental seed-demo` writes it; returns the report with the passwords."""
-    from datetime import date, datetime
-
+async def seeded(settings, instant):
+    """The demo seed, as `rental seed-demo` writes it at the test's instant; returns the report
+    with the passwords."""
     from bookings.demo import seed_sessions
     from rental.seed import seed_demo
 
-    now, today = datetime(2026, 11, 23, 8, 0, tzinfo=UTC), date(2026, 11, 23)
+    now, today = CLOCK.now(), CLOCK.today()
     report = await seed_demo(now=now, today=today, var_dir=RUN_DIR / "seed",
                              hasher=memoized_hash)
     await seed_sessions(report, now=now, today=today)

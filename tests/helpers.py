@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+import os
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from inventory.rules import next_open_day, opening_days_mask
+from rental import demo_data
+from rental.clock import FixedClock
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -31,26 +38,83 @@ def credentials(report, role: str) -> tuple[str, str]:
 
 
 
-# --- the demo people, as service tests act with them --------------------------------------------
+# --- the clock: every test runs at an instant it chooses ----------------------------------------
 
 TBILISI = ZoneInfo("Asia/Tbilisi")
 SMG = 1  # the Samgori centre of the demo data
 
 
-def weekday_from(day: date) -> date:
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return day
+class TestClock(FixedClock):
+    """The app's clock in tests (conftest hands it to the app and the demo seed); `today()` is
+    the day in Tbilisi, where the demo centres are."""
+
+    def today(self, timezone: str = "Asia/Tbilisi") -> date:
+        return super().today(timezone)
 
 
-# a Monday-to-Friday, so both demo centres are open; noon there
-TODAY = weekday_from(datetime.now(TBILISI).date())
-NOW = datetime.combine(TODAY, time(12, 0), TBILISI).astimezone(UTC)
+def _instant(text: str) -> datetime:
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise ValueError(f"TEST_INSTANT={text!r}: give the offset, e.g. 2027-02-28T23:50+04:00")
+    return instant
 
 
-def open_day(after: int) -> date:
-    """A Monday-to-Friday day at least `after` days from TODAY."""
-    return weekday_from(TODAY + timedelta(days=after))
+# A Monday noon in Tbilisi, the demo seed's day; TEST_INSTANT runs the whole suite at another
+# instant (e.g. TEST_INSTANT=2028-02-29T23:59+04:00 make test).
+DEFAULT_INSTANT = _instant(os.environ.get("TEST_INSTANT") or "2026-11-23T12:00:00+04:00")
+
+# The instants the tests marked `calendar` also run at: every day of a week (at hours from just
+# after midnight to just before, so that the day in Tbilisi and in UTC differ), the last day of
+# a month, the turn of the year in Tbilisi on both sides of UTC's midnight, and February's end
+# in a common and a leap year.
+SWEEP = {
+    "mon-30-nov-00.05": "2026-11-30T00:05:00+04:00",  # the last day of a month; UTC: Sunday
+    "tue-01-dec-09.59": "2026-12-01T09:59:00+04:00",
+    "wed-02-dec-12.00": "2026-12-02T12:00:00+04:00",
+    "thu-03-dec-18.59": "2026-12-03T18:59:00+04:00",
+    "fri-04-dec-19.01": "2026-12-04T19:01:00+04:00",  # just after closing
+    "sat-05-dec-21.30": "2026-12-05T21:30:00+04:00",  # Kutaisi is closed on Saturdays
+    "sun-06-dec-23.55": "2026-12-06T23:55:00+04:00",  # both centres closed
+    "new-years-eve-23.30": "2026-12-31T23:30:00+04:00",
+    "new-years-day-01.00": "2027-01-01T01:00:00+04:00",  # still 31 December in UTC
+    "sun-28-feb-2027": "2027-02-28T12:00:00+04:00",
+    "tue-29-feb-2028": "2028-02-29T12:00:00+04:00",
+}
+SWEEP_INSTANTS = {name: _instant(text) for name, text in SWEEP.items()}
+
+CLOCK = TestClock(DEFAULT_INSTANT)
+
+
+def now() -> datetime:
+    """The test's instant (UTC)."""
+    return CLOCK.now()
+
+
+def today() -> date:
+    """The test's day in Tbilisi."""
+    return CLOCK.today()
+
+# The days both demo centres open, as the seed gives them
+BOTH_CENTRES_OPEN = functools.reduce(
+    operator.and_, (opening_days_mask(c["opening_days"]) for c in demo_data.CENTRES))
+
+
+SAMGORI_OPEN = opening_days_mask(demo_data.CENTRES[0]["opening_days"])
+
+
+def open_day(after: int = 0, opening_days: int = BOTH_CENTRES_OPEN, *,
+             since: date | None = None) -> date:
+    """The first day at least `after` days from today (or `since`) on which the centres open."""
+    return next_open_day(opening_days, (since or CLOCK.today()) + timedelta(days=after))
+
+
+def move_to_open_day(opening_days: int = SAMGORI_OPEN) -> None:
+    """The desk lends on the days its centre opens: on a closed day, move the clock forward by
+    whole days (the same time of day) to the next open one."""
+    CLOCK.advance(days=(open_day(0, opening_days) - CLOCK.today()).days)
+
+
+# --- the demo people, as service tests act with them --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -64,16 +128,12 @@ class Cast:
 
 
 async def demo_cast() -> Cast:
-    """The seeded demo people; their memberships and concession (seeded on fixed dates) are
-    kept valid whenever the tests run."""
+    """The seeded demo people (seeded at the test's instant)."""
     from rental.auth import CurrentUser
-    from rental.tables import Member, MemberConcession, Membership
+    from rental.tables import Member
 
     people = {row["phone"]: row for row in await Member.select(Member.id, Member.phone,
                                                                  Member.name)}
-    await Membership.update({Membership.ends_on: TODAY + timedelta(days=300)}, force=True)
-    await MemberConcession.update({MemberConcession.expires_on: TODAY + timedelta(days=300)},
-                                  force=True)
 
     def user(phone: str, role: str, centres: frozenset[int]) -> CurrentUser:
         return CurrentUser(people[phone]["id"], people[phone]["name"], role, "active", "ka",

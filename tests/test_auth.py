@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import credentials, csrf_token, log_in
+from helpers import credentials, csrf_token, log_in, now
 
 from rental.tables import AuditLog, LoginFailure, Member, UserSession
 
@@ -140,6 +140,17 @@ async def test_passwords_are_argon2_hashes(seeded):
     assert rows and all(row["password_hash"].startswith("$argon2id$") for row in rows)
 
 
+async def test_a_hash_of_the_old_cost_is_upgraded_at_the_next_login(client, seeded):
+    from argon2 import PasswordHasher
+
+    phone, password = credentials(seeded, "member")
+    old = PasswordHasher().hash(password)  # argon2-cffi's defaults, as earlier versions stored
+    await Member.update({Member.password_hash: old}).where(Member.phone == phone)
+    assert (await log_in(client, phone, password)).status_code == 303
+    new = (await Member.select(Member.password_hash).where(Member.phone == phone).first())
+    assert new["password_hash"] != old and "$m=19456,t=2,p=1$" in new["password_hash"]
+
+
 NOW_FOR_TOKENS = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
@@ -162,7 +173,7 @@ async def test_an_api_token_shows_when_it_was_last_used(client, seeded):
     from rental.tables import ApiToken
 
     token_id, token = await create_api_token(credentials(seeded, "staff")[0], "desk",
-                                             now=datetime.now(UTC))
+                                             now=now())
     auth = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/v1/tool-types", headers=auth)).status_code == 200
     first = await ApiToken.select(ApiToken.last_used_at).where(ApiToken.id == token_id).first()

@@ -17,6 +17,8 @@ from bookings.rules import (
 )
 from rental.fees import loan_days, rental_quote
 
+pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
+
 D = date
 
 

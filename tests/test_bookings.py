@@ -6,30 +6,18 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import httpx
 import pytest
 from conftest import DB, ON_POSTGRES, RUN_DIR, WORKER_DB_URL
-from helpers import credentials, csrf_token, log_in
+from helpers import credentials, csrf_token, log_in, now, open_day, today
 
 from bookings.reservations import expire
 from bookings.tables import Booking, WaitlistEntry
 from inventory.tables import Category, Centre, ToolType, Unit
 from rental.accounts import create_api_token
 from rental.tables import AuditLog, Member, Membership, MembershipType
-
-TODAY = datetime.now(ZoneInfo("Asia/Tbilisi")).date()
-NOW = datetime.now(UTC)
-
-
-def open_day(after: int) -> date:
-    """A Monday-to-Friday day at least `after` days from today (both demo centres open)."""
-    day = TODAY + timedelta(days=after)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return day
 
 
 async def single_unit_tool(code: str = "SMG") -> tuple[int, int]:
@@ -38,10 +26,10 @@ async def single_unit_tool(code: str = "SMG") -> tuple[int, int]:
     category = await Category.select(Category.id).first()
     tool = await ToolType.insert(ToolType(
         slug=f"test-saw-{code.lower()}", category=category["id"], name_ka="სატესტო ხერხი",
-        name_en="Test saw", daily_fee=200, deposit=1000, max_loan_days=7, created_at=NOW,
+        name_en="Test saw", daily_fee=200, deposit=1000, max_loan_days=7, created_at=now(),
         search_text="test saw")).returning(ToolType.id)
     await Unit.insert(Unit(tool_type=tool[0]["id"], centre=centre["id"],
-                           asset_tag=f"{code}-9001", created_at=NOW))
+                           asset_tag=f"{code}-9001", created_at=now()))
     return tool[0]["id"], centre["id"]
 
 
@@ -62,7 +50,8 @@ async def as_member(client, seeded, index: int = 0):
 async def test_calendar_page_shows_free_units_and_the_fee_with_the_concession(client, seeded):
     tool, centre = await single_unit_tool()
     await as_member(client, seeded, 0)  # has the returning-migrant concession (100 %)
-    starts, ends = open_day(2), open_day(2) + timedelta(days=3)
+    starts = open_day(2)
+    ends = open_day(3, since=starts)
     page = await client.get(f"/tool-types/{tool}/book", params={
         "centre": centre, "from": starts.isoformat(), "to": ends.isoformat()})
     assert page.status_code == 200
@@ -75,10 +64,12 @@ async def test_calendar_page_shows_free_units_and_the_fee_with_the_concession(cl
     assert fragment.text.lstrip().startswith('<section id="calendar"')
 
 
+@pytest.mark.calendar
 async def test_member_books_sees_it_and_cancels(client, seeded):
     tool, centre = await single_unit_tool()
     member = await as_member(client, seeded, 1)
-    starts, ends = open_day(3), open_day(3) + timedelta(days=2)
+    starts = open_day(3)
+    ends = open_day(2, since=starts)
     response = await book_page(client, tool, centre, starts, ends)
     assert response.status_code == 303, response.text
     booking = await Booking.select().where(Booking.member == member).first()
@@ -100,7 +91,7 @@ async def test_member_books_sees_it_and_cancels(client, seeded):
     "starts, ends, field",
     [
         (lambda: open_day(3), lambda: open_day(3) - timedelta(days=1), "ends_on"),
-        (lambda: TODAY - timedelta(days=1), lambda: open_day(2), "starts_on"),
+        (lambda: today() - timedelta(days=1), lambda: open_day(2), "starts_on"),
         (lambda: open_day(2), lambda: open_day(2) + timedelta(days=8), "ends_on"),
         (lambda: open_day(61), lambda: open_day(61), "starts_on"),
         (lambda: next_sunday(), lambda: next_sunday() + timedelta(days=1), "starts_on"),
@@ -118,11 +109,11 @@ async def test_bad_periods_get_a_message_and_write_nothing(client, seeded, start
 
 
 def monday(weeks_ahead: int) -> date:
-    return TODAY + timedelta(days=7 * weeks_ahead - TODAY.weekday())
+    return today() + timedelta(days=7 * weeks_ahead - today().weekday())
 
 
 def next_sunday() -> date:
-    return TODAY + timedelta(days=(6 - TODAY.weekday()) % 7 or 7)
+    return today() + timedelta(days=(6 - today().weekday()) % 7 or 7)
 
 
 async def test_unknown_tool_or_centre_is_404(client, seeded):
@@ -145,12 +136,12 @@ async def test_who_may_not_book_gets_the_reason(client, seeded):
     assert response.status_code == 403 and "შეჩერებ" in response.text
     # an expired membership
     await Membership.update({Membership.status: "active",
-                             Membership.starts_on: TODAY - timedelta(days=60),
-                             Membership.ends_on: TODAY - timedelta(days=1)}).where(
+                             Membership.starts_on: today() - timedelta(days=60),
+                             Membership.ends_on: today() - timedelta(days=1)}).where(
         Membership.member == member)
     assert (await book_page(client, tool, centre, starts, starts)).status_code == 403
     # a tool that needs a certificate
-    await Membership.update({Membership.ends_on: TODAY + timedelta(days=30)}).where(
+    await Membership.update({Membership.ends_on: today() + timedelta(days=30)}).where(
         Membership.member == member)
     grinder = await ToolType.select(ToolType.id).where(
         ToolType.required_skill.is_not_null()).first()
@@ -181,6 +172,7 @@ async def test_pending_member_cannot_book(client, seeded):
     assert response.status_code == 403
 
 
+@pytest.mark.calendar
 async def test_when_nothing_is_free_the_member_can_wait_and_gets_an_offer(client, app, seeded):
     tool, centre = await single_unit_tool()
     starts = monday(1)
@@ -206,7 +198,7 @@ async def test_when_nothing_is_free_the_member_can_wait_and_gets_an_offer(client
         token = await csrf_token(first, "/me/bookings")
         await first.post(f"/bookings/{booking['id']}/cancel", data={"_csrf_token": token})
     offered = await WaitlistEntry.select().where(WaitlistEntry.id == entry["id"]).first()
-    assert offered["status"] == "offered" and offered["offer_expires_at"] > NOW
+    assert offered["status"] == "offered" and offered["offer_expires_at"] > now()
     page = await client.get("/me/bookings")
     assert "/book?centre=" in page.text  # "book it now"
     # the offer lapses when its hours pass
@@ -216,16 +208,17 @@ async def test_when_nothing_is_free_the_member_can_wait_and_gets_an_offer(client
         WaitlistEntry.id == entry["id"]).first())["status"] == "expired"
 
 
+@pytest.mark.calendar
 async def test_a_booking_not_picked_up_becomes_a_no_show(seeded):
     tool, centre = await single_unit_tool()
     member = await Member.select(Member.id).where(Member.phone == "+995555000012").first()
-    yesterday = TODAY - timedelta(days=1)
+    yesterday = today() - timedelta(days=1)
     await Booking.insert(Booking(member=member["id"], tool_type=tool, unit=(
         await Unit.select(Unit.id).where(Unit.asset_tag == "SMG-9001").first())["id"],
-        centre=centre, starts_on=yesterday, ends_on=TODAY, status="reserved", created_at=NOW))
-    assert await expire(now=NOW) == (1, 0)
+        centre=centre, starts_on=yesterday, ends_on=today(), status="reserved", created_at=now()))
+    assert await expire(now=now()) == (1, 0)
     assert (await Booking.select(Booking.status).first())["status"] == "no_show"
-    assert await expire(now=NOW) == (0, 0)  # nothing left to do
+    assert await expire(now=now()) == (0, 0)  # nothing left to do
 
 
 def test_expire_command_runs():
@@ -238,6 +231,7 @@ def test_expire_command_runs():
     assert "no-shows marked" in done.stdout
 
 
+@pytest.mark.calendar
 async def test_desk_sees_pickups_of_its_centres_and_books_for_a_member(client, seeded):
     tool, centre = await single_unit_tool()
     kutaisi_tool, kutaisi = await single_unit_tool("KUT")
@@ -245,8 +239,8 @@ async def test_desk_sees_pickups_of_its_centres_and_books_for_a_member(client, s
         Member.phone == "+995555000012").first())["id"]
     staff_phone, staff_password = credentials(seeded, "staff")
     await log_in(client, staff_phone, staff_password)
-    today_ok = TODAY.weekday() < 5
-    day = TODAY if today_ok else open_day(1)
+    today_ok = today().weekday() < 5
+    day = today() if today_ok else open_day(1)
     booked = await book_page(client, tool, centre, day, day, member=member)
     assert booked.status_code == 303 and booked.headers["location"].startswith(
         f"/members/{member}")
@@ -254,20 +248,22 @@ async def test_desk_sees_pickups_of_its_centres_and_books_for_a_member(client, s
     assert elsewhere.status_code == 403  # Samgori staff do not book at Kutaisi
     desk = await client.get("/desk")
     assert desk.status_code == 200
-    if day == TODAY or day == TODAY + timedelta(days=1):
+    if day == today() or day == today() + timedelta(days=1):
         assert "SMG-9001" in desk.text
 
 
 # --- the API --------------------------------------------------------------------------------
 
 
+@pytest.mark.calendar
 async def test_api_availability_and_booking_with_a_bearer_token(client, seeded):
     tool, centre = await single_unit_tool()
-    starts, ends = open_day(5), open_day(5) + timedelta(days=1)
+    starts = open_day(5)
+    ends = open_day(1, since=starts)
     days = await client.get(f"/api/v1/tool-types/{tool}/availability", params={
         "centre": centre, "from": starts.isoformat(), "to": ends.isoformat()})
     assert days.status_code == 200
-    assert [d["free"] for d in days.json()] == [1, 1]
+    assert [d["free"] for d in days.json()] == [1] * ((ends - starts).days + 1)
     bad = await client.get(f"/api/v1/tool-types/{tool}/availability", params={
         "centre": centre, "from": ends.isoformat(), "to": starts.isoformat()})
     assert bad.status_code == 422
@@ -275,7 +271,7 @@ async def test_api_availability_and_booking_with_a_bearer_token(client, seeded):
         "centre": centre, "from": starts.isoformat(), "to": ends.isoformat()})
     assert unknown.status_code == 404
 
-    _id, token = await create_api_token("+995555000012", "test", now=NOW)
+    _id, token = await create_api_token("+995555000012", "test", now=now())
     auth = {"Authorization": f"Bearer {token}"}
     body = {"tool_type_id": tool, "centre_id": centre, "starts_on": starts.isoformat(),
             "ends_on": ends.isoformat()}
@@ -288,7 +284,8 @@ async def test_api_availability_and_booking_with_a_bearer_token(client, seeded):
                                 headers=auth)
     assert invalid.status_code == 400 or invalid.status_code == 422
     backwards = await client.post("/api/v1/bookings", json={
-        **body, "starts_on": open_day(9).isoformat(), "ends_on": open_day(8).isoformat()},
+        **body, "starts_on": open_day(9).isoformat(),
+        "ends_on": (open_day(9) - timedelta(days=1)).isoformat()},
         headers=auth)
     assert backwards.status_code == 422
     assert (await client.post("/api/v1/bookings", json=body,
@@ -309,7 +306,7 @@ async def test_api_with_a_session_cookie_still_needs_csrf(client, seeded):
 async def test_api_refuses_a_member_who_may_not_book(client, seeded):
     tool, centre = await single_unit_tool()
     await Member.update({Member.status: "pending"}).where(Member.phone == "+995555000012")
-    _id, token = await create_api_token("+995555000012", "test", now=NOW)
+    _id, token = await create_api_token("+995555000012", "test", now=now())
     response = await client.post("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"},
                                  json={"tool_type_id": tool, "centre_id": centre,
                                        "starts_on": open_day(2).isoformat(),
@@ -320,8 +317,8 @@ async def test_api_refuses_a_member_who_may_not_book(client, seeded):
 async def test_revoked_tokens_stop_working(client, seeded):
     from rental.accounts import revoke_api_token
 
-    token_id, token = await create_api_token("+995555000012", "test", now=NOW)
-    await revoke_api_token(token_id, now=NOW)
+    token_id, token = await create_api_token("+995555000012", "test", now=now())
+    await revoke_api_token(token_id, now=now())
     response = await client.post("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"},
                                  json={})
     assert response.status_code == 401
@@ -334,12 +331,12 @@ async def test_a_hundred_requests_for_the_last_unit_make_exactly_one_booking(app
     standard = await MembershipType.select(MembershipType.id).where(
         MembershipType.slug == "standard").first()
     people = [Member(name=f"წევრი {n}", phone=f"+99559900{n:04d}", role="member",
-                     status="active", created_at=NOW, updated_at=NOW) for n in range(100)]
+                     status="active", created_at=now(), updated_at=now()) for n in range(100)]
     ids = [row["id"] for row in await Member.insert(*people).returning(Member.id)]
     await Membership.insert(*[Membership(member=i, membership_type=standard["id"],
-                                         starts_on=TODAY, ends_on=TODAY + timedelta(days=300),
-                                         status="active", created_at=NOW) for i in ids])
-    tokens = [(await create_api_token(f"+99559900{n:04d}", "race", now=NOW))[1]
+                                         starts_on=today(), ends_on=today() + timedelta(days=300),
+                                         status="active", created_at=now()) for i in ids])
+    tokens = [(await create_api_token(f"+99559900{n:04d}", "race", now=now()))[1]
               for n in range(100)]
     base = open_day(6)
 
@@ -350,7 +347,7 @@ async def test_a_hundred_requests_for_the_last_unit_make_exactly_one_booking(app
                 "Authorization": f"Bearer {token}"}, json={
                 "tool_type_id": tool, "centre_id": centre,
                 "starts_on": base.isoformat(),
-                "ends_on": (base + timedelta(days=n % 4)).isoformat()})
+                "ends_on": open_day(6 + n % 4).isoformat()})
             return response.status_code
 
     statuses = await asyncio.gather(*(attempt(n, t) for n, t in enumerate(tokens)))
@@ -386,9 +383,9 @@ async def test_a_unit_back_from_repair_is_offered_to_the_waitlist(client, seeded
     await client.post(f"/tool-types/{tool}/waitlist", data={
         "centre": centre, "starts_on": starts.isoformat(),
         "ends_on": (starts + timedelta(days=1)).isoformat(), "_csrf_token": token})
-    assert await expire(now=NOW) == (0, 0)  # still in repair: nothing to offer
+    assert await expire(now=now()) == (0, 0)  # still in repair: nothing to offer
     await Unit.update({Unit.status: "available"}).where(Unit.asset_tag == "SMG-9001")
-    await expire(now=NOW)
+    await expire(now=now())
     entry = await WaitlistEntry.select().where(WaitlistEntry.member == member).first()
     assert entry["status"] == "offered"
 

@@ -22,6 +22,7 @@ from conftest import (
     database_url_named,
     recreate_postgres_database,
 )
+from helpers import DEFAULT_INSTANT, now, open_day, today
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -49,8 +50,10 @@ def _rental(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 async def live_server():
-    """`rental migrate`, `rental seed-demo`, `rental serve` on a database of its own."""
-    env = {**os.environ, "VAR_DIR": str(RUN_DIR / "browser-var")}
+    """`rental migrate`, `rental seed-demo`, `rental serve` on a database of its own, with the
+    server's clock started at the tests' instant."""
+    env = {**os.environ, "VAR_DIR": str(RUN_DIR / "browser-var"),
+           "CLOCK_START": DEFAULT_INSTANT.isoformat()}
     if ON_POSTGRES:
         name = _test_database_name("_browser")
         await recreate_postgres_database(TEST_DATABASE_URL, name)
@@ -254,7 +257,7 @@ async def test_catalogue_search_in_georgian_then_the_coordinator_prints_a_label_
 
 
 async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     await page.goto(live_server + "/login")
     await page.fill("[name=login]", "555 00 00 12")
@@ -267,8 +270,8 @@ async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page)
     await page.wait_for_selector("table.calendar")
     assert "ბურღი" in await page.locator("h1").inner_text()
     # next Tuesday to Wednesday: both demo centres are open
-    today = date.today()
-    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    day = today()
+    tuesday = day + timedelta(days=(1 - day.weekday()) % 7 or 7)
     await page.fill("[name=starts_on]", tuesday.isoformat())
     await page.fill("[name=ends_on]", (tuesday + timedelta(days=1)).isoformat())
     await page.click("form[action$='/book'] button.primary")
@@ -294,8 +297,6 @@ async def test_georgian_typed_into_the_search_stays_in_order_on_a_desk_screen(li
 
 async def test_a_desk_session_in_georgian(live_server, browser):
     """Find the member, scan two units, take cash, print the receipt, take one back damaged."""
-    from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
 
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ka-GE")
     desk = await context.new_page()
@@ -304,9 +305,7 @@ async def test_a_desk_session_in_georgian(live_server, browser):
     await desk.locator("#f-q").press("Enter")
     await desk.wait_for_selector("#f-scan")
     assert "თამარ ქავთარაძე" in await desk.locator("#desk-member").inner_text()
-    back = datetime.now(ZoneInfo("Asia/Tbilisi")).date() + timedelta(days=3)
-    while back.weekday() == 6:  # Samgori is closed on Sundays
-        back += timedelta(days=1)
+    back = open_day(3)
     await desk.fill("#f-return_on", back.isoformat())
     for count, tag in enumerate(("SMG-0005", "SMG-0008"), start=1):
         await desk.locator("#f-scan").press_sequentially(tag, delay=10)  # a USB scanner types
@@ -343,15 +342,15 @@ async def test_a_desk_session_in_georgian(live_server, browser):
 
 
 async def _member_tries_to_book_the_megohmmeter(page, base: str) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     await page.goto(base + "/")
     await page.locator("#q").press_sequentially("megohmmeter", delay=10)
     await page.wait_for_function("document.querySelectorAll('.tool-card').length === 1")
     await page.locator(".tool-card a[href*='/book?centre=1']").first.click()
     await page.wait_for_selector("table.calendar")
-    today = date.today()
-    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    day = today()
+    tuesday = day + timedelta(days=(1 - day.weekday()) % 7 or 7)
     await page.fill("[name=starts_on]", tuesday.isoformat())
     await page.fill("[name=ends_on]", (tuesday + timedelta(days=1)).isoformat())
     await page.click("form[action$='/book'] button.primary")
@@ -360,7 +359,7 @@ async def _member_tries_to_book_the_megohmmeter(page, base: str) -> None:
 async def test_a_session_certificate_unlocks_a_restricted_tool(live_server, browser):
     """Refused without the training; the coordinator schedules one, the member enrols, the
     desk marks attendance, and the same booking goes through."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
     phone_context = await browser.new_context(viewport={"width": 390, "height": 844},
@@ -375,7 +374,7 @@ async def test_a_session_certificate_unlocks_a_restricted_tool(live_server, brow
     coordinator = await staff_context.new_page()
     await _logs_in_and_opens(coordinator, live_server, "/manage/sessions/new",
                             login="555 00 00 02")
-    starts = datetime.now(ZoneInfo("Asia/Tbilisi")) + timedelta(hours=1)
+    starts = now().astimezone(ZoneInfo("Asia/Tbilisi")) + timedelta(hours=1)
     if (starts + timedelta(minutes=45)).date() != starts.date():
         starts = (starts + timedelta(hours=12)).replace(hour=10)
     await coordinator.fill("[name=title_ka]", "ელექტროუსაფრთხოება დღეს")

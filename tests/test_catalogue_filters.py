@@ -3,20 +3,16 @@ JSON API, with a fixed number of queries whatever matches."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import pytest
+from helpers import now, today
 
 from inventory.tables import Centre, ToolType, Unit
 
 DRILL = "აკუმულატორიანი ბურღი-სახრახნისი"
 SAMGORI = "სამგორის მრავალფუნქციური სერვისცენტრი"
 KUTAISI = "ქუთაისის მრავალფუნქციური სერვისცენტრი"
-
-
-def today() -> date:
-    return datetime.now(ZoneInfo("Asia/Tbilisi")).date()
 
 
 async def book(tool_slug: str, centre_code: str, starts: date, ends: date) -> None:
@@ -28,10 +24,9 @@ async def book(tool_slug: str, centre_code: str, starts: date, ends: date) -> No
     units = await Unit.select(Unit.id, Unit.tool_type, Unit.centre).where(
         (Unit.tool_type.slug == tool_slug) & (Unit.centre.code == centre_code)
     )
-    now = datetime.now(UTC)
     await Booking.insert(*[
         Booking(member=member["id"], tool_type=u["tool_type"], unit=u["id"], centre=u["centre"],
-                starts_on=starts, ends_on=ends, status="reserved", created_at=now)
+                starts_on=starts, ends_on=ends, status="reserved", created_at=now())
         for u in units
     ])
 

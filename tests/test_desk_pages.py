@@ -4,25 +4,17 @@ overdue and lost, cash-up, the account and its corrections; and the desk API."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from helpers import credentials, csrf_token, log_in
+import pytest
+from helpers import credentials, csrf_token, log_in, now, open_day, today
 
 from bookings.tables import Booking
 from inventory.tables import MaintenanceTicket, Unit
 from rental.accounts import create_api_token
 from rental.tables import AuditLog, LedgerEntry, Member, Receipt
 
-TODAY = datetime.now(ZoneInfo("Asia/Tbilisi")).date()
-NOW = datetime.now(UTC)
-
-
-def open_day(after: int):
-    day = TODAY + timedelta(days=after)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return day
+pytestmark = pytest.mark.usefixtures("desk_open")
 
 
 async def as_staff(client, seeded):
@@ -79,6 +71,7 @@ async def test_the_member_lookup_fragment_does_not_read_the_days_lists(client, s
     assert count_queries["n"] < on_the_page  # the pick-ups and returns are not read
 
 
+@pytest.mark.calendar
 async def test_scan_two_units_check_out_with_cash_print_and_check_in_damaged(client, seeded):
     await as_staff(client, seeded)
     member = await member_id("+995555000012")
@@ -169,7 +162,7 @@ async def test_card_payment_needs_the_slip_and_a_waiver_needs_a_coordinator(clie
         "amount": "-5"})
     assert bad_amount.status_code == 422 and 'id="e-amount"' in bad_amount.text
     past = await post(client, "/desk/1/check-out", {
-        "member": member, "tag": tags, "return_on": (TODAY - timedelta(days=1)).isoformat(),
+        "member": member, "tag": tags, "return_on": (today() - timedelta(days=1)).isoformat(),
         "method": "cash", "amount": "1"})
     assert past.status_code == 422 and 'id="e-return_on"' in past.text
     assert await counts() == before
@@ -197,6 +190,7 @@ async def test_partial_payment_leaves_a_balance_the_desk_settles_later(client, s
     assert nothing.status_code == 422
 
 
+@pytest.mark.calendar
 async def test_member_renews_their_loan_and_sees_what_they_owe(client, seeded):
     await as_staff(client, seeded)
     member = await member_id("+995555000012")
@@ -229,7 +223,7 @@ async def test_overdue_list_lost_unit_cash_up_and_a_coordinator_reversal(client,
     member = await member_id("+995555000013")
     tags = await free_tags(1)
     await lend(client, member, tags)
-    long_ago = TODAY - timedelta(days=45)
+    long_ago = today() - timedelta(days=45)
     await Booking.update({Booking.starts_on: long_ago - timedelta(days=2),
                           Booking.ends_on: long_ago}).where(Booking.status == "out")
     overdue = await client.get("/desk/1/overdue")
@@ -283,7 +277,7 @@ async def test_receipts_are_for_the_member_and_the_centre_staff_only(client, app
 async def test_desk_api_checks_out_and_in_with_the_same_rules(client, seeded):
     member = await member_id("+995555000012")
     tags = await free_tags(2)
-    _id, token = await create_api_token(credentials(seeded, "staff")[0], "desk", now=NOW)
+    _id, token = await create_api_token(credentials(seeded, "staff")[0], "desk", now=now())
     auth = {"Authorization": f"Bearer {token}"}
     body = {"member_id": member, "centre_id": 1, "asset_tags": tags,
             "return_on": open_day(3).isoformat(),
@@ -309,7 +303,7 @@ async def test_desk_api_checks_out_and_in_with_the_same_rules(client, seeded):
     bad = await client.post("/api/v1/loans/check-in", headers=auth, json={
         "asset_tag": tags[1], "condition": "exploded"})
     assert bad.status_code == 422
-    member_token = (await create_api_token("+995555000012", "mine", now=NOW))[1]
+    member_token = (await create_api_token("+995555000012", "mine", now=now()))[1]
     refused = await client.post("/api/v1/loans/check-in", json={
         "asset_tag": tags[1], "condition": "fine"},
         headers={"Authorization": f"Bearer {member_token}"})

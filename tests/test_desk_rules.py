@@ -29,6 +29,8 @@ from rental.fees import (
     rental_quote,
 )
 
+pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
+
 D = date
 MON = D(2026, 11, 23)  # a Monday
 

@@ -11,8 +11,9 @@ import asyncio
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 
+import helpers
 import pytest
-from helpers import NOW, SMG, TBILISI, TODAY, Cast, demo_cast, open_day
+from helpers import SMG, TBILISI, Cast, demo_cast, now, open_day, today
 
 from bookings import desk, reservations
 from bookings.desk import DeskError
@@ -31,11 +32,21 @@ from rental.tables import (
     Receipt,
 )
 
-NEXT_MONDAY = TODAY + timedelta(days=7 - TODAY.weekday())
+pytestmark = pytest.mark.usefixtures("desk_open")
 
 
-RETURN = open_day(2)
-DAYS = (RETURN - TODAY).days  # what a loan until RETURN is charged
+def next_monday() -> date:
+    return today() + timedelta(days=7 - today().weekday())
+
+
+def return_day() -> date:
+    """The return day of most loans here: an open day two or more days ahead."""
+    return open_day(2)
+
+
+def days_charged() -> int:
+    """What a loan until return_day() is charged."""
+    return (return_day() - today()).days
 
 
 @pytest.fixture
@@ -54,11 +65,11 @@ async def tool(units: int = 1, *, daily_fee: int = 200, deposit: int = 1000,
     rows = await ToolType.insert(ToolType(
         slug=f"desk-test-{number}", category=category["id"], name_ka="სატესტო",
         name_en=f"Desk test {number}", daily_fee=daily_fee, deposit=deposit,
-        max_loan_days=max_loan_days, created_at=NOW, search_text="desk test",
+        max_loan_days=max_loan_days, created_at=now(), search_text="desk test",
     )).returning(ToolType.id)
     tags = [f"SMG-{number}{n}" for n in range(units)]
     await Unit.insert(*[Unit(tool_type=rows[0]["id"], centre=SMG, asset_tag=tag, cost=cost,
-                             created_at=NOW) for tag in tags])
+                             created_at=now()) for tag in tags])
     return tags
 
 
@@ -67,7 +78,7 @@ async def reserve(member: int, tag: str, starts_on: date, ends_on: date) -> dict
     unit = await Unit.select(Unit.tool_type).where(Unit.asset_tag == tag).first()
     return await reservations.book(member_id=member, tool_type_id=unit["tool_type"],
                                    centre_id=SMG, starts_on=starts_on, ends_on=ends_on,
-                                   actor_id=member, today=TODAY, now=NOW)
+                                   actor_id=member, today=today(), now=now())
 
 
 async def reserved_tag(booking: dict) -> str:
@@ -76,11 +87,14 @@ async def reserved_tag(booking: dict) -> str:
     return row["tag"]
 
 
-async def check_out(cast: Cast, member: int, tags: list[str], return_on: date | None = RETURN,
+async def check_out(cast: Cast, member: int, tags: list[str], return_on: date | None | str = "",
                     *, amount: int | None = None, method: str = "cash", actor=None,
-                    override: str = "", today: date = TODAY, now: datetime = NOW,
+                    override: str = "", today: date | None = None, now: datetime | None = None,
                     **payment) -> int:
-    """Check these tags out for the member, paying everything due unless `amount` is given."""
+    """Check these tags out for the member (until return_day() unless told), paying everything
+    due unless `amount` is given, on the clock's day unless told."""
+    return_on = return_day() if return_on == "" else return_on
+    today, now = today or helpers.today(), now or helpers.now()
     if amount is None:
         amount = (await desk.basket_view(member, SMG, tags, return_on, today)).due
     return await desk.check_out(
@@ -93,7 +107,7 @@ async def check_in(cast: Cast, tag: str, *, today: date, condition: str = "fine"
                    notes: str = "", damage: int = 0, actor=None) -> int:
     return await desk.check_in(tag=tag, centre_ids=frozenset({SMG}), condition=condition,
                                notes=notes, damage_charge=damage, photo="",
-                               actor=actor or cast.staff, today=today, now=NOW)
+                               actor=actor or cast.staff, today=today, now=now())
 
 
 async def loan_of(tag: str) -> dict:
@@ -135,14 +149,14 @@ async def test_find_members_by_card_number_name_or_phone(cast):
 async def test_basket_view_quotes_each_unit_and_what_is_due(cast):
     tags = await tool(2, daily_fee=200, deposit=1000)
     basket = await desk.basket_view(cast.member, SMG, [tags[0], f" {tags[1].lower()} "],
-                                    RETURN, TODAY)
+                                    return_day(), today())
     assert [line.tag for line in basket.lines] == tags
     assert [line.verdict.kind for line in basket.lines] == ["walk_in", "walk_in"]
-    assert (basket.fee, basket.deposit, basket.waived) == (2 * 200 * DAYS, 2000, 0)
-    assert basket.due == 2 * 200 * DAYS + 2000
+    assert (basket.fee, basket.deposit, basket.waived) == (2 * 200 * days_charged(), 2000, 0)
+    assert basket.due == 2 * 200 * days_charged() + 2000
     assert basket.hard == [] and basket.soft == [] and basket.errors == {}
-    past = await desk.basket_view(cast.member, SMG, [*tags, tags[0]], TODAY - timedelta(days=1),
-                                  TODAY)
+    past = await desk.basket_view(cast.member, SMG, [*tags, tags[0]], today() - timedelta(days=1),
+                                  today())
     assert set(past.errors) == {"scan", "return_on"}
     assert await Booking.count() == 0  # looking writes nothing
 
@@ -150,6 +164,7 @@ async def test_basket_view_quotes_each_unit_and_what_is_due(cast):
 # --- check-out --------------------------------------------------------------------------------
 
 
+@pytest.mark.calendar
 async def test_walk_in_check_out_of_two_units(cast):
     tags = await tool(2, daily_fee=200, deposit=1000)
     receipt = await check_out(cast, cast.member, tags)
@@ -158,17 +173,17 @@ async def test_walk_in_check_out_of_two_units(cast):
     assert len(loans) == 2 and await Booking.count() == 2
     for loan in loans:
         assert (loan["status"], loan["member"], loan["starts_on"], loan["ends_on"]) == (
-            "out", cast.member, TODAY, RETURN)
-        assert loan["checked_out_at"] == NOW and loan["created_by"] == cast.staff.id
+            "out", cast.member, today(), return_day())
+        assert loan["checked_out_at"] == now() and loan["created_by"] == cast.staff.id
     assert await Receipt.count() == 1
     rows = await LedgerEntry.select().where(LedgerEntry.receipt == receipt)
     for loan in loans:
         assert sorted((e["kind"], e["amount"]) for e in rows if e["loan"] == loan["id"]) == [
-            ("deposit", 1000), ("fee", 200 * DAYS)]
+            ("deposit", 1000), ("fee", 200 * days_charged())]
     payments = [e for e in rows if e["kind"] == "payment"]
     assert len(payments) == 1 and len(rows) == 5
     assert (payments[0]["amount"], payments[0]["method"], payments[0]["loan"]) == (
-        -(2 * 200 * DAYS + 2000), "cash", None)
+        -(2 * 200 * days_charged() + 2000), "cash", None)
     assert await ledger.balance(cast.member) == 0
     audited = await AuditLog.select(AuditLog.entity_id).where(
         AuditLog.action == "loan.check_out")
@@ -180,13 +195,14 @@ async def test_walk_in_check_out_of_two_units(cast):
 
 async def test_the_concession_funder_pays_the_fee_not_the_deposit(cast):
     [tag] = await tool(daily_fee=150, deposit=3000)
-    basket = await desk.basket_view(cast.migrant, SMG, [tag], RETURN, TODAY)
-    assert (basket.fee, basket.waived, basket.due) == (0, 150 * DAYS, 3000)
+    basket = await desk.basket_view(cast.migrant, SMG, [tag], return_day(), today())
+    assert (basket.fee, basket.waived, basket.due) == (0, 150 * days_charged(), 3000)
     receipt = await check_out(cast, cast.migrant, [tag])
     rows = await LedgerEntry.select().where(LedgerEntry.receipt == receipt).order_by(
         LedgerEntry.id)
     assert [(e["kind"], e["amount"]) for e in rows] == [
-        ("fee", 150 * DAYS), ("waiver", -150 * DAYS), ("deposit", 3000), ("payment", -3000)]
+        ("fee", 150 * days_charged()), ("waiver", -150 * days_charged()), ("deposit", 3000),
+        ("payment", -3000)]
     assert rows[1]["funder"] == "IOM Development Fund"
     assert await ledger.balance(cast.migrant) == 0
 
@@ -195,10 +211,10 @@ async def test_half_concession_rounds_in_the_members_favour(cast):
     idp = await ConcessionCategory.select(ConcessionCategory.id, ConcessionCategory.funder).where(
         ConcessionCategory.slug == "idp").first()
     await MemberConcession.insert(MemberConcession(
-        member=cast.member, category=idp["id"], proof="test", expires_on=TODAY + timedelta(
-            days=30), granted_at=NOW))
+        member=cast.member, category=idp["id"], proof="test", expires_on=today() + timedelta(
+            days=30), granted_at=now()))
     [tag] = await tool(daily_fee=75, deposit=500)
-    receipt = await check_out(cast, cast.member, [tag], TODAY)  # back today: one day, 75
+    receipt = await check_out(cast, cast.member, [tag], today())  # back today: one day, 75
     assert await entries(receipt) == [("fee", 75), ("waiver", -38), ("deposit", 500),
                                       ("payment", -537)]
     waiver = await LedgerEntry.select(LedgerEntry.funder).where(
@@ -206,23 +222,24 @@ async def test_half_concession_rounds_in_the_members_favour(cast):
     assert waiver["funder"] == idp["funder"]
 
 
+@pytest.mark.calendar
 async def test_picking_up_a_reservation_turns_it_out(cast):
     [tag] = await tool()
-    booked = await reserve(cast.member, tag, TODAY, RETURN)
-    panel = await desk.member_panel(cast.member, SMG, TODAY)
+    booked = await reserve(cast.member, tag, today(), return_day())
+    panel = await desk.member_panel(cast.member, SMG, today())
     assert [loan["id"] for loan in panel["ready"]] == [booked["id"]] and panel["out"] == []
-    basket = await desk.basket_view(cast.member, SMG, [tag], None, TODAY)
+    basket = await desk.basket_view(cast.member, SMG, [tag], None, today())
     assert basket.lines[0].verdict.kind == "pickup"
     receipt = await check_out(cast, cast.member, [tag], None)
     loan = await Booking.select().where(Booking.id == booked["id"]).first()
-    assert (loan["status"], loan["out_receipt"], loan["ends_on"]) == ("out", receipt, RETURN)
+    assert (loan["status"], loan["out_receipt"], loan["ends_on"]) == ("out", receipt, return_day())
     assert await Booking.count() == 1  # the reservation became the loan
-    assert ("fee", 200 * DAYS) in await entries(receipt)
+    assert ("fee", 200 * days_charged()) in await entries(receipt)
 
 
 async def test_a_reservation_is_picked_up_with_another_unit_of_the_same_tool(cast):
     tags = await tool(2)
-    booked = await reserve(cast.member, tags[0], TODAY, RETURN)
+    booked = await reserve(cast.member, tags[0], today(), return_day())
     [swapped] = [tag for tag in tags if tag != await reserved_tag(booked)]
     await check_out(cast, cast.member, [swapped], None)
     loan = await Booking.select(Booking.status, Booking.unit.asset_tag.as_alias("tag")).where(
@@ -243,7 +260,7 @@ async def test_a_reservation_is_picked_up_with_another_unit_of_the_same_tool(cas
 )
 async def test_a_refused_payment_writes_nothing(cast, method, extra, field):
     tags = await tool(2)
-    due = (await desk.basket_view(cast.member, SMG, tags, RETURN, TODAY)).due
+    due = (await desk.basket_view(cast.member, SMG, tags, return_day(), today())).due
     before = await written()
     with pytest.raises(MoneyError) as refused:
         await check_out(cast, cast.member, tags, amount=due + extra, method=method)
@@ -262,7 +279,7 @@ async def test_a_card_payment_with_its_slip_number(cast):
 
 async def test_only_a_coordinator_waives_and_says_why(cast):
     [tag] = await tool(daily_fee=200, deposit=1000)
-    due = 200 * DAYS + 1000
+    due = 200 * days_charged() + 1000
     before = await written()
     with pytest.raises(MoneyError) as staff_waives:
         await check_out(cast, cast.member, [tag], method="waiver", reason="hardship")
@@ -290,8 +307,8 @@ async def owe_over_the_limit(cast: Cast) -> None:
 
 
 async def expire_membership(cast: Cast) -> None:
-    await Membership.update({Membership.starts_on: TODAY - timedelta(days=366),
-                             Membership.ends_on: TODAY - timedelta(days=1)}).where(
+    await Membership.update({Membership.starts_on: today() - timedelta(days=366),
+                             Membership.ends_on: today() - timedelta(days=1)}).where(
         Membership.member == cast.member)
 
 
@@ -302,7 +319,7 @@ async def expire_membership(cast: Cast) -> None:
 async def test_a_soft_block_needs_a_written_reason(cast, make_block, warning):
     await make_block(cast)
     [tag] = await tool()
-    basket = await desk.basket_view(cast.member, SMG, [tag], RETURN, TODAY)
+    basket = await desk.basket_view(cast.member, SMG, [tag], return_day(), today())
     assert warning in basket.soft and basket.hard == []
     before = await written()
     with pytest.raises(DeskError) as refused:
@@ -350,10 +367,11 @@ async def test_a_hard_block_is_refused_even_with_a_reason(cast, make_block):
 @pytest.mark.parametrize(
     "scan, return_on, field, message",
     [
-        (lambda t: [t[0], t[0].lower()], RETURN, "scan", "%(tag)s is in the basket already."),
-        (lambda t: ["not a tag"], RETURN, "scan", "“%(tag)s” is not an asset tag."),
-        (lambda t: ["", "  "], RETURN, "scan", "Scan at least one unit."),
-        (lambda t: [t[0]], TODAY - timedelta(days=1), "return_on", "The return day has passed."),
+        (lambda t: [t[0], t[0].lower()], return_day, "scan", "%(tag)s is in the basket already."),
+        (lambda t: ["not a tag"], return_day, "scan", "“%(tag)s” is not an asset tag."),
+        (lambda t: ["", "  "], return_day, "scan", "Scan at least one unit."),
+        (lambda t: [t[0]], lambda: today() - timedelta(days=1), "return_on",
+         "The return day has passed."),
     ],
     ids=["scanned-twice", "not-a-tag", "empty", "past-return"],
 )
@@ -362,7 +380,7 @@ async def test_a_bad_basket_is_invalid_and_writes_nothing(cast, scan, return_on,
     tags = await tool(2)
     before = await written()
     with pytest.raises(DeskError) as refused:
-        await check_out(cast, cast.member, scan(tags), return_on, amount=5000)
+        await check_out(cast, cast.member, scan(tags), return_on(), amount=5000)
     assert refused.value.kind == "invalid"
     error = refused.value.errors[field]
     assert (error if isinstance(error, str) else error[0]) == message
@@ -384,11 +402,11 @@ async def nothing(cast: Cast, tags: list[str]) -> None:
 @pytest.mark.parametrize(
     "setup, scanned, return_on, reason",
     [
-        (nothing, lambda t: "SMG-99999", RETURN, "There is no unit with this tag."),
-        (lend_first, lambda t: t[0], RETURN, "This unit is already out."),
-        (nothing, lambda t: t[0], None, "Choose the return day first."),
-        (nothing, lambda t: "KUT-0001", RETURN, "This unit belongs to another centre."),
-        (nothing, lambda t: t[0], TODAY + timedelta(days=8), (
+        (nothing, lambda t: "SMG-99999", return_day, "There is no unit with this tag."),
+        (lend_first, lambda t: t[0], return_day, "This unit is already out."),
+        (nothing, lambda t: t[0], lambda: None, "Choose the return day first."),
+        (nothing, lambda t: "KUT-0001", return_day, "This unit belongs to another centre."),
+        (nothing, lambda t: t[0], lambda: today() + timedelta(days=8), (
             "This tool can be borrowed for at most %(days)s days.", {"days": 7})),
     ],
     ids=["unknown-tag", "already-out", "no-return-day", "other-centre", "too-long"],
@@ -399,16 +417,16 @@ async def test_a_unit_that_cannot_be_lent_is_named_and_nothing_is_written(
     await setup(cast, tags)
     tag = scanned(tags)
     # the basket says why and leaves the unit out ...
-    basket = await desk.basket_view(cast.member, SMG, [tags[1], tag], return_on, TODAY,
+    basket = await desk.basket_view(cast.member, SMG, [tags[1], tag], return_on(), today(),
                                     scanned=tag)
     assert basket.errors["scan"] == reason
     assert [line.tag for line in basket.lines] == [tags[1]]
     # ... and a check-out with it anyway lends nothing
-    listed = await desk.basket_view(cast.member, SMG, [tags[1], tag], return_on, TODAY)
+    listed = await desk.basket_view(cast.member, SMG, [tags[1], tag], return_on(), today())
     assert listed.lines[-1].verdict.reason == reason
     before = await written()
     with pytest.raises(DeskError) as refused:
-        await check_out(cast, cast.member, [tags[1], tag], return_on, amount=5000)
+        await check_out(cast, cast.member, [tags[1], tag], return_on(), amount=5000)
     bad_input = reason in ("There is no unit with this tag.", "Choose the return day first.")
     assert refused.value.kind == ("invalid" if bad_input else "conflict")
     assert refused.value.errors["scan"] == CANNOT_LEND and refused.value.errors[tag] == reason
@@ -417,16 +435,16 @@ async def test_a_unit_that_cannot_be_lent_is_named_and_nothing_is_written(
 
 async def test_a_walk_in_cannot_run_into_another_members_reservation(cast):
     [tag] = await tool(max_loan_days=14)
-    starts = NEXT_MONDAY + timedelta(days=1)
+    starts = next_monday() + timedelta(days=1)
     await reserve(cast.other, tag, starts, starts)
-    basket = await desk.basket_view(cast.member, SMG, [tag], starts + timedelta(days=1), TODAY)
+    basket = await desk.basket_view(cast.member, SMG, [tag], starts + timedelta(days=1), today())
     assert basket.lines[0].verdict.reason == (
         "This unit is booked from %(day)s: choose an earlier return day.",
         {"day": starts.isoformat()})
     with pytest.raises(DeskError) as refused:
         await check_out(cast, cast.member, [tag], starts + timedelta(days=1), amount=5000)
     assert refused.value.kind == "conflict"
-    await check_out(cast, cast.member, [tag], NEXT_MONDAY)  # back the day before: fine
+    await check_out(cast, cast.member, [tag], next_monday())  # back the day before: fine
     bookings = await Booking.select(Booking.member, Booking.status).where(
         Booking.unit.asset_tag == tag).order_by(Booking.id)
     assert bookings == [{"member": cast.other, "status": "reserved"},
@@ -439,10 +457,10 @@ async def test_a_walk_in_cannot_run_into_another_members_reservation(cast):
 async def test_check_in_on_time_refunds_the_deposit(cast):
     [tag] = await tool(daily_fee=200, deposit=1000)
     await check_out(cast, cast.member, [tag])
-    found = await desk.loan_for_check_in(tag, frozenset({SMG}), RETURN)
+    found = await desk.loan_for_check_in(tag, frozenset({SMG}), return_day())
     assert (found["deposit_held"], found["late_fee"], found["days_late"]) == (1000, 0, 0)
 
-    receipt = await check_in(cast, tag, today=RETURN)
+    receipt = await check_in(cast, tag, today=return_day())
     assert await entries(receipt) == [("deposit_return", -1000), ("refund", 1000)]
     refund = await LedgerEntry.select().where(LedgerEntry.kind == "refund").first()
     assert refund["method"] == "cash"
@@ -450,19 +468,20 @@ async def test_check_in_on_time_refunds_the_deposit(cast):
     loan = await loan_of(tag)
     assert (loan["status"], loan["in_receipt"], loan["return_condition"]) == (
         "returned", receipt, "fine")
-    assert loan["returned_at"] == NOW and loan["return_ticket"] is None
+    assert loan["returned_at"] == now() and loan["return_ticket"] is None
     assert await unit_status(tag) == "available"
     assert await AuditLog.exists().where(AuditLog.action == "loan.check_in")
     assert await MaintenanceTicket.count() == 0
 
 
+@pytest.mark.calendar
 async def test_late_check_in_charges_the_centres_late_fee_from_the_deposit(cast):
     await FeePolicy.insert(FeePolicy(centre=SMG, late_fee_per_day=150, late_grace_days=1,
                                      late_fee_cap=10_000, balance_limit=2000,
                                      lost_after_days=30))
     [tag] = await tool(daily_fee=200, deposit=1000)
     await check_out(cast, cast.member, [tag])
-    back = RETURN + timedelta(days=3)  # 3 days late, one of grace: 2 × 1,50 ₾
+    back = return_day() + timedelta(days=3)  # 3 days late, one of grace: 2 × 1,50 ₾
     found = await desk.loan_for_check_in(tag, None, back)
     assert (found["days_late"], found["late_fee"]) == (3, 300)
     panel = await desk.member_panel(cast.member, SMG, back)
@@ -479,7 +498,7 @@ async def test_a_late_fee_larger_than_the_deposit_stays_owed(cast):
                                      late_fee_cap=1500, balance_limit=2000, lost_after_days=30))
     [tag] = await tool(daily_fee=200, deposit=1000)
     await check_out(cast, cast.member, [tag])
-    receipt = await check_in(cast, tag, today=RETURN + timedelta(days=10))
+    receipt = await check_in(cast, tag, today=return_day() + timedelta(days=10))
     assert await entries(receipt) == [("late_fee", 1500), ("deposit_return", -1000)]
     assert await ledger.balance(cast.member) == 500
 
@@ -489,17 +508,17 @@ async def test_damaged_check_in_opens_a_maintenance_ticket(cast):
     await check_out(cast, cast.member, [tag])
     before = await written()
     with pytest.raises(DeskError) as no_notes:
-        await check_in(cast, tag, today=RETURN, condition="damaged", notes="  ", damage=600)
+        await check_in(cast, tag, today=return_day(), condition="damaged", notes="  ", damage=600)
     assert no_notes.value.kind == "invalid" and "notes" in no_notes.value.errors
     with pytest.raises(DeskError) as fine_but_charged:
-        await check_in(cast, tag, today=RETURN, condition="fine", damage=600)
+        await check_in(cast, tag, today=return_day(), condition="fine", damage=600)
     assert "damage_charge" in fine_but_charged.value.errors
     with pytest.raises(DeskError) as negative:
-        await check_in(cast, tag, today=RETURN, condition="damaged", notes="x", damage=-1)
+        await check_in(cast, tag, today=return_day(), condition="damaged", notes="x", damage=-1)
     assert "damage_charge" in negative.value.errors
     assert await written() == before
 
-    receipt = await check_in(cast, tag, today=RETURN, condition="damaged",
+    receipt = await check_in(cast, tag, today=return_day(), condition="damaged",
                              notes="Chuck cracked", damage=600)
     assert await entries(receipt) == [("damage", 600), ("deposit_return", -1000),
                                       ("refund", 400)]
@@ -519,7 +538,7 @@ async def test_damaged_check_in_opens_a_maintenance_ticket(cast):
 async def test_missing_parts_without_a_charge_still_goes_to_repair(cast):
     [tag] = await tool()
     await check_out(cast, cast.member, [tag])
-    await check_in(cast, tag, today=RETURN, condition="missing_parts", notes="No battery")
+    await check_in(cast, tag, today=return_day(), condition="missing_parts", notes="No battery")
     assert await unit_status(tag) == "maintenance"
     assert (await loan_of(tag))["return_ticket"] is not None
 
@@ -541,7 +560,8 @@ async def test_check_in_refusals(cast, tag, centres, kind, field):
     before = await written()
     with pytest.raises(DeskError) as refused:
         await desk.check_in(tag=scanned, centre_ids=centres, condition="fine", notes="",
-                            damage_charge=0, photo="", actor=cast.staff, today=RETURN, now=NOW)
+                            damage_charge=0, photo="", actor=cast.staff, today=return_day(),
+                            now=now())
     assert (refused.value.kind, list(refused.value.errors)) == (kind, [field])
     assert await written() == before
     assert (await loan_of(tags[0]))["status"] == "out"
@@ -550,9 +570,9 @@ async def test_check_in_refusals(cast, tag, centres, kind, field):
 async def test_a_unit_cannot_be_checked_in_twice(cast):
     [tag] = await tool()
     await check_out(cast, cast.member, [tag])
-    await check_in(cast, tag, today=RETURN)
+    await check_in(cast, tag, today=return_day())
     with pytest.raises(DeskError) as again:
-        await check_in(cast, tag, today=RETURN)
+        await check_in(cast, tag, today=return_day())
     assert again.value.kind == "invalid"
     assert await LedgerEntry.count().where(LedgerEntry.kind == "deposit_return") == 1
 
@@ -563,21 +583,22 @@ async def test_a_unit_cannot_be_checked_in_twice(cast):
 async def lent_until_next_monday(cast: Cast) -> tuple[str, int]:
     """A single-unit tool lent until next Monday: (tag, booking id)."""
     [tag] = await tool(daily_fee=200, deposit=1000, max_loan_days=14)
-    await check_out(cast, cast.member, [tag], NEXT_MONDAY)
+    await check_out(cast, cast.member, [tag], next_monday())
     return tag, (await loan_of(tag))["id"]
 
 
 async def renew(cast: Cast, booking: int, until: date, *, member: int | None = None,
-                today: date = TODAY) -> int:
+                today: date | None = None) -> int:
     return await desk.renew(booking, until, member_id=member, centre_ids=frozenset({SMG}),
-                            actor_id=cast.staff.id if member is None else member, today=today,
-                            now=NOW)
+                            actor_id=cast.staff.id if member is None else member,
+                            today=today or helpers.today(), now=now())
 
 
+@pytest.mark.calendar
 async def test_renewal_charges_the_added_days_up_to_the_centres_limit(cast):
     await BookingPolicy.insert(BookingPolicy(centre=SMG, max_renewals=1))
     _tag, loan = await lent_until_next_monday(cast)
-    until = NEXT_MONDAY + timedelta(days=2)
+    until = next_monday() + timedelta(days=2)
     receipt = await renew(cast, loan, until)
     assert await entries(receipt) == [("fee", 400)]  # two more days at 2 ₾
     assert await ledger.balance(cast.member) == 400
@@ -599,32 +620,32 @@ async def test_renewal_charges_the_added_days_up_to_the_centres_limit(cast):
 
 async def test_renewal_keeps_the_concession(cast):
     [tag] = await tool(daily_fee=150, deposit=1000, max_loan_days=14)
-    await check_out(cast, cast.migrant, [tag], NEXT_MONDAY)
-    receipt = await renew(cast, (await loan_of(tag))["id"], NEXT_MONDAY + timedelta(days=1))
+    await check_out(cast, cast.migrant, [tag], next_monday())
+    receipt = await renew(cast, (await loan_of(tag))["id"], next_monday() + timedelta(days=1))
     assert await entries(receipt) == [("fee", 150), ("waiver", -150)]
     assert await ledger.balance(cast.migrant) == 0
 
 
 async def test_renewal_is_refused_when_another_member_needs_the_unit(cast):
     tag, loan = await lent_until_next_monday(cast)
-    await reserve(cast.other, tag, NEXT_MONDAY + timedelta(days=1),
-                  NEXT_MONDAY + timedelta(days=2))
+    await reserve(cast.other, tag, next_monday() + timedelta(days=1),
+                  next_monday() + timedelta(days=2))
     before = await written()
     with pytest.raises(DeskError) as refused:
-        await renew(cast, loan, NEXT_MONDAY + timedelta(days=1))
+        await renew(cast, loan, next_monday() + timedelta(days=1))
     assert refused.value.kind == "conflict" and "ends_on" in refused.value.errors
     assert await written() == before
 
 
 @pytest.mark.parametrize("until, field", [
-    (NEXT_MONDAY, "ends_on"),  # not later than now
-    (NEXT_MONDAY + timedelta(days=15), "ends_on"),  # more than the tool's 14 days at once
-    (NEXT_MONDAY + timedelta(days=6), "ends_on"),  # a Sunday: Samgori is closed
+    (0, "ends_on"),  # not later than now
+    (15, "ends_on"),  # more than the tool's 14 days at once
+    (6, "ends_on"),  # a Sunday: Samgori is closed
 ], ids=["same-day", "too-long", "closed-day"])
 async def test_renewal_needs_a_later_open_day_within_the_tools_limit(cast, until, field):
     _tag, loan = await lent_until_next_monday(cast)
     with pytest.raises(DeskError) as refused:
-        await renew(cast, loan, until)
+        await renew(cast, loan, next_monday() + timedelta(days=until))
     assert refused.value.kind == "invalid" and field in refused.value.errors
 
 
@@ -632,23 +653,23 @@ async def test_a_member_may_not_renew_an_overdue_loan_but_the_desk_may(cast):
     [tag] = await tool(daily_fee=200, deposit=1000)
     await check_out(cast, cast.member, [tag])
     loan = (await loan_of(tag))["id"]
-    late = RETURN + timedelta(days=2)
+    late = return_day() + timedelta(days=2)
     with pytest.raises(DeskError) as refused:
-        await renew(cast, loan, open_day((late - TODAY).days + 1), member=cast.member,
+        await renew(cast, loan, open_day((late - today()).days + 1), member=cast.member,
                     today=late)
     assert refused.value.kind == "invalid" and "form" in refused.value.errors
     with pytest.raises(DeskError) as not_theirs:
-        await renew(cast, loan, open_day((late - TODAY).days + 1), member=cast.other,
+        await renew(cast, loan, open_day((late - today()).days + 1), member=cast.other,
                     today=late)
     assert not_theirs.value.kind == "not_found"
-    await renew(cast, loan, open_day((late - TODAY).days + 1), today=late)  # at the desk
+    await renew(cast, loan, open_day((late - today()).days + 1), today=late)  # at the desk
     assert (await loan_of(tag))["renewals"] == 1
 
 
 async def test_only_a_loan_that_is_out_is_renewed(cast):
     [tag] = await tool()
     await check_out(cast, cast.member, [tag])
-    await check_in(cast, tag, today=RETURN)
+    await check_in(cast, tag, today=return_day())
     with pytest.raises(DeskError) as refused:
         await renew(cast, (await loan_of(tag))["id"], open_day(5))
     assert refused.value.kind == "invalid"
@@ -660,24 +681,26 @@ async def test_only_a_loan_that_is_out_is_renewed(cast):
 # --- overdue and lost -------------------------------------------------------------------------
 
 
+@pytest.mark.calendar
 async def test_overdue_lists_late_loans_with_their_late_fee(cast):
     tags = await tool(2, daily_fee=200, deposit=1000)
-    await check_out(cast, cast.member, [tags[0]], RETURN)
-    await check_out(cast, cast.other, [tags[1]], open_day((RETURN - TODAY).days + 1))
-    assert (await desk.overdue(SMG, RETURN))["loans"] == []  # due today is not late
+    await check_out(cast, cast.member, [tags[0]], return_day())
+    await check_out(cast, cast.other, [tags[1]], open_day((return_day() - today()).days + 1))
+    assert (await desk.overdue(SMG, return_day()))["loans"] == []  # due today is not late
 
-    later = open_day((RETURN - TODAY).days + 1) + timedelta(days=3)
+    later = open_day((return_day() - today()).days + 1) + timedelta(days=3)
     late = (await desk.overdue(SMG, later))["loans"]
     assert [loan["asset_tag"] for loan in late] == tags  # the most late first
     first = late[0]
-    assert first["days_late"] == (later - RETURN).days
+    assert first["days_late"] == (later - return_day()).days
     assert first["late_fee"] == min(100 * (first["days_late"] - 1), 3000)  # the defaults
     assert not any(loan["may_declare_lost"] for loan in late)
-    month = (await desk.overdue(SMG, RETURN + timedelta(days=30)))["loans"]
+    month = (await desk.overdue(SMG, return_day() + timedelta(days=30)))["loans"]
     assert month[0]["may_declare_lost"] and month[0]["late_fee"] == 2900
     assert (await desk.overdue(2, later))["loans"] == []  # Kutaisi has none
 
 
+@pytest.mark.calendar
 async def test_declaring_a_loan_lost_charges_the_replacement_less_the_deposit(cast):
     [tag] = await tool(daily_fee=200, deposit=1000, cost=12_000)
     await check_out(cast, cast.member, [tag])
@@ -685,23 +708,24 @@ async def test_declaring_a_loan_lost_charges_the_replacement_less_the_deposit(ca
     before = await written()
     with pytest.raises(DeskError) as too_soon:
         await desk.declare_lost(loan, replacement=None, centre_ids=frozenset({SMG}),
-                                actor=cast.staff, today=RETURN + timedelta(days=29), now=NOW)
+                                actor=cast.staff, today=return_day() + timedelta(days=29),
+                                now=now())
     assert too_soon.value.kind == "invalid" and too_soon.value.errors["form"][1] == {"days": 30}
     assert await written() == before
 
     receipt = await desk.declare_lost(loan, replacement=None, centre_ids=frozenset({SMG}),
-                                      actor=cast.staff, today=RETURN + timedelta(days=30),
-                                      now=NOW)
+                                      actor=cast.staff, today=return_day() + timedelta(days=30),
+                                      now=now())
     assert await entries(receipt) == [("late_fee", 2900), ("replacement", 12_000),
                                       ("deposit_return", -1000)]
     assert await ledger.balance(cast.member) == 2900 + 12_000 - 1000
     row = await Booking.select().where(Booking.id == loan).first()
-    assert (row["status"], row["lost_at"], row["in_receipt"]) == ("lost", NOW, receipt)
+    assert (row["status"], row["lost_at"], row["in_receipt"]) == ("lost", now(), receipt)
     assert await unit_status(tag) == "lost"
     assert await AuditLog.exists().where(AuditLog.action == "loan.lost")
     with pytest.raises(DeskError):  # it cannot be lost twice
         await desk.declare_lost(loan, replacement=None, centre_ids=None, actor=cast.staff,
-                                today=RETURN + timedelta(days=31), now=NOW)
+                                today=return_day() + timedelta(days=31), now=now())
 
 
 async def test_a_lost_unit_without_a_recorded_cost_needs_the_amount(cast):
@@ -710,14 +734,14 @@ async def test_a_lost_unit_without_a_recorded_cost_needs_the_amount(cast):
     [tag] = await tool(daily_fee=200, deposit=1000)
     await check_out(cast, cast.member, [tag])
     loan = (await loan_of(tag))["id"]
-    day = RETURN + timedelta(days=5)
+    day = return_day() + timedelta(days=5)
     for replacement, field in ((None, "replacement"), (-1, "replacement")):
         with pytest.raises(DeskError) as refused:
             await desk.declare_lost(loan, replacement=replacement, centre_ids=None,
-                                    actor=cast.staff, today=day, now=NOW)
+                                    actor=cast.staff, today=day, now=now())
         assert refused.value.kind == "invalid" and field in refused.value.errors
     receipt = await desk.declare_lost(loan, replacement=700, centre_ids=None, actor=cast.staff,
-                                      today=day, now=NOW)
+                                      today=day, now=now())
     # 5 days late, 1 of grace: 4 ₾; with the 7 ₾ replacement that is 1 ₾ more than the deposit
     assert await entries(receipt) == [("late_fee", 400), ("replacement", 700),
                                       ("deposit_return", -1000)]
@@ -729,7 +753,7 @@ async def test_a_cheap_lost_unit_gives_back_what_the_deposit_leaves(cast):
     await check_out(cast, cast.member, [tag])
     receipt = await desk.declare_lost((await loan_of(tag))["id"], replacement=None,
                                       centre_ids=None, actor=cast.coordinator,
-                                      today=RETURN + timedelta(days=30), now=NOW)
+                                      today=return_day() + timedelta(days=30), now=now())
     assert await entries(receipt) == [("late_fee", 2900), ("replacement", 1000),
                                       ("deposit_return", -5000), ("refund", 1100)]
     assert await ledger.balance(cast.member) == 0
@@ -741,7 +765,7 @@ async def test_staff_of_another_centre_cannot_declare_a_loan_lost(cast):
     with pytest.raises(DeskError) as refused:
         await desk.declare_lost((await loan_of(tag))["id"], replacement=None,
                                 centre_ids=frozenset({2}), actor=cast.staff,
-                                today=RETURN + timedelta(days=40), now=NOW)
+                                today=return_day() + timedelta(days=40), now=now())
     assert refused.value.kind == "forbidden"
     assert await unit_status(tag) == "available"
 
@@ -772,14 +796,14 @@ async def test_a_coordinator_reverses_an_entry_once_with_a_reason(cast):
 
     for reason in ("", "   "):
         with pytest.raises(MoneyError) as no_reason:
-            await ledger.reverse(fee["id"], reason, actor_id=cast.coordinator.id, now=NOW)
+            await ledger.reverse(fee["id"], reason, actor_id=cast.coordinator.id, now=now())
         assert no_reason.value.kind == "invalid" and "reason" in no_reason.value.errors
     with pytest.raises(MoneyError) as missing:
-        await ledger.reverse(999_999, "typo", actor_id=cast.coordinator.id, now=NOW)
+        await ledger.reverse(999_999, "typo", actor_id=cast.coordinator.id, now=now())
     assert missing.value.kind == "not_found"
 
     receipt = await ledger.reverse(fee["id"], "Charged the wrong tool",
-                                   actor_id=cast.coordinator.id, now=NOW)
+                                   actor_id=cast.coordinator.id, now=now())
     reversal = await LedgerEntry.select().where(LedgerEntry.receipt == receipt).first()
     assert (reversal["kind"], reversal["amount"], reversal["reverses"], reversal["loan"]) == (
         "fee", -fee["amount"], fee["id"], fee["loan"])
@@ -794,7 +818,7 @@ async def test_a_coordinator_reverses_an_entry_once_with_a_reason(cast):
     before = await written()
     for entry in (fee["id"], reversal["id"]):  # again, or the reversal itself
         with pytest.raises(MoneyError) as twice:
-            await ledger.reverse(entry, "again", actor_id=cast.coordinator.id, now=NOW)
+            await ledger.reverse(entry, "again", actor_id=cast.coordinator.id, now=now())
         assert twice.value.kind == "invalid"
     assert await written() == before
 
@@ -802,9 +826,9 @@ async def test_a_coordinator_reverses_an_entry_once_with_a_reason(cast):
 async def test_take_payment_settles_a_balance_and_refuses_overpaying(cast):
     [tag] = await tool(daily_fee=200, deposit=1000)
     await check_out(cast, cast.member, [tag], amount=300)
-    owed = 200 * DAYS + 1000 - 300
+    owed = 200 * days_charged() + 1000 - 300
     assert await ledger.balance(cast.member) == owed
-    pay = {"actor_id": cast.staff.id, "now": NOW, "may_waive": False}
+    pay = {"actor_id": cast.staff.id, "now": now(), "may_waive": False}
     before = await written()
     for payment, field in (({"method": "cash", "amount": owed + 1}, "amount"),
                            ({"method": "cash", "amount": 0}, "amount"),
@@ -828,18 +852,18 @@ async def test_take_payment_settles_a_balance_and_refuses_overpaying(cast):
 
 async def test_cash_up_sums_the_day_by_staff_member(cast):
     tags = await tool(3, daily_fee=200, deposit=1000)
-    fee = 200 * DAYS
+    fee = 200 * days_charged()
     await check_out(cast, cast.member, [tags[0]])  # staff, cash
     await check_out(cast, cast.migrant, [tags[1]])  # staff, cash; IOM pays the fee
     await check_out(cast, cast.other, [tags[2]], method="card", reference="S-1",
                     actor=cast.coordinator)
-    await check_in(cast, tags[0], today=TODAY)  # back the same day: the deposit returns
+    await check_in(cast, tags[0], today=today())  # back the same day: the deposit returns
     # a coordinator waives what another loan costs
     [extra] = await tool(daily_fee=100, deposit=0)
     await check_out(cast, cast.other, [extra], method="waiver", reason="volunteer",
                     actor=cast.coordinator)
 
-    day = await ledger.cash_up(SMG, TODAY)
+    day = await ledger.cash_up(SMG, today())
     by_name = {row["name"]: row for row in day["staff"]}
     staff, coordinator = by_name[cast.staff.name], by_name[cast.coordinator.name]
     assert (staff["cash"], staff["card"]) == (fee + 1000 + 1000, 0)
@@ -849,26 +873,27 @@ async def test_cash_up_sums_the_day_by_staff_member(cast):
     assert staff["net_cash"] == fee + 1000
     assert (coordinator["cash"], coordinator["card"]) == (0, fee + 1000)
     assert coordinator["deposits_taken"] == 1000
-    assert coordinator["waivers"] == {"": 100 * DAYS}
+    assert coordinator["waivers"] == {"": 100 * days_charged()}
     total = day["total"]
     assert (total["cash"], total["card"], total["refunds"]) == (fee + 2000, fee + 1000, 1000)
-    assert total["waivers"] == {"IOM Development Fund": fee, "": 100 * DAYS}
+    assert total["waivers"] == {"IOM Development Fund": fee, "": 100 * days_charged()}
     assert day["deposits_held"] == 2000  # two deposits still out
-    assert (await ledger.cash_up(SMG, TODAY + timedelta(days=1)))["total"]["cash"] == 0
-    assert await ledger.cash_up(999, TODAY) is None
+    assert (await ledger.cash_up(SMG, today() + timedelta(days=1)))["total"]["cash"] == 0
+    assert await ledger.cash_up(999, today()) is None
 
 
+@pytest.mark.calendar
 async def test_cash_up_counts_by_the_centres_calendar_day(cast):
     """Twenty past midnight in Tbilisi is still yesterday in UTC."""
     [early, late] = await tool(2, daily_fee=200, deposit=1000)
-    just_after_midnight = datetime.combine(TODAY, time(0, 20), TBILISI).astimezone(UTC)
-    just_before_midnight = datetime.combine(TODAY, time(23, 50), TBILISI).astimezone(UTC)
-    assert just_after_midnight.date() < TODAY
+    just_after_midnight = datetime.combine(today(), time(0, 20), TBILISI).astimezone(UTC)
+    just_before_midnight = datetime.combine(today(), time(23, 50), TBILISI).astimezone(UTC)
+    assert just_after_midnight.date() < today()
     await check_out(cast, cast.member, [early], now=just_after_midnight)
     await check_out(cast, cast.other, [late], now=just_before_midnight)
-    due = 200 * DAYS + 1000
-    assert (await ledger.cash_up(SMG, TODAY))["total"]["cash"] == 2 * due
-    assert (await ledger.cash_up(SMG, TODAY - timedelta(days=1)))["total"]["cash"] == 0
+    due = 200 * days_charged() + 1000
+    assert (await ledger.cash_up(SMG, today()))["total"]["cash"] == 2 * due
+    assert (await ledger.cash_up(SMG, today() - timedelta(days=1)))["total"]["cash"] == 0
 
 
 # --- two desks at once ------------------------------------------------------------------------
@@ -877,13 +902,13 @@ async def test_cash_up_counts_by_the_centres_calendar_day(cast):
 @pytest.mark.xdist_group("concurrency")
 async def test_two_desks_lending_the_last_unit_at_once_make_one_loan(cast):
     [tag] = await tool(daily_fee=200, deposit=1000)
-    due = 200 * DAYS + 1000
+    due = 200 * days_charged() + 1000
 
     async def lend(member: int) -> int:
         return await desk.check_out(
-            member_id=member, centre_id=SMG, tags=[tag], return_on=RETURN,
+            member_id=member, centre_id=SMG, tags=[tag], return_on=return_day(),
             payment={"method": "cash", "amount": due}, override_reason="", actor=cast.staff,
-            today=TODAY, now=NOW)
+            today=today(), now=now())
 
     results = await asyncio.gather(lend(cast.member), lend(cast.other), return_exceptions=True)
     receipts = [r for r in results if isinstance(r, int)]
@@ -905,8 +930,8 @@ async def test_two_desks_lending_the_last_unit_at_once_make_one_loan(cast):
 async def test_two_desks_checking_in_the_same_unit_return_the_deposit_once(cast):
     [tag] = await tool(daily_fee=200, deposit=1000)
     await check_out(cast, cast.member, [tag])
-    results = await asyncio.gather(check_in(cast, tag, today=RETURN),
-                                   check_in(cast, tag, today=RETURN), return_exceptions=True)
+    results = await asyncio.gather(check_in(cast, tag, today=return_day()),
+                                   check_in(cast, tag, today=return_day()), return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     assert len(errors) == 1 and isinstance(errors[0], DeskError), results
     assert await LedgerEntry.count().where(LedgerEntry.kind == "deposit_return") == 1
@@ -919,20 +944,20 @@ async def test_two_desks_checking_in_the_same_unit_return_the_deposit_once(cast)
 
 async def test_a_unit_on_an_overdue_loan_is_not_lent_again(cast):
     [tag] = await tool(daily_fee=200, deposit=1000)
-    await check_out(cast, cast.other, [tag], TODAY)  # due back today
+    await check_out(cast, cast.other, [tag], today())  # due back today
     tomorrow = open_day(1)
     with pytest.raises(DeskError):
-        await check_out(cast, cast.member, [tag], open_day((tomorrow - TODAY).days + 1),
+        await check_out(cast, cast.member, [tag], open_day((tomorrow - today()).days + 1),
                         today=tomorrow)
     assert await Booking.count().where(Booking.status == "out") == 1
 
 
 async def test_a_reservation_is_picked_up_once_whatever_the_scan_order(cast):
     tags = await tool(2, daily_fee=200, deposit=1000)
-    booked = await reserve(cast.member, tags[0], TODAY, RETURN)
+    booked = await reserve(cast.member, tags[0], today(), return_day())
     reserved = await reserved_tag(booked)
     [spare] = [tag for tag in tags if tag != reserved]
-    basket = await desk.basket_view(cast.member, SMG, [spare, reserved], RETURN, TODAY)
+    basket = await desk.basket_view(cast.member, SMG, [spare, reserved], return_day(), today())
     assert [line.verdict.booking for line in basket.lines].count(booked["id"]) == 1
     await check_out(cast, cast.member, [spare, reserved])
     assert await Booking.count().where(Booking.status == "out") == 2

@@ -11,6 +11,8 @@ from babel.messages.pofile import read_po
 from rental.i18n import LOCALE_DIR
 from rental.settings import LANGUAGES, PROJECT_ROOT
 
+pytestmark = pytest.mark.no_database  # reads the catalogs and the source, not the database
+
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2")]
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true",

@@ -22,6 +22,8 @@ from inventory.rules import (
     parse_period,
 )
 
+pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
+
 TODAY = date(2026, 11, 23)
 NEGATIVE = "The amount cannot be negative."
 NOT_GEL = "Enter an amount in GEL, e.g. 12.50."

@@ -3,8 +3,9 @@ inspections, the tag lookup, and who may do what (staff only at their own centre
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 
+import helpers
 import pytest
 from helpers import credentials, csrf_token, log_in
 
@@ -337,7 +338,7 @@ async def test_staff_of_another_centre_cannot_resolve_a_ticket(client, seeded):
 async def test_inspection_records_and_a_failed_one_stops_lending(client, seeded):
     await as_role(client, seeded, "staff")
     unit = await inspected_unit()
-    today = datetime.now(UTC).date()
+    today = helpers.today()
     response = await post(client, f"/units/{unit['id']}/inspections", {
         "inspected_on": today.isoformat(), "inspector": "G. Electric", "result": "fail",
         "notes": "frayed cord",
@@ -386,8 +387,8 @@ async def test_inspection_of_a_tool_that_needs_none_is_refused(client, seeded):
 
 async def test_inspections_due_lists_the_overdue_demo_unit_by_centre(client, seeded):
     await as_role(client, seeded, "staff")
-    overdue = await Unit.select(Unit.asset_tag).where(
-        Unit.last_inspected_on < date(2026, 1, 1)).first()
+    overdue = await Unit.select(Unit.asset_tag).where(  # the seed inspected it 400 days ago
+        Unit.last_inspected_on == helpers.today() - timedelta(days=400)).first()
     page = await client.get("/inspections/due")
     assert page.status_code == 200
     assert overdue["asset_tag"] in page.text

@@ -20,6 +20,8 @@ from rental.member_rules import (
     renewed_until,
 )
 
+pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
+
 TODAY = date(2026, 11, 23)
 
 

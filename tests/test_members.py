@@ -8,7 +8,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from helpers import credentials, csrf_token, log_in
+from helpers import credentials, csrf_token, log_in, today
 
 from rental.auth import verify_password
 from rental.tables import (
@@ -130,7 +130,7 @@ async def test_desk_registers_a_verified_active_member(client, seeded):
         ({"id_document_number": "0102405678"}, "id_document_number"),  # 10 digits
         ({"id_document_number": "0102405678X"}, "id_document_number"),
         ({"id_document_type": "driving_licence"}, "id_document_type"),
-        ({"birth_date": (date.today() + timedelta(days=2)).isoformat()}, "birth_date"),
+        ({"birth_date": (today() + timedelta(days=2)).isoformat()}, "birth_date"),
         ({"birth_date": "17/05/1990"}, "birth_date"),
         ({"sex": ""}, "sex"),
         ({"situation": "tourist"}, "situation"),
@@ -349,7 +349,7 @@ async def test_concession_replaces_the_one_in_force_and_refuses_a_past_expiry(cl
                       {"category": idp["id"], "proof": "IDP card", "expires_on": "2020-01-01"},
                       f"/members/{member}")
     assert past.status_code == 422 and 'id="e-expires_on"' in past.text
-    future = (date.today() + timedelta(days=200)).isoformat()
+    future = (today() + timedelta(days=200)).isoformat()
     no_proof = await post(client, f"/members/{member}/concession",
                           {"category": idp["id"], "proof": "", "expires_on": future},
                           f"/members/{member}")

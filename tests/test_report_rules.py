@@ -32,6 +32,8 @@ from bookings.report_rules import (
 )
 from rental.member_rules import age_band
 
+pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
+
 TODAY = date(2026, 11, 20)
 THIS_MONTH = Period("month", date(2026, 11, 1), date(2026, 11, 30))
 BAD_DATE = "Enter a date as YYYY-MM-DD."

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from helpers import NOW, SMG, TBILISI, TODAY, demo_cast, open_day
+from helpers import SMG, TBILISI, demo_cast, now, open_day, today
 from report_data import C1_COST, UNIT_TAGS, build_report_data
 
 from bookings import desk, reports
@@ -627,6 +627,8 @@ async def test_condition_money_and_network_of_a_period_after_today(report_data):
 # --- the desk writes what the reports read ----------------------------------------------------
 
 
+@pytest.mark.calendar
+@pytest.mark.usefixtures("desk_open")
 async def test_the_desk_services_write_what_the_reports_read(seeded):
     """check_in records the centre's day the loan came back (the `today` it is given); a
     concession's waiver posted at check-out names its category; declare_lost records the day
@@ -638,10 +640,10 @@ async def test_the_desk_services_write_what_the_reports_read(seeded):
     await Unit.update({Unit.cost: 4000}).where(Unit.asset_tag == other)
     back, returning = open_day(1), open_day(2)
     for member, tag in ((cast.migrant, wrench), (cast.member, other)):
-        due = (await desk.basket_view(member, SMG, [tag], returning, TODAY)).due
+        due = (await desk.basket_view(member, SMG, [tag], returning, today())).due
         await desk.check_out(member_id=member, centre_id=SMG, tags=[tag],
                              return_on=returning, payment={"method": "cash", "amount": due},
-                             override_reason="", actor=cast.staff, today=TODAY, now=NOW)
+                             override_reason="", actor=cast.staff, today=today(), now=now())
 
     fee, waiver = await LedgerEntry.select().where(
         (LedgerEntry.member == cast.migrant) & LedgerEntry.kind.is_in(["fee", "waiver"])
@@ -670,11 +672,11 @@ async def test_the_desk_services_write_what_the_reports_read(seeded):
     assert (lost["status"], lost["ended_on"], lost["lost_at"]) == ("lost", lost_on, lost_at)
 
     # the reports, read on the day it was lost, over the days of both loans
-    period = Period("dates", TODAY, lost_on)
+    period = Period("dates", today(), lost_on)
     scope = reports.Scope((SMG,), "Asia/Tbilisi")
     usage = headline(await reports.usage(scope, period, lost_on))
-    days_back = (back - TODAY).days + 1
-    days_lost = (lost_on - TODAY).days + 1
+    days_back = (back - today()).days + 1
+    days_lost = (lost_on - today()).days + 1
     assert usage["loans"][0] == 2
     assert usage["loan_days"][0] == days_back + days_lost
     condition = await reports.condition(scope, period, lost_on)

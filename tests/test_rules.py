@@ -35,6 +35,8 @@ from rental.settings import (
     parse_database_url,
 )
 
+pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
+
 VAR = Path("/srv/toollib/var")
 PASSWORD = "s3cr3t-Pa55"  # a password in the URLs below; no error message may show it
 
@@ -190,6 +192,7 @@ SETTINGS_VARIABLES = (
     "SESSION_DAYS",
     "LOGIN_MAX_FAILURES",
     "LOGIN_WINDOW_MINUTES",
+    "CLOCK_START",
 )
 
 
@@ -258,6 +261,8 @@ def test_load_settings_reads_the_environment(env, name, value, field, expected):
         pytest.param("SECRET_KEY", "short", id="secret-key-short"),
         pytest.param("SECRET_KEY", "x" * 31, id="secret-key-31"),
         pytest.param("DATABASE_URL", "mysql://localhost/toollib", id="database-url"),
+        pytest.param("CLOCK_START", "tomorrow", id="clock-start-words"),
+        pytest.param("CLOCK_START", "2026-11-23T12:00:00", id="clock-start-without-offset"),
     ],
 )
 def test_load_settings_rejects_malformed_values(env, name, value):

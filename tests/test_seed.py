@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import stat
-from datetime import UTC, date, datetime
+from datetime import timedelta
 
+import pytest
 from conftest import RUN_DIR
+from helpers import now, today
 
 from inventory.rules import is_lendable
 from inventory.tables import Category, Centre, ToolType, Unit
@@ -34,6 +36,7 @@ async def test_seed_creates_the_demo_network(seeded):
     assert await StaffCentre.count() == 1
 
 
+@pytest.mark.calendar
 async def test_seed_has_a_unit_in_maintenance_and_one_overdue_for_inspection(seeded):
     assert await Unit.count().where(Unit.status == "maintenance") == 1
     rows = await Unit.select(
@@ -43,15 +46,16 @@ async def test_seed_has_a_unit_in_maintenance_and_one_overdue_for_inspection(see
     overdue = [
         r for r in rows
         if r["status"] == "available"
-        and not is_lendable(r["status"], r["last_inspected_on"], r["interval"], date(2026, 11, 23))
+        and not is_lendable(r["status"], r["last_inspected_on"], r["interval"], today())
     ]
     assert len(overdue) == 1
 
 
+@pytest.mark.calendar
 async def test_seed_twice_changes_nothing(seeded):
     before = await counts()
     again = await seed_demo(
-        now=datetime(2026, 11, 24, tzinfo=UTC), today=date(2026, 11, 24),
+        now=now() + timedelta(days=1), today=today() + timedelta(days=1),
         var_dir=RUN_DIR / "seed",
     )
     assert not again.changed

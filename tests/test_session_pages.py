@@ -3,10 +3,11 @@ attendance sheet, certificates, the public check and the summary."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from helpers import credentials, csrf_token, log_in
+import pytest
+from helpers import CLOCK, credentials, csrf_token, log_in, now
 
 from bookings.tables import Certificate, Enrolment, SkillSession
 from rental.tables import Member
@@ -20,13 +21,14 @@ async def post(client, path: str, data: dict, page: str = "/sessions"):
 
 
 def form(**over) -> dict:
-    starts = datetime.now(TBILISI) + timedelta(days=2)
+    starts = now().astimezone(TBILISI) + timedelta(days=2)
     return {"title_ka": "ელექტროუსაფრთხოება", "title_en": "Electrical safety", "centre": "1",
             "skill": "1", "day": starts.date().isoformat(), "starts": "11:00",
             "ends": "13:00", "capacity": "2", "audience": "everyone", "language": "ka",
             "weeks": "1", **over}
 
 
+@pytest.mark.calendar
 async def test_the_public_list_filters_and_answers_htmx_with_the_list_only(client, seeded):
     page = await client.get("/sessions")
     assert page.status_code == 200 and "/sessions/1" in page.text
@@ -55,13 +57,14 @@ async def test_coordinator_schedules_a_weekly_series_and_bad_input_writes_nothin
     assert edit.status_code == 200 and 'value="11:00"' in edit.text
 
 
+@pytest.mark.calendar
 async def test_members_enrol_then_wait_and_staff_mark_attendance(client, app, seeded):
     import httpx
 
     session = (await SkillSession.select().where(SkillSession.id == 1).first())
     await SkillSession.update({SkillSession.capacity: 1,
-                               SkillSession.starts_at: datetime.now(UTC) + timedelta(hours=2),
-                               SkillSession.ends_at: datetime.now(UTC) + timedelta(hours=3)}
+                               SkillSession.starts_at: now() + timedelta(hours=2),
+                               SkillSession.ends_at: now() + timedelta(hours=3)}
                               ).where(SkillSession.id == 1)
     members = [(p, pw) for r, p, pw in seeded.credentials if r == "member"]
     for phone, password in members[:2]:
@@ -73,6 +76,7 @@ async def test_members_enrol_then_wait_and_staff_mark_attendance(client, app, se
             assert again.status_code == 303  # said in a flash message, nothing written
     statuses = [e["status"] for e in await Enrolment.select().order_by(Enrolment.id)]
     assert statuses == ["enrolled", "waitlisted"]
+    CLOCK.advance(hours=2, minutes=30)  # the desk marks attendance during the session
     assert (await log_in(client, *credentials(seeded, "staff"))).status_code == 303
     sheet = await client.get("/sessions/1/attendance")
     assert sheet.status_code == 200 and 'name="attended"' in sheet.text

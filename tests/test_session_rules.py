@@ -17,6 +17,8 @@ from bookings.session_rules import (
     weekly,
 )
 
+pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
+
 D = date
 TBILISI = "Asia/Tbilisi"  # UTC+4 all year
 BERLIN = "Europe/Berlin"  # CET/CEST: clocks go forward on 2027-03-28 and back on 2027-10-31

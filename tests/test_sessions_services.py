@@ -14,8 +14,9 @@ import dataclasses
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import helpers
 import pytest
-from helpers import NOW, SMG, TBILISI, TODAY, Cast, demo_cast, open_day
+from helpers import CLOCK, SMG, TBILISI, Cast, demo_cast, move_to_open_day, now, open_day, today
 
 from bookings import desk, reservations, sessions
 from bookings.reservations import BookingError
@@ -25,8 +26,14 @@ from inventory.tables import Centre, Skill, Unit
 from rental.tables import AuditLog, Member
 
 KUT = 2  # the other demo centre (checked in the `cast` fixture)
-SOON = NOW + timedelta(hours=1)  # a session that starts soon: enrolment is still open
-DURING = NOW + timedelta(hours=2)  # after SOON started: attendance is marked
+def soon() -> datetime:
+    """When a session starts that starts soon: enrolment is still open."""
+    return now() + timedelta(hours=1)
+
+
+def during() -> datetime:
+    """After soon() started: attendance is marked."""
+    return now() + timedelta(hours=2)
 
 
 def at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -46,7 +53,7 @@ async def cast(seeded) -> Cast:
 
 def values(**over) -> dict:
     """A session form as parse_session returns it: three days ahead, 10 places, no skill."""
-    starts = over.pop("starts_at", at(TODAY + timedelta(days=3), 10))
+    starts = over.pop("starts_at", at(today() + timedelta(days=3), 10))
     return {"centre": SMG, "skill": None, "title_ka": "უსაფრთხოების სესია",
             "title_en": "Safety session", "description_ka": "", "description_en": "",
             "room": "Hall 2", "instructor": "Nino Beridze", "starts_at": starts,
@@ -55,7 +62,7 @@ def values(**over) -> dict:
 
 
 async def new_session(cast: Cast, **over) -> int:
-    return await sessions.create(values(**over), actor_id=cast.coordinator.id, now=NOW)
+    return await sessions.create(values(**over), actor_id=cast.coordinator.id, now=now())
 
 
 async def session_row(session_id: int) -> dict:
@@ -66,21 +73,23 @@ async def add_members(count: int, *, first: int = 1) -> list[int]:
     """`count` active members inserted directly, in id order."""
     phones = [f"+99555510{n:04d}" for n in range(first, first + count)]
     await Member.insert(*[Member(name=f"Test member {phone[-4:]}", phone=phone, role="member",
-                                 status="active", created_at=NOW, updated_at=NOW)
+                                 status="active", created_at=now(), updated_at=now())
                           for phone in phones])
     rows = await Member.select(Member.id).where(Member.phone.is_in(phones)).order_by(Member.id)
     assert len(rows) == count
     return [row["id"] for row in rows]
 
 
-async def enrol(session_id: int, member_id: int, now: datetime = NOW) -> str:
-    return await sessions.enrol(session_id, member_id, actor_id=member_id, now=now)
+async def enrol(session_id: int, member_id: int, now: datetime | None = None) -> str:
+    return await sessions.enrol(session_id, member_id, actor_id=member_id,
+                                now=now or helpers.now())
 
 
 async def attend(cast: Cast, session_id: int, member_id: int, attended: bool = True, *,
-                 now: datetime = DURING, today: date = TODAY) -> None:
+                 now: datetime | None = None, today: date | None = None) -> None:
+    now = now or during()  # the desk marks it on the session's day, in Tbilisi
     await sessions.mark_attendance(session_id, member_id, attended, actor_id=cast.staff.id,
-                                   now=now, today=today)
+                                   now=now, today=today or now.astimezone(TBILISI).date())
 
 
 async def statuses(session_id: int) -> dict[int, str]:
@@ -132,7 +141,7 @@ async def test_create_one_session(cast):
         SMG, cast.skills["electrical-safety"], 12, 0)
     assert (row["status"], row["series"], row["created_by"]) == ("scheduled", None,
                                                                  cast.coordinator.id)
-    assert row["starts_at"] == at(TODAY + timedelta(days=3), 10)
+    assert row["starts_at"] == at(today() + timedelta(days=3), 10)
     assert row["ends_at"] - row["starts_at"] == timedelta(hours=2)
     assert row["title_ka"] == "უსაფრთხოების სესია" and row["room"] == "Hall 2"
     assert await SkillSession.count() == 1
@@ -142,8 +151,9 @@ async def test_create_one_session(cast):
     assert audit["after"]["weeks"] == 1 and audit["after"]["capacity"] == 12
 
 
+@pytest.mark.calendar
 async def test_create_weekly_series(cast):
-    first_day = TODAY + timedelta(days=1)
+    first_day = today() + timedelta(days=1)
     first = await new_session(cast, starts_at=at(first_day, 18, 30), weeks=5)
     rows = await SkillSession.select().order_by(SkillSession.starts_at)
     assert len(rows) == 5 and rows[0]["id"] == first
@@ -171,7 +181,7 @@ def next_spring_forward(zone: ZoneInfo, after: date) -> date:
 async def test_weekly_series_keeps_the_local_hour_over_a_daylight_saving_change(cast):
     berlin = ZoneInfo("Europe/Berlin")
     await Centre.update({Centre.timezone: "Europe/Berlin"}).where(Centre.id == SMG)
-    change = next_spring_forward(berlin, TODAY + timedelta(days=7))
+    change = next_spring_forward(berlin, today() + timedelta(days=7))
     first_day = change - timedelta(days=7)
     starts = datetime.combine(first_day, time(10), berlin)
     first = await new_session(cast, starts_at=starts, ends_at=starts + timedelta(hours=2),
@@ -188,7 +198,7 @@ async def test_weekly_series_keeps_the_local_hour_over_a_daylight_saving_change(
 
 async def test_create_at_an_unknown_centre_is_refused(cast):
     error = await refused("not_found", sessions.create(values(centre=99),
-                                                       actor_id=cast.coordinator.id, now=NOW))
+                                                       actor_id=cast.coordinator.id, now=now()))
     assert set(error.errors) == {"centre"}
 
 
@@ -197,11 +207,11 @@ async def test_update_changes_the_session_but_never_below_the_enrolled(cast):
     assert await enrol(session, cast.member) == "enrolled"
     assert await enrol(session, cast.other) == "enrolled"
     error = await refused("invalid", sessions.update(session, values(capacity=1),
-                                                     actor_id=cast.coordinator.id, now=NOW))
+                                                     actor_id=cast.coordinator.id, now=now()))
     assert error.errors["capacity"][1] == {"count": 2}
-    later = at(TODAY + timedelta(days=4), 15)
+    later = at(today() + timedelta(days=4), 15)
     await sessions.update(session, values(capacity=2, room="Hall 5", starts_at=later),
-                          actor_id=cast.coordinator.id, now=NOW)
+                          actor_id=cast.coordinator.id, now=now())
     row = await session_row(session)
     assert (row["room"], row["starts_at"], row["enrolled"]) == ("Hall 5", later, 2)
     audit = await audited("session.update")
@@ -212,7 +222,7 @@ async def test_more_places_move_the_waitlist_up_in_order(cast):
     session = await new_session(cast, capacity=1)
     people = await add_members(4)
     assert [await enrol(session, m) for m in people] == ["enrolled"] + ["waitlisted"] * 3
-    await sessions.update(session, values(capacity=3), actor_id=cast.coordinator.id, now=NOW)
+    await sessions.update(session, values(capacity=3), actor_id=cast.coordinator.id, now=now())
     assert await statuses(session) == {people[0]: "enrolled", people[1]: "enrolled",
                                        people[2]: "enrolled", people[3]: "waitlisted"}
     assert (await session_row(session))["enrolled"] == 3
@@ -222,7 +232,7 @@ async def test_more_places_move_the_waitlist_up_in_order(cast):
                                                                       Enrolment.member)}
     assert [row["entity_id"] for row in promoted] == [ids[people[1]], ids[people[2]]]
     # fewer places again, but not fewer than taken: nobody is moved back to the waitlist
-    await sessions.update(session, values(capacity=3), actor_id=cast.coordinator.id, now=NOW)
+    await sessions.update(session, values(capacity=3), actor_id=cast.coordinator.id, now=now())
     assert (await session_row(session))["enrolled"] == 3
 
 
@@ -230,32 +240,32 @@ async def test_cancelled_session_stays_on_the_members_page(cast):
     session = await new_session(cast, capacity=1)
     await enrol(session, cast.member)
     await enrol(session, cast.other)  # waitlisted
-    await sessions.cancel(session, actor_id=cast.coordinator.id, now=NOW)
+    await sessions.cancel(session, actor_id=cast.coordinator.id, now=now())
     assert (await session_row(session))["status"] == "cancelled"
     for member, status in ((cast.member, "enrolled"), (cast.other, "waitlisted")):
-        record = await sessions.member_record(member, TODAY)
+        record = await sessions.member_record(member, today())
         [mine] = record["enrolments"]
         assert (mine["session"], mine["status"], mine["session_status"]) == (
             session, status, "cancelled")
         assert mine["session_title_ka"] == "უსაფრთხოების სესია"
     listed = await sessions.listing(centre=SMG, skill=None, audience=None, from_day=None,
-                                    now=NOW)
+                                    now=now())
     assert [(row["id"], row["status"]) for row in listed] == [(session, "cancelled")]
     assert await AuditLog.count().where(AuditLog.action == "session.cancel") == 1
     # nothing more can happen to it
-    await refused("invalid", sessions.cancel(session, actor_id=cast.coordinator.id, now=NOW))
+    await refused("invalid", sessions.cancel(session, actor_id=cast.coordinator.id, now=now()))
     await refused("invalid", enrol(session, cast.migrant))
     await refused("invalid", sessions.update(session, values(capacity=5),
-                                             actor_id=cast.coordinator.id, now=NOW))
+                                             actor_id=cast.coordinator.id, now=now()))
     await refused("invalid", attend(cast, session, cast.member,
-                                    today=TODAY + timedelta(days=3)))
+                                    today=today() + timedelta(days=3)))
 
 
 async def test_unknown_sessions_are_not_found(cast):
-    for call in (sessions.cancel(999, actor_id=cast.coordinator.id, now=NOW),
-                 sessions.update(999, values(), actor_id=cast.coordinator.id, now=NOW),
+    for call in (sessions.cancel(999, actor_id=cast.coordinator.id, now=now()),
+                 sessions.update(999, values(), actor_id=cast.coordinator.id, now=now()),
                  enrol(999, cast.member),
-                 sessions.cancel_enrolment(999, cast.member, actor_id=cast.member, now=NOW),
+                 sessions.cancel_enrolment(999, cast.member, actor_id=cast.member, now=now()),
                  attend(cast, 999, cast.member)):
         await refused("not_found", call)
     assert await sessions.session_view(999, cast.member) is None
@@ -270,7 +280,7 @@ async def test_enrol_takes_a_place_and_is_audited(cast):
     assert await enrol(session, cast.member) == "enrolled"
     row = await Enrolment.select().where(Enrolment.session == session).first()
     assert (row["member"], row["status"], row["attended"], row["created_at"],
-            row["created_by"]) == (cast.member, "enrolled", False, NOW, cast.member)
+            row["created_by"]) == (cast.member, "enrolled", False, now(), cast.member)
     assert (await session_row(session))["enrolled"] == 1
     audit = await audited("enrolment.enrolled")
     assert audit["entity_id"] == row["id"] and audit["after"] == {"session": session,
@@ -287,7 +297,7 @@ async def test_enrolling_twice_is_refused(cast):
         error = await refused("invalid", enrol(session, member))
         assert "already" in message(error)
     # having left, the member may come back (to the end of the waitlist)
-    await sessions.cancel_enrolment(session, cast.other, actor_id=cast.other, now=NOW)
+    await sessions.cancel_enrolment(session, cast.other, actor_id=cast.other, now=now())
     assert await enrol(session, cast.other) == "waitlisted"
 
 
@@ -302,12 +312,13 @@ async def test_the_same_member_enrolling_twice_at_once_gets_one_place(cast):
     assert (await session_row(session))["enrolled"] == 1
 
 
+@pytest.mark.calendar
 async def test_enrolment_closes_when_the_session_starts(cast):
-    session = await new_session(cast, starts_at=SOON)
-    for now in (SOON, DURING, SOON + timedelta(days=30)):
-        error = await refused("invalid", enrol(session, cast.member, now=now))
+    session = await new_session(cast, starts_at=soon())
+    for then in (soon(), during(), soon() + timedelta(days=30)):
+        error = await refused("invalid", enrol(session, cast.member, now=then))
         assert "started" in message(error)
-    assert await enrol(session, cast.member, now=SOON - timedelta(seconds=1)) == "enrolled"
+    assert await enrol(session, cast.member, now=soon() - timedelta(seconds=1)) == "enrolled"
 
 
 async def test_suspended_and_erased_members_cannot_enrol(cast):
@@ -342,15 +353,15 @@ async def test_leaving_gives_the_place_to_the_first_waiting_in_order(cast):
     session = await new_session(cast, capacity=2)
     people = await add_members(5)
     assert [await enrol(session, m) for m in people] == ["enrolled"] * 2 + ["waitlisted"] * 3
-    await sessions.cancel_enrolment(session, people[0], actor_id=people[0], now=NOW)
+    await sessions.cancel_enrolment(session, people[0], actor_id=people[0], now=now())
     assert await statuses(session) == {people[1]: "enrolled", people[2]: "enrolled",
                                        people[3]: "waitlisted", people[4]: "waitlisted"}
     # someone leaving the waitlist frees no place and moves nobody
-    await sessions.cancel_enrolment(session, people[3], actor_id=people[3], now=NOW)
+    await sessions.cancel_enrolment(session, people[3], actor_id=people[3], now=now())
     assert await statuses(session) == {people[1]: "enrolled", people[2]: "enrolled",
                                        people[4]: "waitlisted"}
     assert (await session_row(session))["enrolled"] == 2
-    await sessions.cancel_enrolment(session, people[2], actor_id=cast.staff.id, now=NOW)
+    await sessions.cancel_enrolment(session, people[2], actor_id=cast.staff.id, now=now())
     assert await statuses(session) == {people[1]: "enrolled", people[4]: "enrolled"}
     assert (await session_row(session))["enrolled"] == 2
     assert (await sessions.session_view(session, people[4]))["place"] is None
@@ -361,17 +372,17 @@ async def test_leaving_gives_the_place_to_the_first_waiting_in_order(cast):
 
 
 async def test_leaving_is_refused_when_not_enrolled_or_once_started(cast):
-    session = await new_session(cast, starts_at=SOON)
+    session = await new_session(cast, starts_at=soon())
     await refused("not_found", sessions.cancel_enrolment(session, cast.member,
-                                                         actor_id=cast.member, now=NOW))
+                                                         actor_id=cast.member, now=now()))
     await enrol(session, cast.member)
     error = await refused("invalid", sessions.cancel_enrolment(session, cast.member,
                                                                actor_id=cast.member,
-                                                               now=DURING))
+                                                               now=during()))
     assert "started" in message(error)
-    await sessions.cancel_enrolment(session, cast.member, actor_id=cast.member, now=NOW)
+    await sessions.cancel_enrolment(session, cast.member, actor_id=cast.member, now=now())
     await refused("not_found", sessions.cancel_enrolment(session, cast.member,
-                                                         actor_id=cast.member, now=NOW))
+                                                         actor_id=cast.member, now=now()))
 
 
 async def test_fifty_members_enrol_at_once_into_ten_places(cast):
@@ -397,7 +408,7 @@ async def test_fifty_members_enrol_at_once_into_ten_places(cast):
     # places freed go to the head of the waitlist, one each, in order
     leaving = [r["member"] for r in rows[:3]]
     for member in leaving:
-        await sessions.cancel_enrolment(session, member, actor_id=member, now=NOW)
+        await sessions.cancel_enrolment(session, member, actor_id=member, now=now())
     now_enrolled = {m for m, s in (await statuses(session)).items() if s == "enrolled"}
     assert now_enrolled == {r["member"] for r in rows[3:13]}
     assert (await session_row(session))["enrolled"] == 10
@@ -425,13 +436,14 @@ async def test_the_database_refuses_more_enrolled_than_places(cast):
 
 async def skill_session(cast: Cast, slug: str | None = "electrical-safety", **over) -> int:
     """A session that starts soon, teaching this skill; the member and the migrant enrolled."""
-    session = await new_session(cast, starts_at=SOON,
+    session = await new_session(cast, starts_at=soon(),
                                 skill=cast.skills[slug] if slug else None, **over)
     assert await enrol(session, cast.member) == "enrolled"
     assert await enrol(session, cast.migrant) == "enrolled"
     return session
 
 
+@pytest.mark.calendar
 async def test_attendance_earns_one_certificate_that_expires_with_the_skill(cast):
     session = await skill_session(cast)
     await attend(cast, session, cast.member)
@@ -441,16 +453,17 @@ async def test_attendance_earns_one_certificate_that_expires_with_the_skill(cast
     [certificate] = await Certificate.select()
     assert (certificate["member"], certificate["skill"], certificate["session"]) == (
         cast.member, cast.skills["electrical-safety"], session)
-    assert certificate["issued_on"] == TODAY
-    assert certificate["expires_on"] == TODAY + timedelta(days=730)  # the skill's validity
+    day = during().astimezone(TBILISI).date()  # the session's day (after midnight, tomorrow)
+    assert certificate["issued_on"] == day
+    assert certificate["expires_on"] == day + timedelta(days=730)  # the skill's validity
     assert certificate["revoked_at"] is None and certificate["created_by"] == cast.staff.id
     assert len(certificate["code"]) >= 16
     # marking again changes nothing: still one certificate
     await attend(cast, session, cast.member)
     assert await Certificate.count() == 1
-    assert await sessions.certified_skills(cast.member, TODAY) == {
+    assert await sessions.certified_skills(cast.member, day) == {
         cast.skills["electrical-safety"]}
-    assert await sessions.certified_skills(cast.migrant, TODAY) == set()  # did not attend
+    assert await sessions.certified_skills(cast.migrant, day) == set()  # did not attend
     issued = await audited("certificate.issue")
     assert issued["entity_id"] == certificate["id"] and issued["after"]["session"] == session
     # the public verification page finds it by its code, and only by it
@@ -459,7 +472,7 @@ async def test_attendance_earns_one_certificate_that_expires_with_the_skill(cast
     assert found["skill_name_en"] == "Electrical safety basics"
     assert await sessions.certificate(code="not-a-code") is None
     assert await sessions.certificate(code=None) is None
-    record = await sessions.member_record(cast.member, TODAY)
+    record = await sessions.member_record(cast.member, today())
     assert [(c["id"], c["valid"]) for c in record["certificates"]] == [(certificate["id"], True)]
     assert record["enrolments"][0]["attended"] is True
 
@@ -469,7 +482,7 @@ async def test_a_skill_without_a_validity_period_gives_a_certificate_that_never_
     await attend(cast, session, cast.migrant)
     [certificate] = await Certificate.select()
     assert (certificate["member"], certificate["expires_on"]) == (cast.migrant, None)
-    assert await sessions.certified_skills(cast.migrant, TODAY + timedelta(days=36500)) == {
+    assert await sessions.certified_skills(cast.migrant, today() + timedelta(days=36500)) == {
         cast.skills["power-tools"]}
 
 
@@ -487,16 +500,16 @@ async def test_attendance_only_for_members_enrolled_in_a_place(cast):
     for member in (cast.other, cast.coordinator.id, 99999):
         error = await refused("invalid", attend(cast, session, member))
         assert "not enrolled" in message(error)
-    await sessions.cancel_enrolment(session, cast.member, actor_id=cast.member, now=NOW)
+    await sessions.cancel_enrolment(session, cast.member, actor_id=cast.member, now=now())
     await refused("invalid", attend(cast, session, cast.member))  # left before it started
     assert await Certificate.count() == 0
 
 
 async def test_attendance_is_not_marked_days_ahead(cast):
     session = await new_session(cast, skill=cast.skills["electrical-safety"],
-                                starts_at=at(TODAY + timedelta(days=5), 10))
+                                starts_at=at(today() + timedelta(days=5), 10))
     await enrol(session, cast.member)
-    error = await refused("invalid", attend(cast, session, cast.member, now=NOW, today=TODAY))
+    error = await refused("invalid", attend(cast, session, cast.member, now=now(), today=today()))
     assert "on the day" in message(error)
 
 
@@ -505,10 +518,10 @@ async def test_unmarking_attendance_revokes_the_certificate(cast):
     await attend(cast, session, cast.member)
     await attend(cast, session, cast.member, attended=False)
     [certificate] = await Certificate.select()
-    assert certificate["revoked_at"] == DURING and certificate["revoked_by"] == cast.staff.id
+    assert certificate["revoked_at"] == during() and certificate["revoked_by"] == cast.staff.id
     assert certificate["revoke_reason"] == "attendance corrected"
-    assert await sessions.certified_skills(cast.member, TODAY) == set()
-    assert (await sessions.member_record(cast.member, TODAY))["certificates"][0]["valid"] is False
+    assert await sessions.certified_skills(cast.member, today()) == set()
+    assert (await sessions.member_record(cast.member, today()))["certificates"][0]["valid"] is False
     assert await AuditLog.count().where(AuditLog.action == "certificate.revoke") == 1
     # marking again does not bring a revoked certificate back: that takes a grant by hand
     error = await refused("invalid", attend(cast, session, cast.member))
@@ -523,41 +536,41 @@ async def test_grant_needs_a_reason_and_is_audited(cast):
     grant = sessions.grant
     for reason in ("", "   \n "):
         error = await refused("invalid", grant(cast.member, skill, reason,
-                                               actor_id=cast.coordinator.id, today=TODAY,
-                                               now=NOW))
+                                               actor_id=cast.coordinator.id, today=today(),
+                                               now=now()))
         assert set(error.errors) == {"reason"}
     await refused("invalid", grant(cast.member, 999, "electrician", actor_id=cast.coordinator.id,
-                                   today=TODAY, now=NOW))
+                                   today=today(), now=now()))
     await refused("not_found", grant(99999, skill, "electrician", actor_id=cast.coordinator.id,
-                                     today=TODAY, now=NOW))
+                                     today=today(), now=now()))
     certificate_id = await grant(cast.member, skill, "  Licensed   electrician ",
-                                 actor_id=cast.coordinator.id, today=TODAY, now=NOW)
+                                 actor_id=cast.coordinator.id, today=today(), now=now())
     row = await Certificate.select().where(Certificate.id == certificate_id).first()
     assert (row["member"], row["skill"], row["session"], row["reason"]) == (
         cast.member, skill, None, "Licensed electrician")
-    assert (row["issued_on"], row["expires_on"]) == (TODAY, TODAY + timedelta(days=730))
+    assert (row["issued_on"], row["expires_on"]) == (today(), today() + timedelta(days=730))
     audit = await audited("certificate.issue")
     assert (audit["entity_id"], audit["actor"]) == (certificate_id, cast.coordinator.id)
     assert audit["after"]["reason"] == "Licensed electrician"
-    assert await sessions.certified_skills(cast.member, TODAY) == {skill}
+    assert await sessions.certified_skills(cast.member, today()) == {skill}
 
 
 async def test_revoke_needs_a_certificate_and_a_reason_and_happens_once(cast):
     await refused("not_found", sessions.revoke(999, "misuse", actor_id=cast.coordinator.id,
-                                               now=NOW))
+                                               now=now()))
     certificate_id = await sessions.grant(cast.member, cast.skills["pipe-threading"], "plumber",
-                                          actor_id=cast.coordinator.id, today=TODAY, now=NOW)
+                                          actor_id=cast.coordinator.id, today=today(), now=now())
     error = await refused("invalid", sessions.revoke(certificate_id, "  ",
-                                                     actor_id=cast.coordinator.id, now=NOW))
+                                                     actor_id=cast.coordinator.id, now=now()))
     assert set(error.errors) == {"reason"}
     member = await sessions.revoke(certificate_id, "unsafe use", actor_id=cast.coordinator.id,
-                                   now=NOW)
+                                   now=now())
     assert member == cast.member
     row = await Certificate.select().where(Certificate.id == certificate_id).first()
     assert (row["revoked_at"], row["revoked_by"], row["revoke_reason"]) == (
-        NOW, cast.coordinator.id, "unsafe use")
+        now(), cast.coordinator.id, "unsafe use")
     error = await refused("invalid", sessions.revoke(certificate_id, "again",
-                                                     actor_id=cast.coordinator.id, now=NOW))
+                                                     actor_id=cast.coordinator.id, now=now()))
     assert "already" in message(error)
     assert await AuditLog.count().where(AuditLog.action == "certificate.revoke") == 1
 
@@ -565,23 +578,23 @@ async def test_revoke_needs_a_certificate_and_a_reason_and_happens_once(cast):
 async def test_certified_skills_honours_expiry_and_revocation(cast):
     electrical, power, pipes = (cast.skills[s] for s in
                                 ("electrical-safety", "power-tools", "pipe-threading"))
-    long_ago = TODAY - timedelta(days=730)  # electrical safety lasts 730 days: until TODAY
+    long_ago = today() - timedelta(days=730)  # electrical safety lasts 730 days: until today()
     for skill in (electrical, power):
         await sessions.grant(cast.member, skill, "old training", actor_id=cast.coordinator.id,
-                             today=long_ago, now=NOW)
+                             today=long_ago, now=now())
     revoked = await sessions.grant(cast.member, pipes, "plumber", actor_id=cast.coordinator.id,
-                                   today=TODAY, now=NOW)
-    await sessions.revoke(revoked, "mistake", actor_id=cast.coordinator.id, now=NOW)
-    assert await sessions.certified_skills(cast.member, TODAY) == {electrical, power}
-    assert await sessions.certified_skills(cast.member, TODAY + timedelta(days=1)) == {power}
-    assert await sessions.certified_skills(cast.other, TODAY) == set()
+                                   today=today(), now=now())
+    await sessions.revoke(revoked, "mistake", actor_id=cast.coordinator.id, now=now())
+    assert await sessions.certified_skills(cast.member, today()) == {electrical, power}
+    assert await sessions.certified_skills(cast.member, today() + timedelta(days=1)) == {power}
+    assert await sessions.certified_skills(cast.other, today()) == set()
     # a new certificate for the same skill makes the member certified again
     await sessions.grant(cast.member, pipes, "re-trained", actor_id=cast.coordinator.id,
-                         today=TODAY, now=NOW)
-    assert await sessions.certified_skills(cast.member, TODAY + timedelta(days=1)) == {
+                         today=today(), now=now())
+    assert await sessions.certified_skills(cast.member, today() + timedelta(days=1)) == {
         power, pipes}
     valid = {(c["skill"], c["valid"]) for c in
-             (await sessions.member_record(cast.member, TODAY + timedelta(days=1)))[
+             (await sessions.member_record(cast.member, today() + timedelta(days=1)))[
                  "certificates"]}
     assert valid == {(electrical, False), (power, True), (pipes, False), (pipes, True)}
 
@@ -600,8 +613,8 @@ async def tester(code: str = "SMG") -> dict:
 async def book(member: int, tool_type: int) -> dict:
     day = open_day(2)
     return await reservations.book(member_id=member, tool_type_id=tool_type, centre_id=SMG,
-                                   starts_on=day, ends_on=day, actor_id=member, today=TODAY,
-                                   now=NOW)
+                                   starts_on=day, ends_on=day, actor_id=member, today=today(),
+                                   now=now())
 
 
 async def test_booking_a_tool_that_needs_a_skill_names_the_next_session(cast):
@@ -612,21 +625,21 @@ async def test_booking_a_tool_that_needs_a_skill_names_the_next_session(cast):
     assert "Ask the desk" in message(error)  # no session is planned
     # the next one with a free place: not a full one, a cancelled one or another skill's
     full = await new_session(cast, skill=electrical, capacity=1,
-                             starts_at=at(TODAY + timedelta(days=2), 9))
+                             starts_at=at(today() + timedelta(days=2), 9))
     await enrol(full, cast.other)
-    cancelled = await new_session(cast, skill=electrical, starts_at=at(TODAY + timedelta(days=3),
+    cancelled = await new_session(cast, skill=electrical, starts_at=at(today() + timedelta(days=3),
                                                                        9))
-    await sessions.cancel(cancelled, actor_id=cast.coordinator.id, now=NOW)
+    await sessions.cancel(cancelled, actor_id=cast.coordinator.id, now=now())
     await new_session(cast, skill=cast.skills["power-tools"],
-                      starts_at=at(TODAY + timedelta(days=3), 11))
+                      starts_at=at(today() + timedelta(days=3), 11))
     await new_session(cast, skill=electrical, title_ka="ელექტროუსაფრთხოება",
-                      title_en="Electrical safety", starts_at=at(TODAY + timedelta(days=4), 16))
-    await new_session(cast, skill=electrical, starts_at=at(TODAY + timedelta(days=9), 16))
+                      title_en="Electrical safety", starts_at=at(today() + timedelta(days=4), 16))
+    await new_session(cast, skill=electrical, starts_at=at(today() + timedelta(days=9), 16))
     error = await refused("forbidden", book(cast.member, unit["tool_type"]))
     text, params = error.errors["form"]
     assert "next session" in text
     assert params == {"title": "ელექტროუსაფრთხოება / Electrical safety",
-                      "day": (TODAY + timedelta(days=4)).isoformat(), "time": "16:00"}
+                      "day": (today() + timedelta(days=4)).isoformat(), "time": "16:00"}
 
 
 async def test_after_attending_the_member_may_book_the_tool(cast):
@@ -645,20 +658,20 @@ async def test_an_expired_or_revoked_certificate_no_longer_opens_the_gate(cast):
     unit = await tester()
     electrical = cast.skills["electrical-safety"]
     await sessions.grant(cast.member, electrical, "old", actor_id=cast.coordinator.id,
-                         today=TODAY - timedelta(days=731), now=NOW)
+                         today=today() - timedelta(days=731), now=now())
     await refused("forbidden", book(cast.member, unit["tool_type"]))
     fresh = await sessions.grant(cast.member, electrical, "renewed", actor_id=cast.coordinator.id,
-                                 today=TODAY, now=NOW)
+                                 today=today(), now=now())
     assert (await book(cast.member, unit["tool_type"]))["status"] == "reserved"
     await Booking.delete(force=True)
-    await sessions.revoke(fresh, "unsafe", actor_id=cast.coordinator.id, now=NOW)
+    await sessions.revoke(fresh, "unsafe", actor_id=cast.coordinator.id, now=now())
     await refused("forbidden", book(cast.member, unit["tool_type"]))
 
 
 async def test_the_desk_lends_the_unit_only_with_a_certificate(cast):
     unit = await tester()
-    tag, back = unit["asset_tag"], TODAY + timedelta(days=1)
-    basket = await desk.basket_view(cast.member, SMG, [tag], back, TODAY)
+    tag, back = unit["asset_tag"], open_day(1)
+    basket = await desk.basket_view(cast.member, SMG, [tag], back, today())
     [line] = basket.lines
     assert line.verdict.kind == "refused" and "certificate" in line.verdict.reason
     assert basket.due == 0
@@ -666,22 +679,25 @@ async def test_the_desk_lends_the_unit_only_with_a_certificate(cast):
     with pytest.raises(desk.DeskError) as caught:
         await desk.check_out(member_id=cast.member, centre_id=SMG, tags=[tag], return_on=back,
                              payment={"method": "cash", "amount": 0}, override_reason="",
-                             actor=cast.staff, today=TODAY, now=NOW)
+                             actor=cast.staff, today=today(), now=now())
     assert caught.value.kind == "conflict" and tag in caught.value.errors
     assert await snapshot() == before
     # the scanned unit is not added: the reason goes to the scan field
-    scanned = await desk.basket_view(cast.member, SMG, [tag], back, TODAY, scanned=tag)
+    scanned = await desk.basket_view(cast.member, SMG, [tag], back, today(), scanned=tag)
     assert scanned.lines == [] and "certificate" in scanned.errors["scan"]
     session = await skill_session(cast)
     await attend(cast, session, cast.member)
-    basket = await desk.basket_view(cast.member, SMG, [tag], back, TODAY)
+    CLOCK.set(during())  # after the training, on a day the desk lends
+    move_to_open_day()
+    back = open_day(1)
+    basket = await desk.basket_view(cast.member, SMG, [tag], back, today())
     assert basket.lines[0].verdict.kind == "walk_in" and basket.due > 0
-    panel = await desk.member_panel(cast.member, SMG, TODAY)
+    panel = await desk.member_panel(cast.member, SMG, today())
     assert [c["skill"] for c in panel["certificates"]] == [cast.skills["electrical-safety"]]
     receipt = await desk.check_out(member_id=cast.member, centre_id=SMG, tags=[tag],
                                    return_on=back,
                                    payment={"method": "cash", "amount": basket.due},
-                                   override_reason="", actor=cast.staff, today=TODAY, now=NOW)
+                                   override_reason="", actor=cast.staff, today=today(), now=now())
     loan = await Booking.select().where(Booking.out_receipt == receipt).first()
     assert (loan["unit"], loan["member"], loan["status"]) == (unit["id"], cast.member, "out")
 
@@ -689,15 +705,16 @@ async def test_the_desk_lends_the_unit_only_with_a_certificate(cast):
 # --- reading ----------------------------------------------------------------------------------
 
 
+@pytest.mark.calendar
 async def test_listing_filters_and_orders_the_upcoming_sessions(cast):
     electrical = cast.skills["electrical-safety"]
-    later = await new_session(cast, skill=electrical, starts_at=at(TODAY + timedelta(days=6), 10))
-    youth = await new_session(cast, audience="youth", starts_at=at(TODAY + timedelta(days=2), 10))
-    kutaisi = await new_session(cast, centre=KUT, starts_at=at(TODAY + timedelta(days=4), 10))
-    past = await new_session(cast, starts_at=at(TODAY - timedelta(days=2), 10))
+    later = await new_session(cast, skill=electrical, starts_at=at(today() + timedelta(days=6), 10))
+    youth = await new_session(cast, audience="youth", starts_at=at(today() + timedelta(days=2), 10))
+    kutaisi = await new_session(cast, centre=KUT, starts_at=at(today() + timedelta(days=4), 10))
+    past = await new_session(cast, starts_at=at(today() - timedelta(days=2), 10))
 
     async def listed(**over) -> list[int]:
-        query = {"centre": None, "skill": None, "audience": None, "from_day": None, "now": NOW,
+        query = {"centre": None, "skill": None, "audience": None, "from_day": None, "now": now(),
                  **over}
         return [row["id"] for row in await sessions.listing(**query)]
 
@@ -705,15 +722,16 @@ async def test_listing_filters_and_orders_the_upcoming_sessions(cast):
     assert await listed(centre=SMG) == [youth, later]
     assert await listed(skill=electrical) == [later]
     assert await listed(audience="youth") == [youth]
-    assert await listed(from_day=TODAY + timedelta(days=3)) == [kutaisi, later]
+    assert await listed(from_day=today() + timedelta(days=3)) == [kutaisi, later]
     assert await listed(include_past=True) == [past, youth, kutaisi, later]
-    [row] = await sessions.listing(centre=KUT, skill=None, audience=None, from_day=None, now=NOW)
+    [row] = await sessions.listing(centre=KUT, skill=None, audience=None, from_day=None, now=now())
     assert (row["centre_code"], row["timezone"], row["skill_name_en"]) == ("KUT",
                                                                           "Asia/Tbilisi", None)
 
 
+@pytest.mark.calendar
 async def test_summary_counts_sessions_places_enrolment_attendance_and_certificates(cast):
-    first, last = TODAY + timedelta(days=1), TODAY + timedelta(days=7)
+    first, last = today() + timedelta(days=1), today() + timedelta(days=7)
     electrical = cast.skills["electrical-safety"]
     # held sessions at Samgori inside the period
     everyone = await new_session(cast, skill=electrical, capacity=10, starts_at=at(first, 10))
@@ -729,11 +747,11 @@ async def test_summary_counts_sessions_places_enrolment_attendance_and_certifica
     # not counted: cancelled, after the period, before it, granted by hand
     cancelled = await new_session(cast, capacity=7, starts_at=at(first + timedelta(days=1), 10))
     await enrol(cancelled, cast.migrant)
-    await sessions.cancel(cancelled, actor_id=cast.coordinator.id, now=NOW)
+    await sessions.cancel(cancelled, actor_id=cast.coordinator.id, now=now())
     await new_session(cast, capacity=9, starts_at=at(last + timedelta(days=1), 0, 30))
-    await new_session(cast, capacity=9, starts_at=at(TODAY, 23, 30))
+    await new_session(cast, capacity=9, starts_at=at(today(), 23, 30))
     await sessions.grant(cast.other, electrical, "electrician", actor_id=cast.coordinator.id,
-                         today=first, now=NOW)
+                         today=first, now=now())
     # at Kutaisi: counted only for all centres
     kutaisi = await new_session(cast, centre=KUT, skill=electrical, capacity=6,
                                 starts_at=at(first + timedelta(days=2), 10))
@@ -755,7 +773,7 @@ async def test_summary_counts_sessions_places_enrolment_attendance_and_certifica
     assert everywhere["by_audience"]["everyone"] == {
         "sessions": 3, "places": 19, "enrolled": 3, "attended": 2, "certificates": 2}
     assert everywhere["total"]["sessions"] == 5
-    empty = await sessions.summary(SMG, TODAY + timedelta(days=30), TODAY + timedelta(days=31),
+    empty = await sessions.summary(SMG, today() + timedelta(days=30), today() + timedelta(days=31),
                                    "Asia/Tbilisi")
     assert empty == {"by_audience": {}, "total": {"sessions": 0, "places": 0, "enrolled": 0,
                                                   "attended": 0, "certificates": 0}}
@@ -765,15 +783,15 @@ async def test_summary_counts_sessions_places_enrolment_attendance_and_certifica
 
 
 async def test_attendance_cannot_be_marked_the_day_before_the_session(cast):
-    tomorrow = TODAY + timedelta(days=1)
+    tomorrow = today() + timedelta(days=1)
     session = await new_session(cast, skill=cast.skills["electrical-safety"],
                                 starts_at=at(tomorrow, 10))
     await enrol(session, cast.member)
-    await refused("invalid", attend(cast, session, cast.member, now=NOW, today=TODAY))
+    await refused("invalid", attend(cast, session, cast.member, now=now(), today=today()))
 
 
 async def test_a_certificate_is_issued_on_the_local_day_of_an_early_session(cast):
-    day = TODAY + timedelta(days=1)
+    day = today() + timedelta(days=1)
     session = await new_session(cast, skill=cast.skills["electrical-safety"],
                                 starts_at=at(day, 3, 30))  # 23:30 UTC the day before
     await enrol(session, cast.member)
@@ -787,12 +805,12 @@ async def test_the_member_told_place_one_is_the_one_promoted(cast):
     session = await new_session(cast, capacity=1)
     await enrol(session, cast.member)
     # requests are stamped when they arrive but may commit in another order
-    await enrol(session, cast.other, now=NOW + timedelta(seconds=2))
-    await enrol(session, cast.migrant, now=NOW + timedelta(seconds=1))
+    await enrol(session, cast.other, now=now() + timedelta(seconds=2))
+    await enrol(session, cast.migrant, now=now() + timedelta(seconds=1))
     first = [m for m in (cast.other, cast.migrant)
              if (await sessions.session_view(session, m))["place"] == 1]
     await sessions.cancel_enrolment(session, cast.member, actor_id=cast.member,
-                                    now=NOW + timedelta(seconds=3))
+                                    now=now() + timedelta(seconds=3))
     promoted = [m for m, s in (await statuses(session)).items() if s == "enrolled"]
     assert promoted == first
 
@@ -801,8 +819,8 @@ async def test_leaving_a_cancelled_session_promotes_nobody(cast):
     session = await new_session(cast, capacity=1)
     await enrol(session, cast.member)
     await enrol(session, cast.other)  # waitlisted
-    await sessions.cancel(session, actor_id=cast.coordinator.id, now=NOW)
-    await sessions.cancel_enrolment(session, cast.member, actor_id=cast.member, now=NOW)
+    await sessions.cancel(session, actor_id=cast.coordinator.id, now=now())
+    await sessions.cancel_enrolment(session, cast.member, actor_id=cast.member, now=now())
     assert await statuses(session) == {cast.other: "waitlisted"}
     assert await AuditLog.count().where(AuditLog.action == "enrolment.promoted") == 0
 
@@ -810,7 +828,7 @@ async def test_leaving_a_cancelled_session_promotes_nobody(cast):
 async def test_a_weekly_series_into_a_daylight_saving_gap_is_not_a_database_error(cast):
     berlin = ZoneInfo("Europe/Berlin")
     await Centre.update({Centre.timezone: "Europe/Berlin"}).where(Centre.id == SMG)
-    change = next_spring_forward(berlin, TODAY + timedelta(days=7))
+    change = next_spring_forward(berlin, today() + timedelta(days=7))
     starts = datetime.combine(change - timedelta(days=7), time(2), berlin)  # 02:00-03:00
     try:
         await new_session(cast, starts_at=starts, ends_at=starts + timedelta(hours=1), weeks=2)
