@@ -37,8 +37,8 @@ lint: install-dev
 # Re-extract the translatable strings and merge them into every catalog.
 messages: install-dev
 	$(BIN)/pybabel extract -F rental/babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
-	  --no-location --sort-output -o rental/locale/messages.pot rental inventory bookings templates
-	$(BIN)/pybabel update -i rental/locale/messages.pot -d rental/locale -D messages --no-fuzzy-matching
+	  --no-location --no-wrap --sort-output -o rental/locale/messages.pot rental inventory bookings templates
+	$(BIN)/pybabel update -i rental/locale/messages.pot -d rental/locale -D messages --no-fuzzy-matching --no-wrap
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

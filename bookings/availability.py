@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from bookings.tables import ACTIVE_STATUSES, Booking
+from inventory.db import is_postgres
 from inventory.rules import is_lendable
 from inventory.tables import Unit
 
@@ -58,15 +59,23 @@ async def free_units_between(
     )
 
 
-async def lendable_units(tool_type_id: int, centre_id: int, through: date) -> list[int]:
-    """Units of a tool type at a centre that may be lent until `through`, by asset tag."""
-    rows = await Unit.select(
+async def lendable_units(tool_type_id: int, centre_id: int, through: date, *,
+                         lock: bool = False) -> list[int]:
+    """Units of a tool type at a centre that may be lent until `through`, by asset tag.
+
+    `lock` (PostgreSQL, in a write transaction): hold these unit rows until it ends, so that
+    bookers of the same tool type queue here, in asset tag order, rather than deadlock on the
+    exclusion constraint (SQLite's writers already queue at BEGIN IMMEDIATE)."""
+    query = Unit.select(
         Unit.id, Unit.status, Unit.last_inspected_on, Unit.last_inspection_result,
         Unit.tool_type.inspection_interval_days.as_alias("interval_days"),
     ).where(
         (Unit.tool_type == tool_type_id) & (Unit.centre == centre_id)
         & (Unit.status == "available")
     ).order_by(Unit.asset_tag)
+    if lock and is_postgres():
+        query = query.lock_rows(of=(Unit,))
+    rows = await query
     return [
         row["id"] for row in rows
         if is_lendable(row["status"], row["last_inspected_on"], row["interval_days"], through,

@@ -11,23 +11,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Sum
 
-from bookings import reservations
-from bookings.reservations import BookingError, _is_overlap
+from bookings import availability, reservations
+from bookings.reservations import BookingError, lost_to_another_request
 from bookings.rules import (
     NO_RETURN_DAY,
     MemberStanding,
     PeriodLimits,
     Verdict,
+    free_units,
     member_blocks,
+    overlaps,
     parse_card_number,
     period_problems,
     scan_verdict,
 )
 from bookings.sessions import certified_skills, member_certificates
-from bookings.tables import ACTIVE_STATUSES, DEFAULT_POLICY, NEEDS_REPAIR, Booking, BookingPolicy
+from bookings.tables import (
+    ACTIVE_STATUSES,
+    DEFAULT_POLICY,
+    NEEDS_REPAIR,
+    Booking,
+    BookingPolicy,
+    WaitlistEntry,
+)
 from inventory import services as inventory
 from inventory.db import is_postgres, read_transaction, write_transaction
 from inventory.rules import is_lendable, normalise_asset_tag
@@ -235,8 +245,8 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
         Unit.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
         Unit.tool_type.safety_notes_en.as_alias("safety_notes_en"),
         Unit.tool_type.manual_url.as_alias("manual_url"),
-    ).where(Unit.asset_tag.is_in(tags or ["-"]))
-    if lock and is_postgres():
+    ).where(Unit.asset_tag.is_in(tags or ["-"])).order_by(Unit.asset_tag)
+    if lock and is_postgres():  # in tag order, as bookings lock them: no deadlock between us
         query = query.lock_rows(of=(Unit,))
     units = {row["asset_tag"]: row for row in await query}
     ids = [row["id"] for row in units.values()] or [-1]
@@ -278,9 +288,44 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
             quote = rental_quote(unit["daily_fee"], unit["deposit"], today, verdict.ends_on,
                                  discount)
         lines.append(Line(tag, unit, verdict, quote))
+    await _keep_offers_held(lines, member_id, centre, today)
     basket = Basket(member, standing, lines, return_on)
     basket.hard, basket.soft = member_blocks(standing, adding=len(basket.lendable))
     return basket
+
+
+async def _keep_offers_held(lines: list[Line], member_id: int, centre: dict[str, Any],
+                            today: date) -> None:
+    """A walk-in may not take the unit a waitlist offer holds for another member: such lines
+    are refused. One query, and two more a tool type only when offers are open."""
+    walk_ins = [line for line in lines if line.verdict.kind == "walk_in"]
+    last = max((line.verdict.ends_on for line in walk_ins), default=today)
+    centre_id = centre["id"]
+    offers = await WaitlistEntry.select(  # also for no walk-in: the same queries every time
+        WaitlistEntry.tool_type, WaitlistEntry.starts_on, WaitlistEntry.ends_on,
+        WaitlistEntry.offer_expires_at).where(
+        WaitlistEntry.tool_type.is_in(list({line.unit["tool_type"] for line in walk_ins}) or [-1])
+        & (WaitlistEntry.centre == centre_id) & (WaitlistEntry.status == "offered")
+        & (WaitlistEntry.member != member_id) & (WaitlistEntry.starts_on <= last)
+        & (WaitlistEntry.ends_on >= today))
+    for tool_type in {offer["tool_type"] for offer in offers}:
+        units = await availability.lendable_units(tool_type, centre_id, last)
+        busy = await availability.active_periods(units, today, last)
+        taken = 0  # by the walk-ins of this tool type scanned before
+        for line in (line for line in walk_ins if line.unit["tool_type"] == tool_type):
+            period = (today, line.verdict.ends_on)
+            held = [o for o in offers if o["tool_type"] == tool_type
+                    and overlaps((o["starts_on"], o["ends_on"]), period)]
+            if len(free_units(units, busy, period)) - taken - 1 < len(held):
+                until = min(o["offer_expires_at"] for o in held).astimezone(
+                    ZoneInfo(centre["timezone"]))
+                line.verdict = Verdict("refused", (N_(
+                    "This unit is held for a member on the waitlist until %(day)s at "
+                    "%(time)s."), {"day": until.date().isoformat(),
+                                   "time": until.strftime("%H:%M")}))
+                line.quote = None
+            else:
+                taken += 1
 
 
 async def centre(centre_id: int) -> dict[str, Any] | None:
@@ -333,7 +378,7 @@ async def check_out(*, member_id: int, centre_id: int, tags: list[str], return_o
     except (BookingError, ledger.MoneyError):
         raise
     except Exception as exc:  # the other desk's loan or booking committed first
-        if not _is_overlap(exc):
+        if not lost_to_another_request(exc):
             raise
         raise DeskError("conflict", {"scan": N_(
             "Another desk has just lent or booked one of these units. Scan again to see "
@@ -536,7 +581,7 @@ async def renew(booking_id: int, new_ends_on: date, *, member_id: int | None,
     except (BookingError, ledger.MoneyError):
         raise
     except Exception as exc:
-        if not _is_overlap(exc):
+        if not lost_to_another_request(exc):
             raise
         raise DeskError("conflict", {"ends_on": N_(
             "Someone has just booked this unit for those days.")}) from None

@@ -13,9 +13,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings import availability
-from bookings.rules import PeriodLimits, free_per_day, free_units, period_problems
+from bookings.rules import (
+    PeriodLimits,
+    free_beyond_holds,
+    free_per_day,
+    free_units,
+    less_held,
+    period_problems,
+)
 from bookings.tables import DEFAULT_POLICY, Booking, BookingPolicy, WaitlistEntry
-from inventory.db import read_transaction, write_transaction
+from inventory.db import lost_a_race, read_transaction, write_transaction
 from inventory.tables import Centre, ToolType
 from rental import audit, ledger
 from rental.fees import Quote, rental_quote
@@ -78,18 +85,21 @@ def quote(offer: Offer, starts_on: date, ends_on: date) -> Quote:
 
 async def month_view(tool_type_id: int, centre_id: int, member_id: int | None, month: date,
                      today: date) -> tuple[Offer, dict[date, int]]:
-    """The tool type, the centre and how many units are free each day of a month."""
+    """The tool type, the centre and how many units are free each day of a month for this
+    member (units held for others on the waitlist are not)."""
     last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     async with read_transaction():
         offer = await _offer(tool_type_id, centre_id, member_id, today)
         units = await availability.lendable_units(tool_type_id, centre_id, last)
         busy = await availability.active_periods(units, month, last)
-    return offer, free_per_day(units, busy, (month, last))
+        held = await held_offers(tool_type_id, centre_id, month, last, for_member=member_id)
+    return offer, less_held(free_per_day(units, busy, (month, last)), held)
 
 
 async def free_between(tool_type_id: int, centre_id: int, starts: date, ends: date,
                        today: date) -> dict[date, int] | None:
-    """Free units per day; None when the tool type or centre does not exist."""
+    """Free units per day (not those held by waitlist offers); None when the tool type or
+    centre does not exist."""
     async with read_transaction():
         try:
             await _offer(tool_type_id, centre_id, None, today)
@@ -97,7 +107,22 @@ async def free_between(tool_type_id: int, centre_id: int, starts: date, ends: da
             return None
         units = await availability.lendable_units(tool_type_id, centre_id, ends)
         busy = await availability.active_periods(units, starts, ends)
-    return free_per_day(units, busy, (starts, ends))
+        held = await held_offers(tool_type_id, centre_id, starts, ends)
+    return less_held(free_per_day(units, busy, (starts, ends)), held)
+
+
+async def held_offers(tool_type_id: int, centre_id: int, starts: date, ends: date, *,
+                      for_member: int | None = None) -> list[tuple[date, date]]:
+    """The periods of the open waitlist offers of this tool type at this centre that overlap
+    the window, except the member's own: each holds a unit until it is taken or lapses."""
+    condition = ((WaitlistEntry.tool_type == tool_type_id) & (WaitlistEntry.centre == centre_id)
+                 & (WaitlistEntry.status == "offered") & (WaitlistEntry.starts_on <= ends)
+                 & (WaitlistEntry.ends_on >= starts))
+    if for_member is not None:
+        condition &= WaitlistEntry.member != for_member
+    rows = await WaitlistEntry.select(WaitlistEntry.starts_on, WaitlistEntry.ends_on).where(
+        condition)
+    return [(row["starts_on"], row["ends_on"]) for row in rows]
 
 
 async def _eligibility(member_id: int, tool: dict[str, Any], today: date, now: datetime,
@@ -155,25 +180,35 @@ async def certificate_refusal(member_id: int, skill_id: int, today: date, now: d
 
 async def book(*, member_id: int, tool_type_id: int, centre_id: int, starts_on: date,
                ends_on: date, actor_id: int, today: date, now: datetime) -> dict[str, Any]:
-    """Reserve a free unit for the period; the unit is chosen now, so the promise holds."""
-    for attempt in range(3):
+    """Reserve a free unit for the period; the unit is chosen now, so the promise holds.
+
+    A request that loses a race to another (its unit was just booked or moved, or the database
+    broke a deadlock) runs again and then sees why; after a few rounds it is told to retry."""
+    for _attempt in range(ATTEMPTS):
         try:
             return await _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on,
                                     actor_id, today, now)
         except BookingError:
             raise
-        except Exception as exc:  # the database refused an overlap another request made first
-            if not _is_overlap(exc) or attempt == 2:
+        except Exception as exc:
+            if not lost_to_another_request(exc):
                 raise
-    raise AssertionError("unreachable")
+    raise BookingError("conflict", {"form": N_(
+        "Many people are booking this tool right now. Please try again.")})
 
 
-def _is_overlap(exc: Exception) -> bool:
-    """The database refused a second active booking or a second open loan of a unit."""
+ATTEMPTS = 5
+
+
+def lost_to_another_request(exc: BaseException) -> bool:
+    """The database refused this write for what a concurrent request did first: a second
+    active booking or open loan of a unit, a unit just moved to another centre, or a deadlock
+    it broke."""
     text = str(exc)
     return ("booking_unit_no_overlap" in text or "booking_one_open_loan" in text
             or "UNIQUE constraint failed: booking.unit" in text
-            or type(exc).__name__ == "ExclusionViolationError")
+            or "booking_unit_at_its_centre" in text
+            or type(exc).__name__ == "ExclusionViolationError" or lost_a_race(exc))
 
 
 async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, actor_id, today,
@@ -184,9 +219,16 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
         refusal = await _eligibility(member_id, offer.tool_type, today, now, centre_id)
         if refusal:
             raise BookingError("forbidden", refusal)
-        units = await availability.lendable_units(tool_type_id, centre_id, ends_on)
+        units = await availability.lendable_units(tool_type_id, centre_id, ends_on, lock=True)
         busy = await availability.active_periods(units, starts_on, ends_on)
         free = free_units(units, busy, (starts_on, ends_on))
+        held = await held_offers(tool_type_id, centre_id, starts_on, ends_on,
+                                 for_member=member_id)
+        if free and not free_beyond_holds(free, held):
+            raise BookingError("conflict", {"form": N_(
+                "The unit free for these dates is held for a member on the waitlist. Choose "
+                "other dates, or join the waitlist.")})
+        free = free_beyond_holds(free, held)
         if not free:
             raise BookingError("conflict", {"form": N_(
                 "No unit is free for these dates any more. Choose other dates, or join the "

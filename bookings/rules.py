@@ -42,6 +42,22 @@ def free_per_day(units: Iterable[int], busy: Iterable[tuple[int, Period]],
     return {day: sum(1 for u in unit_list if u not in held.get(day, ())) for day in days_of(period)}
 
 
+def less_held(free: dict[date, int], held: Iterable[Period]) -> dict[date, int]:
+    """Free units per day once the waitlist offers overlapping each day are held back."""
+    counts = dict(free)
+    for period in held:
+        for day in days_of(period):
+            if day in counts:
+                counts[day] = max(0, counts[day] - 1)
+    return counts
+
+
+def free_beyond_holds(free: list[int], held: list[Period]) -> list[int]:
+    """The free units one may take when every offer overlapping the period holds one of them
+    for its member (a unit is only promised by an offer, not chosen, so count them)."""
+    return free[len(held):] if len(held) < len(free) else []
+
+
 @dataclass(frozen=True)
 class PeriodLimits:
     today: date

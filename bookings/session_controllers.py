@@ -67,6 +67,9 @@ class SessionPages(Controller):
         back = f"/sessions/{session_id}"
         if not member:
             return _go(request, back, N_("Find the member first, then enrol them."), "error")
+        if not user.is_staff and (refused := await web.too_many(request, "enrol",
+                                                                f"member:{member}")):
+            return _go(request, back, refused, "error")
         try:
             status = await sessions.enrol(session_id, member, actor_id=user.id,
                                           now=web.now(request))

@@ -155,6 +155,10 @@ async def _enrol(session_id, member_id, actor_id, now) -> str:
     if member["status"] == "suspended":
         raise SessionError("forbidden", {"form": N_(
             "This account is suspended. Please talk to the desk.")})
+    if member["status"] == "pending":
+        raise SessionError("forbidden", {"form": N_(
+            "Finish your registration first: bring an identity document to the centre's desk. "
+            "Then you can enrol.")})
     if await Enrolment.exists().where(
             (Enrolment.session == session_id) & (Enrolment.member == member_id)
             & (Enrolment.status != "cancelled")):

@@ -87,6 +87,16 @@ async def refresh_statistics() -> None:
         await db.run_ddl("ANALYZE")
 
 
+# PostgreSQL aborts one of two transactions that wait for each other (a deadlock) or that
+# cannot both be serialised; run again, the loser reads what the winner wrote.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """The database aborted this transaction for a concurrent one: running it again is safe."""
+    return getattr(exc, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
 def read_transaction():
     """Group a page's reads: one connection and one consistent snapshot instead of one each."""
     return engine().transaction()

@@ -240,6 +240,22 @@ async def change_unit_status(unit_id: int, status: str, reason: str, *, actor: A
 
 async def transfer_unit(unit_id: int, centre_id: int, *, actor: Actor, now: datetime,
                         audit: Audit) -> None:
+    """Move a unit to another centre; refused while it is reserved or out on loan (the
+    database keeps every open booking's unit at the booking's centre)."""
+    try:
+        await _transfer(unit_id, centre_id, actor=actor, now=now, audit=audit)
+    except InventoryError:
+        raise
+    except Exception as exc:
+        if "booking_unit_at_its_centre" not in str(exc):
+            raise
+        raise Refused(N_("This unit is reserved or out on loan at its centre: transfer it "
+                         "when its bookings have ended, or after they are cancelled."),
+                      "centre") from None
+
+
+async def _transfer(unit_id: int, centre_id: int, *, actor: Actor, now: datetime,
+                    audit: Audit) -> None:
     async with write_transaction():
         unit = await _unit_for(unit_id, actor)
         target = await Centre.select(Centre.id, Centre.code).where(

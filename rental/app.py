@@ -104,7 +104,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[*CONTROLLERS, static, rental.admin.admin_mount],
         request_class=HTMXRequest,
         template_config=TemplateConfig(
-            engine=FragmentJinjaEngine.from_environment(make_environment(settings.debug))
+            engine=FragmentJinjaEngine.from_environment(
+                make_environment(settings.debug, settings.default_timezone))
         ),
         middleware=[
             DefineMiddleware(RequestContextMiddleware, settings=settings),

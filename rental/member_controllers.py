@@ -51,7 +51,8 @@ def form_page(template: str, values: dict[str, Any], errors: dict[str, Any],
               status: int = 200, **context: Any) -> Template:
     return Template(template, context={"values": values, "errors": errors, **CHOICES,
                                        **context},
-                    status_code=422 if errors else status)
+                    status_code=422 if errors and status == 200 else status)
+
 
 
 async def load_card(member_id: int, request: Request) -> members.MemberCard:
@@ -77,6 +78,11 @@ class SignUpController(Controller):
         parse_password(form, parsed)
         parse_consents(form, parsed)
         values = {k: v for k, v in parsed.values.items() if k != "password"}
+        if not parsed.errors and (refused := await web.too_many(request, "signup",
+                                                            f"phone:{values['phone']}")):
+            return form_page("rental/signup.html", {**form, "password": ""}, {"form": refused},
+                             status=429, versions=(RENTAL_AGREEMENT_VERSION,
+                                                   DATA_PROCESSING_VERSION))
         if not parsed.errors:
             now = web.now(request)
             try:
@@ -126,6 +132,10 @@ class PasswordResetController(Controller):
         code = str(form.get("code") or "")[:20]
         if not code.strip():
             parsed.errors["code"] = N_("Enter the code from the desk.")
+        if not parsed.errors and (refused := await web.too_many(request, "password_reset",
+                                                            f"phone:{phone}")):
+            return form_page("rental/password_reset.html", {"phone": form.get("phone") or ""},
+                             {"form": refused}, status=429)
         if not parsed.errors:
             try:
                 await members.redeem_reset_code(phone, code, parsed.values["password"],
@@ -215,8 +225,9 @@ class MembersController(Controller):
 
     @get("/")
     async def search(self, q: str = Parameter(default="", max_length=100)) -> Template:
-        return Template("rental/members.html",
-                        context={"q": q, "found": await members.search(q)})
+        return Template("rental/members.html", context={
+            "q": q, "found": await members.search(q),
+            "pending": [] if q else await members.pending_signups()})
 
     @get("/new")
     async def new_form(self, request: Request) -> Template:
@@ -231,7 +242,8 @@ class MembersController(Controller):
         if not parsed.errors:
             try:
                 member_id = await members.register_at_desk(
-                    parsed.values, actor_id=current_user(request).id, now=web.now(request))
+                    parsed.values, actor_id=current_user(request).id, now=web.now(request),
+                    reclaim_phone=form.get("reclaim_phone") == "yes")
             except members.MemberError as error:
                 parsed.errors.update(error.errors)
             else:

@@ -101,9 +101,29 @@ async def sign_up(values: dict[str, Any], password: str, *, now: datetime) -> in
     return member_id
 
 
-async def register_at_desk(values: dict[str, Any], *, actor_id: int, now: datetime) -> int:
-    """Desk registration after seeing the person: active at once, consents signed on paper."""
+async def register_at_desk(values: dict[str, Any], *, actor_id: int, now: datetime,
+                           reclaim_phone: bool = False) -> int:
+    """Desk registration after seeing the person: active at once, consents signed on paper.
+
+    A phone number an unverified online sign-up holds goes to the person at the desk only
+    when staff confirm it is theirs (`reclaim_phone`): that sign-up is then closed (erased),
+    so nobody can hold another's number by signing up first."""
     async with write_transaction():
+        holder = await Member.select(Member.id, Member.name, Member.status,
+                                     Member.created_at).where(
+            Member.phone == values["phone"]).first()
+        if holder and holder["status"] == "pending":
+            if not reclaim_phone:
+                raise MemberError({"reclaim_phone": (N_(
+                    "An online sign-up nobody has verified holds this phone number: %(name)s, "
+                    "%(day)s. If that is this person, verify that sign-up instead (Members, "
+                    "sign-ups to verify). If the phone is theirs but the sign-up is not, tick "
+                    "this box and save: the unverified sign-up is closed."),
+                    {"name": holder["name"], "day": holder["created_at"].date().isoformat()})})
+            await _erase(holder["id"], now)
+            await audit.record("member.phone_reclaimed", "member", holder["id"], now=now,
+                               actor_id=actor_id, before={"status": "pending"},
+                               after={"status": "erased"})
         await _check_unique(values)
         member_id = await _insert_member(
             {**values, "role": "member", "status": "active", "verified_at": now,
@@ -217,14 +237,23 @@ async def erase(member_id: int, *, actor_id: int, now: datetime) -> None:
         member = await _member_for_update(member_id)
         if member["role"] != "member":
             raise MemberError({"form": N_("Only community members can be erased here.")})
-        await _update(member_id, {**erased_values(member_id, member["birth_date"]),
-                                  "erased_at": now}, now)
-        await UserSession.delete().where(UserSession.member == member_id)
-        await PasswordResetCode.delete().where(PasswordResetCode.member == member_id)
+        await _erase(member_id, now, member["birth_date"])
         await audit.record("erase", "member", member_id, now=now, actor_id=actor_id)
 
 
+async def _erase(member_id: int, now: datetime, birth_date: date | None = None) -> None:
+    await _update(member_id, {**erased_values(member_id, birth_date), "erased_at": now}, now)
+    await UserSession.delete().where(UserSession.member == member_id)
+    await PasswordResetCode.delete().where(PasswordResetCode.member == member_id)
+
+
 # --- reading -------------------------------------------------------------------------------
+
+
+async def pending_signups(limit: int = 50) -> list[dict[str, Any]]:
+    """Online sign-ups waiting for the desk to see an identity document, newest first."""
+    return await Member.select(Member.id, Member.name, Member.phone, Member.created_at).where(
+        Member.status == "pending").order_by(Member.created_at, ascending=False).limit(limit)
 
 
 async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -129,6 +129,15 @@ class LoginFailure(Table):
     at = Timestamptz()
 
 
+class RateEvent(Table):
+    """One attempt at a rate-limited form, once under its address and once under its phone or
+    account (`key` is "ip:…" or "phone:…"/"member:…"); see rental.throttle."""
+
+    action = Varchar(length=20)
+    key = Varchar(length=254)
+    at = Timestamptz()
+
+
 class AuditLog(Table):
     """Append-only: who did what, when, to which record, with the values before and after."""
 

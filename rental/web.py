@@ -27,8 +27,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from inventory.rules import money_input
-from rental import i18n
+from rental import i18n, throttle
 from rental.auth import CurrentUser, session_user, token_user
+from rental.i18n import N_
 from rental.member_rules import CHOICE_LABELS
 from rental.phones import display_phone
 from rental.settings import PROJECT_ROOT, Settings
@@ -57,6 +58,22 @@ def today(connection: ASGIConnection) -> date:
     """The calendar day it is now where the app's centres are."""
     settings = connection.app.state.settings
     return settings.clock.today(settings.default_timezone)
+
+
+TOO_MANY = N_("Too many attempts from here. Wait %(minutes)s minutes and try again, or ask at "
+              "the centre's desk.")
+
+
+async def too_many(connection: ASGIConnection, action: str,
+                   key: str | None) -> tuple[str, dict[str, int]] | None:
+    """Count an attempt at a rate-limited form (rental.throttle); the message to show when
+    there were too many from this address or for this key, else None."""
+    try:
+        await throttle.attempt(action, address=client_ip(connection), key=key,
+                               now=now(connection))
+    except throttle.Throttled as refused:
+        return TOO_MANY, {"minutes": refused.minutes}
+    return None
 
 
 def current_user(connection: ASGIConnection) -> CurrentUser | None:
@@ -318,7 +335,8 @@ def choice_label(key: str) -> str:
     return i18n.plain_gettext(CHOICE_LABELS.get(key, key))
 
 
-def make_environment(debug: bool) -> Environment:
+def make_environment(debug: bool, timezone: str = "Asia/Tbilisi") -> Environment:
+    """`timezone`: where timestamps are shown when no centre's own zone applies."""
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -347,6 +365,7 @@ def make_environment(debug: bool) -> Environment:
         label=choice_label,
         current_locale=i18n.current_locale.get,
         language_names=i18n.LANGUAGE_NAMES,
+        default_timezone=timezone,
     )
     return env
 

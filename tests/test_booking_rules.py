@@ -8,8 +8,10 @@ import pytest
 
 from bookings.rules import (
     PeriodLimits,
+    free_beyond_holds,
     free_per_day,
     free_units,
+    less_held,
     month_grid,
     overlaps,
     period_problems,
@@ -34,6 +36,24 @@ D = date
 )
 def test_overlaps(a, b, expected):
     assert overlaps(a, b) is expected and overlaps(b, a) is expected
+
+
+@pytest.mark.parametrize("free, held, left", [
+    ([7], [], [7]),
+    ([7], [(D(2026, 12, 1), D(2026, 12, 2))], []),  # the only free unit is held
+    ([7, 8], [(D(2026, 12, 1), D(2026, 12, 2))], [8]),
+    ([7, 8], [(D(2026, 12, 1), D(2026, 12, 2))] * 2, []),
+    ([], [(D(2026, 12, 1), D(2026, 12, 2))], []),
+])
+def test_an_offer_holds_one_free_unit(free, held, left):
+    assert free_beyond_holds(free, held) == left
+
+
+def test_offers_hold_a_unit_on_each_of_their_days_only():
+    free = {D(2026, 12, 1): 1, D(2026, 12, 2): 2, D(2026, 12, 3): 0, D(2026, 12, 4): 1}
+    held = [(D(2026, 11, 30), D(2026, 12, 2)), (D(2026, 12, 2), D(2026, 12, 3))]
+    assert less_held(free, held) == {D(2026, 12, 1): 0, D(2026, 12, 2): 0, D(2026, 12, 3): 0,
+                                     D(2026, 12, 4): 1}
 
 
 def test_free_units_keeps_order_and_skips_busy():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -11,8 +12,9 @@ from datetime import date, timedelta
 import httpx
 import pytest
 from conftest import DB, ON_POSTGRES, RUN_DIR, WORKER_DB_URL
-from helpers import credentials, csrf_token, log_in, now, open_day, today
+from helpers import credentials, csrf_token, demo_cast, log_in, now, open_day, today
 
+from bookings import desk, reservations
 from bookings.reservations import expire
 from bookings.tables import Booking, WaitlistEntry
 from inventory.tables import Category, Centre, ToolType, Unit
@@ -209,6 +211,64 @@ async def test_when_nothing_is_free_the_member_can_wait_and_gets_an_offer(client
 
 
 @pytest.mark.calendar
+@pytest.mark.usefixtures("desk_open")
+async def test_a_waitlist_offer_holds_the_unit_for_its_member_only(client, seeded):
+    """A cancels, B is offered the unit: C cannot book it nor the desk lend it over B's dates
+    until B books or the offer lapses (and the calendar shows it taken for everyone but B)."""
+    cast = await demo_cast()
+    tool, centre = await single_unit_tool()
+    starts = open_day(2)
+    ends = open_day(1, since=starts)
+    dates = {"tool_type_id": tool, "centre_id": centre, "starts_on": starts, "ends_on": ends,
+             "today": today(), "now": now()}
+    a = await reservations.book(member_id=cast.migrant, actor_id=cast.migrant, **dates)
+    await reservations.join_waitlist(member_id=cast.member, **dates)
+    await reservations.cancel(a["id"], member_id=cast.migrant, centre_ids=None,
+                              actor_id=cast.migrant, now=now(), today=today())
+    offer = await WaitlistEntry.select().where(WaitlistEntry.member == cast.member).first()
+    assert offer["status"] == "offered"
+    with pytest.raises(reservations.BookingError) as refused:
+        await reservations.book(member_id=cast.other, actor_id=cast.other, **dates)
+    assert refused.value.kind == "conflict" and "waitlist" in refused.value.errors["form"]
+    assert await Booking.count().where(Booking.status == "reserved") == 0
+    # the calendar: taken for everyone else, free for B; the public API the same as for others
+    _offer, for_other = await reservations.month_view(tool, centre, cast.other,
+                                                      starts.replace(day=1), today())
+    _offer, for_b = await reservations.month_view(tool, centre, cast.member,
+                                                  starts.replace(day=1), today())
+    assert for_other[starts] == 0 and for_b[starts] == 1
+    api = await client.get(f"/api/v1/tool-types/{tool}/availability", params={
+        "centre": centre, "from": starts.isoformat(), "to": ends.isoformat()})
+    assert {day["free"] for day in api.json()} == {0}
+    # the desk may not lend it over B's dates as a walk-in either
+    basket = await desk.basket_view(cast.other, centre, ["SMG-9001"], ends, today())
+    assert basket.lines[0].verdict.kind == "refused"
+    assert "waitlist" in basket.lines[0].verdict.reason[0]
+    # B books: the offer is taken
+    booked = await reservations.book(member_id=cast.member, actor_id=cast.member, **dates)
+    assert booked["status"] == "reserved"
+    assert (await WaitlistEntry.select(WaitlistEntry.status).where(
+        WaitlistEntry.id == offer["id"]).first())["status"] == "booked"
+
+
+@pytest.mark.calendar
+async def test_a_lapsed_offer_no_longer_holds_the_unit(seeded):
+    cast = await demo_cast()
+    tool, centre = await single_unit_tool()
+    starts = open_day(2)
+    dates = {"tool_type_id": tool, "centre_id": centre, "starts_on": starts,
+             "ends_on": starts, "today": today(), "now": now()}
+    a = await reservations.book(member_id=cast.migrant, actor_id=cast.migrant, **dates)
+    await reservations.join_waitlist(member_id=cast.member, **dates)
+    await reservations.cancel(a["id"], member_id=cast.migrant, centre_ids=None,
+                              actor_id=cast.migrant, now=now(), today=today())
+    offer = await WaitlistEntry.select().where(WaitlistEntry.member == cast.member).first()
+    assert await expire(now=offer["offer_expires_at"]) == (0, 1)
+    booked = await reservations.book(member_id=cast.other, actor_id=cast.other, **dates)
+    assert booked["status"] == "reserved"
+
+
+@pytest.mark.calendar
 async def test_a_booking_not_picked_up_becomes_a_no_show(seeded):
     tool, centre = await single_unit_tool()
     member = await Member.select(Member.id).where(Member.phone == "+995555000012").first()
@@ -353,6 +413,96 @@ async def test_a_hundred_requests_for_the_last_unit_make_exactly_one_booking(app
     statuses = await asyncio.gather(*(attempt(n, t) for n, t in enumerate(tokens)))
     assert sorted(set(statuses)) == [201, 409], statuses
     assert statuses.count(201) == 1 and statuses.count(409) == 99
+    assert await Booking.count().where(Booking.tool_type == tool) == 1
+
+
+@contextlib.asynccontextmanager
+async def server_sized_pool():
+    """As many PostgreSQL connections as `rental serve` opens (10), not the tests' four."""
+    if not ON_POSTGRES:
+        yield
+        return
+    await DB.close_connection_pool()
+    await DB.start_connection_pool(min_size=1, max_size=10)
+    try:
+        yield
+    finally:
+        await DB.close_connection_pool()
+        await DB.start_connection_pool(min_size=1, max_size=4)
+
+
+async def test_overlapping_bookings_at_once_never_answer_5xx(app, seeded):
+    """Rounds of 120 requests at once for three units, every period overlapping others: each
+    gets 201 or 409 (PostgreSQL broke such races with a deadlock and a 500 before), and no
+    unit is ever held twice on a day."""
+    tool, centre = await single_unit_tool()
+    tool_unit = await Unit.select().where(Unit.tool_type == tool).first()
+    await Unit.insert(*[Unit(tool_type=tool, centre=centre, asset_tag=f"SMG-900{n}",
+                             created_at=now()) for n in (2, 3)])
+    standard = await MembershipType.select(MembershipType.id).where(
+        MembershipType.slug == "standard").first()
+    people = [Member(name=f"წევრი {n}", phone=f"+99559800{n:04d}", role="member",
+                     status="active", created_at=now(), updated_at=now()) for n in range(120)]
+    ids = [row["id"] for row in await Member.insert(*people).returning(Member.id)]
+    await Membership.insert(*[Membership(member=i, membership_type=standard["id"],
+                                         starts_on=today(), ends_on=today() + timedelta(days=300),
+                                         status="active", created_at=now()) for i in ids])
+    tokens = [(await create_api_token(f"+99559800{n:04d}", "race", now=now()))[1]
+              for n in range(120)]
+    days = [open_day(2)]
+    while len(days) < 6:
+        days.append(open_day(1, since=days[-1]))
+
+    async def attempt(n: int, token: str) -> int:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                     base_url="http://t", timeout=120) as http:
+            response = await http.post("/api/v1/bookings", headers={
+                "Authorization": f"Bearer {token}"}, json={
+                "tool_type_id": tool, "centre_id": centre,
+                "starts_on": days[n % 3].isoformat(), "ends_on": days[3 + n % 3].isoformat()})
+            return response.status_code
+
+    for _round in range(2):
+        async with server_sized_pool():
+            statuses = await asyncio.gather(*(attempt(n, t) for n, t in enumerate(tokens)))
+        assert set(statuses) <= {201, 409}, sorted(statuses)
+        assert 1 <= statuses.count(201) <= 3
+        rows = await Booking.select().where(Booking.status == "reserved")
+        for unit in {row["unit"] for row in rows}:
+            held = sorted((r["starts_on"], r["ends_on"]) for r in rows if r["unit"] == unit)
+            assert all(a[1] < b[0] for a, b in zip(held, held[1:], strict=False)), held
+        await Booking.update({Booking.status: "cancelled"}, force=True)
+    assert tool_unit is not None
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite writers queue; they never deadlock")
+async def test_a_booking_the_database_aborts_in_a_deadlock_runs_again(seeded):
+    """Another transaction holds the second unit and then waits for the first, which the
+    booking holds: PostgreSQL aborts the booking to break the cycle, and the booking runs again
+    once the other is done, instead of failing with a 500."""
+    import asyncpg
+
+    tool, centre = await single_unit_tool()
+    await Unit.insert(Unit(tool_type=tool, centre=centre, asset_tag="SMG-9002",
+                           created_at=now()))
+    cast = await demo_cast()
+    other = await asyncpg.connect(WORKER_DB_URL.replace("postgres://", "postgresql://", 1))
+    try:
+        blocker = other.transaction()
+        await blocker.start()
+        await other.execute("SELECT id FROM unit WHERE asset_tag = 'SMG-9002' FOR UPDATE")
+        day = open_day(2)
+        booking = asyncio.create_task(reservations.book(
+            member_id=cast.member, tool_type_id=tool, centre_id=centre, starts_on=day,
+            ends_on=day, actor_id=cast.member, today=today(), now=now()))
+        await asyncio.sleep(0.3)  # the booking holds SMG-9001 and waits for SMG-9002
+        with contextlib.suppress(asyncpg.DeadlockDetectedError):
+            await other.execute("SELECT id FROM unit WHERE asset_tag = 'SMG-9001' FOR UPDATE")
+        await blocker.rollback()
+        result = await asyncio.wait_for(booking, timeout=30)
+    finally:
+        await other.close()
+    assert result["status"] == "reserved"
     assert await Booking.count().where(Booking.tool_type == tool) == 1
 
 

@@ -3,14 +3,16 @@ inspections, the tag lookup, and who may do what (staff only at their own centre
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import helpers
 import pytest
 from helpers import credentials, csrf_token, log_in
 
+from bookings.tables import Booking
 from inventory.tables import Centre, Inspection, MaintenanceTicket, ToolType, Unit, UnitEvent
-from rental.tables import AuditLog
+from rental.tables import AuditLog, Member
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 KUT_STAFF = ("+995555000099", "kutaisi-desk-1")
@@ -231,6 +233,83 @@ async def test_transfer_moves_the_unit_and_keeps_its_tag(client, seeded):
     # now at Kutaisi, the Samgori desk can no longer act on it
     again = await post(client, f"/units/{unit['id']}/transfer", {"centre": known["SMG"]})
     assert again.status_code == 403
+
+
+@pytest.mark.parametrize("status", ["reserved", "out"])
+async def test_a_reserved_or_lent_unit_is_not_transferred(client, seeded, status):
+    """The booking names Samgori: its unit stays there until the booking ends or is cancelled."""
+    await as_role(client, seeded, "staff")
+    known = await ids()
+    unit = await smg_unit()
+    member = await Member.select(Member.id).where(Member.role == "member").first()
+    day = helpers.open_day(1)
+    await Booking.insert(Booking(member=member["id"], tool_type=unit["tool_type"],
+                                 unit=unit["id"], centre=unit["centre"], starts_on=day,
+                                 ends_on=day, status=status, created_at=NOW,
+                                 checked_out_at=NOW if status == "out" else None))
+    response = await post(client, f"/units/{unit['id']}/transfer", {"centre": known["KUT"]})
+    assert response.status_code == 422
+    assert 'id="e-centre"' in response.text and "დაჯავშნილია ან გატანილია" in response.text
+    assert await smg_unit() == unit
+    assert await AuditLog.count().where(AuditLog.action == "unit.transfer") == 0
+    # once the booking is over, the unit moves
+    await Booking.update({Booking.status: "cancelled" if status == "reserved" else "returned",
+                          Booking.returned_at: NOW}, force=True)
+    moved = await post(client, f"/units/{unit['id']}/transfer", {"centre": known["KUT"]})
+    assert moved.status_code == 303 and (await smg_unit())["centre"] == known["KUT"]
+
+
+async def test_the_database_keeps_a_booked_unit_at_the_bookings_centre(seeded):
+    known = await ids()
+    unit = await smg_unit()
+    member = await Member.select(Member.id).where(Member.role == "member").first()
+    booking = {"member": member["id"], "tool_type": unit["tool_type"], "unit": unit["id"],
+               "starts_on": helpers.today(), "ends_on": helpers.today(), "created_at": NOW,
+               "checked_out_at": NOW}
+    with pytest.raises(Exception, match="booking_unit_at_its_centre"):  # booked elsewhere
+        await Booking.insert(Booking(centre=known["KUT"], status="reserved", **booking))
+    await Booking.insert(Booking(centre=known["KUT"], status="returned", returned_at=NOW,
+                                 **booking))  # history
+    await Booking.insert(Booking(centre=known["SMG"], status="out", **booking))
+    with pytest.raises(Exception, match="booking_unit_at_its_centre"):  # moved while out
+        await Unit.update({Unit.centre: known["KUT"]}).where(Unit.id == unit["id"])
+    with pytest.raises(Exception, match="booking_unit_at_its_centre"):  # re-pointed elsewhere
+        await Booking.update({Booking.centre: known["KUT"]}).where(Booking.status == "out")
+    assert (await smg_unit())["centre"] == known["SMG"]
+
+
+async def test_a_transfer_and_a_booking_at_once_never_split_unit_and_booking(seeded):
+    """A coordinator moves the last unit while a member books it: one of them wins, and the
+    booking's unit is at the booking's centre."""
+    from bookings import reservations
+    from inventory import services
+    from rental.audit import record
+
+    cast = await helpers.demo_cast()
+    known = await ids()
+    category = await ToolType.select(ToolType.category).first()
+    for attempt in range(6):
+        tool = await ToolType.insert(ToolType(
+            slug=f"race-{attempt}", category=category["category"], name_ka="რბოლა",
+            name_en=f"Race {attempt}", daily_fee=100, deposit=0, max_loan_days=7,
+            created_at=NOW, search_text="race")).returning(ToolType.id)
+        unit = await Unit.insert(Unit(tool_type=tool[0]["id"], centre=known["SMG"],
+                                      asset_tag=f"SMG-77{attempt:02d}", created_at=NOW)
+                                 ).returning(Unit.id)
+        day = helpers.open_day(2)
+        results = await asyncio.gather(
+            reservations.book(member_id=cast.member, tool_type_id=tool[0]["id"],
+                              centre_id=known["SMG"], starts_on=day, ends_on=day,
+                              actor_id=cast.member, today=helpers.today(), now=helpers.now()),
+            services.transfer_unit(unit[0]["id"], known["KUT"], actor=cast.coordinator,
+                                   now=helpers.now(), audit=record),
+            return_exceptions=True)
+        assert sum(not isinstance(r, BaseException) for r in results) >= 1, results
+        assert all(isinstance(r, (reservations.BookingError, services.Refused))
+                   for r in results if isinstance(r, BaseException)), results
+        placed = await Unit.select(Unit.centre).where(Unit.id == unit[0]["id"]).first()
+        for booking in await Booking.select().where(Booking.unit == unit[0]["id"]):
+            assert booking["centre"] == placed["centre"]
 
 
 @pytest.mark.parametrize("centre", ["", "abc", "999999", "same"])

@@ -449,3 +449,86 @@ async def test_member_search_follows_a_rename_and_takes_any_characters(seeded):
     if not is_postgres():  # the index the triggers keep agrees with the member table
         await engine().run_ddl(
             "INSERT INTO member_search (member_search) VALUES ('integrity-check')")
+
+
+# --- sign-ups nobody has verified: limits, the desk's list, a phone taken back ----------------
+
+
+def browser_at(app, address: str):
+    """A client whose requests come from `address` (as the app sees the client)."""
+    import httpx
+
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)),
+                             base_url="http://testserver")
+
+
+async def test_sign_ups_from_one_address_are_limited_and_others_go_on(app, seeded):
+    async with browser_at(app, "10.0.0.7") as stranger:
+        for n in range(10):
+            done = await post(stranger, "/signup", {**SIGNUP, "phone": f"599 00 10 {n:02d}"},
+                              "/signup")
+            assert done.status_code == 303, done.text
+            stranger.cookies.clear()
+        refused = await post(stranger, "/signup", {**SIGNUP, "phone": "599 00 10 99"},
+                             "/signup")
+    assert refused.status_code == 429
+    assert "ძალიან ბევრი მცდელობა" in refused.text and 'class="form-errors"' in refused.text
+    assert not await Member.exists().where(Member.phone == "+995599001099")
+    async with browser_at(app, "10.0.0.8") as neighbour:  # another address is not held up
+        assert (await post(neighbour, "/signup", {**SIGNUP, "phone": "599 00 10 99"},
+                           "/signup")).status_code == 303
+
+
+async def test_sign_ups_for_one_phone_are_limited(app, seeded):
+    for n in range(3):  # e.g. someone trying to find out whether a number has an account
+        async with browser_at(app, f"10.0.1.{n}") as someone:
+            taken = await post(someone, "/signup", {**SIGNUP, "phone": "555 00 00 11"},
+                               "/signup")
+            assert taken.status_code == 422
+    async with browser_at(app, "10.0.1.9") as someone:
+        refused = await post(someone, "/signup", {**SIGNUP, "phone": "555 00 00 11"}, "/signup")
+    assert refused.status_code == 429
+
+
+async def test_password_reset_guesses_are_limited_per_phone(app, seeded):
+    form = {"phone": "555 00 00 12", "code": "WRONG123", "password": "axali-paroli-9",
+            "password_again": "axali-paroli-9"}
+    for n in range(5):
+        async with browser_at(app, f"10.0.2.{n}") as someone:
+            wrong = await post(someone, "/password-reset", form, "/password-reset")
+            assert wrong.status_code == 422
+    async with browser_at(app, "10.0.2.9") as someone:
+        refused = await post(someone, "/password-reset", form, "/password-reset")
+    assert refused.status_code == 429 and 'class="form-errors"' in refused.text
+
+
+async def test_the_desk_lists_sign_ups_to_verify(client, app, seeded):
+    async with browser_at(app, "10.0.3.1") as member_browser:
+        await post(member_browser, "/signup", SIGNUP, "/signup")
+    pending = await member_id("+995599123456")
+    await as_role(client, seeded, "staff")
+    page = await client.get("/members")
+    assert "ნინო ბერიძე" in page.text and f'href="/members/{pending}/verify"' in page.text
+    searching = await client.get("/members", params={"q": "მაისურაძე"})
+    assert f'href="/members/{pending}/verify"' not in searching.text
+
+
+async def test_the_phone_an_unverified_sign_up_took_goes_to_its_owner_at_the_desk(
+        client, app, seeded):
+    async with browser_at(app, "10.0.4.1") as impostor:
+        await post(impostor, "/signup", {**SIGNUP, "phone": DESK["phone"]}, "/signup")
+    squatter = await member_id("+995599654321")
+    await as_role(client, seeded, "staff")
+    asked = await post(client, "/members/new", DESK, "/members/new")
+    assert asked.status_code == 422
+    assert 'name="reclaim_phone"' in asked.text and 'id="e-reclaim_phone"' in asked.text
+    assert await Member.count().where(Member.phone == "+995599654321") == 1
+    done = await post(client, "/members/new", {**DESK, "reclaim_phone": "yes"}, "/members/new")
+    assert done.status_code == 303
+    owner = await Member.select().where(Member.phone == "+995599654321").first()
+    assert owner["name"] == DESK["name"] and owner["status"] == "active"
+    gone = await Member.select().where(Member.id == squatter).first()
+    assert gone["status"] == "erased" and gone["name"] == f"#{squatter}"
+    assert await UserSession.count().where(UserSession.member == squatter) == 0
+    assert await AuditLog.exists().where((AuditLog.action == "member.phone_reclaimed")
+                                         & (AuditLog.entity_id == squatter))

@@ -122,3 +122,27 @@ async def test_coordinator_grants_and_revokes_with_a_reason(client, seeded):
     summary = await client.get("/sessions/summary", params={"from": "2026-11-01",
                                                             "to": "2026-10-01"})
     assert summary.status_code == 422 and 'id="e-to"' in summary.text
+
+
+async def test_a_pending_member_is_told_to_finish_registering_and_enrolments_are_limited(
+        client, seeded):
+    from rental.throttle import LIMITS
+
+    phone, password = [(p, pw) for r, p, pw in seeded.credentials if r == "member"][1]
+    await Member.update({Member.status: "pending"}).where(Member.phone == phone)
+    assert (await log_in(client, phone, password)).status_code == 303
+    page = await client.get("/sessions/1")
+    assert 'class="notice"' in page.text and 'action="/sessions/1/enrol"' not in page.text
+    refused = await post(client, "/sessions/1/enrol", {}, page="/sessions/1")
+    assert refused.status_code == 303 and await Enrolment.count() == 0
+    # an active member enrolling and leaving over and over is held up at the limit
+    await Member.update({Member.status: "active"}).where(Member.phone == phone)
+    token = await csrf_token(client, "/sessions/1")
+    for _attempt in range(LIMITS["enrol"].per_key - 1):
+        await client.post("/sessions/1/enrol", data={"_csrf_token": token})
+        await client.post("/sessions/1/leave", data={"_csrf_token": token})
+    assert await Enrolment.count().where(Enrolment.status == "enrolled") == 0
+    held_up = await client.post("/sessions/1/enrol", data={"_csrf_token": token})
+    assert held_up.status_code == 303
+    assert await Enrolment.count().where(Enrolment.status == "enrolled") == 0
+    assert "ძალიან ბევრი მცდელობა" in (await client.get("/sessions/1")).text

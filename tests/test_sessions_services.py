@@ -332,6 +332,18 @@ async def test_suspended_and_erased_members_cannot_enrol(cast):
     assert (await session_row(session))["enrolled"] == 0
 
 
+async def test_members_nobody_has_verified_cannot_take_places(cast):
+    """Eight fresh online sign-ups once took all eight places of a session in 1.5 s."""
+    session = await new_session(cast, capacity=8)
+    fresh = await add_members(8)
+    await Member.update({Member.status: "pending"}).where(Member.id.is_in(fresh))
+    for member in fresh:
+        error = await refused("forbidden", enrol(session, member))
+        assert "identity document" in message(error)
+    assert (await session_row(session))["enrolled"] == 0 and await Enrolment.count() == 0
+    assert await enrol(session, cast.member) == "enrolled"
+
+
 async def test_a_full_session_puts_members_on_the_waitlist(cast):
     session = await new_session(cast, capacity=1)
     assert await enrol(session, cast.member) == "enrolled"
