@@ -15,20 +15,17 @@ from bookings import reservations
 from bookings.reservations import BookingError
 from bookings.rules import as_date, as_int, month_grid, shift_month
 from bookings.sessions import member_record
-from inventory.rules import BadValue, money_input, parse_money
+from inventory.rules import MAX_INT, BadValue, money_input, parse_money
 from rental import i18n, ledger, web
 from rental.i18n import N_
-from rental.web import current_user, flash_cookie
+from rental.web import Id, current_user, days_in_window, flash_cookie
 
 STATUS_OF = {"invalid": 422, "forbidden": 403, "conflict": 409, "not_found": 404}
 
 
 def _month(value: str, today: date) -> date:
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return today.replace(day=1)
+    """The month a calendar shows (2026-11); this month when the text is not one."""
+    return as_date(f"{value}-01") or today.replace(day=1)
 
 
 def _redirect(request: Request, path: str, message: Any = None,
@@ -71,11 +68,11 @@ class BookingPages(Controller):
     @get("/book", opt={"access": "public"})
     async def page(
         self, request: Request, tool_type_id: int,
-        centre: int = Parameter(default=0, ge=0),
+        centre: int = Parameter(default=0, ge=0, le=MAX_INT),
         month: str = Parameter(default="", max_length=7),
         starts: str = Parameter(query="from", default="", max_length=10),
         ends: str = Parameter(query="to", default="", max_length=10),
-        member: int = Parameter(default=0, ge=0),
+        member: int = Parameter(default=0, ge=0, le=MAX_INT),
     ) -> Template:
         first = as_date(starts)
         return await self._page(request, tool_type_id, centre,
@@ -243,11 +240,14 @@ class BookingPolicyPage(Controller):
 
 @dataclass
 class BookingIn:
-    tool_type_id: int
-    centre_id: int
+    tool_type_id: Id
+    centre_id: Id
     starts_on: date
     ends_on: date
-    member_id: int | None = None
+    member_id: Id | None = None
+
+    def __post_init__(self) -> None:
+        days_in_window(self.starts_on, self.ends_on)
 
 
 @dataclass
@@ -274,11 +274,15 @@ class BookingApi(Controller):
     @get("/tool-types/{tool_type_id:int}/availability", opt={"access": "public"})
     async def availability(
         self, request: Request, tool_type_id: int,
-        centre: Annotated[int, Parameter(ge=1)],
-        starts: Annotated[date, Parameter(query="from")],
-        ends: Annotated[date, Parameter(query="to")],
+        centre: Annotated[int, Parameter(ge=1, le=MAX_INT)],
+        from_day: Annotated[str, Parameter(query="from", max_length=10)],
+        to_day: Annotated[str, Parameter(query="to", max_length=10)],
     ) -> Response[list[DayOut]]:
         """Free units per day of a tool type at a centre (at most 92 days)."""
+        starts, ends = as_date(from_day), as_date(to_day)
+        if starts is None or ends is None:
+            return Response({"status": 422, "detail": i18n.gettext(
+                "Enter the dates as YYYY-MM-DD.")}, status_code=422)
         if ends < starts or (ends - starts).days > 92:
             return Response({"status": 422, "detail": i18n.gettext(
                 "Choose up to three months, the end after the start.")}, status_code=422)

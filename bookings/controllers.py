@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings.services import catalogue_view, tool_type_view
-from inventory.rules import BadValue, parse_period
+from inventory.rules import MAX_INT, BadValue, parse_period
 from rental import web
 from rental.i18n import N_
 
@@ -29,7 +29,7 @@ class CatalogueController(Controller):
         starts: str = Parameter(query="from", default="", max_length=10),
         ends: str = Parameter(query="to", default="", max_length=10),
         page: int = Parameter(default=1, ge=1, le=10_000),
-        member: int = Parameter(default=0, ge=0),
+        member: int = Parameter(default=0, ge=0, le=MAX_INT),
     ) -> Template:
         today = web.today(request)
         errors: dict[str, Any] = {}

@@ -153,6 +153,7 @@ async def member_panel(member_id: int, centre_id: int, today: date) -> dict[str,
     hard, soft = member_blocks(standing)
     return {
         "member": card.member, "card": card, "standing": standing, "hard": hard, "soft": soft,
+        "over_limit": standing.balance > standing.balance_limit,  # a renewal needs a reason
         "certificates": [c for c in certificates if c["valid"]],
         "out": out,
         "ready": [loan for loan in loans if loan["status"] == "reserved"
@@ -570,14 +571,16 @@ async def check_in(*, tag: str, centre_ids: frozenset[int] | None, condition: st
 
 async def renew(booking_id: int, new_ends_on: date, *, member_id: int | None,
                 centre_ids: frozenset[int] | None, actor_id: int, today: date,
-                now: datetime) -> int:
+                now: datetime, override_reason: str = "") -> int:
     """Move a loan's return day later when nothing else needs the unit then and the centre's
     renewal limit allows; the added days are charged. `member_id`: a member renewing their own
-    loan; `centre_ids`: desk staff of these centres (None: every centre). Returns the receipt."""
+    loan; `centre_ids`: desk staff of these centres (None: every centre). Over the centre's
+    balance limit a member may not renew, and the desk only with a written reason (as at
+    check-out). Returns the receipt."""
     try:
         async with write_transaction():
             return await _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id,
-                                today, now)
+                                today, now, override_reason.strip()[:500])
     except (BookingError, ledger.MoneyError):
         raise
     except Exception as exc:
@@ -587,7 +590,8 @@ async def renew(booking_id: int, new_ends_on: date, *, member_id: int | None,
             "Someone has just booked this unit for those days.")}) from None
 
 
-async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today, now) -> int:
+async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today, now,
+                 override_reason) -> int:
     query = Booking.select(*_loan_columns(),
                            Booking.tool_type.max_loan_days.as_alias("max_loan_days"),
                            Booking.centre.opening_days.as_alias("opening_days")).where(
@@ -619,6 +623,18 @@ async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today
     hard, _ = member_blocks(standing)
     if hard:
         raise DeskError("forbidden", {"form": hard[0]})
+    if standing.balance > standing.balance_limit:
+        if member_id is not None:
+            raise DeskError("forbidden", {"form": N_(
+                "You owe more than the centre allows: pay at the desk first, then renew.")})
+        if not override_reason:
+            raise DeskError("invalid", {"override_reason": N_(
+                "The unpaid balance is over the centre's limit: take a payment first, or write "
+                "why you renew anyway.")})
+        await audit.record("loan.override", "booking", booking_id, now=now, actor_id=actor_id,
+                           centre_id=loan["centre"], after={
+                               "reason": override_reason,
+                               "warnings": ["The unpaid balance is over the centre's limit."]})
     problems = period_problems(loan["ends_on"], new_ends_on, PeriodLimits(
         today=loan["ends_on"], horizon_days=0, max_loan_days=loan["max_loan_days"],
         opening_days=loan["opening_days"]))

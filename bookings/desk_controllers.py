@@ -22,12 +22,12 @@ from bookings.reservations import BookingError
 from bookings.rules import as_date, as_int, card_number
 from bookings.tables import RETURN_CONDITIONS
 from inventory import media
-from inventory.rules import BadValue, parse_money
+from inventory.rules import MAX_INT, BadValue, parse_money
 from rental import i18n, ledger, web
 from rental.i18n import N_
 from rental.ledger import MoneyError
 from rental.tables import PAYMENT_METHODS
-from rental.web import current_user, flash_cookie, fragment_block
+from rental.web import Id, Tetri, current_user, days_in_window, flash_cookie, fragment_block
 
 PAY_METHODS = (*PAYMENT_METHODS, "waiver")
 CHECK_IN_UPLOAD: dict[str, Any] = {"request_max_body_size": media.PHOTO.max_bytes + 64 * 1024}
@@ -138,7 +138,7 @@ class DeskPages(Controller):
     @get("/")
     async def page(self, request: Request, centre_id: int,
                    q: str = Parameter(default="", max_length=100),
-                   member: int = Parameter(default=0, ge=0),
+                   member: int = Parameter(default=0, ge=0, le=MAX_INT),
                    tag: str = Parameter(default="", max_length=40)) -> Template:
         check_in = errors = None
         if tag:
@@ -341,7 +341,8 @@ class Renewals(Controller):
         try:
             await desk.renew(loan_id, new_end, member_id=None if user.is_staff else user.id,
                              centre_ids=_centre_ids(request) if user.is_staff else None,
-                             actor_id=user.id, today=web.today(request), now=web.now(request))
+                             actor_id=user.id, today=web.today(request), now=web.now(request),
+                             override_reason=_text(form, "override_reason"))
         except DeskError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
@@ -384,19 +385,22 @@ class MemberLedger(Controller):
 @dataclass
 class PaymentIn:
     method: str  # cash, card or waiver (coordinators)
-    amount_tetri: int
+    amount_tetri: Tetri
     reference: str = ""
     reason: str = ""
 
 
 @dataclass
 class CheckOutIn:
-    member_id: int
-    centre_id: int
+    member_id: Id
+    centre_id: Id
     asset_tags: list[str]
     return_on: date | None = None
     payment: PaymentIn | None = None
     override_reason: str = ""
+
+    def __post_init__(self) -> None:
+        days_in_window(self.return_on)
 
 
 @dataclass
@@ -404,7 +408,7 @@ class CheckInIn:
     asset_tag: str
     condition: str
     notes: str = ""
-    damage_charge_tetri: int = 0
+    damage_charge_tetri: Tetri = 0
 
 
 @dataclass

@@ -23,7 +23,7 @@ from bookings.rules import (
 )
 from bookings.tables import DEFAULT_POLICY, Booking, BookingPolicy, WaitlistEntry
 from inventory.db import lost_a_race, read_transaction, write_transaction
-from inventory.tables import Centre, ToolType
+from inventory.tables import IN_CIRCULATION, Centre, ToolType, Unit
 from rental import audit, ledger
 from rental.fees import Quote, rental_quote
 from rental.i18n import N_
@@ -56,6 +56,10 @@ async def _offer(tool_type_id: int, centre_id: int, member_id: int | None,
         (Centre.id == centre_id) & Centre.active.eq(True)).first()
     if tool is None or centre is None:
         raise BookingError("not_found", {"form": N_("There is no such tool or centre.")})
+    if not await Unit.exists().where(  # none to lend there, now or back from repair
+            (Unit.tool_type == tool_type_id) & (Unit.centre == centre_id)
+            & Unit.status.is_in(list(IN_CIRCULATION))):
+        raise BookingError("not_found", {"form": N_("This centre does not lend this tool.")})
     policy = await BookingPolicy.select().where(BookingPolicy.centre == centre_id).first()
     discount = 0
     if member_id is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from inventory.rules import is_open_on
+from inventory.rules import calendar_day, is_open_on, whole_number
 from rental.i18n import N_
 
 Period = tuple[date, date]  # both days included
@@ -106,19 +106,13 @@ def shift_month(month: date, delta: int) -> date:
 
 
 def as_date(value: Any) -> date | None:
-    """A form's ISO date, or None when it is missing or not a date."""
-    try:
-        return date.fromisoformat(str(value or "").strip())
-    except ValueError:
-        return None
+    """A form's ISO date, or None when it is missing, not a date or out of the window."""
+    return calendar_day(value)
 
 
 def as_int(value: Any) -> int | None:
-    """A form's whole number, or None when it is missing or not one."""
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+    """A form's whole number, or None when it is missing, not one or out of range."""
+    return whole_number(value)
 
 
 def card_number(member_id: int) -> str:
@@ -129,7 +123,7 @@ def card_number(member_id: int) -> str:
 def parse_card_number(text: str) -> int | None:
     text = text.strip().upper()
     if len(text) >= 2 and text[0] == "M" and text[1:].isascii() and text[1:].isdecimal():
-        return int(text[1:]) or None
+        return whole_number(text[1:]) or None
     return None
 
 

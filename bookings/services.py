@@ -20,10 +20,16 @@ class CatalogueView:
     free: dict[tuple[int, int], int]
     centre: dict[str, Any] | None = None  # the centre the catalogue is limited to
     period: tuple[date, date] | None = None
+    # (tool type id, centre id) where the centre has units in circulation: booked only there
+    lent: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def shown_centres(self) -> list[dict[str, Any]]:
         return [self.centre] if self.centre else self.centres
+
+    def lent_at(self, tool_type_id: int) -> list[dict[str, Any]]:
+        """The shown centres that lend this tool type (a booking link each)."""
+        return [place for place in self.shown_centres if (tool_type_id, place["id"]) in self.lent]
 
     def free_at(self, tool_type_id: int) -> list[tuple[dict[str, Any], int]]:
         """The shown centres with a unit of this tool type free, and how many."""
@@ -44,7 +50,7 @@ async def catalogue_view(
     per_page: int = catalogue.PER_PAGE,
 ) -> CatalogueView:
     """The public catalogue with free units per centre (today, or for every day of `period`),
-    optionally at one centre (by code): at most six queries whatever matches."""
+    optionally at one centre (by code): at most seven queries whatever matches."""
     async with read_transaction():
         centres = await catalogue.active_centres()
         categories = await catalogue.categories()
@@ -58,8 +64,10 @@ async def catalogue_view(
             query, category, page, per_page, centre=centre_id, only_ids=only_ids
         )
         starts, ends = period or (today, today)
-        free = await free_units_between((item["id"] for item in tool_types.items), starts, ends)
-    return CatalogueView(centres, categories, tool_types, dict(free), chosen, period)
+        shown = [item["id"] for item in tool_types.items]
+        free = await free_units_between(shown, starts, ends)
+        lent = await catalogue.lent_where(shown)
+    return CatalogueView(centres, categories, tool_types, dict(free), chosen, period, lent)
 
 
 async def tool_type_view(

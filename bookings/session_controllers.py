@@ -20,6 +20,7 @@ from bookings.session_rules import certificate_valid, parse_session
 from bookings.sessions import SessionError
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES
 from inventory.controllers import qr_svg
+from inventory.rules import MAX_INT
 from rental import i18n, web
 from rental.i18n import N_
 from rental.web import current_user
@@ -34,8 +35,8 @@ class SessionPages(Controller):
 
     @get("/", opt={"access": "public"})
     async def listing(self, request: Request,
-                      centre: int = Parameter(default=0, ge=0),
-                      skill: int = Parameter(default=0, ge=0),
+                      centre: int = Parameter(default=0, ge=0, le=MAX_INT),
+                      skill: int = Parameter(default=0, ge=0, le=MAX_INT),
                       audience: str = Parameter(default="", max_length=20),
                       starts: str = Parameter(query="from", default="", max_length=10)
                       ) -> Template:
@@ -121,7 +122,7 @@ class SessionPages(Controller):
 
     @get("/summary", opt={"access": "coordinator"})
     async def summary(self, request: Request,
-                      centre: int = Parameter(default=0, ge=0),
+                      centre: int = Parameter(default=0, ge=0, le=MAX_INT),
                       starts: str = Parameter(query="from", default="", max_length=10),
                       ends: str = Parameter(query="to", default="", max_length=10)
                       ) -> Template:

@@ -8,7 +8,15 @@ from typing import Any
 
 from inventory import csvfiles
 from inventory.rules import normalise_asset_tag, search_pattern
-from inventory.tables import Category, Centre, MaintenanceTicket, Skill, ToolType, Unit
+from inventory.tables import (
+    IN_CIRCULATION,
+    Category,
+    Centre,
+    MaintenanceTicket,
+    Skill,
+    ToolType,
+    Unit,
+)
 
 PER_PAGE = 24
 
@@ -44,6 +52,14 @@ async def categories() -> list[dict[str, Any]]:
     return await Category.select().order_by(Category.position, Category.id)
 
 
+async def lent_where(tool_type_ids: list[int]) -> frozenset[tuple[int, int]]:
+    """(tool type, centre) pairs where the centre has units of it in circulation."""
+    rows = await Unit.select(Unit.tool_type, Unit.centre).where(
+        Unit.tool_type.is_in(tool_type_ids or [-1]) & Unit.status.is_in(list(IN_CIRCULATION))
+    ).distinct()
+    return frozenset((row["tool_type"], row["centre"]) for row in rows)
+
+
 async def search_tool_types(
     query: str = "",
     category: str | None = None,
@@ -70,7 +86,7 @@ async def search_tool_types(
     if centre is not None:
         condition &= ToolType.id.is_in(
             Unit.select(Unit.tool_type).where(
-                (Unit.centre == centre) & Unit.status.is_in(["available", "maintenance"])
+                (Unit.centre == centre) & Unit.status.is_in(list(IN_CIRCULATION))
             )
         )
     if only_ids is not None:

@@ -36,7 +36,7 @@ from inventory.forms import (
     clean_tool_type,
     clean_unit,
 )
-from inventory.rules import N_, BadValue, money_input, parse_date, parse_money
+from inventory.rules import MAX_INT, N_, BadValue, money_input, parse_date, parse_money
 from inventory.tables import (
     UNIT_CONDITIONS,
     UNIT_STATUSES,
@@ -443,9 +443,9 @@ class UnitController(Controller):
         self,
         request: Request,
         q: str = Parameter(default="", max_length=100),
-        centre: int | None = Parameter(default=None, ge=1),
+        centre: int | None = Parameter(default=None, ge=1, le=MAX_INT),
         status: str = Parameter(default="", max_length=12),
-        tool_type: int | None = Parameter(default=None, ge=1),
+        tool_type: int | None = Parameter(default=None, ge=1, le=MAX_INT),
         page: int = Parameter(default=1, ge=1, le=100_000),
     ) -> Template:
         if status and status not in UNIT_STATUSES:
@@ -469,7 +469,7 @@ class UnitController(Controller):
 
     @get("/new")
     async def new(self, request: Request,
-                  tool_type: int | None = Parameter(default=None, ge=1)) -> Template:
+                  tool_type: int | None = Parameter(default=None, ge=1, le=MAX_INT)) -> Template:
         user = _user(request)
         values = {"tool_type": str(tool_type or ""), "condition": "good"}
         if len(user.centre_ids) == 1:
@@ -506,8 +506,10 @@ class UnitController(Controller):
             "conditions": UNIT_CONDITIONS,
         })
 
-    @get("/{unit_id:int}")
+    @get("/{unit_id:int}", opt={"scope": "centre"})
     async def show(self, request: Request, unit_id: int) -> Template:
+        """Staff read their own centres' units; coordinators and admins every centre's."""
+        await _guard(request, unit_id)
         return await _unit_page(request, unit_id, {}, {})
 
     @post("/{unit_id:int}/status", opt={"scope": "centre"})
@@ -682,8 +684,8 @@ class LabelController(Controller):
         self,
         request: Request,
         unit: list[int] | None = None,
-        tool_type: int | None = Parameter(default=None, ge=1),
-        centre: int | None = Parameter(default=None, ge=1),
+        tool_type: int | None = Parameter(default=None, ge=1, le=MAX_INT),
+        centre: int | None = Parameter(default=None, ge=1, le=MAX_INT),
     ) -> Template:
         """An A4 sheet of labels: the chosen units, or every unit of a tool type (at a centre)."""
         if tool_type:
@@ -726,8 +728,9 @@ class CatalogueFileController(Controller):
     @get("/import")
     async def import_form(
         self,
-        tool_types: int | None = Parameter(query="imported_tool_types", default=None, ge=0),
-        units: int | None = Parameter(query="imported_units", default=None, ge=0),
+        tool_types: int | None = Parameter(query="imported_tool_types", default=None, ge=0,
+                                           le=MAX_INT),
+        units: int | None = Parameter(query="imported_units", default=None, ge=0, le=MAX_INT),
     ) -> Template:
         done = None if tool_types is None or units is None else {"tool_types": tool_types,
                                                                  "units": units}

@@ -7,6 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 MAX_MONEY_TETRI = 100_000_000  # 1,000,000 GEL: more is a typing slip, not a tool
+# The widest values a path, a query, a form or a JSON body may carry: an id or a count fits
+# the database's integer; a day lies in a window that month and period arithmetic never
+# leaves (date.max is 9999-12-31: a month after it does not exist).
+MAX_INT = 2_147_483_647
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 ASSET_TAG = re.compile(r"^([A-Z0-9]{2,8})-(\d{4,10})$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -127,6 +132,24 @@ def money_input(tetri: int | None) -> str:
     return f"{tetri // 100}.{tetri % 100:02d}"
 
 
+def whole_number(value: object) -> int | None:
+    """A typed or sent whole number, or None when it is missing, not one, or beyond MAX_INT."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if -MAX_INT <= number <= MAX_INT else None
+
+
+def calendar_day(value: object) -> date | None:
+    """A typed or sent ISO date, or None when it is missing, not one, or outside the window."""
+    try:
+        day = date.fromisoformat(str(value or "").strip())
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
 def parse_int(
     text: str, *, minimum: int, maximum: int, required: bool = True
 ) -> int | None:
@@ -150,11 +173,8 @@ def parse_date(text: str, *, required: bool = True) -> date | None:
         if required:
             raise BadValue(N_("Enter a date."))
         return None
-    try:
-        value = date.fromisoformat(cleaned)
-    except ValueError:
-        raise BadValue(N_("Enter a date as YYYY-MM-DD.")) from None
-    if not date(1900, 1, 1) <= value <= date(2200, 1, 1):
+    value = calendar_day(cleaned)
+    if value is None:
         raise BadValue(N_("Enter a date as YYYY-MM-DD."))
     return value
 
@@ -211,11 +231,9 @@ def parse_period(starts_text: str, ends_text: str, today: date) -> tuple[date, d
         return None
     if not starts_text.strip() or not ends_text.strip():
         raise BadValue(N_("Enter both dates: from and to."))
-    try:
-        starts = date.fromisoformat(starts_text.strip())
-        ends = date.fromisoformat(ends_text.strip())
-    except ValueError:
-        raise BadValue(N_("Enter the dates as YYYY-MM-DD.")) from None
+    starts, ends = calendar_day(starts_text), calendar_day(ends_text)
+    if starts is None or ends is None:
+        raise BadValue(N_("Enter the dates as YYYY-MM-DD."))
     if ends < starts:
         raise BadValue(N_("The end date is before the start date."))
     if starts < today:

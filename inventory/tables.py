@@ -17,6 +17,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 UNIT_STATUSES = ("available", "maintenance", "retired", "lost")
+IN_CIRCULATION = ("available", "maintenance")  # lendable now, or again after a repair
 UNIT_CONDITIONS = ("new", "good", "fair", "poor")
 INSPECTION_RESULTS = ("pass", "fail")
 TICKET_OUTCOMES = ("repaired", "beyond_repair")

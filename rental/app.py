@@ -6,7 +6,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
@@ -20,20 +22,25 @@ from litestar.exceptions import (
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import Message, Receive, Scope, Send
 
 import bookings.controllers
 import inventory.controllers
+import inventory.services
 import rental.admin
 import rental.controllers
-from rental import audit, i18n
+from bookings.reservations import BookingError
+from inventory.rules import MAX_INT
+from rental import audit, i18n, members
 from rental.i18n import N_
+from rental.ledger import MoneyError
 from rental.settings import PROJECT_ROOT, Settings, load_settings
 from rental.web import (
     SESSION_COOKIE,
+    AppRequest,
     CSRFUnlessBearer,
     FragmentJinjaEngine,
     RequestContextMiddleware,
@@ -42,6 +49,7 @@ from rental.web import (
     locale_for_scope,
     login_url,
     make_environment,
+    security_headers,
 )
 
 log = logging.getLogger("rental")
@@ -51,6 +59,34 @@ CONTROLLERS = [
     *rental.controllers.CONTROLLERS,
     *bookings.controllers.CONTROLLERS,
 ]
+
+
+class ToolLibrary(Litestar):
+    """The app. Behind trusted reverse proxies it takes the client's address from their
+    X-Forwarded-For (granian's wrapper), so per-address limits count people, not the proxy;
+    a HEAD request is answered as its GET, without the body (monitoring and link checkers ask
+    HEAD; Litestar routes only the methods a handler declares)."""
+
+    def behind(self, proxies: tuple[str, ...]) -> None:
+        self._entry = wrap_asgi_with_proxy_headers(self._answer, trusted_hosts=list(proxies))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry = getattr(self, "_entry", None)
+        await (entry or self._answer)(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+                if message.get("more_body"):
+                    return
+            await send(message)
+
+        await super().__call__({**scope, "method": "GET"}, receive, headers_only)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -100,9 +136,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         include_in_schema=False,
     )
 
-    app = Litestar(
+    app = ToolLibrary(
         route_handlers=[*CONTROLLERS, static, rental.admin.admin_mount],
-        request_class=HTMXRequest,
+        request_class=AppRequest,
         template_config=TemplateConfig(
             engine=FragmentJinjaEngine.from_environment(
                 make_environment(settings.debug, settings.default_timezone))
@@ -131,11 +167,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         },
         exception_handlers={
+            **{error: _domain_error for error in DOMAIN_ERRORS},
             NotAuthorizedException: _not_logged_in,
             HTTPException: _http_error,
             Exception: _server_error,
         },
         lifespan=[database_pool, periodic_jobs],
+        before_request=_ids_in_range,
+        before_send=[security_headers(settings)],
         # The schema only: the documentation UIs load scripts from CDNs, which centres lack.
         openapi_config=OpenAPIConfig(
             title="Tool library API",
@@ -149,7 +188,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,  # our own error pages; tracebacks go to the log, never to the user
     )
     _check_every_route_declares_access(app)
+    if settings.trusted_proxies:
+        app.behind(settings.trusted_proxies)
     return app
+
+
+async def _ids_in_range(request: Request) -> None:
+    """An id in the path beyond the database's integer names nothing: 404 here, where the path
+    is parsed, not an overflow in the database. (Query numbers are bounded by their Parameter,
+    forms and JSON by their parsers; tests/test_access.py checks every route.)"""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+            raise NotFoundException()
 
 
 def _check_every_route_declares_access(app: Litestar) -> None:
@@ -173,19 +223,46 @@ def _wants_json(request: Request) -> bool:
     )
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> Response:
-    """`title` and `message` are message ids, translated here once the language is known."""
+def _error_page(request: Request, status: int, title: str, message: Any) -> Response:
+    """`title` and `message` are message ids (the message may come with its values),
+    translated here once the language is known."""
     # A 404 never reaches the route middleware, so pick the language here too.
     i18n.current_locale.set(locale_for_scope(request.scope, current_user(request)))
     if _wants_json(request):
-        return Response({"status": status, "detail": i18n.gettext(message)}, status_code=status)
+        return Response({"status": status, "detail": i18n.message_text(message)},
+                        status_code=status)
     return Template(
         template_name="error.html",
-        context={"status": status, "title": i18n.gettext(title), "message": i18n.gettext(message)},
+        context={"status": status, "title": i18n.gettext(title),
+                 "message": i18n.message_text(message)},
         status_code=status,
         media_type=MediaType.HTML,
         headers={"Vary": "HX-Request, HX-Target"},
     )
+
+
+# Domain errors a handler did not turn into its own form (a centre deactivated meanwhile, say):
+# the error page or JSON body with the status the error means and its first message.
+DOMAIN_ERRORS = (BookingError, MoneyError, members.MemberError, members.NotFound,
+                 inventory.services.InventoryError)
+_STATUS_OF_KIND = {"invalid": 422, "forbidden": 403, "conflict": 409, "not_found": 404}
+_STATUS_OF_CLASS = {inventory.services.NotFound: 404, inventory.services.NotAllowed: 403,
+                    inventory.services.Refused: 409, members.NotFound: 404}
+_TITLES = {403: N_("Not allowed"), 404: N_("Page not found")}
+
+
+def _domain_error(request: Request, exc: Exception) -> Response:
+    status = _STATUS_OF_CLASS.get(type(exc)) or _STATUS_OF_KIND.get(getattr(exc, "kind", ""), 422)
+    errors = getattr(exc, "errors", None) or {}
+    message = getattr(exc, "message", None) or next(iter(errors.values()), None) or (
+        N_("There is no page at this address.") if status == 404
+        else N_("Check the address or the form and try again."))
+    if _wants_json(request) and errors:
+        return Response({"status": status, "errors": {
+            field: i18n.message_text(text) for field, text in errors.items()}},
+            status_code=status)
+    return _error_page(request, status, _TITLES.get(status, N_(
+        "Something is wrong with the request")), message)
 
 
 def _not_logged_in(request: Request, exc: NotAuthorizedException) -> Response:

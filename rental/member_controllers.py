@@ -4,7 +4,6 @@ renders."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -12,6 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from inventory.rules import calendar_day, whole_number
 from rental import auth, i18n, members, web
 from rental.i18n import N_
 from rental.member_rules import (
@@ -338,9 +338,8 @@ class MembersController(Controller):
     @post("/{member_id:int}/concession")
     async def concession(self, request: Request, member_id: int) -> Response[Any]:
         form = await form_of(request)
-        try:
-            expires = date.fromisoformat(str(form.get("expires_on") or ""))
-        except ValueError:
+        expires = calendar_day(form.get("expires_on"))
+        if expires is None:
             return await self._card_with_errors(
                 request, member_id, {"expires_on": N_("Enter a date as YYYY-MM-DD.")})
         return await self._act(request, member_id, members.grant_concession(
@@ -378,10 +377,7 @@ class MembersController(Controller):
 
 
 def _int(value: Any) -> int:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return 0
+    return whole_number(value) or 0
 
 
 class PolicyController(Controller):

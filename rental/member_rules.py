@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from inventory.rules import calendar_day
 from rental.i18n import N_
 from rental.phones import InvalidPhone, normalise_phone
 from rental.settings import LANGUAGES
@@ -180,10 +181,8 @@ def parse_desk_fields(form: Mapping[str, Any], parsed: Parsed, *, today: date) -
         parsed.values["id_document_type"] = kind
         parsed.values["id_document_number"] = number
 
-    raw_birth = _text(form, "birth_date").strip()
-    try:
-        born = date.fromisoformat(raw_birth)
-    except ValueError:
+    born = calendar_day(_text(form, "birth_date"))
+    if born is None:
         parsed.errors["birth_date"] = N_("Enter the date of birth as YYYY-MM-DD.")
     else:
         if born > today:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ class Settings:
     login_window_minutes: int
     expire_interval_seconds: int
     clock: Clock = field(default_factory=Clock)
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks of reverse proxies
 
     @property
     def media_dir(self) -> Path:
@@ -148,6 +150,21 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def _trusted_proxies() -> tuple[str, ...]:
+    """TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For names the client, as
+    addresses or networks separated by commas (127.0.0.1, 10.0.0.0/8). None by default: a
+    client cannot pretend to be someone else by sending the header itself."""
+    names = tuple(part.strip() for part in os.environ.get("TRUSTED_PROXIES", "").split(",")
+                  if part.strip())
+    for name in names:
+        try:
+            ipaddress.ip_network(name, strict=False)
+        except ValueError:
+            raise ConfigError(f"TRUSTED_PROXIES: {name!r} is not an address or a network, "
+                              "e.g. 127.0.0.1 or 10.0.0.0/8") from None
+    return names
+
+
 def _clock() -> Clock:
     """The system clock; CLOCK_START (tests and demos only) starts it at another instant."""
     value = os.environ.get("CLOCK_START")
@@ -190,4 +207,5 @@ def load_settings() -> Settings:
         login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 15),
         expire_interval_seconds=_int("EXPIRE_INTERVAL_SECONDS", 300, minimum=0),
         clock=_clock(),
+        trusted_proxies=_trusted_proxies(),
     )

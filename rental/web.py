@@ -11,22 +11,25 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
-from typing import Any
-from urllib.parse import quote, urlsplit
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, select_autoescape
 from litestar.connection import ASGIConnection
-from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.datastructures import Cookie, FormMultiDict, MutableScopeHeaders
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.csrf import CSRFMiddleware
+from litestar.plugins.htmx import HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from msgspec import Meta
 
-from inventory.rules import money_input
+from inventory.rules import FIRST_DAY, LAST_DAY, MAX_INT, money_input
 from rental import i18n, throttle
 from rental.auth import CurrentUser, session_user, token_user
 from rental.i18n import N_
@@ -76,6 +79,18 @@ async def too_many(connection: ASGIConnection, action: str,
     return None
 
 
+# What a JSON body may carry: ids and amounts the database holds, days in the window (a
+# dataclass with days calls days_in_window in __post_init__); beyond, a 400, not a 500.
+Id = Annotated[int, Meta(ge=1, le=MAX_INT)]
+Tetri = Annotated[int, Meta(ge=0, le=MAX_INT)]
+
+
+def days_in_window(*days: date | None) -> None:
+    for day in days:
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError(f"choose a day from {FIRST_DAY} to {LAST_DAY}")
+
+
 def current_user(connection: ASGIConnection) -> CurrentUser | None:
     return connection.scope.get("user")  # type: ignore[return-value]
 
@@ -115,6 +130,81 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 def login_url(next_path: str) -> str:
     return "/login?next=" + quote(next_path, safe="/")
+
+
+# --- text as people send it: no control characters ---------------------------------------
+
+# NUL and the other C0 controls (but tab and line breaks) and DEL are nothing a person types;
+# PostgreSQL refuses NUL in text and SQLite's search index stumbles on it.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ENCODED_CONTROL = re.compile(
+    rb"%(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_control_characters(value: Any) -> Any:
+    """The value with control characters taken out of every string in it (JSON-shaped)."""
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    if isinstance(value, list):
+        return [without_control_characters(item) for item in value]
+    if isinstance(value, dict):
+        return {without_control_characters(k): without_control_characters(v)
+                for k, v in value.items()}
+    return value
+
+
+def clean_query_string(raw: bytes) -> bytes:
+    """A query string without encoded control characters (rewritten only when it has some)."""
+    if not _ENCODED_CONTROL.search(raw):
+        return raw
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    return urlencode([(without_control_characters(k), without_control_characters(v))
+                      for k, v in pairs]).encode()
+
+
+class AppRequest(HTMXRequest):
+    """The request every handler gets: forms (URL-encoded or multipart) and JSON bodies come
+    without control characters; the query string is cleaned by RequestContextMiddleware. So
+    text is cleaned once, at the edge, whatever the field."""
+
+    async def form(self) -> FormMultiDict:
+        form = await super().form()
+        return FormMultiDict([(key, without_control_characters(value))
+                              for key, value in form.multi_items()])
+
+    async def json(self) -> Any:
+        return without_control_characters(await super().json())
+
+
+# --- security headers on every response ----------------------------------------------------
+
+# Pages run only the app's own scripts and styles (htmx and static/app.js; htmx's inline
+# indicator style is switched off in base.html) and are never framed by another site.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(settings: Settings):
+    """A before-send hook that adds the security headers to every response, 404s and error
+    pages included. Piccolo Admin (/admin) brings its own scripts: it is not held to the
+    policy, only never framed."""
+
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        headers = MutableScopeHeaders.from_message(message)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["X-Frame-Options"] = "DENY"
+        if headers.get("content-type", "").startswith("text/html"):
+            admin = scope.get("path", "").startswith("/admin")
+            headers["Content-Security-Policy"] = (
+                "frame-ancestors 'none'" if admin else CONTENT_SECURITY_POLICY)
+        if settings.secure_cookies:  # served over HTTPS
+            headers["Strict-Transport-Security"] = "max-age=31536000"
+
+    return add_headers
 
 
 # --- flash messages: a short signed cookie, shown once on the next page -------------------
@@ -168,6 +258,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope["query_string"] = clean_query_string(scope.get("query_string", b""))
         cookies = _cookies(scope)
         user = None
         token = cookies.get(SESSION_COOKIE)

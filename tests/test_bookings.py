@@ -601,3 +601,69 @@ async def test_coordinator_sets_the_booking_rules_of_a_centre(client, seeded):
     far = await book_page(client, tool, centre, open_day(20), open_day(20))
     assert far.status_code == 422 and 'id="e-starts_on"' in far.text
     assert (await client.get(f"/booking-policy/{smg}")).status_code in (403, 405)
+
+
+FAR = ("9999-12-31", "0001-01-01", "10000-01-01", "2199-12-31")
+
+
+@pytest.mark.parametrize("day", FAR)
+async def test_far_dates_get_a_message_not_a_500(client, seeded, day):
+    """Every date a person can send is bounded to a window (1900 to 2199) where it is parsed;
+    inside it, the rules answer (too far ahead, in the past)."""
+    tool, centre = await single_unit_tool()
+    await as_member(client, seeded, 1)
+    month = day[:-3]
+    for params in ({"centre": centre, "month": month},
+                   {"centre": centre, "from": day, "to": day}):
+        page = await client.get(f"/tool-types/{tool}/book", params=params)
+        assert page.status_code < 500, (params, page.status_code)
+    for action in ("book", "waitlist"):
+        response = await client.post(f"/tool-types/{tool}/{action}", data={
+            "centre": centre, "starts_on": day, "ends_on": day,
+            "_csrf_token": await csrf_token(client, "/")})
+        assert 400 <= response.status_code < 500, (action, response.status_code)
+    api = await client.get(f"/api/v1/tool-types/{tool}/availability",
+                           params={"centre": centre, "from": day, "to": day})
+    assert api.status_code in (200, 400, 422) and api.json()
+    booked = await client.post("/api/v1/bookings", json={
+        "tool_type_id": tool, "centre_id": centre, "starts_on": day, "ends_on": day},
+        headers={"x-csrftoken": await csrf_token(client, "/")})
+    assert 400 <= booked.status_code < 500 and booked.json()
+    assert await Booking.count() == 0 and await WaitlistEntry.count() == 0
+    await log_in(client, *credentials(seeded, "coordinator"))
+    for path in ("/sessions/summary", "/reports", "/reports/usage", "/units", "/"):
+        response = await client.get(path, params={"from": day, "to": day, "on": day,
+                                                  "period": "dates"})
+        assert response.status_code < 500, (path, response.status_code)
+
+
+async def test_a_tool_type_is_offered_only_where_a_centre_lends_it(client, seeded):
+    """No units anywhere: the catalogue offers no booking, and the booking page, a booking, the
+    waitlist and the API say the centre does not lend it; units at one centre: only there."""
+    category = await Category.select(Category.id).first()
+    bare = (await ToolType.insert(ToolType(
+        slug="no-units-yet", category=category["id"], name_ka="ახალი ხელსაწყო",
+        name_en="Bought next month", daily_fee=100, deposit=0, max_loan_days=7,
+        created_at=now(), search_text="bought next month")).returning(ToolType.id))[0]["id"]
+    at_samgori, samgori = await single_unit_tool()
+    kutaisi = (await Centre.select(Centre.id).where(Centre.code == "KUT").first())["id"]
+    await as_member(client, seeded, 1)
+    card = await client.get("/", params={"q": "bought next month"})
+    assert f"/tool-types/{bare}/book" not in card.text and "Not lent yet" not in card.text
+    assert "ჯერ არ გაიცემა" in card.text
+    listed = await client.get("/", params={"q": "test saw"})
+    assert f"/tool-types/{at_samgori}/book?centre={samgori}" in listed.text
+    assert f"/tool-types/{at_samgori}/book?centre={kutaisi}" not in listed.text
+    day = open_day(2)
+    for tool, centre in ((bare, samgori), (at_samgori, kutaisi)):
+        page = await client.get(f"/tool-types/{tool}/book", params={"centre": centre})
+        assert page.status_code == 404
+        for action in ("book", "waitlist"):
+            refused = await client.post(f"/tool-types/{tool}/{action}", data={
+                "centre": centre, "starts_on": day.isoformat(), "ends_on": day.isoformat(),
+                "_csrf_token": await csrf_token(client, "/")})
+            assert refused.status_code == 404, action
+        api = await client.get(f"/api/v1/tool-types/{tool}/availability", params={
+            "centre": centre, "from": day.isoformat(), "to": day.isoformat()})
+        assert api.status_code == 404
+    assert await Booking.count() == 0 and await WaitlistEntry.count() == 0

@@ -48,6 +48,17 @@ def _rental(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
+async def until(page, condition: str, arg=None, within_ms: float = 10_000) -> None:
+    """Poll a condition in the page, as wait_for_function does; but from here: Playwright's own
+    poller evaluates strings inside the page, which the Content-Security-Policy forbids."""
+    deadline = time.monotonic() + within_ms / 1000
+    function = condition if "=>" in condition.split("(", 1)[0] or condition.startswith("(") \
+        else f"() => ({condition})"
+    while not await page.evaluate(function, arg):
+        assert time.monotonic() < deadline, f"still false after {within_ms} ms: {condition}"
+        await asyncio.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 async def live_server():
     """`rental migrate`, `rental seed-demo`, `rental serve` on a database of its own, with the
@@ -105,8 +116,28 @@ async def browser():
         chromium = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
         )
+        open_context = chromium.new_context
+
+        async def watched_context(**options):
+            """Every page of every test reports what the Content-Security-Policy blocked."""
+            context = await open_context(**options)
+            context.on("console", lambda message: BLOCKED.append(message.text)
+                       if "Content Security Policy" in message.text else None)
+            return context
+
+        chromium.new_context = watched_context
         yield chromium
         await chromium.close()
+
+
+BLOCKED: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def nothing_blocked_by_the_security_policy():
+    BLOCKED.clear()
+    yield
+    assert BLOCKED == []
 
 
 @pytest.fixture
@@ -137,12 +168,12 @@ async def test_home_page_in_georgian_then_english(live_server, page):
 
 async def test_search_as_you_type_updates_results_without_reloading(live_server, page):
     await page.goto(live_server + "/")
-    await page.wait_for_function("window.htmx !== undefined")
+    await until(page, "window.htmx !== undefined")
     await page.evaluate("window.stillTheSamePage = true")
     all_cards = await page.locator(".tool-card").count()
     await page.locator("#q").press_sequentially("ბურღ", delay=30)
-    await page.wait_for_function(
-        f"document.querySelectorAll('.tool-card').length < {all_cards}", timeout=10_000
+    await until(page,
+        f"document.querySelectorAll('.tool-card').length < {all_cards}", within_ms=10_000
     )
     names = await page.locator(".tool-card h3").all_inner_texts()
     assert names and all("ბურღ" in name for name in names)
@@ -206,7 +237,7 @@ async def _logs_in_and_opens(page, base: str, path: str, login: str = "555 00 00
     await page.click("button.primary")
     await page.wait_for_url(base + "/")
     await page.goto(base + path)
-    await page.wait_for_function("window.htmx !== undefined")
+    await until(page, "window.htmx !== undefined")
 
 
 def _demo_password(phone: str) -> str:
@@ -219,12 +250,12 @@ async def test_catalogue_search_in_georgian_then_the_coordinator_prints_a_label_
 ):
     # anyone, on a phone: the catalogue, searched in Georgian as you type
     await page.goto(live_server + "/")
-    await page.wait_for_function("window.htmx !== undefined")
+    await until(page, "window.htmx !== undefined")
     await page.locator("#q").press_sequentially("ბურღ", delay=30)
-    await page.wait_for_function(
+    await until(page,
         "(names => names.length > 0 && names.every(n => n.includes('ბურღ')))"
         "([...document.querySelectorAll('.tool-card h3')].map(h => h.innerText))",
-        timeout=10_000,
+        within_ms=10_000,
     )
     assert "აკუმულატორიანი ბურღი-სახრახნისი" in await page.locator(
         ".tool-card h3").all_inner_texts()
@@ -265,7 +296,7 @@ async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page)
     await page.click("button.primary")
     await page.wait_for_url(live_server + "/")
     await page.locator("#q").press_sequentially("ბურღი-სახრახნისი", delay=20)
-    await page.wait_for_function("document.querySelectorAll('.tool-card').length === 1")
+    await until(page, "document.querySelectorAll('.tool-card').length === 1")
     await page.locator(".tool-card a[href*='/book?centre=']").first.click()
     await page.wait_for_selector("table.calendar")
     assert "ბურღი" in await page.locator("h1").inner_text()
@@ -288,10 +319,10 @@ async def test_georgian_typed_into_the_search_stays_in_order_on_a_desk_screen(li
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="ka-GE")
     desk = await context.new_page()
     await desk.goto(live_server + "/")
-    await desk.wait_for_function("window.htmx !== undefined")
+    await until(desk, "window.htmx !== undefined")
     await desk.locator("#q").press_sequentially("ბურღ", delay=30)
     assert await desk.input_value("#q") == "ბურღ"
-    await desk.wait_for_function("document.querySelectorAll('.tool-card').length < 10")
+    await until(desk, "document.querySelectorAll('.tool-card').length < 10")
     await context.close()
 
 
@@ -310,7 +341,7 @@ async def test_a_desk_session_in_georgian(live_server, browser):
     for count, tag in enumerate(("SMG-0005", "SMG-0008"), start=1):
         await desk.locator("#f-scan").press_sequentially(tag, delay=10)  # a USB scanner types
         await desk.locator("#f-scan").press("Enter")
-        await desk.wait_for_function(
+        await until(desk,
             f"document.querySelectorAll('#basket input[name=tag]').length === {count}")
         # the scan field keeps the focus, ready for the next label
         assert await desk.evaluate("document.activeElement.id") == "f-scan"
@@ -326,7 +357,7 @@ async def test_a_desk_session_in_georgian(live_server, browser):
     await desk.emulate_media(media="screen")
 
     await desk.goto(live_server + "/desk/1")
-    await desk.wait_for_function("window.htmx !== undefined")
+    await until(desk, "window.htmx !== undefined")
     await desk.locator("#f-tag").press_sequentially("SMG-0005", delay=10)
     await desk.locator("#f-tag").press("Enter")
     await desk.wait_for_selector("#check-in [name=condition]")
@@ -346,7 +377,7 @@ async def _member_tries_to_book_the_megohmmeter(page, base: str) -> None:
 
     await page.goto(base + "/")
     await page.locator("#q").press_sequentially("megohmmeter", delay=10)
-    await page.wait_for_function("document.querySelectorAll('.tool-card').length === 1")
+    await until(page, "document.querySelectorAll('.tool-card').length === 1")
     await page.locator(".tool-card a[href*='/book?centre=1']").first.click()
     await page.wait_for_selector("table.calendar")
     day = today()
@@ -394,9 +425,9 @@ async def test_a_session_certificate_unlocks_a_restricted_tool(live_server, brow
     await member.wait_for_selector("text=ჩაწერილი ხართ")  # "you are enrolled"
 
     await coordinator.goto(session_url + "/attendance")
-    await coordinator.wait_for_function("window.htmx !== undefined")
+    await until(coordinator, "window.htmx !== undefined")
     await coordinator.locator("#attendance input[name=attended]").first.check()
-    await coordinator.wait_for_function(
+    await until(coordinator,
         "document.querySelector('#attendance input[name=attended]').checked")
     await coordinator.wait_for_timeout(500)  # the tick is saved by htmx as it is clicked
     await coordinator.reload()
@@ -424,7 +455,7 @@ async def test_the_coordinator_opens_the_donor_report_in_georgian_and_downloads_
     month = await subtitle.inner_text()
     await page.select_option("#f-period", "year")
     await page.wait_for_url("**period=year**")
-    await page.wait_for_function(
+    await until(page,
         "text => document.querySelector('.report-subtitle').innerText !== text", arg=month)
     year = await subtitle.inner_text()
     assert year.startswith("20") and len(year.split(" ·")[0]) == 4  # "2026 · every centre"

@@ -334,3 +334,24 @@ async def test_the_desk_page_and_basket_do_a_fixed_number_of_queries(client, see
         await client.get("/desk/1", params={"member": who})
         seen.append(count_queries["n"])
     assert len(set(seen)) == 1  # four loans out or none: the same queries
+
+
+async def test_the_desk_of_a_centre_just_deactivated_answers_404_not_500(client, seeded):
+    from inventory.tables import Centre
+
+    await as_staff(client, seeded)
+    token = await csrf_token(client, "/desk/1")
+    await Centre.update({Centre.active: False}).where(Centre.id == 1)
+    member = await member_id("+995555000012")
+    for path in ("/desk/1", "/desk/1/overdue"):  # (its cash-up stays readable: history)
+        assert (await client.get(path)).status_code == 404, path
+    for path, data in (
+            ("/desk/1/basket", {"member": member, "scan": "SMG-0001", "return_on": ""}),
+            ("/desk/1/check-out", {"member": member, "tags": "SMG-0001",
+                                   "return_on": open_day(2).isoformat(), "method": "cash",
+                                   "amount": "10"}),
+            ("/desk/1/check-in", {"tag": "SMG-0001", "condition": "fine"}),
+            ("/desk/1/payment", {"member": member, "method": "cash", "amount": "1"})):
+        response = await client.post(path, data={**data, "_csrf_token": token})
+        assert response.status_code == 404, (path, response.status_code)
+    assert await counts() == (0, 0, 0)

@@ -666,6 +666,32 @@ async def test_a_member_may_not_renew_an_overdue_loan_but_the_desk_may(cast):
     assert (await loan_of(tag))["renewals"] == 1
 
 
+async def test_over_the_balance_limit_a_member_may_not_renew_and_the_desk_says_why(cast):
+    """The same rule as at check-out: owing more than the centre's limit blocks a member's
+    own renewal; the desk renews only with a written reason, which is audited."""
+    [tag] = await tool(daily_fee=200, deposit=1000, max_loan_days=14)
+    await check_out(cast, cast.member, [tag])
+    loan = (await loan_of(tag))["id"]
+    await owe_over_the_limit(cast)
+    until = open_day(3, since=return_day())
+    before = await written()
+    with pytest.raises(DeskError) as refused:
+        await renew(cast, loan, until, member=cast.member)
+    assert refused.value.kind == "forbidden" and "owe more" in refused.value.errors["form"]
+    with pytest.raises(DeskError) as asked:
+        await renew(cast, loan, until)
+    assert asked.value.kind == "invalid" and "override_reason" in asked.value.errors
+    assert await written() == before
+    await desk.renew(loan, until, member_id=None, centre_ids=frozenset({SMG}),
+                     actor_id=cast.staff.id, today=today(), now=now(),
+                     override_reason="pays the rest on Friday")
+    assert (await loan_of(tag))["ends_on"] == until
+    override = await AuditLog.select().where((AuditLog.action == "loan.override")
+                                             & (AuditLog.entity == "booking")).output(
+        load_json=True).first()
+    assert override["after"]["reason"] == "pays the rest on Friday"
+
+
 async def test_only_a_loan_that_is_out_is_renewed(cast):
     [tag] = await tool()
     await check_out(cast, cast.member, [tag])
