@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import segno
 from litestar import Controller, Request, Response, get, post
@@ -25,6 +25,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import Parameter
 from litestar.response import File, Redirect, Template
+from msgspec import Meta
 
 from inventory import catalogue, csvfiles, media, register, services
 from inventory.db import read_transaction
@@ -36,7 +37,15 @@ from inventory.forms import (
     clean_tool_type,
     clean_unit,
 )
-from inventory.rules import MAX_INT, N_, BadValue, money_input, parse_date, parse_money
+from inventory.rules import (
+    MAX_INT,
+    N_,
+    BadValue,
+    money_input,
+    parse_date,
+    parse_money,
+    whole_number,
+)
 from inventory.tables import (
     UNIT_CONDITIONS,
     UNIT_STATUSES,
@@ -531,8 +540,7 @@ class UnitController(Controller):
                        unit_id: int) -> Response[Any]:
         await _guard(request, unit_id)
         data, _form_data = await _form(request)
-        raw = data.get("centre")
-        centre_id = int(raw) if isinstance(raw, str) and raw.isdigit() else 0
+        centre_id = whole_number(data.get("centre")) or 0
         return await _act(
             request, unit_id, "transfer", data,
             services.transfer_unit(unit_id, centre_id, actor=_user(request), now=_now(request),
@@ -683,7 +691,7 @@ class LabelController(Controller):
     async def sheet(
         self,
         request: Request,
-        unit: list[int] | None = None,
+        unit: list[Annotated[int, Meta(ge=1, le=MAX_INT)]] | None = None,
         tool_type: int | None = Parameter(default=None, ge=1, le=MAX_INT),
         centre: int | None = Parameter(default=None, ge=1, le=MAX_INT),
     ) -> Template:

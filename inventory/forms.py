@@ -23,6 +23,7 @@ from inventory.rules import (
     parse_int,
     parse_money,
     search_text,
+    whole_number,
 )
 from inventory.tables import UNIT_CONDITIONS
 
@@ -84,10 +85,11 @@ class Form:
         value = raw.strip() if isinstance(raw, str) else ""
         if not value and not required:
             return None
-        if not value.isdigit() or int(value) not in known:
+        number = whole_number(value)
+        if number is None or number not in known:
             self.errors[name] = N_("Choose one of the options.")
             return None
-        return int(value)
+        return number
 
 
 # --- centres ---------------------------------------------------------------------------------
@@ -149,7 +151,7 @@ def clean_centre(data: Mapping[str, Any], days: list[str], *, new: bool) -> tupl
     values["timezone"] = form.parsed("timezone", clean_timezone)
     try:
         values["opening_days"] = opening_days_mask(
-            sorted({int(day) for day in days if day.isdigit()})
+            sorted({number for day in days if (number := whole_number(day)) is not None})
         )
     except ValueError:
         form.errors["opening_days"] = N_("Choose one of the options.")

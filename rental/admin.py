@@ -40,6 +40,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from piccolo.columns import Column
 from piccolo.table import Table, create_table_class
 
+from inventory.rules import whole_number
 from rental import audit, auth
 from rental.auth import CurrentUser
 from rental.web import SESSION_COOKIE
@@ -309,7 +310,7 @@ async def _audited(scope: Scope, receive: Receive, send: Send, member: CurrentUs
         action = "admin.update"
     fields = _field_names(bytes(body)) if action != "admin.delete" else None
     await audit.record(
-        action, write["table"], int(row) if row and str(row).isdigit() else None,
+        action, write["table"], whole_number(row),
         now=clock.now(), actor_id=member.id,
         after={"fields": fields} if fields is not None else None,
     )

@@ -39,6 +39,7 @@ from rental.i18n import N_
 from rental.ledger import MoneyError
 from rental.settings import PROJECT_ROOT, Settings, load_settings
 from rental.web import (
+    CONTROL_CHARACTERS,
     SESSION_COOKIE,
     AppRequest,
     CSRFUnlessBearer,
@@ -173,7 +174,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: _server_error,
         },
         lifespan=[database_pool, periodic_jobs],
-        before_request=_ids_in_range,
+        before_request=_path_names_something,
         before_send=[security_headers(settings)],
         # The schema only: the documentation UIs load scripts from CDNs, which centres lack.
         openapi_config=OpenAPIConfig(
@@ -193,12 +194,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return app
 
 
-async def _ids_in_range(request: Request) -> None:
-    """An id in the path beyond the database's integer names nothing: 404 here, where the path
-    is parsed, not an overflow in the database. (Query numbers are bounded by their Parameter,
-    forms and JSON by their parsers; tests/test_access.py checks every route.)"""
+async def _path_names_something(request: Request) -> None:
+    """An id in the path beyond the database's integer, or a path text with control characters,
+    names nothing: 404 here, where the path is parsed, not an error in the database. (Query
+    numbers are bounded by their Parameter, forms and JSON by their parsers, and their text is
+    cleaned at the edge; tests/test_access.py checks every route.)"""
     for value in request.path_params.values():
         if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+            raise NotFoundException()
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
             raise NotFoundException()
 
 

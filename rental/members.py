@@ -261,7 +261,7 @@ async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
     text = " ".join(query.split())[:100]
     if len(text) < 2:
         return []
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = "".join(ch for ch in text if ch in "0123456789")
     needle = text.lower().replace("%", "").replace("_", "")
     pattern = f"%{needle}%"
     # PostgreSQL answers these LIKEs from trigram indexes; SQLite cannot, so its FTS5 trigram

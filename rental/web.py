@@ -21,7 +21,11 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, select_autoescape
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, FormMultiDict, MutableScopeHeaders
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    ClientException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.plugins.htmx import HTMXRequest
@@ -168,7 +172,10 @@ class AppRequest(HTMXRequest):
     text is cleaned once, at the edge, whatever the field."""
 
     async def form(self) -> FormMultiDict:
-        form = await super().form()
+        try:
+            form = await super().form()
+        except UnicodeDecodeError:  # a multipart field that is not text (a file without a name)
+            raise ClientException("the form has a field that is not text") from None
         return FormMultiDict([(key, without_control_characters(value))
                               for key, value in form.multi_items()])
 

@@ -203,3 +203,8 @@ def test_a_malformed_trusted_proxy_stops_the_app_with_a_message(monkeypatch, tmp
     monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, the proxy")
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         load_settings()
+
+
+@pytest.mark.parametrize("path", ["/verify/%00", "/verify/a%01b", "/media/%00.jpg"])
+async def test_control_characters_in_a_path_name_nothing(client, path):
+    assert (await client.get(path)).status_code == 404
