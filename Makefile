@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-export PICCOLO_CONF := rental.piccolo_conf
+export PICCOLO_CONF := toollib.piccolo_conf
 
 .PHONY: run test install install-dev lint messages clean
 
@@ -37,7 +37,7 @@ lint: install-dev
 # Re-extract the translatable strings and merge them into every catalog.
 messages: install-dev
 	$(BIN)/pybabel extract -F rental/babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 \
-	  --no-location --no-wrap --sort-output -o rental/locale/messages.pot rental inventory bookings templates
+	  --no-location --no-wrap --sort-output -o rental/locale/messages.pot rental inventory bookings toollib templates
 	$(BIN)/pybabel update -i rental/locale/messages.pot -d rental/locale -D messages --no-fuzzy-matching --no-wrap
 
 clean:
@@ -50,7 +50,7 @@ clean:
 BENCH_SCALE ?= 1
 BENCH_PORT  ?= 8100
 BENCH_SQLITE_URL := sqlite:///var/bench/bench.sqlite
-BENCH_ENV := PICCOLO_CONF=rental.piccolo_conf VAR_DIR=var/bench
+BENCH_ENV := PICCOLO_CONF=toollib.piccolo_conf VAR_DIR=var/bench
 
 .PHONY: bench bench-tools
 

@@ -28,7 +28,8 @@ from datetime import date
 from typing import Any
 
 from bench import names
-from inventory.rules import is_open_on, search_text
+from inventory.rules import search_text
+from rental.centres import is_open_on
 from rental.fees import concession_waiver, late_fee, loan_days
 from rental.member_rules import DATA_PROCESSING_VERSION, RENTAL_AGREEMENT_VERSION
 from rental.tables import DEFAULT_FEE_POLICY

@@ -35,8 +35,8 @@ from zoneinfo import ZoneInfo
 
 from bench.generate import COORDINATOR_PHONE, YEARS
 from bench.seed import BENCH_PASSWORD
-from inventory.rules import is_open_on
-from rental.settings import PROJECT_ROOT, Database, load_settings
+from rental.centres import is_open_on
+from rental.kernel.settings import PROJECT_ROOT, Database, load_settings
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent

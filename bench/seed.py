@@ -38,7 +38,7 @@ from bench.generate import (
     Stats,
     generate,
 )
-from rental.settings import ConfigError, Database, load_settings
+from rental.kernel.settings import ConfigError, Database, load_settings
 
 BENCH_PASSWORD = "bench-desk-2026"  # noqa: S105 - the bench database's accounts only
 # tables the generator continues numbering
@@ -100,7 +100,7 @@ def step(label: str, run: Callable[[], None]) -> None:
 
 def rental_command(name: str) -> None:
     """A `rental` command in this process, its narration kept unless it fails."""
-    from rental.cli import main as rental
+    from toollib.cli import main as rental
 
     with contextlib.redirect_stdout(io.StringIO()) as said, \
             contextlib.redirect_stderr(io.StringIO()) as complained:
@@ -217,7 +217,7 @@ def _next(batches: Any, producer: Any) -> tuple[str, Any]:
 
 
 async def open_writer(progress: Progress) -> Writer:
-    from rental.piccolo_conf import DB
+    from toollib.piccolo_conf import DB
 
     if DB.engine_type == "sqlite":
         return SqliteWriter(Path(DB.connection_kwargs["database"]), progress)

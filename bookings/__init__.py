@@ -1,1 +1,2 @@
-"""Who has what when: bookings, availability, the desk, sessions and reports."""
+"""Who has what when: lending (reservations, the waitlist, the desk), skills sessions and their
+certificates, the public catalogue, and the reports."""

@@ -6,8 +6,8 @@ from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestampt
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from inventory.tables import Centre, MaintenanceTicket, Skill, ToolType, Unit
-from rental.tables import Member, Receipt
+from inventory.tables import MaintenanceTicket, Skill, ToolType, Unit
+from rental.tables import Centre, Member, Receipt
 
 BOOKING_STATUSES = ("reserved", "out", "returned", "cancelled", "no_show", "lost")
 RETURN_CONDITIONS = ("fine", "needs_cleaning", "damaged", "missing_parts")

@@ -8,15 +8,8 @@ from typing import Any
 
 from inventory import csvfiles
 from inventory.rules import normalise_asset_tag, search_pattern
-from inventory.tables import (
-    IN_CIRCULATION,
-    Category,
-    Centre,
-    MaintenanceTicket,
-    Skill,
-    ToolType,
-    Unit,
-)
+from inventory.tables import IN_CIRCULATION, Category, MaintenanceTicket, Skill, ToolType, Unit
+from rental.tables import Centre
 
 PER_PAGE = 24
 

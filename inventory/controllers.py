@@ -28,7 +28,6 @@ from litestar.response import File, Redirect, Template
 from msgspec import Meta
 
 from inventory import catalogue, csvfiles, media, register, services
-from inventory.db import read_transaction
 from inventory.forms import (
     clean_category,
     clean_centre,
@@ -37,24 +36,18 @@ from inventory.forms import (
     clean_tool_type,
     clean_unit,
 )
-from inventory.rules import (
+from inventory.tables import UNIT_CONDITIONS, UNIT_STATUSES, Category, Skill, ToolType, Unit
+from rental.kernel.db import read_transaction
+from rental.kernel.i18n import N_
+from rental.kernel.values import (
     MAX_INT,
-    N_,
     BadValue,
     money_input,
     parse_date,
     parse_money,
     whole_number,
 )
-from inventory.tables import (
-    UNIT_CONDITIONS,
-    UNIT_STATUSES,
-    Category,
-    Centre,
-    Skill,
-    ToolType,
-    Unit,
-)
+from rental.tables import Centre
 
 
 def _user(request: Request) -> Any:

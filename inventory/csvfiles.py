@@ -21,14 +21,10 @@ from datetime import date
 from typing import Any
 
 from inventory.forms import Form, clean_tool_type
-from inventory.rules import (
-    N_,
-    money_input,
-    normalise_asset_tag,
-    parse_date,
-    parse_money,
-)
+from inventory.rules import normalise_asset_tag
 from inventory.tables import UNIT_CONDITIONS
+from rental.kernel.i18n import N_
+from rental.kernel.values import money_input, parse_date, parse_money
 
 BOM = "\ufeff"
 MAX_ROWS = 10_000

@@ -14,18 +14,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inventory.media import name_of_url
-from inventory.rules import (
-    N_,
-    BadValue,
-    is_slug,
-    opening_days_mask,
-    parse_date,
-    parse_int,
-    parse_money,
-    search_text,
-    whole_number,
-)
+from inventory.rules import is_slug, search_text
 from inventory.tables import UNIT_CONDITIONS
+from rental.centres import opening_days_mask
+from rental.kernel.i18n import N_
+from rental.kernel.values import BadValue, parse_date, parse_int, parse_money, whole_number
 
 Errors = dict[str, Any]
 MAX_TEXT = 5000  # descriptions and notes

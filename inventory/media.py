@@ -23,7 +23,8 @@ from typing import Any
 
 import anyio.to_thread
 
-from inventory.rules import N_, BadValue
+from rental.kernel.i18n import N_
+from rental.kernel.values import BadValue
 
 MB = 1024 * 1024
 CONTENT_TYPES = {

@@ -9,9 +9,10 @@ from datetime import date
 from typing import Any
 
 from inventory.catalogue import Page, clamp_page
-from inventory.db import read_transaction
 from inventory.rules import inspection_due_on, inspection_state, normalise_asset_tag
-from inventory.tables import Centre, Inspection, MaintenanceTicket, Unit, UnitEvent
+from inventory.tables import Inspection, MaintenanceTicket, Unit, UnitEvent
+from rental.kernel.db import read_transaction
+from rental.tables import Centre
 
 PER_PAGE = 50
 

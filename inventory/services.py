@@ -14,11 +14,9 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from inventory import catalogue, csvfiles
-from inventory.db import is_postgres, write_transaction
-from inventory.rules import N_, asset_tag, asset_tag_number
+from inventory.rules import asset_tag, asset_tag_number
 from inventory.tables import (
     Category,
-    Centre,
     Inspection,
     MaintenanceTicket,
     Skill,
@@ -26,6 +24,9 @@ from inventory.tables import (
     Unit,
     UnitEvent,
 )
+from rental.kernel.db import is_postgres, write_transaction
+from rental.kernel.i18n import N_
+from rental.tables import Centre
 
 Audit = Callable[..., Awaitable[None]]
 

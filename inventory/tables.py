@@ -1,5 +1,6 @@
-"""What we lend. The migrations in piccolo_migrations/ create these tables with their constraints;
-tests/test_schema.py checks that these classes and the migrated schema agree."""
+"""What we lend, kept at the centres (rental.tables). The migrations in piccolo_migrations/
+create these tables with their constraints; tests/test_schema.py checks that these classes and
+the migrated schema agree."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     Text,
-    Time,
     Timestamptz,
     Varchar,
 )
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
+
+from rental.tables import Centre  # the organisation's places: units are kept at one
 
 UNIT_STATUSES = ("available", "maintenance", "retired", "lost")
 IN_CIRCULATION = ("available", "maintenance")  # lendable now, or again after a repair
@@ -22,23 +24,6 @@ UNIT_CONDITIONS = ("new", "good", "fair", "poor")
 INSPECTION_RESULTS = ("pass", "fail")
 TICKET_OUTCOMES = ("repaired", "beyond_repair")
 EVENT_KINDS = ("created", "status", "transfer", "ticket_opened", "ticket_resolved", "inspection")
-
-
-class Centre(Table):
-    code = Varchar(length=8, unique=True)  # asset tags start with it: SMG-0042
-    name_ka = Varchar(length=200)
-    name_en = Varchar(length=200)
-    municipality = Varchar(length=100)
-    address_ka = Varchar(length=300)
-    address_en = Varchar(length=300)
-    phone = Varchar(length=16)  # E.164
-    timezone = Varchar(length=64, default="Asia/Tbilisi")
-    opening_days = Integer(default=0b0111111)  # bit 0 = Monday ... bit 6 = Sunday
-    opens_at = Time()
-    closes_at = Time()
-    active = Boolean(default=True)
-    created_at = Timestamptz()
-    asset_seq = Integer(default=0)  # the last asset-tag number handed out at this centre
 
 
 class Category(Table):

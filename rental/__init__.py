@@ -1,6 +1,8 @@
-"""Who and money: members, accounts, fees and ledger; also the kernel (settings, app, CLI, i18n)."""
+"""The organisation at the bottom of the house: the kernel every package uses (rental.kernel),
+the centres, the people (members, accounts, roles) and their money (fees, ledger, receipts)."""
 
 import os
 
-# Piccolo resolves every table's engine from this module when the table class is defined.
-os.environ.setdefault("PICCOLO_CONF", "rental.piccolo_conf")
+# Piccolo resolves every table's engine from the composition root's configuration when a table
+# class is defined; this only names the module, it does not import it.
+os.environ.setdefault("PICCOLO_CONF", "toollib.piccolo_conf")

@@ -6,12 +6,11 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from inventory.db import write_transaction
-from inventory.tables import Centre
 from rental import audit
 from rental.auth import hash_password, token_digest
-from rental.phones import InvalidPhone, normalise_phone
-from rental.tables import ApiToken, Member, StaffCentre
+from rental.kernel.db import write_transaction
+from rental.kernel.phones import InvalidPhone, normalise_phone
+from rental.tables import ApiToken, Centre, Member, StaffCentre
 
 
 class AccountError(Exception):

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from inventory.db import read_transaction, write_transaction
 from rental import audit
-from rental.phones import InvalidPhone, normalise_phone
+from rental.kernel.db import read_transaction, write_transaction
+from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.tables import ApiToken, LoginFailure, Member, StaffCentre, UserSession
 
 # argon2id with OWASP's recommended cost (19 MiB, 2 passes, 1 lane): about 30 ms a login on a

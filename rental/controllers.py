@@ -9,11 +9,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from inventory.tables import Centre
-from rental import auth, i18n, web
-from rental.settings import LANGUAGES, Settings
-from rental.tables import Member
-from rental.web import (
+from rental import auth
+from rental.kernel import i18n, web
+from rental.kernel.settings import LANGUAGES, Settings
+from rental.kernel.web import (
     LANGUAGE_COOKIE,
     SESSION_COOKIE,
     client_ip,
@@ -21,6 +20,7 @@ from rental.web import (
     flash_cookie,
     safe_next,
 )
+from rental.tables import Centre, Member
 
 
 def _settings(request: Request) -> Settings:
@@ -152,6 +152,4 @@ class LanguageController(Controller):
         return response
 
 
-from rental.member_controllers import CONTROLLERS as MEMBER_CONTROLLERS  # noqa: E402
-
-CONTROLLERS = [AccountController, LanguageController, HealthController, *MEMBER_CONTROLLERS]
+CONTROLLERS = [AccountController, LanguageController, HealthController]

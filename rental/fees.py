@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from rental.i18n import N_
+from rental.kernel.i18n import N_
 
 
 def loan_days(starts_on: date, ends_on: date) -> int:

@@ -17,12 +17,11 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Sum
 
-from inventory.db import read_transaction, write_transaction
-from inventory.tables import Centre
 from rental import audit
 from rental.fees import payment_problem
-from rental.i18n import N_
-from rental.tables import DEFAULT_FEE_POLICY, FeePolicy, LedgerEntry, Member, Receipt
+from rental.kernel.db import read_transaction, write_transaction
+from rental.kernel.i18n import N_
+from rental.tables import DEFAULT_FEE_POLICY, Centre, FeePolicy, LedgerEntry, Member, Receipt
 
 FEE_POLICY_LIMITS = {"late_fee_per_day": (0, 100_000), "late_grace_days": (0, 30),
                      "late_fee_cap": (0, 1_000_000), "balance_limit": (0, 1_000_000),

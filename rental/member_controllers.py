@@ -11,9 +11,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from inventory.rules import calendar_day, whole_number
-from rental import auth, i18n, members, web
-from rental.i18n import N_
+from rental import auth, members
+from rental.kernel import i18n, web
+from rental.kernel.i18n import N_
+from rental.kernel.phones import InvalidPhone, normalise_phone
+from rental.kernel.values import calendar_day, whole_number
+from rental.kernel.web import LANGUAGE_COOKIE, SESSION_COOKIE, client_ip, current_user, flash_cookie
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
     RENTAL_AGREEMENT_VERSION,
@@ -23,15 +26,7 @@ from rental.member_rules import (
     parse_desk_fields,
     parse_password,
 )
-from rental.phones import InvalidPhone, normalise_phone
 from rental.tables import ID_DOCUMENT_TYPES, SEXES, SITUATIONS
-from rental.web import (
-    LANGUAGE_COOKIE,
-    SESSION_COOKIE,
-    client_ip,
-    current_user,
-    flash_cookie,
-)
 
 CHOICES = {"id_document_types": ID_DOCUMENT_TYPES, "sexes": SEXES, "situations": SITUATIONS}
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from inventory.rules import calendar_day
-from rental.i18n import N_
-from rental.phones import InvalidPhone, normalise_phone
-from rental.settings import LANGUAGES
+from rental.kernel.i18n import N_
+from rental.kernel.phones import InvalidPhone, normalise_phone
+from rental.kernel.settings import LANGUAGES
+from rental.kernel.values import calendar_day
 from rental.tables import ID_DOCUMENT_TYPES, SEXES, SITUATIONS
 
 RENTAL_AGREEMENT_VERSION = "2026-11"

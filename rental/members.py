@@ -11,10 +11,10 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from inventory.db import is_postgres, read_transaction, write_transaction
 from rental import audit
 from rental.auth import hash_password, verify_password
-from rental.i18n import N_
+from rental.kernel.db import is_postgres, read_transaction, write_transaction
+from rental.kernel.i18n import N_
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
     RENTAL_AGREEMENT_VERSION,

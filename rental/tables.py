@@ -1,18 +1,48 @@
-"""Who and money. Created by the migrations in piccolo_migrations/ (hand-written SQL)."""
+"""The organisation: its centres, its people and their money. Created by the migrations in
+piccolo_migrations/ (hand-written SQL)."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Time,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
-
-from inventory.tables import Centre
 
 ROLES = ("member", "staff", "coordinator", "admin")
 ACCOUNT_STATUSES = ("pending", "active", "suspended", "erased")
 ID_DOCUMENT_TYPES = ("personal_number", "passport", "other")
 SEXES = ("female", "male", "prefer_not")
 SITUATIONS = ("returning_migrant", "idp", "local_resident", "other")
+
+
+class Centre(Table):
+    """A centre of the network. Its table was created by inventory's first migration (migration
+    history stays where it was written); the organisation's places belong here, below inventory
+    and bookings, which keep their units and bookings at a centre."""
+
+    code = Varchar(length=8, unique=True)  # asset tags start with it: SMG-0042
+    name_ka = Varchar(length=200)
+    name_en = Varchar(length=200)
+    municipality = Varchar(length=100)
+    address_ka = Varchar(length=300)
+    address_en = Varchar(length=300)
+    phone = Varchar(length=16)  # E.164
+    timezone = Varchar(length=64, default="Asia/Tbilisi")
+    opening_days = Integer(default=0b0111111)  # bit 0 = Monday ... bit 6 = Sunday
+    opens_at = Time()
+    closes_at = Time()
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+    asset_seq = Integer(default=0)  # the last asset-tag number handed out at this centre
 
 
 class Member(Table):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from inventory.db import write_transaction
+from rental.kernel.db import write_transaction
 from rental.tables import RateEvent
 
 

@@ -2,7 +2,7 @@
 PostgreSQL database per xdist worker, migrated once and emptied before each test.
 
 The environment is set here, before any table is imported: Piccolo binds tables to the engine
-named by rental.piccolo_conf when their classes are defined.
+named by toollib.piccolo_conf when their classes are defined.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _test_database_name(suffix: str = "") -> str:
 
 os.environ["VAR_DIR"] = str(RUN_DIR / "var")
 os.environ.pop("SECRET_KEY", None)
-os.environ["PICCOLO_CONF"] = "rental.piccolo_conf"
+os.environ["PICCOLO_CONF"] = "toollib.piccolo_conf"
 if ON_POSTGRES:
     WORKER_DB_URL = database_url_named(TEST_DATABASE_URL, _test_database_name())
     asyncio.run(recreate_postgres_database(TEST_DATABASE_URL, _test_database_name()))
@@ -74,7 +74,7 @@ asyncio.run(migrate_all())  # once per worker: the template file, or the worker'
 
 from helpers import CLOCK, DEFAULT_INSTANT, SWEEP_INSTANTS, move_to_open_day  # noqa: E402
 
-from rental.piccolo_conf import DB  # noqa: E402
+from toollib.piccolo_conf import DB  # noqa: E402
 
 
 def pytest_generate_tests(metafunc):
@@ -166,14 +166,14 @@ def desk_open(instant):
 def settings():
     from dataclasses import replace
 
-    from rental.settings import load_settings
+    from rental.kernel.settings import load_settings
 
     return replace(load_settings(), clock=CLOCK)
 
 
 @pytest.fixture(scope="session")
 def app(settings):
-    from rental.app import create_app
+    from toollib.app import create_app
 
     return create_app(settings)
 
@@ -193,8 +193,8 @@ async def client(app):
 async def seeded(settings, instant):
     """The demo seed, as `rental seed-demo` writes it at the test's instant; returns the report
     with the passwords."""
-    from bookings.demo import seed_sessions
-    from rental.seed import seed_demo
+    from toollib.demo.seed import seed_demo
+    from toollib.demo.sessions import seed_sessions
 
     now, today = CLOCK.now(), CLOCK.today()
     if now in SEEDED:  # seeded at this instant before in this worker: the same rows, copied

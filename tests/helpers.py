@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from inventory.rules import next_open_day, opening_days_mask
-from rental import demo_data
-from rental.clock import FixedClock
+from rental.centres import next_open_day, opening_days_mask
+from rental.kernel.clock import FixedClock
+from toollib.demo import data as demo_data
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 

@@ -48,17 +48,9 @@ def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
 async def build_report_data() -> dict[str, Any]:
     """Write the fixed data set; returns the ids the tests need (see the keys at the end)."""
     from bookings.tables import Booking, Certificate, Enrolment, SkillSession, WaitlistEntry
-    from inventory.tables import (
-        Centre,
-        Inspection,
-        MaintenanceTicket,
-        Skill,
-        ToolType,
-        Unit,
-        UnitEvent,
-    )
+    from inventory.tables import Inspection, MaintenanceTicket, Skill, ToolType, Unit, UnitEvent
     from rental import ledger, members
-    from rental.tables import ConcessionCategory, Member, MemberConcession
+    from rental.tables import Centre, ConcessionCategory, Member, MemberConcession
 
     centres = {row["code"]: row["id"] for row in await Centre.select(Centre.id, Centre.code)}
     smg, kut = centres["SMG"], centres["KUT"]

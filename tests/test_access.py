@@ -11,7 +11,7 @@ import pytest
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from rental.auth import CurrentUser
-from rental.web import ACCESS_LEVELS, access_guard
+from rental.kernel.web import ACCESS_LEVELS, access_guard
 
 ROLES = ("member", "staff", "coordinator", "admin")
 
@@ -90,7 +90,7 @@ HUGE = ("2147483648", "9223372036854775808", "-9223372036854775809")
 def test_every_number_a_query_takes_is_bounded(app):
     """Every int query parameter names its bounds (Parameter(ge=…, le=…)), so a huge one is a
     400, not an overflow in the database."""
-    from inventory.rules import MAX_INT
+    from rental.kernel.values import MAX_INT
 
     unbounded = []
     for route, handler in routes(app):

@@ -10,9 +10,8 @@ import pytest
 from helpers import credentials, csrf_token, log_in
 from litestar.routes import ASGIRoute
 
-from inventory.tables import Centre
-from rental.tables import AuditLog, Member, UserSession
-from rental.web import ACCESS_LEVELS
+from rental.kernel.web import ACCESS_LEVELS
+from rental.tables import AuditLog, Centre, Member, UserSession
 
 JSON = {"accept": "application/json"}
 

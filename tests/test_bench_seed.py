@@ -13,10 +13,10 @@ from conftest import ON_POSTGRES, memoized_hash
 from bench.generate import FULL, Encoder, Plan, Stats, generate
 from bench.seed import BENCH_PASSWORD, open_writer, populate, read_base
 from bookings.tables import Booking, Certificate, Enrolment, SkillSession
-from inventory.tables import Centre, ToolType, Unit
+from inventory.tables import ToolType, Unit
 from rental import ledger
 from rental.auth import verify_password
-from rental.tables import LedgerEntry, Member, Receipt
+from rental.tables import Centre, LedgerEntry, Member, Receipt
 
 TODAY = date(2026, 11, 23)  # the demo seed's day
 SCALE = 0.001

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bookings.rules import (
+from bookings.lending.rules import (
     PeriodLimits,
     free_beyond_holds,
     free_per_day,

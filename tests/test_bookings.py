@@ -14,12 +14,12 @@ import pytest
 from conftest import DB, ON_POSTGRES, RUN_DIR, WORKER_DB_URL
 from helpers import credentials, csrf_token, demo_cast, log_in, now, open_day, today
 
-from bookings import desk, reservations
-from bookings.reservations import expire
+from bookings.lending import desk, reservations
+from bookings.lending.reservations import expire
 from bookings.tables import Booking, WaitlistEntry
-from inventory.tables import Category, Centre, ToolType, Unit
+from inventory.tables import Category, ToolType, Unit
 from rental.accounts import create_api_token
-from rental.tables import AuditLog, Member, Membership, MembershipType
+from rental.tables import AuditLog, Centre, Member, Membership, MembershipType
 
 
 async def single_unit_tool(code: str = "SMG") -> tuple[int, int]:
@@ -283,7 +283,7 @@ async def test_a_booking_not_picked_up_becomes_a_no_show(seeded):
 
 def test_expire_command_runs():
     url = WORKER_DB_URL if ON_POSTGRES else "sqlite:///" + DB.connection_kwargs["database"]
-    done = subprocess.run([sys.executable, "-m", "rental.cli", "bookings", "expire"],
+    done = subprocess.run([sys.executable, "-m", "toollib.cli", "bookings", "expire"],
                           env={**os.environ, "DATABASE_URL": url,
                                "VAR_DIR": str(RUN_DIR / "cli-var")},
                           capture_output=True, text=True, timeout=120, check=False)

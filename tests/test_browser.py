@@ -43,7 +43,7 @@ def _free_port() -> int:
 
 def _rental(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "rental.cli", *args],
+        [sys.executable, "-m", "toollib.cli", *args],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )
 
@@ -77,7 +77,7 @@ async def live_server():
     port = _free_port()
     log = (RUN_DIR / "browser-server.log").open("w")  # a file: a full pipe would stall it
     server = subprocess.Popen(  # noqa: ASYNC220 - starts the server and returns at once
-        [sys.executable, "-m", "rental.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "toollib.cli", "serve", "--port", str(port)],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"

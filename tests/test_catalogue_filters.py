@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from helpers import now, today
 
-from inventory.tables import Centre, ToolType, Unit
+from inventory.tables import ToolType, Unit
+from rental.tables import Centre
 
 DRILL = "აკუმულატორიანი ბურღი-სახრახნისი"
 SAMGORI = "სამგორის მრავალფუნქციური სერვისცენტრი"

@@ -23,7 +23,7 @@ def rental(*args: str, stdin: str | None = None, database_url: str | None = None
     env = {**os.environ, "DATABASE_URL": database_url or current_database_url(),
            "VAR_DIR": str(RUN_DIR / "cli-var")}
     return subprocess.run(
-        [sys.executable, "-m", "rental.cli", *args],
+        [sys.executable, "-m", "toollib.cli", *args],
         input=stdin, env=env, capture_output=True, text=True, timeout=120, check=False,
     )
 

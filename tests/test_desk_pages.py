@@ -337,7 +337,7 @@ async def test_the_desk_page_and_basket_do_a_fixed_number_of_queries(client, see
 
 
 async def test_the_desk_of_a_centre_just_deactivated_answers_404_not_500(client, seeded):
-    from inventory.tables import Centre
+    from rental.tables import Centre
 
     await as_staff(client, seeded)
     token = await csrf_token(client, "/desk/1")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookings.rules import (
+from bookings.lending.rules import (
     MemberStanding,
     Verdict,
     card_number,

@@ -15,8 +15,8 @@ import helpers
 import pytest
 from helpers import SMG, TBILISI, Cast, demo_cast, now, open_day, today
 
-from bookings import desk, reservations
-from bookings.desk import DeskError
+from bookings.lending import desk, reservations
+from bookings.lending.desk import DeskError
 from bookings.tables import Booking, BookingPolicy
 from inventory.tables import Category, MaintenanceTicket, ToolType, Unit
 from rental import ledger

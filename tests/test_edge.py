@@ -56,7 +56,7 @@ async def test_control_characters_in_forms_and_json_are_taken_out(client, seeded
 
 
 def test_the_query_string_is_rewritten_only_when_it_carries_control_characters():
-    from rental.web import clean_query_string
+    from rental.kernel.web import clean_query_string
 
     assert clean_query_string(b"q=drill&page=2") == b"q=drill&page=2"
     assert clean_query_string(b"q=a%09b") == b"q=a%09b"  # a tab is text
@@ -87,7 +87,7 @@ async def test_hsts_is_sent_when_the_app_is_served_over_https(settings):
 
     import httpx
 
-    from rental.app import create_app
+    from toollib.app import create_app
 
     secure = create_app(dataclasses.replace(settings, secure_cookies=True))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=secure),
@@ -103,7 +103,7 @@ INLINE_CODE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+=|\sstyle=|jav
 def test_templates_hold_no_inline_script_or_style():
     """What the policy would block in a browser: inline scripts, event handler attributes,
     style attributes and javascript: links."""
-    from rental.settings import PROJECT_ROOT
+    from rental.kernel.settings import PROJECT_ROOT
 
     found = [f"{path.relative_to(PROJECT_ROOT)}: {match.group(0)}"
              for path in sorted((PROJECT_ROOT / "templates").rglob("*.html"))
@@ -135,7 +135,7 @@ async def test_every_page_answers_head_as_its_get_without_the_body(app, client, 
 def app_behind(settings, proxies: tuple[str, ...]):
     import dataclasses
 
-    from rental.app import create_app
+    from toollib.app import create_app
 
     return create_app(dataclasses.replace(settings, trusted_proxies=proxies))
 
@@ -188,7 +188,7 @@ async def test_a_centre_behind_one_proxy_is_not_locked_out_by_the_address_limit(
 @pytest.mark.parametrize("value, parsed", [
     ("", ()), ("127.0.0.1", ("127.0.0.1",)), (" 10.0.0.0/8 , ::1 ", ("10.0.0.0/8", "::1"))])
 def test_trusted_proxies_setting(monkeypatch, tmp_path, value, parsed):
-    from rental.settings import load_settings
+    from rental.kernel.settings import load_settings
 
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     monkeypatch.setenv("TRUSTED_PROXIES", value)
@@ -197,7 +197,7 @@ def test_trusted_proxies_setting(monkeypatch, tmp_path, value, parsed):
 
 @pytest.mark.no_database
 def test_a_malformed_trusted_proxy_stops_the_app_with_a_message(monkeypatch, tmp_path):
-    from rental.settings import ConfigError, load_settings
+    from rental.kernel.settings import ConfigError, load_settings
 
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, the proxy")

@@ -45,8 +45,8 @@ from hypothesis.errors import FlakyFailure
 from piccolo.conf.apps import Finder
 from piccolo.querystring import QueryString
 
-from rental.piccolo_conf import DB
-from rental.web import ACCESS_LEVELS, SESSION_COOKIE
+from rental.kernel.web import ACCESS_LEVELS, SESSION_COOKIE
+from toollib.piccolo_conf import DB
 
 log = logging.getLogger("tests.fuzz")
 
@@ -232,7 +232,7 @@ def says_why(response: httpx.Response) -> bool:
 
 
 class Errors(logging.Filter):
-    """Takes the exceptions the app logs for its 500s (rental.app._server_error) out of its
+    """Takes the exceptions the app logs for its 500s (toollib.app._server_error) out of its
     log: shrinking a failure repeats it dozens of times, and the test logs each failure's
     traceback once (fuzz_routes)."""
 

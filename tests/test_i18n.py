@@ -8,8 +8,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from rental.i18n import LOCALE_DIR
-from rental.settings import LANGUAGES, PROJECT_ROOT
+from rental.kernel.i18n import LOCALE_DIR
+from rental.kernel.settings import LANGUAGES, PROJECT_ROOT
 
 pytestmark = pytest.mark.no_database  # reads the catalogs and the source, not the database
 
@@ -23,7 +23,7 @@ OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n,jinja2.ext.do", "trim_bloc
 
 def source_messages() -> set[str]:
     found: set[str] = set()
-    for folder in ("rental", "inventory", "bookings", "templates"):
+    for folder in ("rental", "inventory", "bookings", "toollib", "templates"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             PROJECT_ROOT / folder, METHOD_MAP, OPTIONS, keywords=KEYWORDS
         ):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from helpers import credentials, csrf_token, log_in
 
-from inventory.tables import Category, Centre, Skill, ToolType
-from rental.tables import AuditLog
+from inventory.tables import Category, Skill, ToolType
+from rental.tables import AuditLog, Centre
 
 TOOL = {
     "slug": "wet-tile-saw", "category": "", "name_ka": "ფილის საჭრელი", "name_en": "Tile cutter",

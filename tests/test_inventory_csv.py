@@ -12,8 +12,8 @@ import pytest
 from helpers import credentials, csrf_token, log_in
 
 from inventory import csvfiles
-from inventory.tables import Centre, ToolType, Unit, UnitEvent
-from rental.tables import AuditLog
+from inventory.tables import ToolType, Unit, UnitEvent
+from rental.tables import AuditLog, Centre
 
 TODAY = date(2026, 11, 23)
 KNOWN = csvfiles.Known(

@@ -8,8 +8,8 @@ import pytest
 from helpers import credentials, csrf_token, log_in
 
 from inventory import media
-from inventory.rules import BadValue
 from inventory.tables import Category, MaintenanceTicket, ToolType, Unit
+from rental.kernel.values import BadValue
 
 MB = 1024 * 1024
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

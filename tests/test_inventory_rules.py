@@ -7,20 +7,16 @@ from datetime import date, time
 
 import pytest
 
+from bookings.catalogue.rules import parse_period
 from inventory.forms import clean_centre, clean_phone, clean_tool_type, clean_url, parse_time
 from inventory.rules import (
-    BadValue,
     asset_tag,
     asset_tag_number,
     inspection_state,
     is_lendable,
-    money_input,
     normalise_asset_tag,
-    parse_date,
-    parse_int,
-    parse_money,
-    parse_period,
 )
+from rental.kernel.values import BadValue, money_input, parse_date, parse_int, parse_money
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
 

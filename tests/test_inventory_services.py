@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from inventory import services
-from inventory.tables import Centre, MaintenanceTicket, ToolType, Unit, UnitEvent
+from inventory.tables import MaintenanceTicket, ToolType, Unit, UnitEvent
 from rental import audit
-from rental.tables import AuditLog
+from rental.tables import AuditLog, Centre
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ import pytest
 from helpers import credentials, csrf_token, log_in
 
 from bookings.tables import Booking
-from inventory.tables import Centre, Inspection, MaintenanceTicket, ToolType, Unit, UnitEvent
-from rental.tables import AuditLog, Member
+from inventory.tables import Inspection, MaintenanceTicket, ToolType, Unit, UnitEvent
+from rental.tables import AuditLog, Centre, Member
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 KUT_STAFF = ("+995555000099", "kutaisi-desk-1")
@@ -281,7 +281,7 @@ async def test_the_database_keeps_a_booked_unit_at_the_bookings_centre(seeded):
 async def test_a_transfer_and_a_booking_at_once_never_split_unit_and_booking(seeded):
     """A coordinator moves the last unit while a member books it: one of them wins, and the
     booking's unit is at the booking's centre."""
-    from bookings import reservations
+    from bookings.lending import reservations
     from inventory import services
     from rental.audit import record
 
@@ -576,7 +576,7 @@ async def test_labels_refuse_bad_ids_and_members(client, seeded):
 def flash_of(response, settings):
     """The (level, message) a response's flash cookie carries. Litestar quotes a cookie value
     holding '=' (base64 padding), so the quotes are taken off first."""
-    from rental.web import FLASH_COOKIE, read_flash
+    from rental.kernel.web import FLASH_COOKIE, read_flash
 
     for header in response.headers.get_list("set-cookie"):
         name, _sep, rest = header.partition("=")

@@ -432,7 +432,7 @@ async def test_only_admins_erase(client, seeded):
 
 
 async def test_member_search_follows_a_rename_and_takes_any_characters(seeded):
-    from inventory.db import engine, is_postgres
+    from rental.kernel.db import engine, is_postgres
     from rental.members import search
 
     member = await member_id("+995555000012")

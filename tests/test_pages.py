@@ -144,7 +144,7 @@ async def test_htmx_form_page_fragment_has_its_imported_macros(client):
 
 async def test_a_flash_survives_any_message_length(client, settings):
     """Base64 padding once made the cookie quoted and the flash silently vanish."""
-    from rental.web import flash_cookie, read_flash
+    from rental.kernel.web import flash_cookie, read_flash
 
     for message in ("a", "ab", "abc", "ჯავშანი გაუქმებულია.", "x" * 61):
         cookie = flash_cookie(settings, "success", message)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bookings.report_rules import (
+from bookings.reports.rules import (
     AGE_BANDS,
     HIDDEN,
     MAX_YEARS,

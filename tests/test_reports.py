@@ -15,12 +15,13 @@ import pytest
 from helpers import SMG, TBILISI, demo_cast, now, open_day, today
 from report_data import C1_COST, UNIT_TAGS, build_report_data
 
-from bookings import desk, reports
-from bookings.report_rules import SUPPRESSED, Period, period_of, suppressed_table
+from bookings.lending import desk
+from bookings.reports import figures as reports
+from bookings.reports.rules import SUPPRESSED, Period, period_of, suppressed_table
 from bookings.tables import Booking
-from inventory.tables import Category, Centre, ToolType, Unit
-from rental import demo_data
-from rental.tables import ConcessionCategory, LedgerEntry, Member
+from inventory.tables import Category, ToolType, Unit
+from rental.tables import Centre, ConcessionCategory, LedgerEntry, Member
+from toollib.demo import data as demo_data
 
 ON = date(2026, 11, 20)  # the day the reports are read
 NOVEMBER = period_of("month", date(2026, 11, 1))

@@ -14,8 +14,8 @@ import pytest
 from helpers import credentials, csrf_token, log_in
 
 from rental.accounts import create_staff_account
+from rental.kernel.web import ACCESS_LEVELS
 from rental.tables import Member
-from rental.web import ACCESS_LEVELS
 
 VISITORS = ("anonymous", "member", "other_member", "staff_other_centre", "staff",
             "coordinator", "admin")

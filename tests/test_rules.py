@@ -14,19 +14,12 @@ from types import SimpleNamespace
 import pytest
 from litestar.datastructures import Headers
 
-from inventory.rules import (
-    inspection_due_on,
-    is_lendable,
-    is_open_on,
-    open_weekdays,
-    opening_days_mask,
-    search_pattern,
-    search_text,
-)
-from rental import i18n, web
+from inventory.rules import inspection_due_on, is_lendable, search_pattern, search_text
 from rental.auth import hash_password, login_key, verify_password
-from rental.phones import InvalidPhone, display_phone, normalise_phone
-from rental.settings import (
+from rental.centres import is_open_on, open_weekdays, opening_days_mask
+from rental.kernel import i18n, web
+from rental.kernel.phones import InvalidPhone, display_phone, normalise_phone
+from rental.kernel.settings import (
     PROJECT_ROOT,
     ConfigError,
     Database,

@@ -51,8 +51,8 @@ async def _insert(row) -> int:
 
 
 async def _catalogue() -> dict[str, int]:
-    from inventory.tables import Category, Centre, ToolType, Unit
-    from rental.tables import Member
+    from inventory.tables import Category, ToolType, Unit
+    from rental.tables import Centre, Member
 
     centre = await _insert(Centre(code="TST", name_ka="ცენტრი", created_at=NOW))
     category = await _insert(Category(slug="c", name_ka="კ"))
@@ -173,7 +173,7 @@ async def test_audit_log_is_append_only():
 
 
 async def test_sqlite_gets_the_statistics_its_planner_needs(seeded):
-    from inventory.db import refresh_statistics
+    from rental.kernel.db import refresh_statistics
 
     await refresh_statistics()  # after migrate and at each start of the server
     if ON_POSTGRES:

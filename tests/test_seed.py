@@ -10,9 +10,9 @@ from conftest import RUN_DIR
 from helpers import now, today
 
 from inventory.rules import is_lendable
-from inventory.tables import Category, Centre, ToolType, Unit
-from rental.seed import seed_demo
-from rental.tables import Member, StaffCentre
+from inventory.tables import Category, ToolType, Unit
+from rental.tables import Centre, Member, StaffCentre
+from toollib.demo.seed import seed_demo
 
 
 async def counts() -> dict[str, int]:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookings.session_rules import (
+from bookings.sessions.rules import (
     MAX_SERIES,
     audience_fits,
     certificate_expiry,

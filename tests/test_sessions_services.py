@@ -18,12 +18,13 @@ import helpers
 import pytest
 from helpers import CLOCK, SMG, TBILISI, Cast, demo_cast, move_to_open_day, now, open_day, today
 
-from bookings import desk, reservations, sessions
-from bookings.reservations import BookingError
-from bookings.sessions import SessionError
+from bookings.lending import desk, reservations
+from bookings.lending.reservations import BookingError
+from bookings.sessions import services as sessions
+from bookings.sessions.services import SessionError
 from bookings.tables import Booking, Certificate, Enrolment, SkillSession
-from inventory.tables import Centre, Skill, Unit
-from rental.tables import AuditLog, Member
+from inventory.tables import Skill, Unit
+from rental.tables import AuditLog, Centre, Member
 
 KUT = 2  # the other demo centre (checked in the `cast` fixture)
 def soon() -> datetime:

@@ -1,6 +1,6 @@
 """Bookings, with the no-double-booking invariant in the database."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T05:00:02:000000"
 VERSION = "1.38.0"

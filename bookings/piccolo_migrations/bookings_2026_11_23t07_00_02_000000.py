@@ -1,6 +1,6 @@
 """Per-centre booking policy and the waitlist."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T07:00:02:000000"
 VERSION = "1.38.0"

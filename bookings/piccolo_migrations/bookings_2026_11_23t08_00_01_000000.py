@@ -4,7 +4,7 @@ came back; a centre limits renewals.
 SQLite cannot change a CHECK constraint in place, so it rebuilds the booking table (the
 documented create-copy-drop-rename procedure); PostgreSQL alters it."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T08:00:01:000000"
 VERSION = "1.38.0"

@@ -4,7 +4,7 @@ A session never takes more members than its places: `enrolled` counts them and a
 at or below `capacity`; the enrolment service moves it with one conditional UPDATE in the same
 transaction as the enrolment row, so two requests for the last place cannot both win."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T09:00:00:000000"
 VERSION = "1.38.0"

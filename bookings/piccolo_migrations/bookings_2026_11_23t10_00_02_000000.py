@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.querystring import QueryString
 
-from inventory.db import engine, is_postgres, sql_migration
+from rental.kernel.db import engine, is_postgres, sql_migration
 
 ID = "2026-11-23T10:00:02:000000"
 VERSION = "1.38.0"

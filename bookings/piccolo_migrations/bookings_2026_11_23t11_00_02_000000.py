@@ -6,7 +6,7 @@
   not from a scan of all bookings;
 - the desk's day (loans due back, overdue) reads open bookings by their end day."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T11:00:02:000000"
 VERSION = "1.38.0"

@@ -6,7 +6,7 @@ composite foreign key would also pin every returned loan's unit to where it was 
 On PostgreSQL the booking's check reads the unit row FOR SHARE, so a transfer and a booking
 of the same unit at the same moment wait for each other instead of both passing."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-12-05T08:00:00:000000"
 VERSION = "1.38.0"

@@ -1,6 +1,6 @@
 """Core catalogue: centres, categories, skills, tool types and units."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T05:00:00:000000"
 VERSION = "1.38.0"

@@ -1,6 +1,6 @@
 """Unit history, maintenance tickets, inspections and the per-centre asset-tag sequence."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T06:00:00:000000"
 VERSION = "1.38.0"

@@ -1,6 +1,6 @@
 """A tool type's estimated saving per loan, for the donor reports' household savings."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T10:00:00:000000"
 VERSION = "1.38.0"

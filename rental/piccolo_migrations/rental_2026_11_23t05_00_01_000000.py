@@ -1,6 +1,6 @@
 """Accounts, staff centres, login sessions, login failures and the audit log."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T05:00:01:000000"
 VERSION = "1.38.0"

@@ -1,6 +1,6 @@
 """Members: identity and statistics fields, consents, memberships, concessions, reset codes."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T06:00:01:000000"
 VERSION = "1.38.0"

@@ -1,6 +1,6 @@
 """API tokens: for scripts and other systems; stored as SHA-256, revocable."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T07:00:03:000000"
 VERSION = "1.38.0"

@@ -3,7 +3,7 @@
 A member's balance is the sum of their ledger entries (positive: they owe the centre). A
 mistake is never edited: a coordinator adds an entry that reverses it, with a reason."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T08:00:00:000000"
 VERSION = "1.38.0"

@@ -2,7 +2,7 @@
 what each category cost its funder. Earlier waivers keep only their funder. Two indexes serve
 the money report: entries by time, and balances per member."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T10:00:01:000000"
 VERSION = "1.38.0"

@@ -3,7 +3,7 @@ member: trigram indexes on PostgreSQL (pg_trgm serves the same LIKE '%…%'), an
 FTS5 trigram table over the same three columns, kept by triggers, that narrows the rows the
 LIKEs then check (rental.members.search)."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-11-23T11:00:01:000000"
 VERSION = "1.38.0"

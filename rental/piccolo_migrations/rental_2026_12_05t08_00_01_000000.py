@@ -1,7 +1,7 @@
 """Attempts at the forms a stranger or a new account can post (sign-up, password reset,
 enrolment), per address and per phone or account, for rate limits that hold across workers."""
 
-from inventory.db import sql_migration
+from rental.kernel.db import sql_migration
 
 ID = "2026-12-05T08:00:01:000000"
 VERSION = "1.38.0"

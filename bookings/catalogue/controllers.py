@@ -1,0 +1,159 @@
+"""Pages about what can be had when: the public catalogue (the home page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from litestar.response import Template
+
+from bookings.catalogue.rules import parse_period
+from bookings.catalogue.services import catalogue_view, tool_type_view
+from rental.kernel import web
+from rental.kernel.i18n import N_
+from rental.kernel.values import MAX_INT, BadValue
+
+
+class CatalogueController(Controller):
+    opt = {"access": "public"}
+
+    @get("/")
+    async def home(
+        self,
+        request: Request,
+        q: str = Parameter(default="", max_length=100),
+        category: str = Parameter(default="", max_length=40),
+        centre: str = Parameter(default="", max_length=8),
+        starts: str = Parameter(query="from", default="", max_length=10),
+        ends: str = Parameter(query="to", default="", max_length=10),
+        page: int = Parameter(default=1, ge=1, le=10_000),
+        member: int = Parameter(default=0, ge=0, le=MAX_INT),
+    ) -> Template:
+        today = web.today(request)
+        errors: dict[str, Any] = {}
+        try:
+            period = parse_period(starts, ends, today)
+        except BadValue as bad:
+            errors["period"], period = bad.message, None
+        view = await catalogue_view(query=q, category=category or None, page=page, today=today,
+                                    centre=centre or None, period=period)
+        if centre and view.centre is None:
+            errors["centre"] = N_("There is no such centre.")
+        return Template(
+            "bookings/catalogue.html",
+            context={"view": view, "q": q, "category": category, "today": today,
+                     "centre": centre, "starts": starts, "ends": ends, "errors": errors,
+                     # the desk books for this member (ignored unless staff ask)
+                     "for_member": member if _is_staff(request) else 0},
+            status_code=422 if errors else 200,
+        )
+
+
+@dataclass
+class FreeAtCentre:
+    centre: str  # the centre's code, e.g. SMG
+    name_ka: str
+    name_en: str
+    free_today: int
+
+
+@dataclass
+class ToolTypeOut:
+    id: int
+    slug: str
+    category: str
+    name_ka: str
+    name_en: str
+    name_ru: str
+    description_ka: str
+    description_en: str
+    description_ru: str
+    safety_notes_ka: str
+    safety_notes_en: str
+    daily_fee_tetri: int
+    deposit_tetri: int
+    max_loan_days: int
+    required_skill: str | None
+    needs_inspection: bool
+    photo_url: str | None
+    manual_url: str | None
+    free: list[FreeAtCentre]
+
+
+@dataclass
+class ToolTypeList:
+    items: list[ToolTypeOut]
+    total: int
+    page: int
+    pages: int
+
+
+def _tool_type_out(item: dict[str, Any], centres: list[dict[str, Any]],
+                   free: dict[tuple[int, int], int]) -> ToolTypeOut:
+    return ToolTypeOut(
+        id=item["id"], slug=item["slug"], category=item["category_slug"],
+        name_ka=item["name_ka"], name_en=item["name_en"], name_ru=item["name_ru"],
+        description_ka=item["description_ka"], description_en=item["description_en"],
+        description_ru=item["description_ru"], safety_notes_ka=item["safety_notes_ka"],
+        safety_notes_en=item["safety_notes_en"], daily_fee_tetri=item["daily_fee"],
+        deposit_tetri=item["deposit"], max_loan_days=item["max_loan_days"],
+        required_skill=item["skill_slug"],
+        needs_inspection=bool(item["inspection_interval_days"]),
+        photo_url=f"/media/{item['photo']}" if item["photo"] else None,
+        manual_url=item["manual_url"] or None,
+        free=[
+            FreeAtCentre(centre=c["code"], name_ka=c["name_ka"], name_en=c["name_en"],
+                         free_today=free.get((item["id"], c["id"]), 0))
+            for c in centres
+        ],
+    )
+
+
+class CatalogueApiController(Controller):
+    """The public catalogue as JSON, read-only."""
+
+    path = "/api/v1/tool-types"
+    opt = {"access": "public"}
+    tags = ["catalogue"]
+
+    @get("/")
+    async def list_tool_types(
+        self,
+        request: Request,
+        q: str = Parameter(default="", max_length=100, description="name in any language, "
+                           "or an asset tag"),
+        category: str = Parameter(default="", max_length=40, description="category slug"),
+        centre: str = Parameter(default="", max_length=8, description="centre code, e.g. SMG"),
+        page: int = Parameter(default=1, ge=1, le=10_000),
+    ) -> ToolTypeList:
+        """Active tool types with the units free today at each centre (a fixed few queries)."""
+        today = web.today(request)
+        view = await catalogue_view(query=q, category=category or None, page=page, today=today,
+                                    centre=centre or None)
+        if centre and view.centre is None:
+            raise NotFoundException("There is no such centre.")
+        return ToolTypeList(
+            items=[_tool_type_out(item, view.shown_centres, view.free)
+                   for item in view.tool_types.items],
+            total=view.tool_types.total, page=view.tool_types.page,
+            pages=view.tool_types.pages,
+        )
+
+    @get("/{tool_type_id:int}")
+    async def get_tool_type(self, request: Request, tool_type_id: int) -> ToolTypeOut:
+        """One active tool type with the units free today at each centre; 404 when unknown."""
+        found = await tool_type_view(tool_type_id, web.today(request))
+        if found is None:
+            raise NotFoundException()
+        return _tool_type_out(*found)
+
+
+def _is_staff(request: Request) -> bool:
+    user = request.scope.get("user")
+    return bool(user and user.is_staff)
+
+
+CONTROLLERS = [CatalogueController, CatalogueApiController]

@@ -1,0 +1,29 @@
+"""The public catalogue's rules: the "free on these dates" filter (pure, no I/O)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rental.kernel.i18n import N_
+from rental.kernel.values import BadValue, calendar_day
+
+MAX_PERIOD_DAYS = 365
+
+
+def parse_period(starts_text: str, ends_text: str, today: date) -> tuple[date, date] | None:
+    """The "free on these dates" filter: both empty -> None; otherwise two dates, the first
+    not in the past, the second not before the first, at most a year apart."""
+    if not starts_text.strip() and not ends_text.strip():
+        return None
+    if not starts_text.strip() or not ends_text.strip():
+        raise BadValue(N_("Enter both dates: from and to."))
+    starts, ends = calendar_day(starts_text), calendar_day(ends_text)
+    if starts is None or ends is None:
+        raise BadValue(N_("Enter the dates as YYYY-MM-DD."))
+    if ends < starts:
+        raise BadValue(N_("The end date is before the start date."))
+    if starts < today:
+        raise BadValue(N_("The dates are in the past."))
+    if (ends - starts).days >= MAX_PERIOD_DAYS:
+        raise BadValue(N_("Choose a period of at most a year."))
+    return starts, ends

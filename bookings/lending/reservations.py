@@ -1,0 +1,465 @@
+"""Booking services: reserve a unit of a tool type for dates, cancel, expire no-shows, and the
+waitlist. Each public function owns one transaction and takes the date and time as arguments.
+
+The invariant (a unit is never in two active bookings whose dates overlap) is the database's:
+PostgreSQL refuses the second row with its exclusion constraint; on SQLite every write
+transaction starts with BEGIN IMMEDIATE, so the check and the insert cannot interleave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bookings.lending import availability
+from bookings.lending.rules import (
+    PeriodLimits,
+    free_beyond_holds,
+    free_per_day,
+    free_units,
+    less_held,
+    period_problems,
+)
+from bookings.tables import DEFAULT_POLICY, Booking, BookingPolicy, WaitlistEntry
+from inventory.tables import IN_CIRCULATION, ToolType, Unit
+from rental import audit, ledger
+from rental.fees import Quote, rental_quote
+from rental.kernel.db import lost_a_race, read_transaction, write_transaction
+from rental.kernel.i18n import N_
+from rental.member_rules import membership_state
+from rental.tables import DEFAULT_FEE_POLICY, Centre, Member, MemberConcession, Membership
+
+
+class BookingError(Exception):
+    """`kind` is invalid (422), forbidden (403), conflict (409) or not_found (404)."""
+
+    def __init__(self, kind: str, errors: dict[str, Any]):
+        super().__init__(kind, errors)
+        self.kind = kind
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Offer:
+    tool_type: dict[str, Any]
+    centre: dict[str, Any]
+    policy: dict[str, Any]
+    discount_percent: int
+
+
+async def _offer(tool_type_id: int, centre_id: int, member_id: int | None,
+                 today: date) -> Offer:
+    tool = await ToolType.select().where(
+        (ToolType.id == tool_type_id) & ToolType.active.eq(True)).first()
+    centre = await Centre.select().where(
+        (Centre.id == centre_id) & Centre.active.eq(True)).first()
+    if tool is None or centre is None:
+        raise BookingError("not_found", {"form": N_("There is no such tool or centre.")})
+    if not await Unit.exists().where(  # none to lend there, now or back from repair
+            (Unit.tool_type == tool_type_id) & (Unit.centre == centre_id)
+            & Unit.status.is_in(list(IN_CIRCULATION))):
+        raise BookingError("not_found", {"form": N_("This centre does not lend this tool.")})
+    policy = await BookingPolicy.select().where(BookingPolicy.centre == centre_id).first()
+    discount = 0
+    if member_id is not None:
+        concession = await MemberConcession.select(
+            MemberConcession.category.discount_percent.as_alias("discount_percent")
+        ).where(
+            (MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
+            & (MemberConcession.expires_on >= today)
+        ).first()
+        discount = concession["discount_percent"] if concession else 0
+    return Offer(tool, centre, policy or DEFAULT_POLICY, discount)
+
+
+def _check_period(offer: Offer, starts_on: date, ends_on: date, today: date) -> None:
+    problems = period_problems(starts_on, ends_on, PeriodLimits(
+        today=today, horizon_days=offer.policy["horizon_days"],
+        max_loan_days=offer.tool_type["max_loan_days"],
+        opening_days=offer.centre["opening_days"]))
+    if problems:
+        raise BookingError("invalid", problems)
+
+
+def quote(offer: Offer, starts_on: date, ends_on: date) -> Quote:
+    return rental_quote(offer.tool_type["daily_fee"], offer.tool_type["deposit"], starts_on,
+                        ends_on, offer.discount_percent)
+
+
+async def month_view(tool_type_id: int, centre_id: int, member_id: int | None, month: date,
+                     today: date) -> tuple[Offer, dict[date, int]]:
+    """The tool type, the centre and how many units are free each day of a month for this
+    member (units held for others on the waitlist are not)."""
+    last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    async with read_transaction():
+        offer = await _offer(tool_type_id, centre_id, member_id, today)
+        units = await availability.lendable_units(tool_type_id, centre_id, last)
+        busy = await availability.active_periods(units, month, last)
+        held = await held_offers(tool_type_id, centre_id, month, last, for_member=member_id)
+    return offer, less_held(free_per_day(units, busy, (month, last)), held)
+
+
+async def free_between(tool_type_id: int, centre_id: int, starts: date, ends: date,
+                       today: date) -> dict[date, int] | None:
+    """Free units per day (not those held by waitlist offers); None when the tool type or
+    centre does not exist."""
+    async with read_transaction():
+        try:
+            await _offer(tool_type_id, centre_id, None, today)
+        except BookingError:
+            return None
+        units = await availability.lendable_units(tool_type_id, centre_id, ends)
+        busy = await availability.active_periods(units, starts, ends)
+        held = await held_offers(tool_type_id, centre_id, starts, ends)
+    return less_held(free_per_day(units, busy, (starts, ends)), held)
+
+
+async def held_offers(tool_type_id: int, centre_id: int, starts: date, ends: date, *,
+                      for_member: int | None = None) -> list[tuple[date, date]]:
+    """The periods of the open waitlist offers of this tool type at this centre that overlap
+    the window, except the member's own: each holds a unit until it is taken or lapses."""
+    condition = ((WaitlistEntry.tool_type == tool_type_id) & (WaitlistEntry.centre == centre_id)
+                 & (WaitlistEntry.status == "offered") & (WaitlistEntry.starts_on <= ends)
+                 & (WaitlistEntry.ends_on >= starts))
+    if for_member is not None:
+        condition &= WaitlistEntry.member != for_member
+    rows = await WaitlistEntry.select(WaitlistEntry.starts_on, WaitlistEntry.ends_on).where(
+        condition)
+    return [(row["starts_on"], row["ends_on"]) for row in rows]
+
+
+async def _eligibility(member_id: int, tool: dict[str, Any], today: date, now: datetime,
+                       centre_id: int) -> dict[str, Any]:
+    """Why this member may not book now, or nothing."""
+    member = await Member.select(Member.status, Member.role).where(Member.id == member_id).first()
+    if member is None or member["status"] == "erased":
+        raise BookingError("not_found", {"member": N_("There is no such member.")})
+    if member["status"] == "pending":
+        return {"form": N_("Your registration is not finished: bring an identity document to "
+                           "the centre's desk.")}
+    if member["status"] == "suspended":
+        return {"form": N_("This account is suspended. Please talk to the desk.")}
+    membership = await Membership.select(
+        Membership.status, Membership.ends_on,
+        Membership.membership_type.max_open_bookings.as_alias("max_open_bookings"),
+    ).where((Membership.member == member_id) & (Membership.status != "closed")).first()
+    if membership is None:
+        return {"form": N_("A membership is needed to book: the desk can start one.")}
+    state = membership_state(membership["status"], membership["ends_on"], today)
+    if state == "suspended":
+        return {"form": N_("The membership is suspended. Please talk to the desk.")}
+    if state != "active":
+        return {"form": N_("The membership has expired: renew it at the desk.")}
+    open_count = await Booking.count().where(
+        (Booking.member == member_id) & (Booking.status == "reserved"))
+    if open_count >= membership["max_open_bookings"]:
+        return {"form": (N_("You have %(count)s open bookings, the most your membership "
+                            "allows."), {"count": open_count})}
+    if tool["required_skill"]:
+        return await certificate_refusal(member_id, tool["required_skill"], today, now,
+                                         centre_id)
+    return {}
+
+
+async def certificate_refusal(member_id: int, skill_id: int, today: date, now: datetime,
+                              centre_id: int | None = None) -> dict[str, Any]:
+    """Nothing when the member holds a valid certificate for the skill; else which session to
+    attend next (the soonest with a free place)."""
+    from bookings.sessions.services import certified_skills, next_session
+
+    if skill_id in await certified_skills(member_id, today):
+        return {}
+    upcoming = await next_session(skill_id, now, centre_id)
+    if upcoming is None:
+        return {"form": N_("This tool needs a safety training first. Ask the desk about the "
+                           "next session.")}
+    local = upcoming["starts_at"].astimezone(ZoneInfo(upcoming["timezone"]))
+    return {"form": (N_("This tool needs a safety training first. The next session: "
+                        "%(title)s, %(day)s at %(time)s."),
+                     {"title": upcoming["title_ka"] + (f" / {upcoming['title_en']}"
+                                                       if upcoming["title_en"] else ""),
+                      "day": local.date().isoformat(), "time": local.strftime("%H:%M")})}
+
+
+async def book(*, member_id: int, tool_type_id: int, centre_id: int, starts_on: date,
+               ends_on: date, actor_id: int, today: date, now: datetime) -> dict[str, Any]:
+    """Reserve a free unit for the period; the unit is chosen now, so the promise holds.
+
+    A request that loses a race to another (its unit was just booked or moved, or the database
+    broke a deadlock) runs again and then sees why; after a few rounds it is told to retry."""
+    for _attempt in range(ATTEMPTS):
+        try:
+            return await _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on,
+                                    actor_id, today, now)
+        except BookingError:
+            raise
+        except Exception as exc:
+            if not lost_to_another_request(exc):
+                raise
+    raise BookingError("conflict", {"form": N_(
+        "Many people are booking this tool right now. Please try again.")})
+
+
+ATTEMPTS = 5
+
+
+def lost_to_another_request(exc: BaseException) -> bool:
+    """The database refused this write for what a concurrent request did first: a second
+    active booking or open loan of a unit, a unit just moved to another centre, or a deadlock
+    it broke."""
+    text = str(exc)
+    return ("booking_unit_no_overlap" in text or "booking_one_open_loan" in text
+            or "UNIQUE constraint failed: booking.unit" in text
+            or "booking_unit_at_its_centre" in text
+            or type(exc).__name__ == "ExclusionViolationError" or lost_a_race(exc))
+
+
+async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, actor_id, today,
+                     now) -> dict[str, Any]:
+    async with write_transaction():
+        offer = await _offer(tool_type_id, centre_id, member_id, today)
+        _check_period(offer, starts_on, ends_on, today)
+        refusal = await _eligibility(member_id, offer.tool_type, today, now, centre_id)
+        if refusal:
+            raise BookingError("forbidden", refusal)
+        units = await availability.lendable_units(tool_type_id, centre_id, ends_on, lock=True)
+        busy = await availability.active_periods(units, starts_on, ends_on)
+        free = free_units(units, busy, (starts_on, ends_on))
+        held = await held_offers(tool_type_id, centre_id, starts_on, ends_on,
+                                 for_member=member_id)
+        if free and not free_beyond_holds(free, held):
+            raise BookingError("conflict", {"form": N_(
+                "The unit free for these dates is held for a member on the waitlist. Choose "
+                "other dates, or join the waitlist.")})
+        free = free_beyond_holds(free, held)
+        if not free:
+            raise BookingError("conflict", {"form": N_(
+                "No unit is free for these dates any more. Choose other dates, or join the "
+                "waitlist.")})
+        rows = await Booking.insert(Booking(
+            member=member_id, tool_type=tool_type_id, unit=free[0], centre=centre_id,
+            starts_on=starts_on, ends_on=ends_on, status="reserved", created_at=now,
+            created_by=actor_id,
+        )).returning(*Booking.all_columns())
+        booking = rows[0]
+        await WaitlistEntry.update({WaitlistEntry.status: "booked"}).where(
+            (WaitlistEntry.member == member_id) & (WaitlistEntry.tool_type == tool_type_id)
+            & (WaitlistEntry.centre == centre_id) & (WaitlistEntry.starts_on == starts_on)
+            & (WaitlistEntry.ends_on == ends_on)
+            & WaitlistEntry.status.is_in(["waiting", "offered"]))
+        await audit.record("booking.create", "booking", booking["id"], now=now,
+                           actor_id=actor_id, centre_id=centre_id,
+                           after={"unit": free[0], "starts_on": starts_on.isoformat(),
+                                  "ends_on": ends_on.isoformat(), "member": member_id})
+    return booking
+
+
+async def cancel(booking_id: int, *, member_id: int | None, centre_ids: frozenset[int] | None,
+                 actor_id: int, now: datetime, today: date) -> None:
+    """A member cancels their own booking until pick-up (`member_id`), or the desk does for a
+    centre it works for (`centre_ids`; None: every centre)."""
+    async with write_transaction():
+        booking = await Booking.select().where(Booking.id == booking_id).first()
+        if booking is None or (member_id is not None and booking["member"] != member_id):
+            raise BookingError("not_found", {"form": N_("There is no such booking.")})
+        if centre_ids is not None and booking["centre"] not in centre_ids:
+            raise BookingError("forbidden", {"form": N_("You do not have access to this page.")})
+        if booking["status"] != "reserved":
+            raise BookingError("invalid", {"form": N_(
+                "Only a booking that has not been picked up can be cancelled.")})
+        await Booking.update({Booking.status: "cancelled"}).where(Booking.id == booking_id)
+        await audit.record("booking.cancel", "booking", booking_id, now=now, actor_id=actor_id,
+                           centre_id=booking["centre"], before={"status": "reserved"},
+                           after={"status": "cancelled"})
+        await offer_freed_period(booking["tool_type"], booking["centre"], now=now, today=today)
+
+
+async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime,
+                             today: date) -> int:
+    """After a unit frees up: the first member in line whose dates are now free gets an offer,
+    held for the centre's hours. Call inside the transaction that freed the unit."""
+    policy = await BookingPolicy.select().where(BookingPolicy.centre == centre_id).first()
+    hold = (policy or DEFAULT_POLICY)["offer_hold_hours"]
+    line = await WaitlistEntry.select().where(
+        (WaitlistEntry.tool_type == tool_type_id) & (WaitlistEntry.centre == centre_id)
+        & (WaitlistEntry.status == "waiting") & (WaitlistEntry.starts_on >= today)
+    ).order_by(WaitlistEntry.created_at).order_by(WaitlistEntry.id)
+    offered = 0
+    for entry in line:
+        units = await availability.lendable_units(tool_type_id, centre_id, entry["ends_on"])
+        busy = await availability.active_periods(units, entry["starts_on"], entry["ends_on"])
+        held = await WaitlistEntry.count().where(
+            (WaitlistEntry.tool_type == tool_type_id) & (WaitlistEntry.centre == centre_id)
+            & (WaitlistEntry.status == "offered") & (WaitlistEntry.starts_on <= entry["ends_on"])
+            & (WaitlistEntry.ends_on >= entry["starts_on"]))
+        if len(free_units(units, busy, (entry["starts_on"], entry["ends_on"]))) > held:
+            await WaitlistEntry.update({
+                WaitlistEntry.status: "offered", WaitlistEntry.offered_at: now,
+                WaitlistEntry.offer_expires_at: now + timedelta(hours=hold),
+            }).where(WaitlistEntry.id == entry["id"])
+            offered += 1
+    return offered
+
+
+async def join_waitlist(*, member_id: int, tool_type_id: int, centre_id: int, starts_on: date,
+                        ends_on: date, today: date, now: datetime) -> int:
+    async with write_transaction():
+        offer = await _offer(tool_type_id, centre_id, member_id, today)
+        _check_period(offer, starts_on, ends_on, today)
+        if await WaitlistEntry.exists().where(
+            (WaitlistEntry.member == member_id) & (WaitlistEntry.tool_type == tool_type_id)
+            & (WaitlistEntry.centre == centre_id) & (WaitlistEntry.starts_on == starts_on)
+            & (WaitlistEntry.ends_on == ends_on)
+            & WaitlistEntry.status.is_in(["waiting", "offered"])
+        ):
+            raise BookingError("invalid", {"form": N_("You are on the waitlist for these "
+                                                      "dates already.")})
+        rows = await WaitlistEntry.insert(WaitlistEntry(
+            member=member_id, tool_type=tool_type_id, centre=centre_id, starts_on=starts_on,
+            ends_on=ends_on, status="waiting", created_at=now,
+        )).returning(WaitlistEntry.id)
+    return rows[0]["id"]
+
+
+def _closing(centre: dict[str, Any], day: date, grace_hours: int) -> datetime:
+    local = datetime.combine(day, centre["closes_at"] or time(19), ZoneInfo(centre["timezone"]))
+    return local + timedelta(hours=grace_hours)
+
+
+async def expire(*, now: datetime) -> tuple[int, int]:
+    """Mark bookings not picked up by closing time (plus grace) on their pick-up day as
+    no-shows, let waitlist offers lapse, and offer every unit that is free now to the next in
+    line.
+    Returns (no-shows, lapsed offers). Run by `rental bookings expire` and by the server."""
+    no_shows = lapsed = 0
+    async with write_transaction():
+        candidates = await Booking.select(
+            Booking.id, Booking.starts_on, Booking.tool_type, Booking.centre,
+            Booking.centre.closes_at.as_alias("closes_at"),
+            Booking.centre.timezone.as_alias("timezone"),
+        ).where((Booking.status == "reserved") & (Booking.starts_on <= now.date()))
+        policies = {row["centre"]: row for row in await BookingPolicy.select()}
+        freed: set[tuple[int, int]] = set()
+        for row in candidates:
+            grace = policies.get(row["centre"], DEFAULT_POLICY)["no_show_grace_hours"]
+            if _closing(row, row["starts_on"], grace) <= now:
+                await Booking.update({Booking.status: "no_show"}).where(Booking.id == row["id"])
+                await audit.record("booking.no_show", "booking", row["id"], now=now,
+                                   centre_id=row["centre"], after={"status": "no_show"})
+                freed.add((row["tool_type"], row["centre"]))
+                no_shows += 1
+        lapsed_rows = await WaitlistEntry.update({WaitlistEntry.status: "expired"}).where(
+            (WaitlistEntry.status == "offered") & (WaitlistEntry.offer_expires_at <= now)
+        ).returning(WaitlistEntry.tool_type, WaitlistEntry.centre)
+        lapsed = len(lapsed_rows)
+        freed |= {(row["tool_type"], row["centre"]) for row in lapsed_rows}
+        # units also free up where this package does not see it happen (back from repair,
+        # a new unit added): look at every line that is still waiting
+        waiting = await WaitlistEntry.select(WaitlistEntry.tool_type, WaitlistEntry.centre).where(
+            WaitlistEntry.status == "waiting").distinct()
+        freed |= {(row["tool_type"], row["centre"]) for row in waiting}
+        for tool_type_id, centre_id in sorted(freed):
+            await offer_freed_period(tool_type_id, centre_id, now=now, today=now.date())
+    return no_shows, lapsed
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _names(table) -> list[Any]:
+    """The tool's and the centre's names in both languages, for a row pointing at both."""
+    return [
+        table.tool_type.name_ka.as_alias("tool_name_ka"),
+        table.tool_type.name_en.as_alias("tool_name_en"),
+        table.centre.name_ka.as_alias("centre_name_ka"),
+        table.centre.name_en.as_alias("centre_name_en"),
+    ]
+
+
+async def member_bookings(member_id: int, today: date) -> dict[str, list[dict[str, Any]]]:
+    """A member's current and upcoming bookings and waitlist entries, in two queries."""
+    async with read_transaction():
+        bookings = await Booking.select(
+            Booking.all_columns(), *_names(Booking), Booking.unit.asset_tag.as_alias("asset_tag"),
+        ).where(
+            (Booking.member == member_id)
+            & (Booking.status.is_in(["reserved", "out"]) | (Booking.ends_on >= today))
+        ).order_by(Booking.starts_on)
+        waiting = await WaitlistEntry.select(
+            WaitlistEntry.all_columns(), *_names(WaitlistEntry),
+        ).where(
+            (WaitlistEntry.member == member_id)
+            & WaitlistEntry.status.is_in(["waiting", "offered"])
+        ).order_by(WaitlistEntry.starts_on)
+    return {"bookings": bookings, "waitlist": waiting}
+
+
+async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]:
+    """Pick-ups and returns for today and tomorrow, and open waitlist offers, per centre."""
+    tomorrow = today + timedelta(days=1)
+    condition = Booking.status.is_in(["reserved", "out"]) & (
+        Booking.starts_on.is_in([today, tomorrow]) | Booking.ends_on.is_in([today, tomorrow]))
+    if centre_ids is not None:
+        condition &= Booking.centre.is_in(centre_ids or [-1])
+    async with read_transaction():
+        rows = await Booking.select(
+            Booking.all_columns(), *_names(Booking),
+            Booking.member.name.as_alias("member_name"),
+            Booking.member.phone.as_alias("member_phone"),
+            Booking.unit.asset_tag.as_alias("asset_tag"),
+        ).where(condition).order_by(Booking.centre).order_by(Booking.starts_on)
+        offer_condition = WaitlistEntry.status == "offered"
+        if centre_ids is not None:
+            offer_condition &= WaitlistEntry.centre.is_in(centre_ids or [-1])
+        offers = await WaitlistEntry.select(
+            WaitlistEntry.all_columns(), *_names(WaitlistEntry),
+            WaitlistEntry.member.name.as_alias("member_name"),
+            WaitlistEntry.member.phone.as_alias("member_phone"),
+        ).where(offer_condition).order_by(WaitlistEntry.offer_expires_at)
+    days = {}
+    for day in (today, tomorrow):
+        days[day] = {
+            "pickups": [r for r in rows if r["status"] == "reserved" and r["starts_on"] == day],
+            "returns": [r for r in rows if r["status"] == "out" and r["ends_on"] == day],
+        }
+    return {"days": days, "offers": offers}
+
+
+# --- policy ---------------------------------------------------------------------------------
+
+POLICY_LIMITS = {"horizon_days": (0, 365), "no_show_grace_hours": (0, 72),
+                 "offer_hold_hours": (1, 168), "max_renewals": (0, 10)}
+
+
+async def policies() -> list[dict[str, Any]]:
+    """Every active centre with its booking and fee policy (the defaults where it has none)."""
+    async with read_transaction():
+        centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en
+                                      ).where(Centre.active.eq(True)).order_by(Centre.id)
+        rows = {row["centre"]: row for row in await BookingPolicy.select()}
+        fees = await ledger.fee_policies()
+    return [{**centre, **{k: rows.get(centre["id"], DEFAULT_POLICY)[k] for k in DEFAULT_POLICY},
+             **{k: fees.get(centre["id"], DEFAULT_FEE_POLICY)[k] for k in DEFAULT_FEE_POLICY}}
+            for centre in centres]
+
+
+async def set_policy(centre_id: int, values: dict[str, int], *, actor_id: int,
+                     now: datetime) -> None:
+    """The booking rules (here) and the fee policy (rental's) of a centre, in one go."""
+    booking = {k: v for k, v in values.items() if k in DEFAULT_POLICY}
+    fees = {k: v for k, v in values.items() if k in DEFAULT_FEE_POLICY}
+    async with write_transaction():
+        if not await Centre.exists().where(Centre.id == centre_id):
+            raise BookingError("not_found", {"form": N_("There is no such tool or centre.")})
+        before = await BookingPolicy.select().where(BookingPolicy.centre == centre_id).first()
+        if before is None:
+            await BookingPolicy.insert(BookingPolicy(centre=centre_id, **booking))
+        else:
+            await BookingPolicy.update(booking).where(BookingPolicy.centre == centre_id)
+        fees_before = await ledger.write_fee_policy(centre_id, fees) if fees else {}
+        await audit.record("booking_policy.set", "centre", centre_id, now=now,
+                           actor_id=actor_id, centre_id=centre_id,
+                           before={**{k: (before or DEFAULT_POLICY)[k] for k in booking},
+                                   **{k: fees_before[k] for k in fees}},
+                           after=values)

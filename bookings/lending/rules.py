@@ -1,0 +1,226 @@
+"""Pure booking rules: plain data in, plain data out, no I/O; tested with tables of cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from rental.centres import is_open_on
+from rental.kernel.i18n import N_
+from rental.kernel.values import calendar_day, whole_number
+
+Period = tuple[date, date]  # both days included
+
+
+def overlaps(a: Period, b: Period) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def days_of(period: Period) -> list[date]:
+    return [period[0] + timedelta(days=n) for n in range((period[1] - period[0]).days + 1)]
+
+
+def free_units(
+    units: Iterable[int], busy: Iterable[tuple[int, Period]], period: Period
+) -> list[int]:
+    """Units with no active booking overlapping the period, in the given order."""
+    taken = {unit for unit, held in busy if overlaps(held, period)}
+    return [unit for unit in units if unit not in taken]
+
+
+def free_per_day(units: Iterable[int], busy: Iterable[tuple[int, Period]],
+                 period: Period) -> dict[date, int]:
+    """How many of the units are free on each day of the period."""
+    unit_list = list(units)
+    held: dict[date, set[int]] = {}
+    for unit, (start, end) in busy:
+        day = max(start, period[0])
+        while day <= min(end, period[1]):
+            held.setdefault(day, set()).add(unit)
+            day += timedelta(days=1)
+    return {day: sum(1 for u in unit_list if u not in held.get(day, ())) for day in days_of(period)}
+
+
+def less_held(free: dict[date, int], held: Iterable[Period]) -> dict[date, int]:
+    """Free units per day once the waitlist offers overlapping each day are held back."""
+    counts = dict(free)
+    for period in held:
+        for day in days_of(period):
+            if day in counts:
+                counts[day] = max(0, counts[day] - 1)
+    return counts
+
+
+def free_beyond_holds(free: list[int], held: list[Period]) -> list[int]:
+    """The free units one may take when every offer overlapping the period holds one of them
+    for its member (a unit is only promised by an offer, not chosen, so count them)."""
+    return free[len(held):] if len(held) < len(free) else []
+
+
+@dataclass(frozen=True)
+class PeriodLimits:
+    today: date
+    horizon_days: int  # how far ahead a pick-up may be
+    max_loan_days: int
+    opening_days: int  # bit 0 = Monday
+
+
+def period_problems(starts_on: date, ends_on: date, limits: PeriodLimits) -> dict[str, Any]:
+    """What is wrong with a requested period, by field (a message id, or one with its values);
+    empty when it can be booked."""
+    problems: dict[str, Any] = {}
+    if starts_on < limits.today:
+        problems["starts_on"] = N_("The pick-up day has passed.")
+    elif starts_on > limits.today + timedelta(days=limits.horizon_days):
+        problems["starts_on"] = (N_("That is too far ahead: book at most %(days)s days ahead."),
+                                 {"days": limits.horizon_days})
+    elif not is_open_on(limits.opening_days, starts_on):
+        problems["starts_on"] = N_("The centre is closed on the pick-up day.")
+    if ends_on < starts_on:
+        problems["ends_on"] = N_("The return day is before the pick-up day.")
+    elif (ends_on - starts_on).days > limits.max_loan_days:
+        problems["ends_on"] = (N_("This tool can be borrowed for at most %(days)s days."),
+                               {"days": limits.max_loan_days})
+    elif not is_open_on(limits.opening_days, ends_on):
+        problems["ends_on"] = N_("The centre is closed on the return day.")
+    return problems
+
+
+def month_grid(month: date) -> list[list[date | None]]:
+    """The weeks of a month, Monday first, with None outside the month."""
+    first = month.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    cells: list[date | None] = [None] * first.weekday()
+    cells += [first + timedelta(days=n) for n in range((following - first).days)]
+    cells += [None] * (-len(cells) % 7)
+    return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+
+
+def shift_month(month: date, delta: int) -> date:
+    index = month.year * 12 + month.month - 1 + delta
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# --- the desk ---------------------------------------------------------------------------------
+
+
+def as_date(value: Any) -> date | None:
+    """A form's ISO date, or None when it is missing, not a date or out of the window."""
+    return calendar_day(value)
+
+
+def as_int(value: Any) -> int | None:
+    """A form's whole number, or None when it is missing, not one or out of range."""
+    return whole_number(value)
+
+
+def card_number(member_id: int) -> str:
+    """What is printed on a member's card and typed or scanned at the desk: M00042."""
+    return f"M{member_id:05d}"
+
+
+def parse_card_number(text: str) -> int | None:
+    text = text.strip().upper()
+    if len(text) >= 2 and text[0] == "M" and text[1:].isascii() and text[1:].isdecimal():
+        return whole_number(text[1:]) or None
+    return None
+
+
+NO_RETURN_DAY = N_("Choose the return day first.")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the desk can do with one scanned unit for one member."""
+
+    kind: str  # pickup, walk_in or refused
+    reason: Any = None  # a message id, or one with its values, when refused
+    booking: int | None = None  # the reservation picked up
+    ends_on: date | None = None  # the return day of a pick-up
+
+
+def scan_verdict(unit: dict[str, Any] | None, *, centre_id: int, member_id: int, today: date,
+                 return_on: date | None, lendable: bool, holds: list[dict[str, Any]],
+                 reservations: list[dict[str, Any]],
+                 certified: frozenset[int] | set[int] = frozenset()) -> Verdict:
+    """`holds`: the unit's active bookings that end today or later; `reservations`: the
+    member's reservations at this centre ready for pick-up (starting today or before);
+    `certified`: the skills the member holds a valid certificate for.
+
+    A reservation of this unit is picked up; a reservation of the same tool type may take this
+    unit instead when it is free for those days; otherwise the unit is lent as a walk-in loan
+    until `return_on` when nothing holds it then."""
+    def refused(reason: Any) -> Verdict:
+        return Verdict("refused", reason)
+
+    if unit is None:
+        return refused(N_("There is no unit with this tag."))
+    if unit["centre"] != centre_id:
+        return refused(N_("This unit belongs to another centre."))
+    if unit["status"] != "available":
+        return refused({
+            "maintenance": N_("This unit is in maintenance."),
+            "retired": N_("This unit is retired."),
+            "lost": N_("This unit is marked lost."),
+        }.get(unit["status"], N_("This unit cannot be lent.")))
+    if any(hold["status"] == "out" for hold in holds):
+        return refused(N_("This unit is already out."))
+    if not lendable:
+        return refused(N_("This unit's electrical inspection failed or is overdue."))
+    if unit["required_skill"] and unit["required_skill"] not in certified:
+        return refused(N_("This tool needs a safety certificate the member does not have."))
+    for hold in holds:
+        if hold["member"] == member_id and hold["starts_on"] <= today:
+            return Verdict("pickup", booking=hold["id"], ends_on=hold["ends_on"])
+    others = [h for h in holds if h["member"] != member_id or h["starts_on"] > today]
+    for reservation in reservations:
+        if reservation["tool_type"] == unit["tool_type"] and not any(
+                overlaps((h["starts_on"], h["ends_on"]), (today, reservation["ends_on"]))
+                for h in others):
+            return Verdict("pickup", booking=reservation["id"], ends_on=reservation["ends_on"])
+    if return_on is None:
+        return refused(NO_RETURN_DAY)
+    clash = [h for h in others if overlaps((h["starts_on"], h["ends_on"]), (today, return_on))]
+    if clash:
+        first = min(h["starts_on"] for h in clash)
+        return refused((N_("This unit is booked from %(day)s: choose an earlier return day."),
+                        {"day": first.isoformat()}))
+    return Verdict("walk_in", ends_on=return_on)
+
+
+@dataclass(frozen=True)
+class MemberStanding:
+    status: str  # the account's
+    membership: str | None  # active, expired, suspended, or None without one
+    balance: int  # tetri owed
+    balance_limit: int
+    overdue: int  # loans past their return day
+    tools_out: int
+    max_tools_out: int | None
+
+
+def member_blocks(standing: MemberStanding, adding: int = 0) -> tuple[list[Any], list[Any]]:
+    """(hard blocks, soft blocks) for lending `adding` more tools. Staff may override a soft
+    block with a written reason, never a hard one."""
+    hard: list[Any] = []
+    soft: list[Any] = []
+    if standing.status == "pending":
+        hard.append(N_("Registration is not finished: check an identity document first."))
+    elif standing.status in ("suspended", "erased"):
+        hard.append(N_("This account is suspended."))
+    if standing.membership == "suspended":
+        hard.append(N_("The membership is suspended."))
+    elif standing.membership is None:
+        soft.append(N_("There is no membership."))
+    elif standing.membership == "expired":
+        soft.append(N_("The membership has expired."))
+    if standing.balance > standing.balance_limit:
+        soft.append(N_("The unpaid balance is over the centre's limit."))
+    if standing.overdue:
+        soft.append((N_("Overdue tools: %(count)s."), {"count": standing.overdue}))
+    if standing.max_tools_out is not None and standing.tools_out + adding > standing.max_tools_out:
+        soft.append((N_("This goes over the membership's limit of %(count)s tools out."),
+                     {"count": standing.max_tools_out}))
+    return hard, soft

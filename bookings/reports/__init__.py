@@ -1,0 +1,1 @@
+"""Reports for coordinators and donors: read-only figures over the other rooms."""

@@ -1,0 +1,1 @@
+"""Skills sessions and the certificates they earn (below lending, which asks them)."""

@@ -1,0 +1,512 @@
+"""Skills sessions, enrolments with a waitlist, attendance and the certificates it earns.
+
+Each public function that writes owns one transaction and takes `now`/`today`. The capacity
+invariant is the database's (CHECK enrolled <= capacity); a place is taken with one conditional
+UPDATE of the session row, so concurrent enrolments queue on that row (PostgreSQL) or on the
+write lock (SQLite) and the loser goes to the waitlist."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from piccolo.query.functions.aggregate import Count, Sum
+
+from bookings.lending.reservations import BookingError
+from bookings.sessions.rules import certificate_expiry, certificate_valid, weekly
+from bookings.tables import Certificate, Enrolment, SkillSession
+from inventory.tables import Skill
+from rental import audit
+from rental.kernel.db import is_postgres, read_transaction, write_transaction
+from rental.kernel.i18n import N_
+from rental.tables import Centre, Member
+
+SESSION_FIELDS = ("centre", "skill", "title_ka", "title_en", "description_ka", "description_en",
+                  "room", "instructor", "starts_at", "ends_at", "capacity", "audience",
+                  "language")
+
+
+class SessionError(BookingError):
+    """invalid (422), forbidden (403), conflict (409) or not_found (404); errors by field."""
+
+
+def _is_unique_violation(exc: Exception) -> bool:
+    text = str(exc)
+    return "UNIQUE constraint failed" in text or "duplicate key value" in text
+
+
+async def choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    async with read_transaction():
+        centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
+                                      Centre.timezone).where(Centre.active.eq(True)
+                                                             ).order_by(Centre.id)
+        skills = await Skill.select(Skill.id, Skill.slug, Skill.name_ka, Skill.name_en,
+                                    Skill.validity_days).order_by(Skill.slug)
+    return centres, skills
+
+
+# --- scheduling -------------------------------------------------------------------------------
+
+
+async def create(values: dict[str, Any], *, actor_id: int, now: datetime) -> int:
+    """One session, or a weekly series of `weeks`; returns the first one's id."""
+    row = {k: values[k] for k in SESSION_FIELDS}
+    async with write_transaction():
+        centre = await Centre.select(Centre.timezone).where(Centre.id == row["centre"]).first()
+        if centre is None:
+            raise SessionError("not_found", {"centre": N_("There is no such centre.")})
+        first = None
+        series = weekly(row["starts_at"], row["ends_at"], values["weeks"], centre["timezone"])
+        # same-zone datetimes compare by wall clock: compare the instants
+        if any(ends_at.timestamp() <= starts_at.timestamp() for starts_at, ends_at in series):
+            raise SessionError("invalid", {"weeks": N_(
+                "One of the weekly sessions falls into a clock change: choose another time.")})
+        for starts_at, ends_at in series:
+            inserted = await SkillSession.insert(SkillSession(
+                **{**row, "starts_at": starts_at, "ends_at": ends_at}, series=first,
+                status="scheduled", created_at=now, created_by=actor_id,
+            )).returning(SkillSession.id)
+            first = first or inserted[0]["id"]
+        if values["weeks"] > 1:
+            await SkillSession.update({SkillSession.series: first}).where(
+                SkillSession.id == first)
+        await audit.record("session.create", "skill_session", first, now=now,
+                           actor_id=actor_id, centre_id=row["centre"],
+                           after={"weeks": values["weeks"], "capacity": row["capacity"],
+                                  "starts_at": row["starts_at"].isoformat()})
+    return first
+
+
+async def _session_for_update(session_id: int) -> dict[str, Any]:
+    query = SkillSession.select().where(SkillSession.id == session_id)
+    if is_postgres():
+        query = query.lock_rows()
+    session = await query.first()
+    if session is None:
+        raise SessionError("not_found", {"form": N_("There is no such session.")})
+    return session
+
+
+async def update(session_id: int, values: dict[str, Any], *, actor_id: int,
+                 now: datetime) -> None:
+    row = {k: values[k] for k in SESSION_FIELDS}
+    async with write_transaction():
+        session = await _session_for_update(session_id)
+        if session["status"] == "cancelled":
+            raise SessionError("invalid", {"form": N_("This session is cancelled.")})
+        if row["capacity"] < session["enrolled"]:
+            raise SessionError("invalid", {"capacity": (N_(
+                "%(count)s members are enrolled already: the places cannot be fewer."),
+                {"count": session["enrolled"]})})
+        await SkillSession.update(row).where(SkillSession.id == session_id)
+        await audit.record("session.update", "skill_session", session_id, now=now,
+                           actor_id=actor_id, centre_id=row["centre"],
+                           before={"capacity": session["capacity"],
+                                   "starts_at": session["starts_at"].isoformat()},
+                           after={"capacity": row["capacity"],
+                                  "starts_at": row["starts_at"].isoformat()})
+        await _promote(session_id, now)  # more places: the waitlist moves up
+
+
+async def cancel(session_id: int, *, actor_id: int, now: datetime) -> None:
+    """Enrolments stay as they are, so members see the cancellation on their page."""
+    async with write_transaction():
+        session = await _session_for_update(session_id)
+        if session["status"] == "cancelled":
+            raise SessionError("invalid", {"form": N_("This session is cancelled.")})
+        await SkillSession.update({SkillSession.status: "cancelled"}).where(
+            SkillSession.id == session_id)
+        await audit.record("session.cancel", "skill_session", session_id, now=now,
+                           actor_id=actor_id, centre_id=session["centre"],
+                           before={"status": "scheduled"}, after={"status": "cancelled"})
+
+
+# --- enrolment --------------------------------------------------------------------------------
+
+
+async def enrol(session_id: int, member_id: int, *, actor_id: int, now: datetime) -> str:
+    """A place if one is free, else the waitlist; returns `enrolled` or `waitlisted`."""
+    try:
+        async with write_transaction():
+            return await _enrol(session_id, member_id, actor_id, now)
+    except SessionError:
+        raise
+    except Exception as exc:  # the same member's other request got in first
+        if not _is_unique_violation(exc):
+            raise
+        raise SessionError("invalid", {"form": N_("You are enrolled in this session "
+                                                  "already.")}) from None
+
+
+async def _enrol(session_id, member_id, actor_id, now) -> str:
+    session = await SkillSession.select().where(SkillSession.id == session_id).first()
+    if session is None:
+        raise SessionError("not_found", {"form": N_("There is no such session.")})
+    if session["status"] == "cancelled":
+        raise SessionError("invalid", {"form": N_("This session is cancelled.")})
+    if session["starts_at"] <= now:
+        raise SessionError("invalid", {"form": N_("This session has started or is over.")})
+    member = await Member.select(Member.status, Member.role).where(
+        Member.id == member_id).first()
+    if member is None or member["status"] == "erased":
+        raise SessionError("not_found", {"member": N_("There is no such member.")})
+    if member["status"] == "suspended":
+        raise SessionError("forbidden", {"form": N_(
+            "This account is suspended. Please talk to the desk.")})
+    if member["status"] == "pending":
+        raise SessionError("forbidden", {"form": N_(
+            "Finish your registration first: bring an identity document to the centre's desk. "
+            "Then you can enrol.")})
+    if await Enrolment.exists().where(
+            (Enrolment.session == session_id) & (Enrolment.member == member_id)
+            & (Enrolment.status != "cancelled")):
+        raise SessionError("invalid", {"form": N_("You are enrolled in this session already.")})
+    taken = await SkillSession.update({SkillSession.enrolled: SkillSession.enrolled + 1}).where(
+        (SkillSession.id == session_id) & (SkillSession.enrolled < SkillSession.capacity)
+    ).returning(SkillSession.id)
+    status = "enrolled" if taken else "waitlisted"
+    rows = await Enrolment.insert(Enrolment(session=session_id, member=member_id, status=status,
+                                            created_at=now, created_by=actor_id)
+                                  ).returning(Enrolment.id)
+    await audit.record(f"enrolment.{status}", "enrolment", rows[0]["id"], now=now,
+                       actor_id=actor_id, centre_id=session["centre"],
+                       after={"session": session_id, "member": member_id})
+    return status
+
+
+async def cancel_enrolment(session_id: int, member_id: int, *, actor_id: int,
+                           now: datetime) -> None:
+    """Leave a session or its waitlist; a freed place goes to the first one waiting."""
+    async with write_transaction():
+        session = await _session_for_update(session_id)
+        enrolment = await Enrolment.select().where(
+            (Enrolment.session == session_id) & (Enrolment.member == member_id)
+            & (Enrolment.status != "cancelled")).first()
+        if enrolment is None:
+            raise SessionError("not_found", {"form": N_("You are not enrolled in this "
+                                                        "session.")})
+        if session["starts_at"] <= now:
+            raise SessionError("invalid", {"form": N_("This session has started or is over.")})
+        await Enrolment.update({Enrolment.status: "cancelled"}).where(
+            Enrolment.id == enrolment["id"])
+        if enrolment["status"] == "enrolled":
+            await SkillSession.update({SkillSession.enrolled: SkillSession.enrolled - 1}).where(
+                SkillSession.id == session_id)
+        await audit.record("enrolment.cancel", "enrolment", enrolment["id"], now=now,
+                           actor_id=actor_id, centre_id=session["centre"],
+                           before={"status": enrolment["status"]}, after={"status": "cancelled"})
+        if session["status"] == "scheduled":
+            await _promote(session_id, now)
+
+
+async def _promote(session_id: int, now: datetime) -> None:
+    """Free places go to the waitlist in the order people joined it."""
+    waiting = await Enrolment.select(Enrolment.id).where(
+        (Enrolment.session == session_id) & (Enrolment.status == "waitlisted")
+    ).order_by(Enrolment.created_at).order_by(Enrolment.id)
+    for row in waiting:
+        taken = await SkillSession.update({SkillSession.enrolled: SkillSession.enrolled + 1}
+                                          ).where((SkillSession.id == session_id)
+                                                  & (SkillSession.enrolled
+                                                     < SkillSession.capacity)
+                                                  ).returning(SkillSession.id)
+        if not taken:
+            return
+        await Enrolment.update({Enrolment.status: "enrolled"}).where(Enrolment.id == row["id"])
+        await audit.record("enrolment.promoted", "enrolment", row["id"], now=now,
+                           after={"session": session_id, "status": "enrolled"})
+
+
+# --- attendance and certificates --------------------------------------------------------------
+
+
+async def mark_attendance(session_id: int, member_id: int, attended: bool, *, actor_id: int,
+                          now: datetime, today: date) -> None:
+    """Attending a session that teaches a skill earns its certificate; unmarking by mistake
+    revokes that certificate again (with the reason)."""
+    async with write_transaction():
+        session = await _session_for_update(session_id)
+        if session["status"] == "cancelled":
+            raise SessionError("invalid", {"form": N_("This session is cancelled.")})
+        centre = await Centre.select(Centre.timezone).where(Centre.id == session["centre"]
+                                                            ).first()
+        held_on = session["starts_at"].astimezone(ZoneInfo(centre["timezone"])).date()
+        if held_on > today:
+            raise SessionError("invalid", {"form": N_(
+                "Attendance is marked on the day of the session.")})
+        enrolment = await Enrolment.select().where(
+            (Enrolment.session == session_id) & (Enrolment.member == member_id)
+            & (Enrolment.status == "enrolled")).first()
+        if enrolment is None:
+            raise SessionError("invalid", {"form": N_("This member is not enrolled in this "
+                                                      "session.")})
+        await Enrolment.update({Enrolment.attended: attended}).where(
+            Enrolment.id == enrolment["id"])
+        await audit.record("enrolment.attendance", "enrolment", enrolment["id"], now=now,
+                           actor_id=actor_id, centre_id=session["centre"],
+                           before={"attended": enrolment["attended"]},
+                           after={"attended": attended})
+        if session["skill"] is None:
+            return
+        earned = await Certificate.select().where(
+            (Certificate.member == member_id) & (Certificate.session == session_id)).first()
+        if attended and earned is None:
+            skill = await Skill.select(Skill.validity_days).where(
+                Skill.id == session["skill"]).first()
+            await _issue(member_id, session["skill"], held_on,
+                         certificate_expiry(held_on, skill["validity_days"]),
+                         session_id=session_id, reason="", actor_id=actor_id, now=now)
+        elif attended and earned["revoked_at"] is not None:
+            raise SessionError("invalid", {"form": N_(
+                "The certificate from this session was revoked: grant one by hand.")})
+        elif not attended and earned is not None and earned["revoked_at"] is None:
+            await _revoke(earned, "attendance corrected", actor_id, now)
+
+
+async def _issue(member_id, skill_id, issued_on, expires_on, *, session_id, reason, actor_id,
+                 now) -> int:
+    rows = await Certificate.insert(Certificate(
+        member=member_id, skill=skill_id, issued_on=issued_on, expires_on=expires_on,
+        session=session_id, code=secrets.token_urlsafe(12), reason=reason, created_at=now,
+        created_by=actor_id,
+    )).returning(Certificate.id)
+    await audit.record("certificate.issue", "certificate", rows[0]["id"], now=now,
+                       actor_id=actor_id, after={"member": member_id, "skill": skill_id,
+                                                 "session": session_id, "reason": reason})
+    return rows[0]["id"]
+
+
+async def _revoke(certificate: dict[str, Any], reason: str, actor_id: int,
+                  now: datetime) -> None:
+    await Certificate.update({Certificate.revoked_at: now, Certificate.revoked_by: actor_id,
+                              Certificate.revoke_reason: reason}).where(
+        Certificate.id == certificate["id"])
+    await audit.record("certificate.revoke", "certificate", certificate["id"], now=now,
+                       actor_id=actor_id, after={"reason": reason})
+
+
+async def grant(member_id: int, skill_id: int, reason: str, *, actor_id: int, today: date,
+                now: datetime) -> int:
+    """A coordinator vouches for a member (e.g. a qualified electrician), with the reason."""
+    reason = " ".join(reason.split())[:500]
+    if not reason:
+        raise SessionError("invalid", {"reason": N_("Write why the certificate is granted.")})
+    async with write_transaction():
+        if not await Member.exists().where((Member.id == member_id)
+                                           & (Member.status != "erased")):
+            raise SessionError("not_found", {"form": N_("There is no such member.")})
+        skill = await Skill.select(Skill.validity_days).where(Skill.id == skill_id).first()
+        if skill is None:
+            raise SessionError("invalid", {"skill": N_("Choose one of the options.")})
+        return await _issue(member_id, skill_id, today,
+                            certificate_expiry(today, skill["validity_days"]), session_id=None,
+                            reason=reason, actor_id=actor_id, now=now)
+
+
+async def revoke(certificate_id: int, reason: str, *, actor_id: int, now: datetime) -> int:
+    """Returns the member's id."""
+    reason = " ".join(reason.split())[:500]
+    async with write_transaction():
+        certificate = await Certificate.select().where(Certificate.id == certificate_id).first()
+        if certificate is None:
+            raise SessionError("not_found", {"form": N_("There is no such certificate.")})
+        if not reason:
+            raise SessionError("invalid", {"reason": N_("Write why the certificate is "
+                                                        "revoked.")})
+        if certificate["revoked_at"] is not None:
+            raise SessionError("invalid", {"form": N_("This certificate is revoked already.")})
+        await _revoke(certificate, reason, actor_id, now)
+    return certificate["member"]
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+async def certified_skills(member_id: int, today: date) -> set[int]:
+    """The skills a member holds a valid certificate for (call inside a read)."""
+    rows = await Certificate.select(Certificate.skill, Certificate.expires_on,
+                                    Certificate.revoked_at).where(Certificate.member == member_id)
+    return {row["skill"] for row in rows if certificate_valid(row, today)}
+
+
+async def next_session(skill_id: int, now: datetime, centre_id: int | None = None
+                       ) -> dict[str, Any] | None:
+    """The soonest upcoming session teaching a skill that has a free place, at this centre if
+    it has one (inside a read)."""
+    if centre_id is not None:
+        here = await _next_session(skill_id, now, SkillSession.centre == centre_id)
+        if here is not None:
+            return here
+    return await _next_session(skill_id, now, None)
+
+
+async def _next_session(skill_id: int, now: datetime, extra: Any) -> dict[str, Any] | None:
+    condition = ((SkillSession.skill == skill_id) & (SkillSession.status == "scheduled")
+                 & (SkillSession.starts_at > now)
+                 & (SkillSession.enrolled < SkillSession.capacity))
+    if extra is not None:
+        condition &= extra
+    return await SkillSession.select(
+        SkillSession.id, SkillSession.title_ka, SkillSession.title_en, SkillSession.starts_at,
+        SkillSession.centre.timezone.as_alias("timezone"),
+    ).where(condition).order_by(SkillSession.starts_at).first()
+
+
+def _session_columns() -> list[Any]:
+    return [
+        SkillSession.all_columns(),
+        SkillSession.centre.name_ka.as_alias("centre_name_ka"),
+        SkillSession.centre.name_en.as_alias("centre_name_en"),
+        SkillSession.centre.code.as_alias("centre_code"),
+        SkillSession.centre.timezone.as_alias("timezone"),
+        SkillSession.skill.name_ka.as_alias("skill_name_ka"),
+        SkillSession.skill.name_en.as_alias("skill_name_en"),
+    ]
+
+
+async def listing(*, centre: int | None, skill: int | None, audience: str | None,
+                  from_day: date | None, now: datetime, include_past: bool = False,
+                  timezone: str = "Asia/Tbilisi") -> list[dict[str, Any]]:
+    """Upcoming sessions (cancelled ones too, marked), soonest first, in one query."""
+    condition = SkillSession.starts_at >= (
+        datetime.combine(from_day, datetime.min.time(), ZoneInfo(timezone)) if from_day
+        else now)
+    if include_past and not from_day:
+        condition = SkillSession.starts_at >= now - timedelta(days=30)
+    if centre:
+        condition &= SkillSession.centre == centre
+    if skill:
+        condition &= SkillSession.skill == skill
+    if audience:
+        condition &= SkillSession.audience == audience
+    return await SkillSession.select(*_session_columns()).where(condition).order_by(
+        SkillSession.starts_at).limit(200)
+
+
+async def session_view(session_id: int, member_id: int | None) -> dict[str, Any] | None:
+    async with read_transaction():
+        session = await SkillSession.select(*_session_columns()).where(
+            SkillSession.id == session_id).first()
+        if session is None:
+            return None
+        waiting = await Enrolment.count().where((Enrolment.session == session_id)
+                                                & (Enrolment.status == "waitlisted"))
+        mine = await Enrolment.select().where(
+            (Enrolment.session == session_id) & (Enrolment.member == member_id)
+            & (Enrolment.status != "cancelled")).first() if member_id else None
+        place = None
+        if mine and mine["status"] == "waitlisted":  # in the order _promote moves it up
+            line = await Enrolment.select(Enrolment.id).where(
+                (Enrolment.session == session_id) & (Enrolment.status == "waitlisted")
+            ).order_by(Enrolment.created_at).order_by(Enrolment.id)
+            place = 1 + [row["id"] for row in line].index(mine["id"])
+    return {"session": session, "waiting": waiting, "mine": mine, "place": place}
+
+
+async def attendance_sheet(session_id: int) -> dict[str, Any] | None:
+    async with read_transaction():
+        session = await SkillSession.select(*_session_columns()).where(
+            SkillSession.id == session_id).first()
+        if session is None:
+            return None
+        rows = await Enrolment.select(
+            Enrolment.all_columns(), Enrolment.member.name.as_alias("member_name"),
+            Enrolment.member.phone.as_alias("member_phone"),
+        ).where((Enrolment.session == session_id) & (Enrolment.status != "cancelled")
+                ).order_by(Enrolment.status).order_by(Enrolment.id)
+    return {"session": session,
+            "enrolled": [r for r in rows if r["status"] == "enrolled"],
+            "waitlisted": [r for r in rows if r["status"] == "waitlisted"]}
+
+
+def _certificate_columns() -> list[Any]:
+    return [
+        Certificate.all_columns(),
+        Certificate.skill.name_ka.as_alias("skill_name_ka"),
+        Certificate.skill.name_en.as_alias("skill_name_en"),
+        Certificate.member.name.as_alias("member_name"),
+        Certificate.member.language.as_alias("member_language"),
+    ]
+
+
+async def member_record(member_id: int, today: date) -> dict[str, Any]:
+    """A member's sessions and certificates, in two queries."""
+    async with read_transaction():
+        enrolments = await Enrolment.select(
+            Enrolment.all_columns(),
+            *[getattr(Enrolment.session, c._meta.name).as_alias(f"session_{c._meta.name}")
+              for c in (SkillSession.title_ka, SkillSession.title_en, SkillSession.starts_at,
+                        SkillSession.status, SkillSession.room)],
+            Enrolment.session.centre.name_ka.as_alias("centre_name_ka"),
+            Enrolment.session.centre.name_en.as_alias("centre_name_en"),
+        ).where((Enrolment.member == member_id) & (Enrolment.status != "cancelled")
+                ).order_by(Enrolment.session.starts_at, ascending=False).limit(50)
+        certificates = await member_certificates(member_id, today)
+    return {"enrolments": enrolments, "certificates": certificates}
+
+
+async def member_certificates(member_id: int, today: date) -> list[dict[str, Any]]:
+    """A member's certificates, newest first, each marked valid or not (one query)."""
+    certificates = await Certificate.select(*_certificate_columns()).where(
+        Certificate.member == member_id).order_by(Certificate.issued_on, ascending=False)
+    for certificate in certificates:
+        certificate["valid"] = certificate_valid(certificate, today)
+    return certificates
+
+
+async def certificate(certificate_id: int | None = None, code: str | None = None
+                      ) -> dict[str, Any] | None:
+    condition = (Certificate.id == certificate_id) if certificate_id else (
+        Certificate.code == (code or "-"))
+    return await Certificate.select(*_certificate_columns()).where(condition).first()
+
+
+async def summary(centre_id: int | None, starts: date, ends: date, timezone: str
+                  ) -> dict[str, Any]:
+    """Sessions held (not cancelled) in a period, by audience: sessions, places, enrolled,
+    attended; and certificates they issued. Three grouped queries."""
+    from rental.ledger import local_day_bounds
+
+    start, _ = local_day_bounds(starts, timezone)
+    _, end = local_day_bounds(ends, timezone)
+    condition = ((SkillSession.starts_at >= start) & (SkillSession.starts_at < end)
+                 & (SkillSession.status == "scheduled"))
+    if centre_id:
+        condition &= SkillSession.centre == centre_id
+    async with read_transaction():
+        held = await SkillSession.select(
+            SkillSession.audience, Count(SkillSession.id).as_alias("sessions"),
+            Sum(SkillSession.capacity).as_alias("places"),
+            Sum(SkillSession.enrolled).as_alias("enrolled"),
+        ).where(condition).group_by(SkillSession.audience)
+        enrolment_condition = (Enrolment.status == "enrolled") & Enrolment.attended.eq(True)
+        enrolment_condition &= (Enrolment.session.starts_at >= start) & (
+            Enrolment.session.starts_at < end) & (Enrolment.session.status == "scheduled")
+        if centre_id:
+            enrolment_condition &= Enrolment.session.centre == centre_id
+        attended = await Enrolment.select(
+            Enrolment.session.audience.as_alias("audience"),
+            Count(Enrolment.id).as_alias("attended"),
+        ).where(enrolment_condition).group_by(Enrolment.session.audience)
+        cert_condition = Certificate.session.is_not_null() & Certificate.revoked_at.is_null() & (
+            Certificate.session.starts_at >= start) & (Certificate.session.starts_at < end)
+        if centre_id:
+            cert_condition &= Certificate.session.centre == centre_id
+        issued = await Certificate.select(
+            Certificate.session.audience.as_alias("audience"),
+            Count(Certificate.id).as_alias("certificates"),
+        ).where(cert_condition).group_by(Certificate.session.audience)
+    rows: dict[str, dict[str, int]] = {}
+    for source in (held, attended, issued):
+        for row in source:
+            bucket = rows.setdefault(row["audience"], {"sessions": 0, "places": 0,
+                                                       "enrolled": 0, "attended": 0,
+                                                       "certificates": 0})
+            for key, value in row.items():
+                if key != "audience":
+                    bucket[key] = int(value or 0)
+    total = {k: sum(r[k] for r in rows.values()) for k in
+             ("sessions", "places", "enrolled", "attended", "certificates")}
+    return {"by_audience": rows, "total": total}

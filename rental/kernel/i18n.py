@@ -1,0 +1,190 @@
+"""Languages, translations and the formatting of money, dates and times.
+
+Catalogs are the .po files under rental/locale; they are compiled in memory at start-up, so
+there is no build artefact to go stale. The locale of the current request lives in a context
+variable, set once per request by the web layer, read by `gettext` and the formatters.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from contextvars import ContextVar
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import cache, lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.core import UnknownLocaleError
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import get_day_names
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+
+from rental.kernel.settings import LANGUAGES
+
+LOCALE_DIR = Path(__file__).parents[1] / "locale"  # rental/locale: one catalog for the project
+DEFAULT_LOCALE = LANGUAGES[0]
+LANGUAGE_NAMES = {"ka": "ქართული", "en": "English"}  # each in its own language, never translated
+
+current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    path = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def plain_gettext(message: str) -> str:
+    return translations(current_locale.get()).gettext(message)
+
+
+def plain_ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_locale.get()).ngettext(singular, plural, n)
+
+
+def gettext(message: str, **params: object) -> str:
+    text = translations(current_locale.get()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(current_locale.get()).ngettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+_ = gettext
+
+
+def message_text(message: str | tuple[str, dict[str, object]]) -> str:
+    """A message id, or one with its values (as services report errors), translated."""
+    return gettext(message) if isinstance(message, str) else gettext(message[0], **message[1])
+
+
+def choose_locale(
+    user_language: str | None, cookie: str | None, accept_language: str | None
+) -> str:
+    """The user's setting, then the cookie, then the browser's Accept-Language, then Georgian."""
+    for candidate in (user_language, cookie):
+        if candidate in LANGUAGES:
+            return candidate
+    for tag in _accepted(accept_language or ""):
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LOCALE
+
+
+def _accepted(header: str) -> list[str]:
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, position, tag.split("-")[0].lower()))
+    return [tag for _q, _p, tag in sorted(weighted)]
+
+
+@cache
+def _babel_locale(locale: str) -> Locale:
+    try:
+        return Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LOCALE)
+
+
+_CODE_BESIDE_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
+
+
+def format_money(tetri: int) -> str:
+    """Integer tetri as GEL in the current locale: 1250 -> '12,50 ₾' (ka) or 'GEL 12.50' (en)."""
+    return _money(tetri, current_locale.get())
+
+
+@lru_cache(maxsize=4096)  # a catalogue page formats the same few fees dozens of times
+def _money(tetri: int, locale: str) -> str:
+    text = format_currency(Decimal(tetri) / 100, "GEL", locale=_babel_locale(locale))
+    # CLDR's currency spacing, which Babel does not apply: a letter code never touches a digit
+    return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
+
+
+def format_date(value: date, format: str = "medium") -> str:
+    return babel_format_date(value, format=format, locale=_babel_locale(current_locale.get()))
+
+
+def format_datetime(value: datetime, tz: str, format: str = "medium") -> str:
+    """A stored UTC timestamp shown in the centre's time zone."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: timestamps are stored and passed as aware UTC")
+    return babel_format_datetime(
+        value.astimezone(UTC),
+        format=format,
+        tzinfo=ZoneInfo(tz),
+        locale=_babel_locale(current_locale.get()),
+    )
+
+
+def format_number(value: int | float | None) -> str:
+    """A count or a measure with the locale's digit grouping; nothing is a dash."""
+    if value is None:
+        return "—"
+    return format_decimal(value, locale=_babel_locale(current_locale.get()))
+
+
+def format_share(percent: float | None, signed: bool = False) -> str:
+    """A share given in per cent (12.5 -> '12.5%' or '+12.5%'); nothing is a dash."""
+    if percent is None:
+        return "—"
+    text = format_percent(percent / 100, "#,##0.#%", locale=_babel_locale(current_locale.get()))
+    return f"+{text}" if signed and percent > 0 else text
+
+
+def format_month(label: str, format: str = "MMM y") -> str:
+    """'2026-11' as the locale's month: 'Nov 2026', 'ნოე. 2026'."""
+    year, month = (int(part) for part in label.split("-"))
+    return babel_format_date(date(year, month, 1), format=format,
+                             locale=_babel_locale(current_locale.get()))
+
+
+def localized(record: object, field: str) -> str:
+    """`record.<field>_<locale>`, falling back to Georgian (always present) when empty."""
+    locale = current_locale.get()
+    get = record.get if isinstance(record, dict) else lambda key: getattr(record, key, None)
+    return get(f"{field}_{locale}") or get(f"{field}_ka") or ""
+
+
+def format_weekdays(mask: int) -> str:
+    """Opening days (bit 0 = Monday) as short names, runs joined: 'Mon–Sat', 'Mon, Wed–Fri'."""
+    names = get_day_names("abbreviated", locale=_babel_locale(current_locale.get()))
+    days = [day for day in range(7) if mask >> day & 1]
+    runs: list[list[int]] = []
+    for day in days:
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(
+        names[run[0]] if len(run) == 1 else f"{names[run[0]]}–{names[run[-1]]}" for run in runs
+    )

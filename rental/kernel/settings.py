@@ -1,0 +1,211 @@
+"""Settings from the environment, read once. Nothing here touches the database."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rental.kernel.clock import Clock, StartedClock
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("ka", "en")  # complete catalogs; the first is the default
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: str  # "sqlite" or "postgres"
+    path: Path | None = None  # sqlite
+    dsn: str | None = None  # postgres
+
+    def describe(self) -> str:
+        if self.engine == "sqlite":
+            return f"SQLite {self.path}"
+        parts = urlsplit(self.dsn or "")
+        return f"PostgreSQL {parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+
+
+def parse_database_url(url: str | None, var_dir: Path) -> Database:
+    """`None`/empty means the embedded SQLite file; otherwise sqlite:///path or postgres://..."""
+    if not url:
+        return Database("sqlite", path=var_dir / "rental.sqlite")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise ConfigError(f"DATABASE_URL {_redact(url)!r}: {exc}") from None
+    if parts.scheme == "sqlite":
+        raw = unquote(parts.path)
+        if parts.netloc or not raw or raw == "/":
+            raise ConfigError(
+                f"DATABASE_URL {_redact(url)!r}: write sqlite:///relative/path.sqlite or "
+                "sqlite:////absolute/path.sqlite"
+            )
+        path = Path(raw[1:]) if raw.startswith("/") else Path(raw)
+        return Database("sqlite", path=path if path.is_absolute() else PROJECT_ROOT / path)
+    if parts.scheme in ("postgres", "postgresql"):
+        if not parts.hostname and not parts.path.strip("/"):
+            raise ConfigError(
+                f"DATABASE_URL {_redact(url)!r}: name a host and a database, e.g. "
+                "postgres://user:password@127.0.0.1:5432/toollib"
+            )
+        try:
+            parts.port  # noqa: B018 - raises on a malformed port
+        except ValueError as exc:
+            raise ConfigError(f"DATABASE_URL {_redact(url)!r}: {exc}") from None
+        return Database("postgres", dsn="postgresql://" + url.split("://", 1)[1])
+    raise ConfigError(
+        f"DATABASE_URL {_redact(url)!r}: only sqlite:/// and postgres:// are supported "
+        "(leave it unset for the embedded SQLite database under var/)"
+    )
+
+
+def _redact(url: str) -> str:
+    """The URL with any password replaced, even when the URL is too broken to parse."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    credentials, _at, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Database
+    var_dir: Path
+    secret_key: str
+    debug: bool
+    secure_cookies: bool
+    default_timezone: str
+    session_days: int
+    login_max_failures: int
+    login_window_minutes: int
+    expire_interval_seconds: int
+    clock: Clock = field(default_factory=Clock)
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks of reverse proxies
+
+    @property
+    def media_dir(self) -> Path:
+        return self.var_dir / "media"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r}: use 1/0, true/false, yes/no or on/off")
+
+
+def _int(name: str, default: int, minimum: int = 1) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}={value!r}: expected a whole number") from None
+    if number < minimum:
+        raise ConfigError(f"{name}={value!r}: must be at least {minimum}")
+    return number
+
+
+def _secret_key(var_dir: Path) -> str:
+    """SECRET_KEY from the environment; on a single PC, one generated once and kept under var/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters long")
+        return key
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole to a private temporary file, then linked into place: a crash never
+        # leaves a half-written key, and of two processes starting at once both read the winner's.
+        draft = var_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} holds no usable key: delete it and a new one is made")
+    return key
+
+
+def _trusted_proxies() -> tuple[str, ...]:
+    """TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For names the client, as
+    addresses or networks separated by commas (127.0.0.1, 10.0.0.0/8). None by default: a
+    client cannot pretend to be someone else by sending the header itself."""
+    names = tuple(part.strip() for part in os.environ.get("TRUSTED_PROXIES", "").split(",")
+                  if part.strip())
+    for name in names:
+        try:
+            ipaddress.ip_network(name, strict=False)
+        except ValueError:
+            raise ConfigError(f"TRUSTED_PROXIES: {name!r} is not an address or a network, "
+                              "e.g. 127.0.0.1 or 10.0.0.0/8") from None
+    return names
+
+
+def _clock() -> Clock:
+    """The system clock; CLOCK_START (tests and demos only) starts it at another instant."""
+    value = os.environ.get("CLOCK_START")
+    if not value:
+        return Clock()
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        raise ConfigError(f"CLOCK_START={value!r}: write an instant with its offset, "
+                          "e.g. 2026-11-23T12:00:00+04:00")
+    return StartedClock(start)
+
+
+def var_dir_from_env() -> Path:
+    return Path(os.environ.get("VAR_DIR") or PROJECT_ROOT / "var")
+
+
+def database_from_env() -> Database:
+    return parse_database_url(os.environ.get("DATABASE_URL"), var_dir_from_env())
+
+
+def load_settings() -> Settings:
+    var_dir = var_dir_from_env()
+    timezone = os.environ.get("DEFAULT_TIMEZONE") or "Asia/Tbilisi"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DEFAULT_TIMEZONE={timezone!r} is not a known time zone") from None
+    return Settings(
+        database=database_from_env(),
+        var_dir=var_dir,
+        secret_key=_secret_key(var_dir),
+        debug=_bool("DEBUG", False),
+        secure_cookies=_bool("SECURE_COOKIES", False),
+        default_timezone=timezone,
+        session_days=_int("SESSION_DAYS", 14),
+        login_max_failures=_int("LOGIN_MAX_FAILURES", 5),
+        login_window_minutes=_int("LOGIN_WINDOW_MINUTES", 15),
+        expire_interval_seconds=_int("EXPIRE_INTERVAL_SECONDS", 300, minimum=0),
+        clock=_clock(),
+        trusted_proxies=_trusted_proxies(),
+    )

@@ -1,0 +1,1 @@
+"""The demo network: its data and the seed that writes it through the three packages."""
