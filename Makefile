@@ -29,6 +29,7 @@ run: install
 # Runs on SQLite; with TEST_DATABASE_URL=postgres://... the same suite runs on PostgreSQL.
 test: install-dev
 	$(BIN)/ruff check .
+	PYTHONPATH=tests $(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: install-dev

@@ -18,7 +18,6 @@ import binascii
 from datetime import date, datetime
 from typing import Annotated, Any
 
-import segno
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -39,6 +38,7 @@ from inventory.forms import (
 from inventory.tables import UNIT_CONDITIONS, UNIT_STATUSES, Category, Skill, ToolType, Unit
 from rental.kernel.db import read_transaction
 from rental.kernel.i18n import N_
+from rental.kernel.qr import qr_svg
 from rental.kernel.values import (
     MAX_INT,
     BadValue,
@@ -669,11 +669,6 @@ class InspectionController(Controller):
 
 
 MAX_LABELS = 300
-
-
-def qr_svg(text: str) -> str:
-    """An inline SVG QR code of `text` (an asset tag: only [A-Z0-9-], nothing to escape)."""
-    return segno.make(text, error="m").svg_inline(scale=3, border=2, omitsize=True)
 
 
 class LabelController(Controller):

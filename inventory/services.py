@@ -25,6 +25,7 @@ from inventory.tables import (
     UnitEvent,
 )
 from rental.kernel.db import is_postgres, write_transaction
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.tables import Centre
 
@@ -37,31 +38,36 @@ class Actor(Protocol):
     def can_act_for(self, centre_id: int) -> bool: ...
 
 
-class InventoryError(Exception):
-    """The base of inventory's domain errors."""
+class InventoryError(DomainError):
+    """The base of inventory's refusals."""
 
 
 class NotFound(InventoryError):
-    pass
+    def __init__(self, what: str = "") -> None:
+        super().__init__("not_found", {"form": N_("There is no page at this address.")})
+        self.what = what
 
 
 class NotAllowed(InventoryError):
     """The actor may not act for this unit's centre."""
+
+    def __init__(self) -> None:
+        super().__init__("forbidden", {"form": N_("You do not have access to this page.")})
 
 
 class Invalid(InventoryError):
     """Bad values, reported next to their fields: {field: message id}."""
 
     def __init__(self, errors: dict[str, Any]):
-        super().__init__(errors)
-        self.errors = errors
+        super().__init__("invalid", errors)
 
 
 class Refused(InventoryError):
-    """A valid request the unit's state does not allow; `message` is a message id."""
+    """A valid request the unit's state does not allow; `message` is a message id, shown at
+    `field` (the form's re-rendered with it, as for bad values)."""
 
     def __init__(self, message: str, field: str = "form"):
-        super().__init__(message)
+        super().__init__("invalid", {field: message})
         self.message = message
         self.field = field
 

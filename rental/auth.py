@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -17,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from rental import audit
 from rental.kernel.db import read_transaction, write_transaction
+from rental.kernel.identity import CurrentUser
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.tables import ApiToken, LoginFailure, Member, StaffCentre, UserSession
 
@@ -28,7 +28,6 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 MIN_PASSWORD_LENGTH = 8
-STAFF_ROLES = ("staff", "coordinator", "admin")
 
 
 def hash_password(password: str) -> str:
@@ -44,27 +43,6 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class CurrentUser:
-    id: int
-    name: str
-    role: str
-    status: str
-    language: str
-    centre_ids: frozenset[int]  # desk staff: their centres; others: empty
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def all_centres(self) -> bool:
-        return self.role in ("coordinator", "admin")
-
-    def can_act_for(self, centre_id: int) -> bool:
-        return self.all_centres or centre_id in self.centre_ids
 
 
 class LoginRefused(Exception):
@@ -155,6 +133,15 @@ async def open_session(
 
 async def log_out(token: str) -> None:
     await UserSession.delete().where(UserSession.token_hash == token_digest(token))
+
+
+async def request_user(session: str | None, bearer: str | None,
+                       now: datetime) -> CurrentUser | None:
+    """Who sent a request, by its session cookie or its API bearer token (the kernel's
+    request context asks this)."""
+    if bearer is not None:
+        return await token_user(bearer, now)
+    return await session_user(session, now) if session else None
 
 
 async def session_user(token: str, now: datetime) -> CurrentUser | None:

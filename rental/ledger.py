@@ -20,6 +20,7 @@ from piccolo.query.functions.aggregate import Sum
 from rental import audit
 from rental.fees import payment_problem
 from rental.kernel.db import read_transaction, write_transaction
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.tables import DEFAULT_FEE_POLICY, Centre, FeePolicy, LedgerEntry, Member, Receipt
 
@@ -29,13 +30,8 @@ FEE_POLICY_LIMITS = {"late_fee_per_day": (0, 100_000), "late_grace_days": (0, 30
 MONEY_FIELDS = ("late_fee_per_day", "late_fee_cap", "balance_limit")
 
 
-class MoneyError(Exception):
-    """`kind` is invalid (422), forbidden (403) or not_found (404); errors by field."""
-
-    def __init__(self, kind: str, errors: dict[str, Any]):
-        super().__init__(kind, errors)
-        self.kind = kind
-        self.errors = errors
+class MoneyError(DomainError):
+    """A charge, payment or reversal refused."""
 
 
 # --- fee policy -----------------------------------------------------------------------------

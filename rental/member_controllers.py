@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from rental import auth, members
+from rental import auth, members, throttle
 from rental.kernel import i18n, web
 from rental.kernel.i18n import N_
 from rental.kernel.phones import InvalidPhone, normalise_phone
@@ -73,7 +73,7 @@ class SignUpController(Controller):
         parse_password(form, parsed)
         parse_consents(form, parsed)
         values = {k: v for k, v in parsed.values.items() if k != "password"}
-        if not parsed.errors and (refused := await web.too_many(request, "signup",
+        if not parsed.errors and (refused := await throttle.too_many(request, "signup",
                                                             f"phone:{values['phone']}")):
             return form_page("rental/signup.html", {**form, "password": ""}, {"form": refused},
                              status=429, versions=(RENTAL_AGREEMENT_VERSION,
@@ -127,7 +127,7 @@ class PasswordResetController(Controller):
         code = str(form.get("code") or "")[:20]
         if not code.strip():
             parsed.errors["code"] = N_("Enter the code from the desk.")
-        if not parsed.errors and (refused := await web.too_many(request, "password_reset",
+        if not parsed.errors and (refused := await throttle.too_many(request, "password_reset",
                                                             f"phone:{phone}")):
             return form_page("rental/password_reset.html", {"phone": form.get("phone") or ""},
                              {"form": refused}, status=429)

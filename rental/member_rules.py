@@ -14,7 +14,7 @@ from typing import Any
 from rental.kernel.i18n import N_
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.kernel.settings import LANGUAGES
-from rental.kernel.values import calendar_day
+from rental.kernel.values import calendar_day, whole_number
 from rental.tables import ID_DOCUMENT_TYPES, SEXES, SITUATIONS
 
 RENTAL_AGREEMENT_VERSION = "2026-11"
@@ -31,73 +31,6 @@ PERSONAL_FIELDS = ("name", "phone", "email", "id_document_type", "id_document_nu
 Errors = dict[str, Any]
 
 # How choices read on the page (translated where shown).
-CHOICE_LABELS = {
-    "personal_number": N_("Georgian personal number"),
-    "passport": N_("Passport"),
-    "other": N_("Other"),
-    "female": N_("Female"),
-    "male": N_("Male"),
-    "prefer_not": N_("Prefer not to say"),
-    "returning_migrant": N_("Returning migrant"),
-    "idp": N_("Internally displaced person"),
-    "local_resident": N_("Local resident"),
-    "pending": N_("Waiting for the desk"),
-    "active": N_("Active"),
-    "suspended": N_("Suspended"),
-    "expired": N_("Expired"),
-    "erased": N_("Erased"),
-    "reserved": N_("Booked"),
-    "out": N_("Borrowed"),
-    "returned": N_("Returned"),
-    "cancelled": N_("Cancelled"),
-    "no_show": N_("Not picked up"),
-    "lost": N_("Lost"),
-    # who a skills session is for
-    "everyone": N_("Everyone"),
-    "youth": N_("Youth"),
-    "returning_migrants": N_("Returning migrants"),
-    # how a tool came back
-    "fine": N_("Fine"),
-    "needs_cleaning": N_("Needs cleaning"),
-    "damaged": N_("Damaged"),
-    "missing_parts": N_("Missing parts"),
-    # ledger entries and receipts
-    "fee": N_("Rental fee"),
-    "deposit": N_("Deposit"),
-    "late_fee": N_("Late fee"),
-    "damage": N_("Damage"),
-    "replacement": N_("Replacement"),
-    "refund": N_("Refund"),
-    "payment": N_("Payment"),
-    "waiver": N_("Waiver"),
-    "deposit_return": N_("Deposit returned"),
-    "cash": N_("Cash"),
-    "card": N_("Card terminal"),
-    "check_out": N_("Check-out"),
-    "check_in": N_("Check-in"),
-    "renewal": N_("Renewal"),
-    "reversal": N_("Correction"),
-    "member": N_("Member"),
-    "staff": N_("Desk staff"),
-    "coordinator": N_("Coordinator"),
-    "admin": N_("Administrator"),
-    # the donor reports' age bands and rows
-    "under 18": N_("Under 18"),
-    "18-24": N_("18–24"),
-    "25-34": N_("25–34"),
-    "35-49": N_("35–49"),
-    "50-64": N_("50–64"),
-    "65+": N_("65 and over"),
-    "unknown": N_("Not known"),
-    "tickets_repaired": N_("Tickets resolved: repaired"),
-    "tickets_beyond_repair": N_("Tickets resolved: beyond repair"),
-    "units_lost": N_("Units lost"),
-    "units_retired": N_("Units retired"),
-    "inspections_passed": N_("Inspections passed"),
-    "inspections_failed": N_("Inspections failed"),
-    "waived_by_coordinator": N_("Waived by a coordinator"),
-    "no_category": N_("Concession (category not recorded)"),
-}
 
 
 @dataclass
@@ -109,6 +42,18 @@ class Parsed:
 def _text(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name, "")
     return value if isinstance(value, str) else ""
+
+
+def card_number(member_id: int) -> str:
+    """What is printed on a member's card and typed or scanned at the desk: M00042."""
+    return f"M{member_id:05d}"
+
+
+def parse_card_number(text: str) -> int | None:
+    text = text.strip().upper()
+    if len(text) >= 2 and text[0] == "M" and text[1:].isascii() and text[1:].isdecimal():
+        return whole_number(text[1:]) or None
+    return None
 
 
 def clean_name(raw: str) -> str:

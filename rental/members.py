@@ -14,6 +14,7 @@ from piccolo.columns.combination import WhereRaw
 from rental import audit
 from rental.auth import hash_password, verify_password
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
@@ -38,16 +39,24 @@ RESET_CODE_HOURS = 24
 RESET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a desk
 
 
-class MemberError(Exception):
+class MemberError(DomainError):
     """Field name -> message id; nothing was written."""
 
     def __init__(self, errors: dict[str, Any]):
-        super().__init__(errors)
-        self.errors = errors
+        super().__init__("invalid", errors)
 
 
-class NotFound(Exception):
-    pass
+class NotFound(DomainError):
+    def __init__(self, what: object = None) -> None:
+        super().__init__("not_found", {"member": N_("There is no such member.")})
+        self.what = what
+
+
+async def member_row(member_id: int) -> dict[str, Any] | None:
+    """A member as the search lists them, unless erased."""
+    return await Member.select(Member.id, Member.name, Member.phone, Member.status, Member.role,
+                               Member.id_document_number).where(
+        (Member.id == member_id) & (Member.status != "erased")).first()
 
 
 async def _check_unique(values: dict[str, Any], member_id: int | None = None) -> None:

@@ -17,7 +17,6 @@ from piccolo.columns import (
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-ROLES = ("member", "staff", "coordinator", "admin")
 ACCOUNT_STATUSES = ("pending", "active", "suspended", "erased")
 ID_DOCUMENT_TYPES = ("personal_number", "passport", "other")
 SEXES = ("female", "male", "prefer_not")

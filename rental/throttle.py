@@ -11,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from litestar.connection import ASGIConnection
+
+from rental.kernel import web
 from rental.kernel.db import write_transaction
+from rental.kernel.i18n import N_
 from rental.tables import RateEvent
 
 
@@ -54,3 +58,19 @@ async def attempt(action: str, *, address: str, key: str | None, now: datetime) 
                     (RateEvent.action == action) & (RateEvent.key == name)) >= most:
                 raise Throttled(limit.minutes)
         await RateEvent.insert(*[RateEvent(action=action, key=name, at=now) for name in keys])
+
+
+TOO_MANY = N_("Too many attempts from here. Wait %(minutes)s minutes and try again, or ask at "
+              "the centre's desk.")
+
+
+async def too_many(connection: ASGIConnection, action: str,
+                   key: str | None) -> tuple[str, dict[str, int]] | None:
+    """Count an attempt at a rate-limited form ; the message to show when
+    there were too many from this address or for this key, else None."""
+    try:
+        await attempt(action, address=web.client_ip(connection), key=key,
+                      now=web.now(connection))
+    except Throttled as refused:
+        return TOO_MANY, {"minutes": refused.minutes}
+    return None

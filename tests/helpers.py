@@ -129,7 +129,7 @@ class Cast:
 
 async def demo_cast() -> Cast:
     """The seeded demo people (seeded at the test's instant)."""
-    from rental.auth import CurrentUser
+    from rental.kernel.identity import CurrentUser
     from rental.tables import Member
 
     people = {row["phone"]: row for row in await Member.select(Member.id, Member.phone,

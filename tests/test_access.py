@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
-from rental.auth import CurrentUser
+from rental.kernel.identity import CurrentUser
 from rental.kernel.web import ACCESS_LEVELS, access_guard
 
 ROLES = ("member", "staff", "coordinator", "admin")

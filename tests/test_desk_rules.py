@@ -11,9 +11,7 @@ import pytest
 from bookings.lending.rules import (
     MemberStanding,
     Verdict,
-    card_number,
     member_blocks,
-    parse_card_number,
     scan_verdict,
 )
 from rental.fees import (
@@ -28,6 +26,7 @@ from rental.fees import (
     rental_fee,
     rental_quote,
 )
+from rental.member_rules import card_number, parse_card_number
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
 

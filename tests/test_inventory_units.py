@@ -554,7 +554,7 @@ async def test_label_sheet_for_a_whole_tool_type(client, seeded):
 
 
 async def test_qr_code_holds_the_asset_tag():
-    from inventory.controllers import qr_svg
+    from rental.kernel.qr import qr_svg
 
     svg = qr_svg("SMG-0042")
     assert svg.startswith("<svg") and "<script" not in svg

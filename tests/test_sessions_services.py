@@ -24,6 +24,7 @@ from bookings.sessions import services as sessions
 from bookings.sessions.services import SessionError
 from bookings.tables import Booking, Certificate, Enrolment, SkillSession
 from inventory.tables import Skill, Unit
+from rental.kernel.errors import DomainError
 from rental.tables import AuditLog, Centre, Member
 
 KUT = 2  # the other demo centre (checked in the `cast` fixture)
@@ -110,11 +111,11 @@ async def snapshot() -> dict:
     }
 
 
-async def refused(kind: str, call) -> SessionError | BookingError:
-    """Await `call`, which must raise a SessionError (or BookingError) of this kind and write
-    nothing at all."""
+async def refused(kind: str, call) -> DomainError:
+    """Await `call`, which must raise a domain error (a SessionError, or a BookingError from
+    lending) of this kind and write nothing at all."""
     before = await snapshot()
-    with pytest.raises(BookingError) as caught:  # SessionError is a BookingError
+    with pytest.raises(DomainError) as caught:
         await call
     assert caught.value.kind == kind, caught.value.errors
     assert await snapshot() == before

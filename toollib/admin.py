@@ -41,7 +41,7 @@ from piccolo.columns import Column
 from piccolo.table import Table, create_table_class
 
 from rental import audit, auth
-from rental.auth import CurrentUser
+from rental.kernel.identity import CurrentUser
 from rental.kernel.values import whole_number
 from rental.kernel.web import SESSION_COOKIE
 

@@ -6,23 +6,18 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
-from litestar import Litestar, MediaType, Request, Response, Router
+from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
     NotFoundException,
-    PermissionDeniedException,
 )
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
@@ -35,29 +30,23 @@ import toollib.admin
 from bookings.catalogue import controllers as catalogue_pages
 from bookings.lending import controllers as booking_pages
 from bookings.lending import desk_controllers as desk_pages
-from bookings.lending.reservations import BookingError
 from bookings.reports import controllers as report_pages
 from bookings.sessions import controllers as session_pages
-from rental import audit, members
+from rental import audit, auth
 from rental.kernel import i18n
-from rental.kernel.i18n import N_
+from rental.kernel.responses import EXCEPTION_HANDLERS
 from rental.kernel.settings import PROJECT_ROOT, Settings, load_settings
 from rental.kernel.values import MAX_INT
 from rental.kernel.web import (
     CONTROL_CHARACTERS,
-    SESSION_COOKIE,
     AppRequest,
     CSRFUnlessBearer,
     FragmentJinjaEngine,
     RequestContextMiddleware,
     access_guard,
-    current_user,
-    locale_for_scope,
-    login_url,
     make_environment,
     security_headers,
 )
-from rental.ledger import MoneyError
 
 log = logging.getLogger("rental")
 
@@ -156,7 +145,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 make_environment(settings.debug, settings.default_timezone))
         ),
         middleware=[
-            DefineMiddleware(RequestContextMiddleware, settings=settings),
+            DefineMiddleware(RequestContextMiddleware, settings=settings,
+                             identify=auth.request_user),
             # after the user is known: bearer-token API requests need no CSRF token
             DefineMiddleware(CSRFUnlessBearer, config=CSRFConfig(
                 secret=settings.secret_key,
@@ -178,12 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 sync_to_thread=False,
             ),
         },
-        exception_handlers={
-            **{error: _domain_error for error in DOMAIN_ERRORS},
-            NotAuthorizedException: _not_logged_in,
-            HTTPException: _http_error,
-            Exception: _server_error,
-        },
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[database_pool, periodic_jobs],
         before_request=_path_names_something,
         before_send=[security_headers(settings)],
@@ -226,103 +211,3 @@ def _check_every_route_declares_access(app: Litestar) -> None:
     ]
     if missing:
         raise RuntimeError("routes without an access level: " + ", ".join(missing))
-
-
-# --- error pages in the user's language ---------------------------------------------------
-
-
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or (
-        "application/json" in request.headers.get("accept", "")
-        and "text/html" not in request.headers.get("accept", "")
-    )
-
-
-def _error_page(request: Request, status: int, title: str, message: Any) -> Response:
-    """`title` and `message` are message ids (the message may come with its values),
-    translated here once the language is known."""
-    # A 404 never reaches the route middleware, so pick the language here too.
-    i18n.current_locale.set(locale_for_scope(request.scope, current_user(request)))
-    if _wants_json(request):
-        return Response({"status": status, "detail": i18n.message_text(message)},
-                        status_code=status)
-    return Template(
-        template_name="error.html",
-        context={"status": status, "title": i18n.gettext(title),
-                 "message": i18n.message_text(message)},
-        status_code=status,
-        media_type=MediaType.HTML,
-        headers={"Vary": "HX-Request, HX-Target"},
-    )
-
-
-# Domain errors a handler did not turn into its own form (a centre deactivated meanwhile, say):
-# the error page or JSON body with the status the error means and its first message.
-DOMAIN_ERRORS = (BookingError, MoneyError, members.MemberError, members.NotFound,
-                 inventory.services.InventoryError)
-_STATUS_OF_KIND = {"invalid": 422, "forbidden": 403, "conflict": 409, "not_found": 404}
-_STATUS_OF_CLASS = {inventory.services.NotFound: 404, inventory.services.NotAllowed: 403,
-                    inventory.services.Refused: 409, members.NotFound: 404}
-_TITLES = {403: N_("Not allowed"), 404: N_("Page not found")}
-
-
-def _domain_error(request: Request, exc: Exception) -> Response:
-    status = _STATUS_OF_CLASS.get(type(exc)) or _STATUS_OF_KIND.get(getattr(exc, "kind", ""), 422)
-    errors = getattr(exc, "errors", None) or {}
-    message = getattr(exc, "message", None) or next(iter(errors.values()), None) or (
-        N_("There is no page at this address.") if status == 404
-        else N_("Check the address or the form and try again."))
-    if _wants_json(request) and errors:
-        return Response({"status": status, "errors": {
-            field: i18n.message_text(text) for field, text in errors.items()}},
-            status_code=status)
-    return _error_page(request, status, _TITLES.get(status, N_(
-        "Something is wrong with the request")), message)
-
-
-def _not_logged_in(request: Request, exc: NotAuthorizedException) -> Response:
-    if _wants_json(request):
-        return _error_page(request, 401, N_("Please log in."), N_("Please log in."))
-    target = login_url(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
-    if request.headers.get("hx-request") == "true":
-        return Response(b"", status_code=204, headers={"HX-Redirect": target})
-    response = Redirect(target, status_code=303)
-    if request.cookies.get(SESSION_COOKIE):
-        response.delete_cookie(SESSION_COOKIE)
-    return response
-
-
-def _http_error(request: Request, exc: HTTPException) -> Response:
-    status = exc.status_code
-    if isinstance(exc, NotFoundException) or status == 404:
-        return _error_page(
-            request, 404, N_("Page not found"), N_("There is no page at this address.")
-        )
-    if isinstance(exc, PermissionDeniedException) or status == 403:
-        if "CSRF" in str(exc.detail):
-            message = N_(
-                "This form has expired or was sent from another site. "
-                "Reload the page and try again."
-            )
-        else:
-            message = N_("You do not have access to this page.")
-        return _error_page(request, 403, N_("Not allowed"), message)
-    if status == 405:
-        return _error_page(
-            request, 405, N_("Not allowed"), N_("This address does not accept that.")
-        )
-    if 400 <= status < 500:
-        return _error_page(
-            request, status, N_("Something is wrong with the request"),
-            N_("Check the address or the form and try again."),
-        )
-    return _server_error(request, exc)
-
-
-def _server_error(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _error_page(
-        request, 500, N_("Something went wrong"),
-        N_("We could not finish this. Please try again in a moment; "
-           "if it happens again, tell the staff."),
-    )

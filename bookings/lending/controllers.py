@@ -9,33 +9,31 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from bookings.lending import reservations
 from bookings.lending.reservations import BookingError
-from bookings.lending.rules import as_date, as_int, month_grid, shift_month
+from bookings.lending.rules import month_grid, shift_month
 from bookings.sessions.services import member_record
 from rental import ledger
 from rental.kernel import i18n, web
+from rental.kernel.errors import STATUS_OF
 from rental.kernel.i18n import N_
-from rental.kernel.values import MAX_INT, BadValue, money_input, parse_money
-from rental.kernel.web import Id, current_user, days_in_window, flash_cookie
-
-STATUS_OF = {"invalid": 422, "forbidden": 403, "conflict": 409, "not_found": 404}
+from rental.kernel.responses import api_refusal, redirect
+from rental.kernel.values import (
+    MAX_INT,
+    BadValue,
+    calendar_day,
+    money_input,
+    parse_money,
+    whole_number,
+)
+from rental.kernel.web import Id, current_user, days_in_window
 
 
 def _month(value: str, today: date) -> date:
     """The month a calendar shows (2026-11); this month when the text is not one."""
-    return as_date(f"{value}-01") or today.replace(day=1)
-
-
-def _redirect(request: Request, path: str, message: Any = None,
-              level: str = "success") -> Redirect:
-    response = Redirect(path, status_code=303)
-    if message:
-        response.cookies.append(flash_cookie(request.app.state.settings, level,
-                                             i18n.message_text(message)))
-    return response
+    return calendar_day(f"{value}-01") or today.replace(day=1)
 
 
 class BookingPages(Controller):
@@ -75,18 +73,18 @@ class BookingPages(Controller):
         ends: str = Parameter(query="to", default="", max_length=10),
         member: int = Parameter(default=0, ge=0, le=MAX_INT),
     ) -> Template:
-        first = as_date(starts)
+        first = calendar_day(starts)
         return await self._page(request, tool_type_id, centre,
-                                _month(month, first or web.today(request)), first, as_date(ends),
-                                member or None)
+                                _month(month, first or web.today(request)), first,
+                                calendar_day(ends), member or None)
 
     @post("/book", opt={"access": "member"})
     async def book(self, request: Request, tool_type_id: int) -> Response[Any]:
         form = await request.form()
         user = current_user(request)
-        centre = as_int(form.get("centre")) or 0
-        starts, ends = as_date(form.get("starts_on")), as_date(form.get("ends_on"))
-        member = as_int(form.get("member")) if user.is_staff else user.id
+        centre = whole_number(form.get("centre")) or 0
+        starts, ends = calendar_day(form.get("starts_on")), calendar_day(form.get("ends_on"))
+        member = whole_number(form.get("member")) if user.is_staff else user.id
         errors: dict[str, Any] = {}
         if starts is None:
             errors["starts_on"] = N_("Choose the pick-up day.")
@@ -107,7 +105,7 @@ class BookingPages(Controller):
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
                 target = f"/members/{member}" if user.is_staff else "/me/bookings"
-                return _redirect(request, target + f"#booking-{booking['id']}",
+                return redirect(request, target + f"#booking-{booking['id']}",
                                  N_("Booked. Come to the desk on the pick-up day."))
         return await self._page(request, tool_type_id, centre,
                                 (starts or web.today(request)).replace(day=1), starts, ends,
@@ -118,8 +116,8 @@ class BookingPages(Controller):
     async def waitlist(self, request: Request, tool_type_id: int) -> Response[Any]:
         form = await request.form()
         user = current_user(request)
-        centre = as_int(form.get("centre")) or 0
-        starts, ends = as_date(form.get("starts_on")), as_date(form.get("ends_on"))
+        centre = whole_number(form.get("centre")) or 0
+        starts, ends = calendar_day(form.get("starts_on")), calendar_day(form.get("ends_on"))
         errors: dict[str, Any] = {}
         status = 422
         if starts is None or ends is None:
@@ -132,7 +130,7 @@ class BookingPages(Controller):
             except BookingError as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
-                return _redirect(request, "/me/bookings", N_(
+                return redirect(request, "/me/bookings", N_(
                     "You are on the waitlist. When a unit frees up, it is offered to you here."))
         return await self._page(request, tool_type_id, centre,
                                 (starts or web.today(request)).replace(day=1), starts, ends, None,
@@ -169,8 +167,8 @@ class CancelBooking(Controller):
                 raise NotFoundException() from None
             if error.kind == "forbidden":
                 raise PermissionDeniedException() from None
-            return _redirect(request, back, error.errors["form"], level="error")
-        return _redirect(request, back, N_("The booking is cancelled."))
+            return redirect(request, back, error.errors["form"], level="error")
+        return redirect(request, back, N_("The booking is cancelled."))
 
 
 class DeskDay(Controller):
@@ -219,7 +217,7 @@ class BookingPolicyPage(Controller):
                     errors[name] = bad.message
                     continue
             else:
-                number = as_int(form.get(name))
+                number = whole_number(form.get(name))
             if number is None or not low <= number <= high:
                 errors[name] = (N_("Enter a number from %(low)s to %(high)s."), {
                     "low": money_input(low) if name in ledger.MONEY_FIELDS else low,
@@ -233,7 +231,7 @@ class BookingPolicyPage(Controller):
                                           now=web.now(request))
         except BookingError:
             raise NotFoundException() from None
-        return _redirect(request, "/booking-policy", N_("The lending rules are saved."))
+        return redirect(request, "/booking-policy", N_("The lending rules are saved."))
 
 
 # --- the JSON API ---------------------------------------------------------------------------
@@ -280,7 +278,7 @@ class BookingApi(Controller):
         to_day: Annotated[str, Parameter(query="to", max_length=10)],
     ) -> Response[list[DayOut]]:
         """Free units per day of a tool type at a centre (at most 92 days)."""
-        starts, ends = as_date(from_day), as_date(to_day)
+        starts, ends = calendar_day(from_day), calendar_day(to_day)
         if starts is None or ends is None:
             return Response({"status": 422, "detail": i18n.gettext(
                 "Enter the dates as YYYY-MM-DD.")}, status_code=422)
@@ -300,29 +298,23 @@ class BookingApi(Controller):
         user = current_user(request)
         member = data.member_id if user.is_staff and data.member_id else user.id
         if user.is_staff and not data.member_id:
-            return _api_error(422, {"member_id": N_("Name the member you book for.")})
+            return api_refusal(422, {"member_id": N_("Name the member you book for.")})
         if user.is_staff and not user.can_act_for(data.centre_id):
-            return _api_error(403, {"form": N_("You do not have access to this page.")})
+            return api_refusal(403, {"form": N_("You do not have access to this page.")})
         if not user.is_staff and data.member_id not in (None, user.id):
-            return _api_error(403, {"form": N_("You do not have access to this page.")})
+            return api_refusal(403, {"form": N_("You do not have access to this page.")})
         try:
             booking = await reservations.book(
                 member_id=member, tool_type_id=data.tool_type_id, centre_id=data.centre_id,
                 starts_on=data.starts_on, ends_on=data.ends_on, actor_id=user.id,
                 today=web.today(request), now=web.now(request))
         except BookingError as error:
-            return _api_error(STATUS_OF[error.kind], error.errors)
+            return api_refusal(STATUS_OF[error.kind], error.errors)
         return Response(BookingOut(
             id=booking["id"], member_id=booking["member"], tool_type_id=booking["tool_type"],
             unit_id=booking["unit"], centre_id=booking["centre"],
             starts_on=booking["starts_on"], ends_on=booking["ends_on"],
             status=booking["status"]), status_code=201)
-
-
-def _api_error(status: int, errors: dict[str, Any]) -> Response[dict[str, Any]]:
-    return Response({"status": status,
-                     "errors": {k: i18n.message_text(v) for k, v in errors.items()}},
-                    status_code=status)
 
 
 CONTROLLERS = [BookingPages, MyBookings, CancelBooking, DeskDay, BookingPolicyPage, BookingApi]

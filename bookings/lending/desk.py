@@ -25,7 +25,6 @@ from bookings.lending.rules import (
     free_units,
     member_blocks,
     overlaps,
-    parse_card_number,
     period_problems,
     scan_verdict,
 )
@@ -45,7 +44,7 @@ from rental import audit, ledger, members
 from rental.fees import Quote, days_late, extension_quote, late_fee, refund_due, rental_quote
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.i18n import N_
-from rental.member_rules import membership_state
+from rental.member_rules import membership_state, parse_card_number
 from rental.tables import Centre, LedgerEntry, Member, MemberConcession, Membership
 
 MAX_BASKET = 20
@@ -58,18 +57,11 @@ class DeskError(BookingError):
 # --- finding the member -----------------------------------------------------------------------
 
 
-async def member_row(member_id: int) -> dict[str, Any] | None:
-    """A member as the search lists them, unless erased."""
-    return await Member.select(Member.id, Member.name, Member.phone, Member.status, Member.role,
-                               Member.id_document_number).where(
-        (Member.id == member_id) & (Member.status != "erased")).first()
-
-
 async def find_members(query: str) -> list[dict[str, Any]]:
     """By card number (M00042), name, phone digits or identity document number."""
     member_id = parse_card_number(query)
     if member_id is not None:
-        row = await member_row(member_id)
+        row = await members.member_row(member_id)
         return [row] if row else []
     return await members.search(query)
 

@@ -16,18 +16,27 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings.lending import desk, reservations
-from bookings.lending.controllers import STATUS_OF, _api_error, _redirect
 from bookings.lending.desk import DeskError
 from bookings.lending.reservations import BookingError
-from bookings.lending.rules import as_date, as_int, card_number
 from bookings.tables import RETURN_CONDITIONS
 from inventory import media
-from rental import ledger
+from rental import ledger, members
 from rental.kernel import i18n, web
+from rental.kernel.errors import STATUS_OF
 from rental.kernel.i18n import N_
-from rental.kernel.values import MAX_INT, BadValue, parse_money
-from rental.kernel.web import Id, Tetri, current_user, days_in_window, flash_cookie, fragment_block
+from rental.kernel.responses import api_refusal, go
+from rental.kernel.values import MAX_INT, BadValue, calendar_day, parse_money, whole_number
+from rental.kernel.web import (
+    Id,
+    Tetri,
+    current_user,
+    days_in_window,
+    form_text,
+    form_values,
+    fragment_block,
+)
 from rental.ledger import MoneyError
+from rental.member_rules import card_number
 from rental.tables import PAYMENT_METHODS
 
 PAY_METHODS = (*PAYMENT_METHODS, "waiver")
@@ -44,46 +53,30 @@ def _guard(request: Request, centre_id: int) -> None:
         raise PermissionDeniedException()
 
 
-def _text(form: Any, name: str, limit: int = 500) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
 def _money(form: Any, name: str, errors: dict[str, Any], *, required: bool) -> int:
     try:
-        return parse_money(_text(form, name, 20), required=required) or 0
+        return parse_money(form_text(form, name, 20), required=required) or 0
     except BadValue as bad:
         errors[name] = bad.message
         return 0
 
 
 def _payment(form: Any, errors: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    method = _text(form, prefix + "method", 10)
+    method = form_text(form, prefix + "method", 10)
     if method not in PAY_METHODS:
         errors[prefix + "method"] = N_("Choose how the member pays.")
     return {"method": method,
             "amount": _money(form, prefix + "amount", errors, required=False),
-            "reference": _text(form, prefix + "reference", 100),
-            "reason": _text(form, prefix + "reason")}
-
-
-def _go(request: Request, path: str, message: Any = None, level: str = "success") -> Response:
-    """After a write: a full navigation, also when htmx sent the form."""
-    if request.headers.get("hx-request") != "true":
-        return _redirect(request, path, message, level)
-    response: Response = Response(b"", status_code=204, headers={"HX-Redirect": path})
-    if message:
-        response.cookies.append(flash_cookie(request.app.state.settings, level,
-                                             i18n.message_text(message)))
-    return response
+            "reference": form_text(form, prefix + "reference", 100),
+            "reason": form_text(form, prefix + "reason")}
 
 
 def _tags(form: Any) -> list[str]:
     tags = [t for t in form.getall("tag", []) if isinstance(t, str)] if hasattr(
         form, "getall") else []
-    remove = _text(form, "remove", 40)
+    remove = form_text(form, "remove", 40)
     tags = [t for t in tags if t != remove]
-    scan = _text(form, "scan", 40)
+    scan = form_text(form, "scan", 40)
     return [*tags, scan] if scan else tags
 
 
@@ -158,16 +151,16 @@ class DeskPages(Controller):
         """Add a scanned unit, or take one out: re-evaluate the whole basket (writes nothing)."""
         _guard(request, centre_id)
         form = await request.form()
-        member = as_int(form.get("member"))
+        member = whole_number(form.get("member"))
         if not member:
             raise NotFoundException()
-        return_on = as_date(form.get("return_on"))
+        return_on = calendar_day(form.get("return_on"))
         basket = await desk.basket_view(member, centre_id, _tags(form), return_on,
-                                        web.today(request), scanned=_text(form, "scan", 40))
-        values = _form_values(form)
+                                        web.today(request), scanned=form_text(form, "scan", 40))
+        values = form_values(form)
         values.pop("scan", None)
         if "scan" in basket.errors:
-            values["scan"] = _text(form, "scan", 40)
+            values["scan"] = form_text(form, "scan", 40)
         return await self._page(request, centre_id, member=member, basket=basket,
                                 errors=basket.errors, values=values,
                                 status=422 if basket.errors else 200)
@@ -176,37 +169,37 @@ class DeskPages(Controller):
     async def check_out(self, request: Request, centre_id: int) -> Response[Any]:
         _guard(request, centre_id)
         form = await request.form()
-        member = as_int(form.get("member"))
+        member = whole_number(form.get("member"))
         if not member:
             raise NotFoundException()
         errors: dict[str, Any] = {}
         payment = _payment(form, errors)
-        return_on = as_date(form.get("return_on"))
+        return_on = calendar_day(form.get("return_on"))
         tags = [t for t in form.getall("tag", []) if isinstance(t, str)]
         status = 422
         if not errors:
             try:
                 receipt = await desk.check_out(
                     member_id=member, centre_id=centre_id, tags=tags, return_on=return_on,
-                    payment=payment, override_reason=_text(form, "override_reason"),
+                    payment=payment, override_reason=form_text(form, "override_reason"),
                     actor=current_user(request), today=web.today(request), now=web.now(request))
             except (DeskError, MoneyError) as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
-                return _go(request, f"/receipts/{receipt}",
+                return go(request, f"/receipts/{receipt}",
                            N_("Checked out. Print the receipt for the member."))
         basket = await desk.basket_view(member, centre_id, tags, return_on, web.today(request))
         basket.errors.update(errors)
         return await self._page(request, centre_id, member=member, basket=basket,
-                                errors=basket.errors, status=status, values=_form_values(form))
+                                errors=basket.errors, status=status, values=form_values(form))
 
     @post("/check-in", **CHECK_IN_UPLOAD)
     async def check_in(self, request: Request, centre_id: int) -> Response[Any]:
         _guard(request, centre_id)
         form = await request.form()
-        tag = _text(form, "tag", 40)
+        tag = form_text(form, "tag", 40)
         errors: dict[str, Any] = {}
-        condition = _text(form, "condition", 20)
+        condition = form_text(form, "condition", 20)
         if condition not in RETURN_CONDITIONS:
             errors["condition"] = N_("Choose the condition it came back in.")
         damage = _money(form, "damage_charge", errors, required=False)
@@ -220,20 +213,20 @@ class DeskPages(Controller):
                 async with media.stored(request.app.state.settings.media_dir, [photo]):
                     receipt = await desk.check_in(
                         tag=tag, centre_ids=_centre_ids(request), condition=condition,
-                        notes=_text(form, "notes", 2000), damage_charge=damage,
+                        notes=form_text(form, "notes", 2000), damage_charge=damage,
                         photo=photo.name if photo else "", actor=current_user(request),
                         today=web.today(request), now=web.now(request))
             except (DeskError, MoneyError) as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
-                return _go(request, f"/receipts/{receipt}", N_("Checked in."))
+                return go(request, f"/receipts/{receipt}", N_("Checked in."))
         check_in = None
         try:
             check_in = await desk.loan_for_check_in(tag, _centre_ids(request), web.today(request))
         except DeskError as error:
             errors.update(error.errors)
         return await self._page(request, centre_id, check_in=check_in, errors=errors,
-                                status=status, values=_form_values(form))
+                                status=status, values=form_values(form))
 
     @post("/members/{member_id:int}/payments")
     async def payment(self, request: Request, centre_id: int, member_id: int) -> Response[Any]:
@@ -253,9 +246,9 @@ class DeskPages(Controller):
                 errors = {f"pay_{k}": v for k, v in error.errors.items()}
                 status = STATUS_OF[error.kind]
             else:
-                return _go(request, f"/receipts/{receipt}", N_("The payment is recorded."))
+                return go(request, f"/receipts/{receipt}", N_("The payment is recorded."))
         return await self._page(request, centre_id, member=member_id, errors=errors,
-                                status=status, values=_form_values(form))
+                                status=status, values=form_values(form))
 
     @get("/overdue")
     async def overdue(self, request: Request, centre_id: int) -> Template:
@@ -284,23 +277,19 @@ class DeskPages(Controller):
                     raise PermissionDeniedException() from None
                 errors = error.errors
             else:
-                return _go(request, f"/receipts/{receipt}", N_("The unit is marked lost."))
+                return go(request, f"/receipts/{receipt}", N_("The unit is marked lost."))
         message = next(iter(errors.values()))
-        return _go(request, f"/desk/{centre_id}/overdue", message, level="error")
+        return go(request, f"/desk/{centre_id}/overdue", message, level="error")
 
     @get("/cash-up")
     async def cash_up(self, request: Request, centre_id: int,
                       day: str = Parameter(default="", max_length=10)) -> Template:
         _guard(request, centre_id)
-        chosen = as_date(day) or web.today(request)
+        chosen = calendar_day(day) or web.today(request)
         view = await ledger.cash_up(centre_id, chosen)
         if view is None:
             raise NotFoundException()
         return Template("bookings/cash_up.html", context={**view, "today": web.today(request)})
-
-
-def _form_values(form: Any) -> dict[str, Any]:
-    return {key: form.get(key) for key in form if isinstance(form.get(key), str)}
 
 
 class Receipts(Controller):
@@ -333,24 +322,24 @@ class Renewals(Controller):
         """A member renews their own loan; the desk renews one of its centre's."""
         user = current_user(request)
         form = await request.form()
-        back = _text(form, "back", 200)
+        back = form_text(form, "back", 200)
         back = back if back.startswith("/") and not back.startswith("//") else (
             "/desk" if user.is_staff else "/me/bookings")
-        new_end = as_date(form.get("ends_on"))
+        new_end = calendar_day(form.get("ends_on"))
         if new_end is None:
-            return _go(request, back, N_("Choose the new return day."), level="error")
+            return go(request, back, N_("Choose the new return day."), level="error")
         try:
             await desk.renew(loan_id, new_end, member_id=None if user.is_staff else user.id,
                              centre_ids=_centre_ids(request) if user.is_staff else None,
                              actor_id=user.id, today=web.today(request), now=web.now(request),
-                             override_reason=_text(form, "override_reason"))
+                             override_reason=form_text(form, "override_reason"))
         except DeskError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
             if error.kind == "forbidden":
                 raise PermissionDeniedException() from None
-            return _go(request, back, next(iter(error.errors.values())), level="error")
-        return _go(request, back, N_("Renewed. The added days are charged to the account."))
+            return go(request, back, next(iter(error.errors.values())), level="error")
+        return go(request, back, N_("Renewed. The added days are charged to the account."))
 
 
 class MemberLedger(Controller):
@@ -361,7 +350,7 @@ class MemberLedger(Controller):
     @get("/members/{member_id:int}/ledger")
     async def page(self, request: Request, member_id: int) -> Template:
         view = await ledger.member_ledger(member_id)
-        member = await desk.member_row(member_id)
+        member = await members.member_row(member_id)
         if member is None:
             raise NotFoundException()
         return Template("bookings/ledger.html", context={**view, "member": member})
@@ -369,15 +358,15 @@ class MemberLedger(Controller):
     @post("/ledger/{entry_id:int}/reverse", opt={"access": "coordinator"})
     async def reverse(self, request: Request, entry_id: int) -> Response[Any]:
         form = await request.form()
-        back = f"/members/{as_int(form.get('member')) or 0}/ledger"
+        back = f"/members/{whole_number(form.get('member')) or 0}/ledger"
         try:
-            await ledger.reverse(entry_id, _text(form, "reason"),
+            await ledger.reverse(entry_id, form_text(form, "reason"),
                                  actor_id=current_user(request).id, now=web.now(request))
         except MoneyError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
-            return _go(request, back, next(iter(error.errors.values())), level="error")
-        return _go(request, back, N_("The entry is reversed."))
+            return go(request, back, next(iter(error.errors.values())), level="error")
+        return go(request, back, N_("The entry is reversed."))
 
 
 # --- the JSON API ---------------------------------------------------------------------------
@@ -451,10 +440,10 @@ class LoanApi(Controller):
         status codes and messages as the desk page."""
         user = current_user(request)
         if not user.can_act_for(data.centre_id):
-            return _api_error(403, {"form": N_("You do not have access to this page.")})
+            return api_refusal(403, {"form": N_("You do not have access to this page.")})
         payment = data.payment or PaymentIn(method="cash", amount_tetri=0)
         if payment.method not in PAY_METHODS:
-            return _api_error(422, {"payment": N_("Choose how the member pays.")})
+            return api_refusal(422, {"payment": N_("Choose how the member pays.")})
         try:
             receipt = await desk.check_out(
                 member_id=data.member_id, centre_id=data.centre_id, tags=data.asset_tags,
@@ -465,21 +454,21 @@ class LoanApi(Controller):
                 override_reason=data.override_reason, actor=user, today=web.today(request),
                 now=web.now(request))
         except (DeskError, MoneyError) as error:
-            return _api_error(STATUS_OF[error.kind], error.errors)
+            return api_refusal(STATUS_OF[error.kind], error.errors)
         return Response(await self._receipt(receipt), status_code=201)
 
     @post("/check-in", status_code=201)
     async def check_in(self, request: Request, data: CheckInIn) -> Response[Any]:
         """Take a unit back: late fee, damage, the deposit returned or applied."""
         if data.condition not in RETURN_CONDITIONS:
-            return _api_error(422, {"condition": N_("Choose the condition it came back in.")})
+            return api_refusal(422, {"condition": N_("Choose the condition it came back in.")})
         try:
             receipt = await desk.check_in(
                 tag=data.asset_tag, centre_ids=_centre_ids(request), condition=data.condition,
                 notes=data.notes, damage_charge=data.damage_charge_tetri, photo="",
                 actor=current_user(request), today=web.today(request), now=web.now(request))
         except (DeskError, MoneyError) as error:
-            return _api_error(STATUS_OF[error.kind], error.errors)
+            return api_refusal(STATUS_OF[error.kind], error.errors)
         return Response(await self._receipt(receipt), status_code=201)
 
 

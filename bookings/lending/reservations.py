@@ -26,18 +26,14 @@ from inventory.tables import IN_CIRCULATION, ToolType, Unit
 from rental import audit, ledger
 from rental.fees import Quote, rental_quote
 from rental.kernel.db import lost_a_race, read_transaction, write_transaction
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.member_rules import membership_state
 from rental.tables import DEFAULT_FEE_POLICY, Centre, Member, MemberConcession, Membership
 
 
-class BookingError(Exception):
-    """`kind` is invalid (422), forbidden (403), conflict (409) or not_found (404)."""
-
-    def __init__(self, kind: str, errors: dict[str, Any]):
-        super().__init__(kind, errors)
-        self.kind = kind
-        self.errors = errors
+class BookingError(DomainError):
+    """A booking or a loan refused."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from typing import Any
 
 from rental.centres import is_open_on
 from rental.kernel.i18n import N_
-from rental.kernel.values import calendar_day, whole_number
 
 Period = tuple[date, date]  # both days included
 
@@ -104,28 +103,6 @@ def shift_month(month: date, delta: int) -> date:
 
 
 # --- the desk ---------------------------------------------------------------------------------
-
-
-def as_date(value: Any) -> date | None:
-    """A form's ISO date, or None when it is missing, not a date or out of the window."""
-    return calendar_day(value)
-
-
-def as_int(value: Any) -> int | None:
-    """A form's whole number, or None when it is missing, not one or out of range."""
-    return whole_number(value)
-
-
-def card_number(member_id: int) -> str:
-    """What is printed on a member's card and typed or scanned at the desk: M00042."""
-    return f"M{member_id:05d}"
-
-
-def parse_card_number(text: str) -> int | None:
-    text = text.strip().upper()
-    if len(text) >= 2 and text[0] == "M" and text[1:].isascii() and text[1:].isdecimal():
-        return whole_number(text[1:]) or None
-    return None
 
 
 NO_RETURN_DAY = N_("Choose the return day first.")

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from bookings.lending.rules import as_date
 from rental.kernel.i18n import N_
+from rental.kernel.values import calendar_day
 
 PERIOD_KINDS = ("month", "quarter", "year", "dates")
 MAX_YEARS = 10
@@ -99,13 +99,13 @@ def parse_period(params: Mapping[str, str], today: date) -> tuple[Period, dict[s
         return fallback, {"period": N_("Choose a month, a quarter, a year or dates.")}
     if kind != "dates":
         text = (params.get("on") or "").strip()
-        on = as_date(text) or as_date(text + "-01") if text else today
+        on = calendar_day(text) or calendar_day(text + "-01") if text else today
         if on is None:
             return fallback, {"on": N_("Enter a date as YYYY-MM-DD.")}
         if not _in_years(on):
             return fallback, {"on": _YEARS_ERROR}
         return period_of(kind, on), errors
-    starts, ends = as_date(params.get("from") or ""), as_date(params.get("to") or "")
+    starts, ends = calendar_day(params.get("from") or ""), calendar_day(params.get("to") or "")
     if starts is None:
         errors["from"] = N_("Enter a date as YYYY-MM-DD.")
     if ends is None:

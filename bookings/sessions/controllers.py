@@ -11,19 +11,19 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
 from litestar.response import Template
 
-from bookings.lending.controllers import STATUS_OF
-from bookings.lending.desk import member_row
-from bookings.lending.desk_controllers import _form_values, _go, _text
-from bookings.lending.rules import as_date, as_int, parse_card_number
 from bookings.sessions import services as sessions
 from bookings.sessions.rules import certificate_valid, parse_session
 from bookings.sessions.services import SessionError
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES
-from inventory.controllers import qr_svg
+from rental import members, throttle
 from rental.kernel import i18n, web
+from rental.kernel.errors import STATUS_OF
 from rental.kernel.i18n import N_
-from rental.kernel.values import MAX_INT
-from rental.kernel.web import current_user
+from rental.kernel.qr import qr_svg
+from rental.kernel.responses import go
+from rental.kernel.values import MAX_INT, calendar_day, whole_number
+from rental.kernel.web import current_user, form_text, form_values
+from rental.member_rules import parse_card_number
 
 
 def _first_error(error: SessionError) -> Any:
@@ -44,7 +44,7 @@ class SessionPages(Controller):
         rows = await sessions.listing(
             centre=centre or None, skill=skill or None,
             audience=audience if audience in AUDIENCES else None,
-            from_day=as_date(starts), now=web.now(request),
+            from_day=calendar_day(starts), now=web.now(request),
             timezone=request.app.state.settings.default_timezone)
         return Template("bookings/sessions.html", context={
             "sessions": rows, "centres": centres, "skills": skills, "audiences": AUDIENCES,
@@ -67,18 +67,18 @@ class SessionPages(Controller):
         member = _member_named(form) if user.is_staff else user.id
         back = f"/sessions/{session_id}"
         if not member:
-            return _go(request, back, N_("Find the member first, then enrol them."), "error")
-        if not user.is_staff and (refused := await web.too_many(request, "enrol",
+            return go(request, back, N_("Find the member first, then enrol them."), "error")
+        if not user.is_staff and (refused := await throttle.too_many(request, "enrol",
                                                                 f"member:{member}")):
-            return _go(request, back, refused, "error")
+            return go(request, back, refused, "error")
         try:
             status = await sessions.enrol(session_id, member, actor_id=user.id,
                                           now=web.now(request))
         except SessionError as error:
             if error.kind == "not_found" and "form" in error.errors:
                 raise NotFoundException() from None
-            return _go(request, back, _first_error(error), "error")
-        return _go(request, back, N_("Enrolled. See you there!") if status == "enrolled"
+            return go(request, back, _first_error(error), "error")
+        return go(request, back, N_("Enrolled. See you there!") if status == "enrolled"
                    else N_("The session is full: you are on its waitlist and move up when "
                            "someone cancels."))
 
@@ -87,15 +87,15 @@ class SessionPages(Controller):
         user = current_user(request)
         form = await request.form()
         member = _member_named(form) if user.is_staff else user.id
-        back = _text(form, "back", 200)
+        back = form_text(form, "back", 200)
         back = back if back.startswith("/") and not back.startswith("//") else (
             f"/sessions/{session_id}")
         try:
             await sessions.cancel_enrolment(session_id, member or 0, actor_id=user.id,
                                             now=web.now(request))
         except SessionError as error:
-            return _go(request, back, _first_error(error), "error")
-        return _go(request, back, N_("Your place is cancelled."))
+            return go(request, back, _first_error(error), "error")
+        return go(request, back, N_("Your place is cancelled."))
 
     @get("/{session_id:int}/attendance", opt={"access": "staff", "scope": "centre"})
     async def sheet(self, request: Request, session_id: int) -> Template:
@@ -108,7 +108,7 @@ class SessionPages(Controller):
         button sends the same form."""
         await _sheet(request, session_id)
         form = await request.form()
-        member = as_int(form.get("member")) or 0
+        member = whole_number(form.get("member")) or 0
         errors: dict[str, Any] = {}
         try:
             await sessions.mark_attendance(
@@ -127,8 +127,8 @@ class SessionPages(Controller):
                       ends: str = Parameter(query="to", default="", max_length=10)
                       ) -> Template:
         today = web.today(request)
-        first = as_date(starts) or today.replace(day=1)
-        last = as_date(ends) or today
+        first = calendar_day(starts) or today.replace(day=1)
+        last = calendar_day(ends) or today
         errors = {}
         if last < first:
             errors["to"] = N_("The end is before the start.")
@@ -154,8 +154,8 @@ async def _sheet(request: Request, session_id: int) -> dict[str, Any]:
 
 
 def _member_named(form: Any) -> int | None:
-    text = _text(form, "member", 20)
-    return parse_card_number(text) or as_int(text)
+    text = form_text(form, "member", 20)
+    return parse_card_number(text) or whole_number(text)
 
 
 class SessionManagement(Controller):
@@ -183,10 +183,10 @@ class SessionManagement(Controller):
         form = await request.form()
         values, errors = await _parse(request, form)
         if errors:
-            return await self._form(request, None, _form_values(form), errors, 422)
+            return await self._form(request, None, form_values(form), errors, 422)
         first = await sessions.create(values, actor_id=current_user(request).id,
                                       now=web.now(request))
-        return _go(request, f"/sessions/{first}", N_("The session is scheduled."))
+        return go(request, f"/sessions/{first}", N_("The session is scheduled."))
 
     @get("/{session_id:int}/edit")
     async def edit(self, request: Request, session_id: int) -> Template:
@@ -210,8 +210,8 @@ class SessionManagement(Controller):
             except SessionError as error:
                 errors, status = error.errors, STATUS_OF[error.kind]
             else:
-                return _go(request, f"/sessions/{session_id}", N_("The session is saved."))
-        return await self._form(request, view["session"], _form_values(form), errors, status)
+                return go(request, f"/sessions/{session_id}", N_("The session is saved."))
+        return await self._form(request, view["session"], form_values(form), errors, status)
 
     @post("/{session_id:int}/cancel")
     async def cancel(self, request: Request, session_id: int) -> Response[Any]:
@@ -221,15 +221,15 @@ class SessionManagement(Controller):
         except SessionError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
-            return _go(request, f"/sessions/{session_id}", _first_error(error), "error")
-        return _go(request, f"/sessions/{session_id}", N_("The session is cancelled."))
+            return go(request, f"/sessions/{session_id}", _first_error(error), "error")
+        return go(request, f"/sessions/{session_id}", N_("The session is cancelled."))
 
 
 async def _parse(request: Request, form: Any, enrolled: int = 0
                  ) -> tuple[dict[str, Any], dict[str, Any]]:
     centres, skills = await sessions.choices()
     zones = {c["id"]: c["timezone"] for c in centres}
-    centre = as_int(form.get("centre"))
+    centre = whole_number(form.get("centre"))
     return parse_session(form, timezone=zones.get(centre, "Asia/Tbilisi"), now=web.now(request),
                          skills={s["id"] for s in skills}, centres=set(zones),
                          enrolled=enrolled)
@@ -247,7 +247,7 @@ def _values_of(session: dict[str, Any]) -> dict[str, Any]:
 class Certificates(Controller):
     @get("/members/{member_id:int}/certificates", opt={"access": "staff"})
     async def list_for_member(self, request: Request, member_id: int) -> Template:
-        member = await member_row(member_id)
+        member = await members.member_row(member_id)
         if member is None:
             raise NotFoundException()
         _, skills = await sessions.choices()
@@ -260,27 +260,27 @@ class Certificates(Controller):
         form = await request.form()
         back = f"/members/{member_id}/certificates"
         try:
-            await sessions.grant(member_id, as_int(form.get("skill")) or 0,
-                                 _text(form, "reason"), actor_id=current_user(request).id,
+            await sessions.grant(member_id, whole_number(form.get("skill")) or 0,
+                                 form_text(form, "reason"), actor_id=current_user(request).id,
                                  today=web.today(request), now=web.now(request))
         except SessionError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
-            return _go(request, back, _first_error(error), "error")
-        return _go(request, back, N_("The certificate is granted."))
+            return go(request, back, _first_error(error), "error")
+        return go(request, back, N_("The certificate is granted."))
 
     @post("/certificates/{certificate_id:int}/revoke", opt={"access": "coordinator"})
     async def revoke(self, request: Request, certificate_id: int) -> Response[Any]:
         form = await request.form()
         try:
-            member = await sessions.revoke(certificate_id, _text(form, "reason"),
+            member = await sessions.revoke(certificate_id, form_text(form, "reason"),
                                            actor_id=current_user(request).id, now=web.now(request))
         except SessionError as error:
             if error.kind == "not_found":
                 raise NotFoundException() from None
-            back = f"/members/{as_int(form.get('member')) or 0}/certificates"
-            return _go(request, back, _first_error(error), "error")
-        return _go(request, f"/members/{member}/certificates",
+            back = f"/members/{whole_number(form.get('member')) or 0}/certificates"
+            return go(request, back, _first_error(error), "error")
+        return go(request, f"/members/{member}/certificates",
                    N_("The certificate is revoked."))
 
     @get("/certificates/{certificate_id:int}", opt={"access": "member"})

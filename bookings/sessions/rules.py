@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bookings.lending.rules import as_date, as_int
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES
 from rental.kernel.i18n import N_
+from rental.kernel.values import calendar_day, whole_number
 
 MAX_SERIES = 26  # half a year of weekly sessions
 
@@ -71,16 +71,16 @@ def parse_session(form: Mapping[str, Any], *, timezone: str, now: datetime,
         errors["audience"] = N_("Choose one of the options.")
     if values["language"] not in SESSION_LANGUAGES:
         errors["language"] = N_("Choose one of the options.")
-    centre = as_int(form.get("centre"))
+    centre = whole_number(form.get("centre"))
     if centre not in centres:
         errors["centre"] = N_("Choose one of the options.")
     values["centre"] = centre
     skill_text = text("skill", 10)
-    skill = as_int(skill_text) if skill_text else None
+    skill = whole_number(skill_text) if skill_text else None
     if skill_text and skill not in skills:
         errors["skill"] = N_("Choose one of the options.")
     values["skill"] = skill
-    capacity = as_int(form.get("capacity"))
+    capacity = whole_number(form.get("capacity"))
     if capacity is None or not 1 <= capacity <= 500:
         errors["capacity"] = (N_("Enter a number from %(low)s to %(high)s."),
                               {"low": 1, "high": 500})
@@ -88,7 +88,7 @@ def parse_session(form: Mapping[str, Any], *, timezone: str, now: datetime,
         errors["capacity"] = (N_("%(count)s members are enrolled already: the places cannot "
                                  "be fewer."), {"count": enrolled})
     values["capacity"] = capacity
-    day = as_date(form.get("day"))
+    day = calendar_day(form.get("day"))
     starts, ends = _time(form.get("starts")), _time(form.get("ends"))
     if day is None:
         errors["day"] = N_("Enter a date.")
@@ -105,7 +105,7 @@ def parse_session(form: Mapping[str, Any], *, timezone: str, now: datetime,
         elif values["starts_at"] < now:
             errors["day"] = N_("That time has passed.")
     repeat = text("weeks", 3)
-    weeks = as_int(repeat) if repeat else 1
+    weeks = whole_number(repeat) if repeat else 1
     if weeks is None or not 1 <= weeks <= MAX_SERIES:
         errors["weeks"] = (N_("Enter a number from %(low)s to %(high)s."),
                            {"low": 1, "high": MAX_SERIES})

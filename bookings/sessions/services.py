@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Sum
 
-from bookings.lending.reservations import BookingError
 from bookings.sessions.rules import certificate_expiry, certificate_valid, weekly
 from bookings.tables import Certificate, Enrolment, SkillSession
 from inventory.tables import Skill
 from rental import audit
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.tables import Centre, Member
 
@@ -28,8 +28,8 @@ SESSION_FIELDS = ("centre", "skill", "title_ka", "title_en", "description_ka", "
                   "language")
 
 
-class SessionError(BookingError):
-    """invalid (422), forbidden (403), conflict (409) or not_found (404); errors by field."""
+class SessionError(DomainError):
+    """A session, enrolment or certificate refused."""
 
 
 def _is_unique_violation(exc: Exception) -> bool:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any
@@ -33,14 +33,12 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from msgspec import Meta
 
-from rental import throttle
-from rental.auth import CurrentUser, session_user, token_user
 from rental.kernel import i18n
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import CHOICE_LABELS
+from rental.kernel.identity import CurrentUser
 from rental.kernel.phones import display_phone
 from rental.kernel.settings import PROJECT_ROOT, Settings
 from rental.kernel.values import FIRST_DAY, LAST_DAY, MAX_INT, money_input
-from rental.member_rules import CHOICE_LABELS
 
 SESSION_COOKIE = "session"
 LANGUAGE_COOKIE = "lang"
@@ -68,20 +66,15 @@ def today(connection: ASGIConnection) -> date:
     return settings.clock.today(settings.default_timezone)
 
 
-TOO_MANY = N_("Too many attempts from here. Wait %(minutes)s minutes and try again, or ask at "
-              "the centre's desk.")
+def form_text(form: Any, name: str, limit: int = 500) -> str:
+    """A form field as typed, trimmed and cut to `limit`; "" when missing or not text."""
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-async def too_many(connection: ASGIConnection, action: str,
-                   key: str | None) -> tuple[str, dict[str, int]] | None:
-    """Count an attempt at a rate-limited form (rental.throttle); the message to show when
-    there were too many from this address or for this key, else None."""
-    try:
-        await throttle.attempt(action, address=client_ip(connection), key=key,
-                               now=now(connection))
-    except throttle.Throttled as refused:
-        return TOO_MANY, {"minutes": refused.minutes}
-    return None
+def form_values(form: Any) -> dict[str, Any]:
+    """The form's text fields as sent, to draw the form again."""
+    return {key: form.get(key) for key in form if isinstance(form.get(key), str)}
 
 
 # What a JSON body may carry: ids and amounts the database holds, days in the window (a
@@ -255,12 +248,18 @@ def read_flash(settings: Settings, raw: str | None) -> tuple[str, str] | None:
 # --- the request context middleware -----------------------------------------------------
 
 
+# Who sent a request: (session cookie, bearer token, now) -> the user or None. The composition
+# root passes rental.auth's, which reads the accounts the kernel knows nothing of.
+Identify = Callable[[str | None, str | None, datetime], Awaitable[CurrentUser | None]]
+
+
 class RequestContextMiddleware:
     """Loads the session user and picks the language; clears a flash once it has been shown."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, identify: Identify) -> None:
         self.app = app
         self.settings = settings
+        self.identify = identify
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -275,10 +274,10 @@ class RequestContextMiddleware:
             # scripts and other systems: the token alone counts, never a cookie beside it, so
             # such a request cannot ride on a browser's session (and needs no CSRF token)
             token = None
-            user = await token_user(authorization[7:].strip(), self.settings.clock.now())
+            user = await self.identify(None, authorization[7:].strip(), self.settings.clock.now())
             scope["auth"] = "bearer"  # type: ignore[typeddict-unknown-key]
         elif token:
-            user = await session_user(token, self.settings.clock.now())
+            user = await self.identify(token, None, self.settings.clock.now())
         scope["user"] = user  # type: ignore[typeddict-unknown-key]
         locale = locale_for_scope(scope, user)
         i18n.current_locale.set(locale)

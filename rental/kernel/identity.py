@@ -1,0 +1,29 @@
+"""Who is asking: the signed-in person as every page and service sees them, and the roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("member", "staff", "coordinator", "admin")
+STAFF_ROLES = ("staff", "coordinator", "admin")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    name: str
+    role: str
+    status: str
+    language: str
+    centre_ids: frozenset[int]  # desk staff: their centres; others: empty
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def all_centres(self) -> bool:
+        return self.role in ("coordinator", "admin")
+
+    def can_act_for(self, centre_id: int) -> bool:
+        return self.all_centres or centre_id in self.centre_ids
