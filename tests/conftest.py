@@ -77,6 +77,14 @@ from helpers import CLOCK, DEFAULT_INSTANT, SWEEP_INSTANTS, move_to_open_day  # 
 from toollib.piccolo_conf import DB  # noqa: E402
 
 
+def pytest_collection_modifyitems(items):
+    """The tests mirror the packages (tests/<package>/test_*_{rules,services,pages}.py and the
+    browser journeys): a module of pure rules takes no database, whatever it forgets to say."""
+    for item in items:
+        if item.path.stem.endswith("_rules"):
+            item.add_marker(pytest.mark.no_database)
+
+
 def pytest_generate_tests(metafunc):
     """A test marked `calendar` runs at every instant of the sweep (see helpers.SWEEP)."""
     if metafunc.definition.get_closest_marker("calendar"):

@@ -1,4 +1,4 @@
-"""The pure rules of the coordinator reports (bookings/report_rules.py), as tables of cases: the
+"""The pure rules of the coordinator reports (bookings/reports/rules.py), as tables of cases: the
 period a URL names and its neighbours, the months it touches, the age bands as dates, changes
 and utilisation, small-cell suppression for exports, and the chart geometry. No database."""
 

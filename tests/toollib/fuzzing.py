@@ -1,4 +1,4 @@
-"""What the fuzz tests (tests/test_fuzz.py) know about the app, all of it read from the app
+"""What the fuzz tests (test_fuzz.py) know about the app, all of it read from the app
 itself: its route table, the forms and links its pages show each kind of visitor, the values
 to send, and the row count of every table.
 

@@ -1,4 +1,4 @@
-"""The small fixed data set the coordinator reports are checked against (tests/test_reports.py,
+"""The small fixed data set the coordinator reports are checked against (test_report_figures.py,
 and the report pages' tests).
 
 `build_report_data()` runs on the migrated database after the demo seed (the `seeded` fixture,

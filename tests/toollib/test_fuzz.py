@@ -4,7 +4,7 @@ JSON body, as every kind of visitor, with a valid CSRF token so the requests rea
 
 Whatever arrives, the app answers below 500; a refusal (4xx) says why, and writes no row.
 
-The routes come from the app's route table and the fields from its own pages (tests/fuzzing.py),
+The routes come from the app's route table and the fields from its own pages (fuzzing.py),
 so a new route is fuzzed without a new test. Each route gets its own few Hypothesis examples
 (every route is asked on every run, and a failure shrinks to the one value that causes it); the
 test then lists every route that failed. In CI (CI set) the examples are the same on every run;

@@ -1,5 +1,5 @@
-"""The coordinator reports (bookings/reports.py) against the small fixed data set of
-tests/report_data.py: every headline figure with its previous value, every table row and total
+"""The coordinator reports (bookings/reports) against the small fixed data set of
+report_data.py: every headline figure with its previous value, every table row and total
 and every chart point, computed by hand, for all centres and for Samgori alone.
 
 The reports are read on 2026-11-20 for November 2026 (so the previous period is October 2026).

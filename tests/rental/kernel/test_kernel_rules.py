@@ -1,5 +1,5 @@
-"""Table-driven tests of the pure rules: settings parsing, i18n, inventory rules, web helpers,
-phone numbers and login keys. Plain values in, plain values out; no database, no app."""
+"""The kernel's pure rules as tables of cases: settings from the environment, i18n, the web
+helpers (safe redirects, fragments, flash cookies) and phone numbers. No database."""
 
 from __future__ import annotations
 
@@ -7,16 +7,12 @@ import base64
 import json
 import stat
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from litestar.datastructures import Headers
 
-from inventory.rules import inspection_due_on, is_lendable, search_pattern, search_text
-from rental.auth import hash_password, login_key, verify_password
-from rental.centres import is_open_on, open_weekdays, opening_days_mask
 from rental.kernel import i18n, web
 from rental.kernel.phones import InvalidPhone, display_phone, normalise_phone
 from rental.kernel.settings import (
@@ -421,157 +417,6 @@ def test_gettext(locale, message, params, expected):
         assert i18n.gettext(message, **params) == expected
 
 
-# --- inventory.rules -----------------------------------------------------------------------
-
-JAN_1 = date(2026, 1, 1)
-
-
-@pytest.mark.parametrize(
-    ("last", "interval", "expected"),
-    [
-        pytest.param(None, None, None, id="no-inspection-needed"),
-        pytest.param(JAN_1, None, None, id="inspected-but-not-needed"),
-        pytest.param(JAN_1, 0, None, id="zero-interval-means-none"),
-        pytest.param(None, 180, date.min, id="never-inspected-due-at-once"),
-        pytest.param(JAN_1, 30, date(2026, 1, 31), id="thirty-days"),
-        pytest.param(date(2026, 12, 15), 30, date(2027, 1, 14), id="across-new-year"),
-        pytest.param(date(2028, 2, 1), 29, date(2028, 3, 1), id="leap-february"),
-    ],
-)
-def test_inspection_due_on(last, interval, expected):
-    assert inspection_due_on(last, interval) == expected
-
-
-@pytest.mark.parametrize(
-    ("status", "last", "interval", "today", "expected"),
-    [
-        pytest.param("available", None, None, JAN_1, True, id="available-no-inspection"),
-        pytest.param("maintenance", None, None, JAN_1, False, id="maintenance"),
-        pytest.param("retired", None, None, JAN_1, False, id="retired"),
-        pytest.param("lost", None, None, JAN_1, False, id="lost"),
-        pytest.param("on_loan", None, None, JAN_1, False, id="unknown-status"),
-        pytest.param("available", None, 30, JAN_1, False, id="never-inspected"),
-        pytest.param("available", JAN_1, 30, JAN_1, True, id="inspected-today"),
-        pytest.param("available", JAN_1, 30, date(2026, 1, 30), True, id="day-before-due"),
-        pytest.param("available", JAN_1, 30, date(2026, 1, 31), False, id="due-day"),
-        pytest.param("available", JAN_1, 30, date(2026, 3, 1), False, id="overdue"),
-        pytest.param("maintenance", JAN_1, 30, JAN_1, False, id="inspected-but-maintenance"),
-        pytest.param("available", date(2020, 1, 1), None, JAN_1, True, id="old-but-not-needed"),
-    ],
-)
-def test_is_lendable(status, last, interval, today, expected):
-    assert is_lendable(status, last, interval, today) is expected
-
-
-@pytest.mark.parametrize(
-    ("days", "mask"),
-    [
-        pytest.param([], 0, id="none"),
-        pytest.param([0], 0b0000001, id="monday"),
-        pytest.param([6], 0b1000000, id="sunday"),
-        pytest.param([0, 1, 2], 0b0000111, id="mon-wed"),
-        pytest.param([0, 1, 2, 3, 4, 5], 0b0111111, id="mon-sat"),
-        pytest.param([5, 0, 0], 0b0100001, id="unordered-duplicates"),
-        pytest.param(list(range(7)), 0b1111111, id="every-day"),
-    ],
-)
-def test_opening_days_mask(days, mask):
-    assert opening_days_mask(days) == mask
-    assert open_weekdays(mask) == sorted(set(days))
-
-
-@pytest.mark.parametrize("days", [[7], [-1], [0, 1, 9]], ids=["seven", "minus-one", "nine"])
-def test_opening_days_mask_rejects_other_numbers(days):
-    with pytest.raises(ValueError, match="is not 0 \\(Monday\\) to 6 \\(Sunday\\)"):
-        opening_days_mask(days)
-
-
-MON_SAT = 0b0111111
-
-
-@pytest.mark.parametrize(
-    ("mask", "day", "expected"),
-    [
-        pytest.param(MON_SAT, date(2026, 11, 23), True, id="monday-open"),
-        pytest.param(MON_SAT, date(2026, 11, 28), True, id="saturday-open"),
-        pytest.param(MON_SAT, date(2026, 11, 29), False, id="sunday-closed"),
-        pytest.param(0b1000000, date(2026, 11, 29), True, id="sunday-only"),
-        pytest.param(0b1000000, date(2026, 11, 30), False, id="sunday-only-on-monday"),
-        pytest.param(0, date(2026, 11, 25), False, id="never-open"),
-    ],
-)
-def test_is_open_on(mask, day, expected):
-    assert is_open_on(mask, day) is expected
-
-
-@pytest.mark.parametrize(
-    ("mask", "days"),
-    [
-        pytest.param(0, [], id="closed"),
-        pytest.param(0b1000001, [0, 6], id="mon-sun"),
-        pytest.param(0b0011101, [0, 2, 3, 4], id="mon-wed-fri"),
-        pytest.param(0b11111111, list(range(7)), id="bit-seven-ignored"),
-    ],
-)
-def test_open_weekdays(mask, days):
-    assert open_weekdays(mask) == days
-
-
-@pytest.mark.parametrize(
-    ("names", "expected"),
-    [
-        pytest.param(("ᲑᲣᲠᲦᲘ",), "ბურღი", id="mtavruli-folds"),
-        pytest.param(("ბურღი",), "ბურღი", id="mkhedruli-unchanged"),
-        pytest.param(("ДРЕЛЬ",), "дрель", id="cyrillic"),
-        pytest.param(("Cordless  DRILL",), "cordless drill", id="latin"),
-        pytest.param(
-            ("ბურღი", "Drill\t Bosch", "Дрель\n"), "ბურღი drill bosch дрель", id="three-names"
-        ),
-        pytest.param(("  ხერხი  ",), "ხერხი", id="trimmed"),
-        pytest.param(("ხერხი", "", "Saw"), "ხერხი saw", id="empty-name-skipped"),
-        pytest.param((), "", id="nothing"),
-    ],
-)
-def test_search_text(names, expected):
-    assert search_text(*names) == expected
-
-
-def test_search_text_skips_blank_names():
-    assert search_text("Saw", "  ", "Drill") == "saw drill"
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        pytest.param("", None, id="empty"),
-        pytest.param("   ", None, id="blank"),
-        pytest.param("%", None, id="percent-only"),
-        pytest.param("_", None, id="underscore-only"),
-        pytest.param("%_ %", None, id="wildcards-only"),
-        pytest.param("Drill", "%drill%", id="lower-cased"),
-        pytest.param("ᲑᲣᲠᲦᲘ", "%ბურღი%", id="mtavruli"),
-        pytest.param("  cordless   DRILL ", "%cordless drill%", id="collapsed"),
-        pytest.param("50%off", "%50 off%", id="percent-removed"),
-        pytest.param("a_b", "%a b%", id="underscore-removed"),
-        pytest.param("x" * 150, "%" + "x" * 100 + "%", id="max-100"),
-    ],
-)
-def test_search_pattern(query, expected):
-    assert search_pattern(query) == expected
-
-
-def test_search_pattern_matches_search_text():
-    pattern = search_pattern("  DRILL   ᲑᲝᲨ ")
-    assert pattern is not None
-    assert pattern.strip("%") in search_text("ბურღი", "Drill ბოშ", "Дрель")
-
-
-def test_search_pattern_truncation_leaves_no_trailing_space():
-    pattern = search_pattern("a" * 99 + " bcd")
-    assert pattern is not None
-    assert not pattern.endswith(" %")
-
-
 # --- rental.web ----------------------------------------------------------------------------
 
 
@@ -790,63 +635,3 @@ def test_display_phone(e164, expected):
     assert display_phone(e164) == expected
 
 
-# --- rental.auth ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("login", "expected"),
-    [
-        pytest.param("Ana@Example.GE", "ana@example.ge", id="email-lower-cased"),
-        pytest.param("  nino@example.ge \n", "nino@example.ge", id="email-trimmed"),
-        pytest.param("a@" + "b" * 300, ("a@" + "b" * 300)[:254], id="email-capped-254"),
-        pytest.param("555 12 34 56", "+995555123456", id="phone-local"),
-        pytest.param(" +995 555 12 34 56 ", "+995555123456", id="phone-international"),
-        pytest.param("0032 2 555 12 12", "+3225551212", id="phone-foreign"),
-        pytest.param("nino", None, id="junk-name"),
-        pytest.param("123", None, id="junk-digits"),
-        pytest.param("", None, id="empty"),
-        pytest.param("   ", None, id="blank"),
-    ],
-)
-def test_login_key(login, expected):
-    assert login_key(login) == expected
-
-
-@pytest.fixture(scope="module")
-def stored_hash():
-    return hash_password("correct horse battery")
-
-
-@pytest.mark.parametrize(
-    ("password", "expected"),
-    [
-        pytest.param("correct horse battery", True, id="right"),
-        pytest.param("correct horse batter", False, id="wrong"),
-        pytest.param("Correct horse battery", False, id="case-matters"),
-        pytest.param("", False, id="empty-password"),
-    ],
-)
-def test_verify_password(stored_hash, password, expected):
-    assert verify_password(stored_hash, password) is expected
-
-
-@pytest.mark.parametrize(
-    ("password_hash", "password"),
-    [
-        pytest.param("", "anything", id="empty-hash"),
-        pytest.param("", "not a password of anyone", id="empty-hash-dummy-password"),
-        pytest.param(None, "anything", id="none-hash"),
-        pytest.param("not-a-hash", "anything", id="garbage-hash"),
-        pytest.param("$argon2id$v=19$m=65536,t=3,p=4$bad$bad", "anything", id="broken-argon2"),
-        pytest.param("$2b$12$" + "a" * 53, "anything", id="bcrypt-hash"),
-    ],
-)
-def test_verify_password_refuses_bad_hashes(password_hash, password):
-    assert verify_password(password_hash, password) is False
-
-
-def test_hash_password_is_salted_argon2():
-    first, second = hash_password("same password"), hash_password("same password")
-    assert first.startswith("$argon2id$")
-    assert first != second
-    assert verify_password(first, "same password") and verify_password(second, "same password")
