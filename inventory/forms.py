@@ -18,6 +18,7 @@ from inventory.rules import is_slug, search_text
 from inventory.tables import UNIT_CONDITIONS
 from rental.centres import opening_days_mask
 from rental.kernel.i18n import N_
+from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.kernel.values import BadValue, parse_date, parse_int, parse_money, whole_number
 
 Errors = dict[str, Any]
@@ -27,9 +28,8 @@ MAX_TEXT = 5000  # descriptions and notes
 class Form:
     """Typed text of one submitted form, with the errors found while reading it."""
 
-    def __init__(self, data: Mapping[str, Any], lists: Mapping[str, list[str]] | None = None):
+    def __init__(self, data: Mapping[str, Any]):
         self.data = data
-        self.lists = lists or {}
         self.errors: Errors = {}
 
     def text(self, name: str, max_length: int, *, required: bool = False,
@@ -88,24 +88,17 @@ class Form:
 # --- centres ---------------------------------------------------------------------------------
 
 CENTRE_CODE = re.compile(r"^[A-Z0-9]{2,8}$")
-PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
 def clean_phone(text: str) -> str:
-    """'032 247 08 15' or '+995 32 247 08 15' -> '+995322470815'; '' stays ''."""
-    compact = re.sub(r"[\s().-]", "", text)
-    if not compact:
+    """'032 247 08 15' or '+995 32 247 08 15' -> '+995322470815'; '' stays '' (a centre may
+    have no phone)."""
+    if not text.strip():
         return ""
-    if not PHONE.match(compact):
-        raise BadValue(N_("Enter a phone number, e.g. +995 32 247 08 15."))
-    if compact.startswith("+"):
-        return compact
-    if compact.startswith("0"):
-        compact = compact[1:]
-    e164 = "+995" + compact
-    if len(e164) > 16:
-        raise BadValue(N_("Enter a phone number, e.g. +995 32 247 08 15."))
-    return e164
+    try:
+        return normalise_phone(text)
+    except InvalidPhone:
+        raise BadValue(N_("Enter a phone number, e.g. +995 32 247 08 15.")) from None
 
 
 def parse_time(text: str) -> time:

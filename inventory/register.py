@@ -9,7 +9,12 @@ from datetime import date
 from typing import Any
 
 from inventory.catalogue import Page, clamp_page
-from inventory.rules import inspection_due_on, inspection_state, normalise_asset_tag
+from inventory.rules import (
+    inspection_due_on,
+    inspection_state,
+    normalise_asset_tag,
+    search_pattern,
+)
 from inventory.tables import Inspection, MaintenanceTicket, Unit, UnitEvent
 from rental.kernel.db import read_transaction
 from rental.tables import Centre
@@ -102,9 +107,8 @@ async def units(
     tag = normalise_asset_tag(query) if query else None
     if tag:
         condition &= Unit.asset_tag == tag
-    elif query.strip():
-        pattern = "%" + " ".join(query.lower().replace("%", " ").replace("_", " ").split()) + "%"
-        condition &= Unit.tool_type.search_text.like(pattern[:102])
+    elif pattern := search_pattern(query):
+        condition &= Unit.tool_type.search_text.like(pattern)
     async with read_transaction():
         total = await Unit.count().where(condition)
         page = clamp_page(page, total, per_page)

@@ -1,21 +1,38 @@
-"""Inventory services: each owns one write transaction, takes `now`/`today` as arguments and
-raises the domain errors below. The audit log lives above inventory (in rental): callers pass
-its recorder as `audit`, and it is called inside the transaction, so the entry lands with the
-change or not at all.
+"""Inventory services: the pages' data (one read transaction each) and the writes (one write
+transaction each, taking `now`/`today` as arguments). A refusal is one of the domain errors
+below; a form's bad values are raised as `Invalid` with a message per field, for the page to
+draw the form again. The audit entry is written inside the write transaction, so it lands with
+the change or not at all; the unit services other packages call also take the recorder as
+`audit`, so a test can make it fail.
 
-`actor` is the signed-in user (duck-typed: `.id`, `.can_act_for(centre_id)`): desk staff act
-only on units of their own centres, coordinators and admins on all.
+`actor` is the signed-in user (duck-typed: `.id`, `.can_act_for(centre_id)`; some pages take
+the whole CurrentUser): desk staff act only on units of their own centres, coordinators and
+admins on all. A unit is looked up, and refused with NotFound or NotAllowed, before its form
+is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
-from inventory import catalogue, csvfiles
+from inventory import catalogue, csvfiles, media, register
+from inventory.forms import (
+    clean_category,
+    clean_centre,
+    clean_skill,
+    clean_ticket,
+    clean_tool_type,
+    clean_unit,
+)
 from inventory.rules import asset_tag, asset_tag_number
 from inventory.tables import (
+    UNIT_CONDITIONS,
+    UNIT_STATUSES,
     Category,
     Inspection,
     MaintenanceTicket,
@@ -24,12 +41,19 @@ from inventory.tables import (
     Unit,
     UnitEvent,
 )
-from rental.kernel.db import is_postgres, write_transaction
+from rental import audit as audit_log
+from rental.centres import open_weekdays
+from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
+from rental.kernel.identity import CurrentUser
+from rental.kernel.qr import qr_svg
+from rental.kernel.values import BadValue, money_input, parse_date, parse_money
+from rental.kernel.web import form_values
 from rental.tables import Centre
 
 Audit = Callable[..., Awaitable[None]]
+Form = Mapping[str, Any]  # a submitted form: text fields, and files where the form has them
 
 
 class Actor(Protocol):
@@ -76,22 +100,34 @@ def is_unique_violation(exc: BaseException) -> bool:
     return "unique" in str(exc).lower() or type(exc).__name__ == "UniqueViolationError"
 
 
+async def _record(table: type, record_id: int) -> dict[str, Any]:
+    row = await table.select().where(table.id == record_id).first()
+    if row is None:
+        raise NotFound(table._meta.tablename)
+    return row
+
+
+def _blank_none(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the form's text values: None is an empty field."""
+    return {k: "" if v is None else v for k, v in row.items()}
+
+
 # --- centres, categories, skills, tool types -------------------------------------------------
 
 
 async def _save(
-    table: type, values: dict[str, Any], record_id: int | None, *, unique: str,
-    unique_message: str, actor: Actor, now: datetime, audit: Audit, extra_new: dict | None = None,
+    table: type, values: dict[str, Any], record_id: int | None, *, errors: dict[str, Any],
+    unique: str, unique_message: str, actor: Actor, now: datetime,
+    extra_new: dict | None = None,
 ) -> int:
-    """Insert or update one catalogue row whose `unique` column must stay unique."""
+    """Insert or update one catalogue row whose `unique` column must stay unique; a record
+    that is not there is refused before the form's `errors`."""
     column = getattr(table, unique)
     entity = table._meta.tablename
     async with write_transaction():
-        before = None
-        if record_id is not None:
-            before = await table.select().where(table.id == record_id).first()
-            if before is None:
-                raise NotFound(entity)
+        before = None if record_id is None else await _record(table, record_id)
+        if errors:
+            raise Invalid(errors)
         if unique in values:
             clash = table.exists().where(column == values[unique])
             if record_id is not None:
@@ -101,17 +137,18 @@ async def _save(
         if record_id is None:
             row = table(**values, **(extra_new or {}))
             record_id = (await table.insert(row).returning(table.id))[0]["id"]
-            await audit(f"{entity}.create", entity, record_id, now=now, actor_id=actor.id,
-                        after=_jsonable(values))
+            await audit_log.record(f"{entity}.create", entity, record_id, now=now,
+                                   actor_id=actor.id, after=_jsonable(values))
         else:
             await table.update({getattr(table, k): v for k, v in values.items()}).where(
                 table.id == record_id
             )
             changed = {k: v for k, v in values.items() if before.get(k) != v}
             if changed:
-                await audit(f"{entity}.update", entity, record_id, now=now, actor_id=actor.id,
-                            before=_jsonable({k: before.get(k) for k in changed}),
-                            after=_jsonable(changed))
+                await audit_log.record(f"{entity}.update", entity, record_id, now=now,
+                                       actor_id=actor.id,
+                                       before=_jsonable({k: before.get(k) for k in changed}),
+                                       after=_jsonable(changed))
     return record_id
 
 
@@ -123,32 +160,154 @@ def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def save_centre(values: dict[str, Any], centre_id: int | None = None, *, actor: Actor,
-                      now: datetime, audit: Audit) -> int:
-    return await _save(Centre, values, centre_id, unique="code",
+async def centres_page() -> dict[str, Any]:
+    async with read_transaction():
+        return {"centres": await Centre.select().order_by(Centre.id)}
+
+
+async def centre_form(centre_id: int | None = None) -> dict[str, Any]:
+    """The centre form: a new centre's usual hours, or the centre as saved."""
+    if centre_id is None:
+        values = {"timezone": "Asia/Tbilisi", "opens_at": "10:00", "closes_at": "19:00",
+                  "active": "1"}
+        return {"centre": None, "values": values, "days": ["0", "1", "2", "3", "4", "5"],
+                "errors": {}}
+    async with read_transaction():
+        centre = await _record(Centre, centre_id)
+    values = {**_blank_none(centre), "opens_at": centre["opens_at"].strftime("%H:%M"),
+              "closes_at": centre["closes_at"].strftime("%H:%M"),
+              "active": "1" if centre["active"] else ""}
+    return {"centre": centre, "values": values,
+            "days": [str(day) for day in open_weekdays(centre["opening_days"])], "errors": {}}
+
+
+async def save_centre(form: Form, days: list[str], centre_id: int | None = None, *,
+                      actor: Actor, now: datetime) -> int:
+    """`days`: the opening days ticked, as sent (0 is Monday)."""
+    values, errors = clean_centre(form, days, new=centre_id is None)
+    return await _save(Centre, values, centre_id, errors=errors, unique="code",
                        unique_message=N_("A centre with this code exists already."),
-                       actor=actor, now=now, audit=audit, extra_new={"created_at": now})
+                       actor=actor, now=now, extra_new={"created_at": now})
 
 
-async def save_category(values: dict[str, Any], category_id: int | None = None, *,
-                        actor: Actor, now: datetime, audit: Audit) -> int:
-    return await _save(Category, values, category_id, unique="slug",
-                       unique_message=N_("This short name is taken."),
-                       actor=actor, now=now, audit=audit)
+async def categories_page() -> dict[str, Any]:
+    async with read_transaction():
+        return {"categories": await catalogue.categories()}
 
 
-async def save_skill(values: dict[str, Any], skill_id: int | None = None, *, actor: Actor,
-                     now: datetime, audit: Audit) -> int:
-    return await _save(Skill, values, skill_id, unique="slug",
-                       unique_message=N_("This short name is taken."),
-                       actor=actor, now=now, audit=audit)
+async def skills_page() -> dict[str, Any]:
+    async with read_transaction():
+        return {"skills": await Skill.select().order_by(Skill.id)}
 
 
-async def save_tool_type(values: dict[str, Any], tool_type_id: int | None = None, *,
-                         actor: Actor, now: datetime, audit: Audit) -> int:
-    return await _save(ToolType, values, tool_type_id, unique="slug",
-                       unique_message=N_("This short name is taken."),
-                       actor=actor, now=now, audit=audit, extra_new={"created_at": now})
+NAMED = {"category": (Category, {"position": "0"}), "skill": (Skill, {})}
+
+
+async def named_form(kind: str, record_id: int | None = None) -> dict[str, Any]:
+    """The form of a category or a skill (`kind`): new, or the record as saved."""
+    table, new_values = NAMED[kind]
+    if record_id is None:
+        return {"record": None, "values": dict(new_values), "errors": {}}
+    async with read_transaction():
+        record = await _record(table, record_id)
+    return {"record": record, "values": _blank_none(record), "errors": {}}
+
+
+async def save_category(form: Form, category_id: int | None = None, *, actor: Actor,
+                        now: datetime) -> int:
+    values, errors = clean_category(form)
+    return await _save(Category, values, category_id, errors=errors, unique="slug",
+                       unique_message=N_("This short name is taken."), actor=actor, now=now)
+
+
+async def save_skill(form: Form, skill_id: int | None = None, *, actor: Actor,
+                     now: datetime) -> int:
+    values, errors = clean_skill(form)
+    return await _save(Skill, values, skill_id, errors=errors, unique="slug",
+                       unique_message=N_("This short name is taken."), actor=actor, now=now)
+
+
+async def tool_types_page(query: str, page: int) -> dict[str, Any]:
+    async with read_transaction():
+        return {"found": await catalogue.all_tool_types(query, page), "q": query}
+
+
+async def tool_type_form(tool_type_id: int | None = None) -> dict[str, Any]:
+    """The tool type form with its choices: new, or the tool type as saved."""
+    async with read_transaction():
+        record = None if tool_type_id is None else await _record(ToolType, tool_type_id)
+        categories, skills = await catalogue.choices()
+    if record is None:
+        values = {"max_loan_days": "7", "daily_fee": "0.00", "deposit": "0.00", "active": "1"}
+    else:
+        values = {**_blank_none(record), "daily_fee": money_input(record["daily_fee"]),
+                  "deposit": money_input(record["deposit"]),
+                  "saving_per_loan": money_input(record["saving_per_loan"]),
+                  "needs_inspection": "1" if record["inspection_interval_days"] else "",
+                  "active": "1" if record["active"] else ""}
+    return {"record": record, "values": values, "errors": {}, "categories": categories,
+            "skills": skills}
+
+
+async def save_tool_type(form: Form, tool_type_id: int | None = None, *, media_dir: Path,
+                         actor: Actor, now: datetime) -> int:
+    """Uploads (a photo, a manual) are checked with the rest of the form, written only once
+    it is valid and removed again when the database refuses (inventory.media); the files the
+    tool type no longer names are removed after the save."""
+    async with read_transaction():
+        record = None if tool_type_id is None else await _record(ToolType, tool_type_id)
+        categories, skills = await catalogue.choices()
+    values, errors = clean_tool_type(
+        form, categories={c["id"] for c in categories}, skills={s["id"] for s in skills}
+    )
+    photo = await _upload(form, "photo", media.PHOTO, errors)
+    manual = await _upload(form, "manual", media.MANUAL, errors)
+    if photo:
+        values["photo"] = photo.name
+    elif form.get("remove_photo") in ("1", "on"):
+        values["photo"] = ""
+    if manual:  # an uploaded manual replaces the link
+        values["manual_url"] = media.media_url(manual.name)
+    try:
+        if errors:
+            raise Invalid(errors)
+        async with media.stored(media_dir, [photo, manual]):
+            tool_type_id = await _save(ToolType, values, tool_type_id, errors={}, unique="slug",
+                                       unique_message=N_("This short name is taken."),
+                                       actor=actor, now=now, extra_new={"created_at": now})
+    except Invalid as invalid:
+        if photo or manual:  # browsers cannot fill in a file field again
+            invalid.errors.setdefault("form", N_("Nothing was saved: correct the marked "
+                                                 "fields, then choose the files again."))
+        raise
+    if record is not None:
+        await _forget(media_dir, _replaced_media(record, values))
+    return tool_type_id
+
+
+async def _upload(form: Form, name: str, kind: media.Kind,
+                  errors: dict[str, Any]) -> media.Pending | None:
+    """The checked file of field `name`, or None (no file, or refused: then in `errors`)."""
+    try:
+        return await media.read_upload(form.get(name), kind)
+    except BadValue as bad:
+        errors[name] = bad.message
+        return None
+
+
+def _replaced_media(record: dict[str, Any], values: dict[str, Any]) -> list[str]:
+    """Files of the tool type before the save that it no longer names."""
+    old = [record["photo"], media.name_of_url(record["manual_url"] or "")]
+    new = {values.get("photo", record["photo"]),
+           media.name_of_url(values.get("manual_url") or "")}
+    return [name for name in old if name and media.is_media_name(name) and name not in new]
+
+
+async def _forget(media_dir: Path, names: list[str]) -> None:
+    """Remove replaced files that no row uses any more."""
+    for name in names:
+        if name and not await catalogue.media_in_use(name):
+            media.remove(media_dir, name)
 
 
 # --- units -----------------------------------------------------------------------------------
@@ -181,9 +340,11 @@ async def _event(unit_id: int, kind: str, *, actor: Actor, now: datetime, from_v
                                      note=note))
 
 
-async def _unit_for(unit_id: int, actor: Actor) -> dict[str, Any]:
+async def _unit_for(unit_id: int, actor: Actor, *, lock: bool = True) -> dict[str, Any]:
+    """The unit, locked for the transaction's write on PostgreSQL; NotFound, or NotAllowed
+    for staff of another centre."""
     query = Unit.select().where(Unit.id == unit_id)
-    if is_postgres():
+    if lock and is_postgres():
         query = query.lock_rows()
     unit = await query.first()
     if unit is None:
@@ -193,8 +354,48 @@ async def _unit_for(unit_id: int, actor: Actor) -> dict[str, Any]:
     return unit
 
 
+async def units_page(*, today: date, query: str, centre: int | None, status: str,
+                     tool_type: int | None, page: int) -> dict[str, Any]:
+    """The unit register, filtered; an unknown status filters nothing."""
+    status = status if status in UNIT_STATUSES else ""
+    async with read_transaction():
+        found = await register.units(today=today, centre=centre, status=status or None,
+                                     tool_type=tool_type, query=query, page=page)
+        centres = await catalogue.active_centres()
+    return {"found": found, "q": query, "centre": centre, "status": status,
+            "tool_type": tool_type, "centres": centres, "statuses": UNIT_STATUSES}
+
+
+async def unit_form(actor: CurrentUser, *, tool_type: int | None = None) -> dict[str, Any]:
+    """A new unit's form: of `tool_type` if given, at the actor's centre if they have one."""
+    values = {"tool_type": str(tool_type or ""), "condition": "good"}
+    if len(actor.centre_ids) == 1:
+        values["centre"] = str(next(iter(actor.centre_ids)))
+    return {**await _unit_choices(actor), "values": values, "errors": {}}
+
+
+async def _unit_choices(actor: Actor) -> dict[str, Any]:
+    """The centres the actor may add units at, and the active tool types."""
+    async with read_transaction():
+        centres = await catalogue.active_centres()
+        tool_types = await catalogue.tool_type_choices()
+    return {"centres": [c for c in centres if actor.can_act_for(c["id"])],
+            "tool_types": tool_types, "conditions": UNIT_CONDITIONS}
+
+
+async def add_unit_from_form(form: Form, *, actor: Actor, today: date, now: datetime) -> int:
+    """The new unit form: a tool type and one of the actor's centres. Returns the unit id."""
+    choices = await _unit_choices(actor)
+    values, errors = clean_unit(form, centres={c["id"] for c in choices["centres"]},
+                                tool_types={t["id"] for t in choices["tool_types"]}, today=today)
+    if errors:
+        raise Invalid(errors)
+    unit_id, _tag = await add_unit(values, actor=actor, now=now)
+    return unit_id
+
+
 async def add_unit(values: dict[str, Any], *, actor: Actor, now: datetime,
-                   audit: Audit) -> tuple[int, str]:
+                   audit: Audit = audit_log.record) -> tuple[int, str]:
     """A new unit of a tool type at a centre, with the centre's next asset tag."""
     if not actor.can_act_for(values["centre"]):
         raise NotAllowed()
@@ -214,20 +415,36 @@ async def add_unit(values: dict[str, Any], *, actor: Actor, now: datetime,
     return unit_id, tag
 
 
+async def unit_page(unit_id: int | None = None, *, ticket_id: int | None = None, actor: Actor,
+                    today: date) -> dict[str, Any]:
+    """A unit with its history and its forms (the unit of `ticket_id`, if given): staff read
+    their own centres' units, coordinators and admins every centre's."""
+    async with read_transaction():
+        if ticket_id is not None:
+            unit_id = await register.ticket_unit(ticket_id)
+        page = None if unit_id is None else await register.unit_page(unit_id, today)
+    if page is None:
+        raise NotFound("unit")
+    if not actor.can_act_for(page.unit["centre"]):
+        raise NotAllowed()
+    return {"page": page, "unit": page.unit, "errors": {}, "values": {},
+            "statuses": UNIT_STATUSES, "today": today}
+
+
 STATUS_CHOICES = ("available", "maintenance", "retired", "lost")
 
 
 async def change_unit_status(unit_id: int, status: str, reason: str, *, actor: Actor,
-                             now: datetime, audit: Audit) -> None:
-    if status not in STATUS_CHOICES:
-        raise Invalid({"status": N_("Choose one of the options.")})
-    reason = " ".join(reason.split())
-    if status == "retired" and not reason:
-        raise Invalid({"reason": N_("Say why the unit is retired.")})
-    if len(reason) > 300:
-        raise Invalid({"reason": (N_("Use at most %(max)s characters."), {"max": 300})})
+                             now: datetime, audit: Audit = audit_log.record) -> None:
     async with write_transaction():
         unit = await _unit_for(unit_id, actor)
+        if status not in STATUS_CHOICES:
+            raise Invalid({"status": N_("Choose one of the options.")})
+        reason = " ".join(reason.split())
+        if status == "retired" and not reason:
+            raise Invalid({"reason": N_("Say why the unit is retired.")})
+        if len(reason) > 300:
+            raise Invalid({"reason": (N_("Use at most %(max)s characters."), {"max": 300})})
         if unit["status"] == status:
             raise Refused(N_("The unit already has this status."), "status")
         if await MaintenanceTicket.exists().where(
@@ -246,7 +463,7 @@ async def change_unit_status(unit_id: int, status: str, reason: str, *, actor: A
 
 
 async def transfer_unit(unit_id: int, centre_id: int, *, actor: Actor, now: datetime,
-                        audit: Audit) -> None:
+                        audit: Audit = audit_log.record) -> None:
     """Move a unit to another centre; refused while it is reserved or out on loan (the
     database keeps every open booking's unit at the booking's centre)."""
     try:
@@ -284,8 +501,22 @@ async def _transfer(unit_id: int, centre_id: int, *, actor: Actor, now: datetime
 # --- maintenance tickets ---------------------------------------------------------------------
 
 
+async def report_fault(unit_id: int, form: Form, *, media_dir: Path, actor: Actor,
+                       now: datetime) -> int:
+    """The fault form of a unit: a description and maybe a photo, which is written only once
+    the form is valid and removed again when the ticket is refused."""
+    await _unit_for(unit_id, actor, lock=False)
+    values, errors = clean_ticket(form)
+    photo = await _upload(form, "photo", media.PHOTO, errors)
+    if errors:
+        raise Invalid(errors)
+    async with media.stored(media_dir, [photo]):
+        return await open_ticket(unit_id, values["description"],
+                                 photo=photo.name if photo else "", actor=actor, now=now)
+
+
 async def open_ticket(unit_id: int, description: str, *, photo: str = "", actor: Actor,
-                      now: datetime, audit: Audit) -> int:
+                      now: datetime, audit: Audit = audit_log.record) -> int:
     """Take a unit out of circulation for repair; at most one open ticket per unit."""
     description = description.strip()
     if not description:
@@ -317,22 +548,23 @@ async def open_ticket(unit_id: int, description: str, *, photo: str = "", actor:
     return ticket_id
 
 
-async def resolve_ticket(ticket_id: int, *, work_notes: str, parts_cost: int, outcome: str,
-                         actor: Actor, now: datetime, audit: Audit) -> int:
-    """Close a ticket: repaired -> the unit is available again, beyond repair -> retired.
-    Returns the unit id."""
-    if outcome not in ("repaired", "beyond_repair"):
-        raise Invalid({"outcome": N_("Choose one of the options.")})
-    work_notes = work_notes.strip()
-    if len(work_notes) > 5000:
-        raise Invalid({"work_notes": (N_("Use at most %(max)s characters."), {"max": 5000})})
-    if parts_cost < 0:
-        raise Invalid({"parts_cost": N_("The amount cannot be negative.")})
+async def resolve_ticket(ticket_id: int, form: Form, *, actor: Actor, now: datetime) -> int:
+    """Close a ticket (the resolve form: work notes, parts cost, outcome): repaired -> the unit
+    is available again, beyond repair -> retired. Returns the unit id."""
+    fields = form_values(form)
     async with write_transaction():
-        ticket = await MaintenanceTicket.select().where(MaintenanceTicket.id == ticket_id).first()
-        if ticket is None:
-            raise NotFound("maintenance_ticket")
+        ticket = await _record(MaintenanceTicket, ticket_id)
         unit = await _unit_for(ticket["unit"], actor)
+        try:
+            parts_cost = parse_money(fields.get("parts_cost", ""), required=False) or 0
+        except BadValue as bad:
+            raise Invalid({"parts_cost": bad.message}) from None
+        outcome = fields.get("outcome", "")
+        if outcome not in ("repaired", "beyond_repair"):
+            raise Invalid({"outcome": N_("Choose one of the options.")})
+        work_notes = fields.get("work_notes", "").strip()
+        if len(work_notes) > 5000:
+            raise Invalid({"work_notes": (N_("Use at most %(max)s characters."), {"max": 5000})})
         if ticket["resolved_at"] is not None:
             raise Refused(N_("This ticket is resolved already."))
         status = "available" if outcome == "repaired" else "retired"
@@ -349,35 +581,42 @@ async def resolve_ticket(ticket_id: int, *, work_notes: str, parts_cost: int, ou
         )
         await _event(unit["id"], "ticket_resolved", actor=actor, now=now,
                      from_value=unit["status"], to_value=status, note=work_notes)
-        await audit("ticket.resolve", "maintenance_ticket", ticket_id, now=now,
-                    actor_id=actor.id, centre_id=unit["centre"],
-                    before={"status": unit["status"]},
-                    after={"status": status, "outcome": outcome, "parts_cost": parts_cost})
+        await audit_log.record("ticket.resolve", "maintenance_ticket", ticket_id, now=now,
+                               actor_id=actor.id, centre_id=unit["centre"],
+                               before={"status": unit["status"]},
+                               after={"status": status, "outcome": outcome,
+                                      "parts_cost": parts_cost})
     return unit["id"]
 
 
 # --- electrical safety inspections -----------------------------------------------------------
 
 
-async def record_inspection(unit_id: int, *, inspected_on: date, inspector: str, result: str,
-                            notes: str, actor: Actor, today: date, now: datetime,
-                            audit: Audit) -> int:
-    inspector = " ".join(inspector.split())
-    errors: dict[str, Any] = {}
-    if not inspector:
-        errors["inspector"] = N_("This field is required.")
-    elif len(inspector) > 200:
-        errors["inspector"] = (N_("Use at most %(max)s characters."), {"max": 200})
-    if inspected_on > today:
-        errors["inspected_on"] = N_("This date is in the future.")
-    if result not in ("pass", "fail"):
-        errors["result"] = N_("Choose one of the options.")
-    if len(notes) > 5000:
-        errors["notes"] = (N_("Use at most %(max)s characters."), {"max": 5000})
-    if errors:
-        raise Invalid(errors)
+async def record_inspection(unit_id: int, form: Form, *, actor: Actor, today: date,
+                            now: datetime) -> int:
+    """The inspection form of a unit: the day, the inspector, the result and notes."""
+    fields = form_values(form)
     async with write_transaction():
         unit = await _unit_for(unit_id, actor)
+        try:
+            inspected_on = parse_date(fields.get("inspected_on", ""))
+        except BadValue as bad:
+            raise Invalid({"inspected_on": bad.message}) from None
+        inspector = " ".join(fields.get("inspector", "").split())
+        result, notes = fields.get("result", ""), fields.get("notes", "")
+        errors: dict[str, Any] = {}
+        if not inspector:
+            errors["inspector"] = N_("This field is required.")
+        elif len(inspector) > 200:
+            errors["inspector"] = (N_("Use at most %(max)s characters."), {"max": 200})
+        if inspected_on > today:
+            errors["inspected_on"] = N_("This date is in the future.")
+        if result not in ("pass", "fail"):
+            errors["result"] = N_("Choose one of the options.")
+        if len(notes) > 5000:
+            errors["notes"] = (N_("Use at most %(max)s characters."), {"max": 5000})
+        if errors:
+            raise Invalid(errors)
         interval = await ToolType.select(ToolType.inspection_interval_days).where(
             ToolType.id == unit["tool_type"]
         ).first()
@@ -395,18 +634,106 @@ async def record_inspection(unit_id: int, *, inspected_on: date, inspector: str,
         await _event(unit_id, "inspection", actor=actor, now=now,
                      from_value=inspected_on.isoformat(), to_value=result,
                      note=f"{inspector}: {notes.strip()}" if notes.strip() else inspector)
-        await audit("unit.inspection", "unit", unit_id, now=now, actor_id=actor.id,
-                    centre_id=unit["centre"],
-                    before={"last_inspected_on": latest.isoformat() if latest else None,
-                            "result": unit["last_inspection_result"]},
-                    after={"inspected_on": inspected_on.isoformat(), "result": result,
-                           "inspector": inspector})
+        await audit_log.record("unit.inspection", "unit", unit_id, now=now, actor_id=actor.id,
+                               centre_id=unit["centre"],
+                               before={"last_inspected_on": latest.isoformat() if latest
+                                       else None,
+                                       "result": unit["last_inspection_result"]},
+                               after={"inspected_on": inspected_on.isoformat(),
+                                      "result": result, "inspector": inspector})
     return rows[0]["id"]
+
+
+async def inspections_due_page(actor: CurrentUser, today: date) -> dict[str, Any]:
+    """Inspections due at the actor's centres (every centre for coordinators), by centre."""
+    centre_ids = None if actor.all_centres else set(actor.centre_ids)
+    async with read_transaction():
+        due = await register.inspections_due(today=today, centre_ids=centre_ids)
+        centres = await catalogue.active_centres()
+    return {"due": due, "centres": [c for c in centres if c["id"] in due], "today": today}
+
+
+# --- labels ----------------------------------------------------------------------------------
+
+MAX_LABELS = 300
+
+
+async def label_sheet(*, today: date, unit_ids: list[int], tool_type: int | None,
+                      centre: int | None) -> dict[str, Any]:
+    """An A4 sheet of labels: the chosen units, or every unit of a tool type (at a centre)."""
+    async with read_transaction():
+        if tool_type:
+            units = (await register.units(today=today, tool_type=tool_type, centre=centre,
+                                          per_page=MAX_LABELS)).items
+        else:
+            units = await register.units_by_ids(unit_ids[:MAX_LABELS])
+    return {"labels": [{"unit": u, "qr": qr_svg(u["asset_tag"])} for u in units]}
 
 
 # --- CSV import ------------------------------------------------------------------------------
 
 IMPORT_CHUNK = 200  # rows per INSERT: well under SQLite's limit of bound values
+
+
+def import_page(plan: csvfiles.Plan | None = None, errors: dict[str, Any] | None = None, *,
+                content: bytes = b"", done: dict[str, int] | None = None) -> dict[str, Any]:
+    """The import page: the form, the rows of a checked file (with the file itself to confirm,
+    when every row is valid), or what the last import added (`done`)."""
+    return {
+        "plan": plan, "errors": errors or {}, "done": done,
+        "content": base64.b64encode(content).decode() if plan is not None and plan.ok else "",
+        "tool_type_columns": csvfiles.TOOL_TYPE_COLUMNS[1:],
+        "unit_columns": csvfiles.UNIT_COLUMNS[1:], "max_rows": csvfiles.MAX_ROWS,
+        "max_mb": csvfiles.MAX_BYTES // media.MB,
+    }
+
+
+async def preview_import(upload: Any, *, today: date) -> dict[str, Any]:
+    """The dry run of an uploaded file: every row checked against the database, nothing
+    written."""
+    if upload is None or isinstance(upload, str) or not hasattr(upload, "read"):
+        raise Invalid({"file": N_("Choose a CSV file.")})
+    content = await upload.read(csvfiles.MAX_BYTES + 1)
+    sheet = csvfiles.read_csv(content)
+    if sheet.error is not None:
+        raise Invalid({"file": sheet.error})
+    return import_page(await _checked(sheet, today), content=content)
+
+
+async def _checked(sheet: csvfiles.Sheet, today: date) -> csvfiles.Plan:
+    async with read_transaction():
+        known = await catalogue.known_for_import()
+    return csvfiles.check_rows(sheet, known, today)
+
+
+async def refused_import_page(encoded: Any, errors: dict[str, Any], *,
+                              today: date) -> dict[str, Any]:
+    """The import page after a refusal: a file that cannot be read with its error alone, else
+    its rows checked again (`encoded`: the file the confirm form carries), the refusal above
+    them."""
+    content = _decoded(encoded)
+    sheet = csvfiles.read_csv(content)
+    if "file" in errors or sheet.error is not None:
+        return import_page(None, errors if "file" in errors else {"file": sheet.error})
+    return import_page(await _checked(sheet, today), errors, content=content)
+
+
+def _decoded(encoded: Any) -> bytes:
+    """The file the confirm form carries (base64); nothing if it is not base64."""
+    try:
+        return base64.b64decode(encoded if isinstance(encoded, str) else "", validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+async def import_file(encoded: Any, *, actor: Actor, today: date, now: datetime
+                      ) -> csvfiles.Plan:
+    """Confirming an import: the file the form carries (base64) is checked again from
+    scratch, and imported if every row is valid (see import_catalogue)."""
+    sheet = csvfiles.read_csv(_decoded(encoded))
+    if sheet.error is not None:
+        raise Invalid({"file": sheet.error})
+    return await import_catalogue(sheet, actor=actor, today=today, now=now)
 
 
 async def _insert_chunked(table: type, rows: list[Any], *returning: Any) -> list[dict[str, Any]]:
@@ -442,8 +769,8 @@ async def _assign_tags(units: list[dict[str, Any]], codes: dict[int, str]) -> No
         await Centre.update({Centre.asset_seq: last}).where(Centre.id == centre_id)
 
 
-async def import_catalogue(sheet: csvfiles.Sheet, *, actor: Actor, today: date, now: datetime,
-                           audit: Audit) -> csvfiles.Plan:
+async def import_catalogue(sheet: csvfiles.Sheet, *, actor: Actor, today: date,
+                           now: datetime) -> csvfiles.Plan:
     """Check every row of a CSV sheet against the database inside one write transaction and, if
     all are valid, insert the tool types and units in bulk, with their history and one audit
     entry per kind and centre. Returns the plan; nothing is written unless `plan.ok`."""
@@ -471,15 +798,17 @@ async def import_catalogue(sheet: csvfiles.Sheet, *, actor: Actor, today: date, 
                 for u in inserted
             ])
             if new_types:
-                await audit("tool_type.import", "tool_type", None, now=now, actor_id=actor.id,
-                            after={"count": len(new_types),
-                                   "slugs": [row.values["slug"] for row in plan.tool_types]})
+                await audit_log.record("tool_type.import", "tool_type", None, now=now,
+                                       actor_id=actor.id,
+                                       after={"count": len(new_types),
+                                              "slugs": [r.values["slug"] for r in plan.tool_types]})
             by_centre: dict[int, list[str]] = {}
             for unit in inserted:
                 by_centre.setdefault(unit["centre"], []).append(unit["asset_tag"])
             for centre_id, tags in by_centre.items():
-                await audit("unit.import", "unit", None, now=now, actor_id=actor.id,
-                            centre_id=centre_id, after={"count": len(tags), "asset_tags": tags})
+                await audit_log.record("unit.import", "unit", None, now=now, actor_id=actor.id,
+                                       centre_id=centre_id,
+                                       after={"count": len(tags), "asset_tags": tags})
     except Exception as exc:
         if is_unique_violation(exc):
             raise Refused(N_("Someone added the same short name or asset tag meanwhile: "

@@ -2,13 +2,15 @@
 
 A session cookie carries a random token; the database keeps only its SHA-256, so a copy of the
 database cannot be used to log in. Logging in always creates a new token (rotation) and
-logging out deletes the row, so a stolen cookie dies with the session.
+logging out deletes the row, so a stolen cookie dies with the session. A refused login is a
+DomainError (LoginRefused), answered like any other refusal.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -16,6 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from rental import audit
 from rental.kernel.db import read_transaction, write_transaction
+from rental.kernel.errors import DomainError
+from rental.kernel.i18n import N_
 from rental.kernel.identity import CurrentUser
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.tables import ApiToken, LoginFailure, Member, StaffCentre, UserSession
@@ -45,12 +49,19 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class LoginRefused(Exception):
-    """`reason` is 'invalid' (wrong name or password, never saying which) or 'throttled'."""
+class LoginRefused(DomainError):
+    """Invalid (a field left empty, or a wrong name or password, never saying which) or
+    throttled (too many failures for the name or from the address)."""
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+
+@dataclass(frozen=True)
+class Visit:
+    """Where a session is opened from, as it is recorded; `old_token` is the visitor's session
+    so far, which the new one replaces."""
+
+    ip: str
+    user_agent: str
+    old_token: str | None = None
 
 
 def login_key(login: str) -> str | None:
@@ -67,16 +78,21 @@ def login_key(login: str) -> str | None:
 async def log_in(
     login: str,
     password: str,
+    visit: Visit,
     *,
-    ip: str,
-    user_agent: str,
     now: datetime,
     session_days: int,
     max_failures: int,
     window_minutes: int,
-    old_token: str | None = None,
 ) -> tuple[str, Member]:
     """Check the password and open a session; returns the new session token and the member."""
+    errors: dict[str, str] = {}
+    if not login.strip():
+        errors["login"] = N_("Enter your phone number or e-mail.")
+    if not password:
+        errors["password"] = N_("Enter your password.")
+    if errors:
+        raise LoginRefused("invalid", errors)
     key = login_key(login) or login.strip().lower()[:254]
     since = now - timedelta(minutes=window_minutes)
     failures_for_login = await LoginFailure.count().where(
@@ -84,10 +100,12 @@ async def log_in(
     )
     # An address may try several accounts (a shared desk PC), but not without bound.
     failures_for_ip = await LoginFailure.count().where(
-        (LoginFailure.ip == ip) & (LoginFailure.at > since)
+        (LoginFailure.ip == visit.ip) & (LoginFailure.at > since)
     )
     if failures_for_login >= max_failures or failures_for_ip >= max_failures * 4:
-        raise LoginRefused("throttled")
+        raise LoginRefused("throttled", {"form": (
+            N_("Too many failed attempts. Wait %(minutes)s minutes and try again."),
+            {"minutes": window_minutes})})
 
     if "@" in key:
         member = await Member.objects().where(Member.email == key).first()  # stored lower-case
@@ -95,12 +113,12 @@ async def log_in(
         member = await Member.objects().where(Member.phone == key).first()
     ok = verify_password(member.password_hash if member else "", password)
     if not ok or member is None or member.status == "erased":
-        await LoginFailure.insert(LoginFailure(login=key, ip=ip, at=now))
-        raise LoginRefused("invalid")
+        await LoginFailure.insert(LoginFailure(login=key, ip=visit.ip, at=now))
+        raise LoginRefused("invalid", {"form": N_(
+            "The phone number, e-mail or password is not right.")})
 
     async with write_transaction():
-        token = await open_session(member.id, ip=ip, user_agent=user_agent, now=now,
-                                   session_days=session_days, old_token=old_token)
+        token = await open_session(member.id, visit, now=now, session_days=session_days)
         await LoginFailure.delete().where(LoginFailure.login == key)
         if _hasher.check_needs_rehash(member.password_hash):
             await Member.update({Member.password_hash: hash_password(password)}).where(
@@ -110,22 +128,21 @@ async def log_in(
     return token, member
 
 
-async def open_session(
-    member_id: int, *, ip: str, user_agent: str, now: datetime, session_days: int,
-    old_token: str | None = None,
-) -> str:
-    """A new session token (never the old one: sessions rotate at login)."""
+async def open_session(member_id: int, visit: Visit, *, now: datetime,
+                       session_days: int) -> str:
+    """A new session token (never the old one: sessions rotate at login). Call inside the
+    service's transaction."""
     token = secrets.token_urlsafe(32)
-    if old_token:
-        await UserSession.delete().where(UserSession.token_hash == token_digest(old_token))
+    if visit.old_token:
+        await UserSession.delete().where(UserSession.token_hash == token_digest(visit.old_token))
     await UserSession.insert(
         UserSession(
             token_hash=token_digest(token),
             member=member_id,
             created_at=now,
             expires_at=now + timedelta(days=session_days),
-            ip=ip[:64],
-            user_agent=user_agent[:300],
+            ip=visit.ip[:64],
+            user_agent=visit.user_agent[:300],
         )
     )
     return token

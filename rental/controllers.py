@@ -9,18 +9,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from rental import auth
+from rental import auth, members
 from rental.kernel import i18n, web
-from rental.kernel.settings import LANGUAGES, Settings
-from rental.kernel.web import (
-    LANGUAGE_COOKIE,
-    SESSION_COOKIE,
-    client_ip,
-    current_user,
-    flash_cookie,
-    safe_next,
-)
-from rental.tables import Centre, Member
+from rental.kernel.errors import DomainError
+from rental.kernel.i18n import N_
+from rental.kernel.responses import redirect
+from rental.kernel.settings import Settings
+from rental.kernel.web import SESSION_COOKIE, client_ip, current_user, safe_next
+from rental.member_rules import chosen_language
+from rental.tables import Centre
 
 
 def _settings(request: Request) -> Settings:
@@ -50,6 +47,24 @@ def _reason(exc: Exception) -> str:
     return text[:200]
 
 
+def visit(request: Request) -> auth.Visit:
+    return auth.Visit(ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
+                      old_token=request.cookies.get(SESSION_COOKIE))
+
+
+async def login_again(request: Request, error: DomainError) -> Template:
+    """The login form again, with the name as typed (never the password) and why not."""
+    form = await request.form()
+    return Template("rental/login.html", context={
+        "next": safe_next(str(form.get("next", "/"))), "errors": error.errors,
+        "values": {"login": str(form.get("login", ""))[:254]}}, status_code=error.status)
+
+
+async def language_unchanged(request: Request, error: DomainError) -> Redirect:
+    """A language the pages are not written in changes nothing: back to where the visitor was."""
+    return redirect(request, safe_next(str((await request.form()).get("next", "/"))))
+
+
 class AccountController(Controller):
     opt = {"access": "public"}
 
@@ -58,97 +73,45 @@ class AccountController(Controller):
         return Template("rental/login.html", context={"next": safe_next(next), "errors": {},
                                                       "values": {}})
 
-    @post("/login")
+    @post("/login", opt={"on_error": login_again})
     async def login(self, request: Request) -> Response[Any]:
         form = await request.form()
-        login = str(form.get("login", ""))[:254]
-        password = str(form.get("password", ""))[:1024]
-        next_path = safe_next(str(form.get("next", "/")))
-        errors: dict[str, str] = {}
-        if not login.strip():
-            errors["login"] = i18n.gettext("Enter your phone number or e-mail.")
-        if not password:
-            errors["password"] = i18n.gettext("Enter your password.")
-        status = 422
-        if not errors:
-            settings = _settings(request)
-            try:
-                token, member = await auth.log_in(
-                    login,
-                    password,
-                    ip=client_ip(request),
-                    user_agent=request.headers.get("user-agent", ""),
-                    now=web.now(request),
-                    session_days=settings.session_days,
-                    max_failures=settings.login_max_failures,
-                    window_minutes=settings.login_window_minutes,
-                    old_token=request.cookies.get(SESSION_COOKIE),
-                )
-            except auth.LoginRefused as refused:
-                if refused.reason == "throttled":
-                    status = 429
-                    errors["form"] = i18n.gettext(
-                        "Too many failed attempts. Wait %(minutes)s minutes and try again.",
-                        minutes=settings.login_window_minutes,
-                    )
-                else:
-                    errors["form"] = i18n.gettext(
-                        "The phone number, e-mail or password is not right."
-                    )
-            else:
-                response = Redirect(next_path, status_code=303)
-                response.set_cookie(
-                    SESSION_COOKIE,
-                    token,
-                    max_age=settings.session_days * 86400,
-                    httponly=True,
-                    secure=settings.secure_cookies,
-                    samesite="lax",
-                )
-                response.set_cookie(
-                    LANGUAGE_COOKIE, member.language, max_age=365 * 86400, samesite="lax"
-                )
-                i18n.current_locale.set(member.language)
-                response.cookies.append(
-                    flash_cookie(settings, "success",
-                                 i18n.gettext("Welcome, %(name)s.", name=member.name))
-                )
-                return response
-        return Template(
-            "rental/login.html",
-            context={"next": next_path, "errors": errors, "values": {"login": login}},
-            status_code=status,
-        )
+        settings = _settings(request)
+        token, member = await auth.log_in(
+            str(form.get("login", ""))[:254], str(form.get("password", ""))[:1024],
+            visit(request), now=web.now(request), session_days=settings.session_days,
+            max_failures=settings.login_max_failures,
+            window_minutes=settings.login_window_minutes)
+        i18n.current_locale.set(member.language)  # the welcome in the member's language
+        response = redirect(request, safe_next(str(form.get("next", "/"))),
+                            (N_("Welcome, %(name)s."), {"name": member.name}))
+        response.cookies.extend(web.session_cookies(
+            token, member.language, session_days=settings.session_days,
+            secure=settings.secure_cookies))
+        return response
 
     @post("/logout")
     async def logout(self, request: Request) -> Redirect:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
             await auth.log_out(token)
-        response = Redirect("/", status_code=303)
+        response = redirect(request, "/", N_("You have logged out."), "info")
         response.delete_cookie(SESSION_COOKIE)
-        response.cookies.append(
-            flash_cookie(_settings(request), "info", i18n.gettext("You have logged out."))
-        )
         return response
 
 
 class LanguageController(Controller):
     opt = {"access": "public"}
 
-    @post("/language")
+    @post("/language", opt={"on_error": language_unchanged})
     async def switch(self, request: Request) -> Redirect:
+        """A member's choice is kept with their account; anyone's, in a cookie."""
         form = await request.form()
-        language = str(form.get("lang", ""))
-        response = Redirect(safe_next(str(form.get("next", "/"))), status_code=303)
-        if language not in LANGUAGES:
-            return response
-        user = current_user(request)
-        if user is not None:
-            await Member.update(
-                {Member.language: language, Member.updated_at: web.now(request)}
-            ).where(Member.id == user.id)
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax")
+        language = chosen_language(form.get("lang", ""))
+        if (user := current_user(request)) is not None:
+            await members.set_language(user.id, language, now=web.now(request))
+        response = redirect(request, safe_next(str(form.get("next", "/"))))
+        response.cookies.append(web.language_cookie(language))
         return response
 
 

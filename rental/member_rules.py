@@ -1,6 +1,8 @@
-"""Pure rules about members: form parsing and validation, membership state, erasure.
+"""Pure rules about members: form parsing and validation, membership state, erasure, and who
+may do what to an account.
 
-Errors are message ids (English, marked N_) keyed by field, translated where they are shown.
+Errors are message ids (English, marked N_) keyed by field, translated where they are shown; a
+form with problems is refused as a whole (DomainError "invalid", every field's problem).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.kernel.settings import LANGUAGES
@@ -30,13 +33,17 @@ PERSONAL_FIELDS = ("name", "phone", "email", "id_document_type", "id_document_nu
 
 Errors = dict[str, Any]
 
-# How choices read on the page (translated where shown).
-
 
 @dataclass
 class Parsed:
     values: dict[str, Any] = field(default_factory=dict)
     errors: Errors = field(default_factory=dict)
+
+    def checked(self) -> dict[str, Any]:
+        """The values, or the refusal of the form with each field's problem."""
+        if self.errors:
+            raise DomainError("invalid", self.errors)
+        return self.values
 
 
 def _text(form: Mapping[str, Any], name: str) -> str:
@@ -160,6 +167,121 @@ def parse_desk_fields(form: Mapping[str, Any], parsed: Parsed, *, today: date) -
         parsed.errors["notes"] = N_("Notes can have at most 2000 characters.")
     else:
         parsed.values["notes"] = notes
+
+
+# --- the forms, whole: their values, or their refusal ---------------------------------------
+
+
+def signup_form(form: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """A member's own sign-up: the contact values and the password."""
+    parsed = Parsed()
+    parse_contact(form, parsed)
+    parse_password(form, parsed)
+    parse_consents(form, parsed)
+    values = parsed.checked()
+    return {k: v for k, v in values.items() if k != "password"}, values["password"]
+
+
+def contact_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    parsed = Parsed()
+    parse_contact(form, parsed)
+    return parsed.checked()
+
+
+def desk_form(form: Mapping[str, Any], *, today: date) -> dict[str, Any]:
+    """What the desk types when it registers or verifies a member."""
+    parsed = Parsed()
+    parse_contact(form, parsed)
+    parse_desk_fields(form, parsed, today=today)
+    return parsed.checked()
+
+
+def new_password_form(form: Mapping[str, Any]) -> str:
+    parsed = Parsed()
+    parse_password(form, parsed)
+    return parsed.checked()["password"]
+
+
+def reset_form(form: Mapping[str, Any]) -> tuple[str, str, str]:
+    """A one-time code redeemed: the phone (E.164), the code as typed, the new password."""
+    parsed = Parsed()
+    parse_password(form, parsed)
+    try:
+        parsed.values["phone"] = normalise_phone(_text(form, "phone"))
+    except InvalidPhone:
+        parsed.errors["phone"] = N_("Enter a phone number, e.g. 555 12 34 56.")
+    code = _text(form, "code")[:20]
+    if not code.strip():
+        parsed.errors["code"] = N_("Enter the code from the desk.")
+    values = parsed.checked()
+    return values["phone"], code, values["password"]
+
+
+def chosen_language(text: Any) -> str:
+    """A language the pages are written in."""
+    if text not in LANGUAGES:
+        raise DomainError("invalid", {"language": N_("Choose a language from the list.")})
+    return text
+
+
+def membership_type_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    parsed = _policy_form(form, {"validity_days": (1, 3660), "max_tools_out": (0, 100),
+                                 "max_open_bookings": (0, 100)})
+    return parsed.checked()
+
+
+def concession_category_form(form: Mapping[str, Any]) -> dict[str, Any]:
+    parsed = _policy_form(form, {"discount_percent": (0, 100)})
+    funder = clean_name(_text(form, "funder"))
+    if len(funder) > 200:
+        parsed.errors["funder"] = N_("At most 200 characters.")
+    parsed.values["funder"] = funder
+    return parsed.checked()
+
+
+def _policy_form(form: Mapping[str, Any], numbers: dict[str, tuple[int, int]]) -> Parsed:
+    """A membership type's or a concession's short name, names and numbers."""
+    parsed = Parsed()
+    slug = _text(form, "slug").strip().lower()
+    if not slug or len(slug) > 40 or not all(c.isascii() and (c.isalnum() or c == "-")
+                                             for c in slug):
+        parsed.errors["slug"] = N_("Use 1 to 40 Latin letters, digits and hyphens.")
+    parsed.values["slug"] = slug
+    for name in ("name_ka", "name_en"):
+        text = clean_name(_text(form, name))
+        if len(text) > 100:
+            parsed.errors[name] = N_("At most 100 characters.")
+        parsed.values[name] = text
+    if not parsed.values["name_ka"]:
+        parsed.errors["name_ka"] = N_("Enter the name in Georgian.")
+    for name, (low, high) in numbers.items():
+        try:
+            number = int(_text(form, name).strip())
+        except ValueError:
+            parsed.errors[name] = N_("Enter a whole number.")
+            continue
+        if not low <= number <= high:
+            parsed.errors[name] = (N_("Enter a number from %(low)s to %(high)s."),
+                                   {"low": low, "high": high})
+        parsed.values[name] = number
+    return parsed
+
+
+# --- who may do what to an account ---------------------------------------------------------
+
+# The desk's one-time codes and erasure are for community members; staff accounts are left
+# to an administrator.
+
+
+def takes_reset_codes(member: Mapping[str, Any]) -> bool:
+    return member["role"] == "member"
+
+
+def may_erase(viewer_role: str, member: Mapping[str, Any]) -> bool:
+    return viewer_role == "admin" and member["role"] == "member"
+
+
+# --- memberships ---------------------------------------------------------------------------
 
 
 def membership_state(status: str, ends_on: date, today: date) -> str:

@@ -1,10 +1,13 @@
 """Member services: each owns one transaction, takes the time as an argument, and writes the
-audit log in that transaction. Field problems come back as MemberError(errors)."""
+audit log in that transaction. Field problems are refused as MemberError(errors), a member who
+is not there (or erased) as NotFound; the page services give a page its data in one read
+transaction, with what the reader may do as facts."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,7 +15,7 @@ from typing import Any
 from piccolo.columns.combination import WhereRaw
 
 from rental import audit
-from rental.auth import hash_password, verify_password
+from rental.auth import Visit, hash_password, open_session, verify_password
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
@@ -20,9 +23,13 @@ from rental.member_rules import (
     DATA_PROCESSING_VERSION,
     RENTAL_AGREEMENT_VERSION,
     audit_view,
+    chosen_language,
+    desk_form,
     erased_values,
+    may_erase,
     membership_state,
     renewed_until,
+    takes_reset_codes,
 )
 from rental.tables import (
     ConcessionCategory,
@@ -37,6 +44,7 @@ from rental.tables import (
 
 RESET_CODE_HOURS = 24
 RESET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a desk
+ERASE_WORD = "erase"  # what an administrator types to confirm an erasure
 
 
 class MemberError(DomainError):
@@ -96,8 +104,10 @@ async def _record_consents(member_id: int, now: datetime) -> None:
     )
 
 
-async def sign_up(values: dict[str, Any], password: str, *, now: datetime) -> int:
-    """A member's own sign-up: pending until the desk has seen an identity document."""
+async def sign_up(values: dict[str, Any], password: str, visit: Visit, *, now: datetime,
+                  session_days: int) -> str:
+    """A member's own sign-up: pending until the desk has seen an identity document. They are
+    logged in at once: returns the token of their first session."""
     async with write_transaction():
         await _check_unique(values)
         member_id = await _insert_member(
@@ -107,7 +117,7 @@ async def sign_up(values: dict[str, Any], password: str, *, now: datetime) -> in
         await _record_consents(member_id, now)
         await audit.record("signup", "member", member_id, now=now, actor_id=member_id,
                            after=audit_view(values))
-    return member_id
+        return await open_session(member_id, visit, now=now, session_days=session_days)
 
 
 async def register_at_desk(values: dict[str, Any], *, actor_id: int, now: datetime,
@@ -144,10 +154,14 @@ async def register_at_desk(values: dict[str, Any], *, actor_id: int, now: dateti
     return member_id
 
 
-async def verify(member_id: int, values: dict[str, Any], *, actor_id: int, now: datetime) -> None:
-    """The desk saw the document of a member who signed up online; the account becomes active."""
+async def verify(member_id: int, form: Mapping[str, Any], *, actor_id: int, today: date,
+                 now: datetime) -> None:
+    """The desk saw the document of a member who signed up online; the account becomes active.
+    The form is read once the member is known to be there: for one who is not, whatever was
+    typed, the answer is that there is no such member."""
     async with write_transaction():
         member = await _member_for_update(member_id)
+        values = desk_form(form, today=today)
         await _check_unique(values, member_id)
         changes = {**values, "status": "active" if member["status"] == "pending"
                    else member["status"], "verified_at": now, "verified_by": actor_id}
@@ -167,6 +181,17 @@ async def update_contact(
         await audit.record("update", "member", member_id, now=now, actor_id=actor_id,
                            before=audit_view({k: member[k] for k in values}),
                            after=audit_view(values))
+
+
+async def set_language(member_id: int, language: str, *, now: datetime) -> None:
+    """The language a member reads the pages in, kept with their account."""
+    language = chosen_language(language)
+    async with write_transaction():
+        member = await _member_for_update(member_id)
+        await _update(member_id, {"language": language}, now)
+        await audit.record("update", "member", member_id, now=now, actor_id=member_id,
+                           before=audit_view({"language": member["language"]}),
+                           after=audit_view({"language": language}))
 
 
 async def _member_for_update(member_id: int) -> dict[str, Any]:
@@ -198,12 +223,13 @@ def _code_digest(code: str) -> str:
     return hashlib.sha256(code.replace("-", "").replace(" ", "").upper().encode()).hexdigest()
 
 
-async def issue_reset_code(member_id: int, *, actor_id: int, now: datetime) -> str:
-    """A one-time code, shown once to the staff member, who gives it to the member in person."""
+async def issue_reset_code(member_id: int, *, actor_id: int, now: datetime) -> dict[str, Any]:
+    """A one-time code, shown once to the staff member, who gives it to the member in person:
+    the code, whose it is and for how many hours it works."""
     raw = "".join(secrets.choice(RESET_ALPHABET) for _ in range(8))
     async with write_transaction():
         member = await _member_for_update(member_id)
-        if member["role"] != "member":
+        if not takes_reset_codes(member):
             raise MemberError({"form": N_("Staff accounts are reset by an administrator.")})
         # a new code replaces any earlier one
         await PasswordResetCode.update({PasswordResetCode.used_at: now}).where(
@@ -215,7 +241,8 @@ async def issue_reset_code(member_id: int, *, actor_id: int, now: datetime) -> s
         ))
         await audit.record("password.reset_code", "member", member_id, now=now,
                            actor_id=actor_id)
-    return f"{raw[:4]}-{raw[4:]}"
+    return {"member": {"id": member_id, "name": member["name"]},
+            "code": f"{raw[:4]}-{raw[4:]}", "hours": RESET_CODE_HOURS}
 
 
 async def redeem_reset_code(phone: str, code: str, new_password: str, *, now: datetime) -> int:
@@ -240,10 +267,14 @@ async def redeem_reset_code(phone: str, code: str, new_password: str, *, now: da
     return row["member"]
 
 
-async def erase(member_id: int, *, actor_id: int, now: datetime) -> None:
-    """Replace the personal fields so the person cannot be identified; keep the statistics."""
+async def erase(member_id: int, *, actor_id: int, now: datetime,
+                typed: str = ERASE_WORD) -> None:
+    """Replace the personal fields so the person cannot be identified; keep the statistics.
+    `typed`: what the administrator typed to confirm, on the page that asks for ERASE_WORD."""
     async with write_transaction():
         member = await _member_for_update(member_id)
+        if typed != ERASE_WORD:
+            raise MemberError({"confirm": N_("Type “erase” to confirm.")})
         if member["role"] != "member":
             raise MemberError({"form": N_("Only community members can be erased here.")})
         await _erase(member_id, now, member["birth_date"])
@@ -257,6 +288,13 @@ async def _erase(member_id: int, now: datetime, birth_date: date | None = None) 
 
 
 # --- reading -------------------------------------------------------------------------------
+
+
+async def search_page(query: str) -> dict[str, Any]:
+    """The desk's member search; without a query, the sign-ups waiting to be verified."""
+    async with read_transaction():
+        return {"q": query, "found": await search(query),
+                "pending": [] if query else await pending_signups()}
 
 
 async def pending_signups(limit: int = 50) -> list[dict[str, Any]]:
@@ -343,6 +381,16 @@ async def card(member_id: int, *, today: date) -> MemberCard:
     return MemberCard(member, membership, state, concession, consents)
 
 
+async def card_page(member_id: int, *, viewer_role: str, today: date) -> dict[str, Any]:
+    """The desk's card of a member, with the memberships and concessions it may give."""
+    async with read_transaction():
+        member_card = await card(member_id, today=today)
+        return {"card": member_card, "types": await membership_types(),
+                "categories": await concession_categories(),
+                "can_issue_reset_code": takes_reset_codes(member_card.member),
+                "can_erase": may_erase(viewer_role, member_card.member)}
+
+
 async def export(member_id: int) -> dict[str, Any]:
     """All the data kept about a member, for them to download."""
     async with read_transaction():
@@ -370,6 +418,13 @@ async def export(member_id: int) -> dict[str, Any]:
 
 
 # --- memberships and concessions -----------------------------------------------------------
+
+
+async def policy_page() -> dict[str, Any]:
+    """Every membership type and concession, those no longer offered too."""
+    async with read_transaction():
+        return {"types": await membership_types(active_only=False),
+                "categories": await concession_categories(active_only=False)}
 
 
 async def membership_types(active_only: bool = True) -> list[dict[str, Any]]:
@@ -414,6 +469,7 @@ async def start_membership(member_id: int, type_id: int, *, actor_id: int, today
 
 async def renew_membership(member_id: int, *, actor_id: int, today: date, now: datetime) -> date:
     async with write_transaction():
+        await _member_for_update(member_id)
         current = await Membership.select(
             Membership.id, Membership.ends_on, Membership.status,
             Membership.membership_type.validity_days.as_alias("validity_days"),
@@ -432,44 +488,63 @@ async def renew_membership(member_id: int, *, actor_id: int, today: date, now: d
     return ends
 
 
-async def set_suspension(member_id: int, reason: str | None, *, actor_id: int,
-                         now: datetime) -> None:
-    """Suspend with a reason, or (reason None) lift a suspension."""
-    reason = " ".join((reason or "").split())
-    async with write_transaction():
-        current = await Membership.select().where(
-            (Membership.member == member_id) & (Membership.status != "closed")
-        ).first()
-        if current is None:
-            raise MemberError({"form": N_("This member has no membership.")})
-        if reason:
-            if len(reason) > 500:
-                raise MemberError({"reason": N_("At most 500 characters.")})
-            changes = {Membership.status: "suspended", Membership.suspended_reason: reason}
-        else:
-            if current["status"] != "suspended":
-                raise MemberError({"reason": N_("Write why the membership is suspended.")})
-            changes = {Membership.status: "active", Membership.suspended_reason: ""}
-        await Membership.update(changes).where(Membership.id == current["id"])
-        await audit.record("membership.suspend" if reason else "membership.unsuspend",
-                           "member", member_id, now=now, actor_id=actor_id,
-                           after={"reason": reason})
-
-
-async def grant_concession(member_id: int, category_id: int, proof: str, expires_on: date, *,
-                           actor_id: int, today: date, now: datetime) -> None:
-    proof = " ".join(proof.split())
-    errors: dict[str, Any] = {}
-    if not proof:
-        errors["proof"] = N_("Write which document you saw.")
-    elif len(proof) > 200:
-        errors["proof"] = N_("At most 200 characters.")
-    if expires_on < today:
-        errors["expires_on"] = N_("The expiry date has passed already.")
-    if errors:
-        raise MemberError(errors)
+async def suspend_membership(member_id: int, reason: str, *, actor_id: int,
+                             now: datetime) -> None:
+    reason = " ".join(reason.split())
     async with write_transaction():
         await _member_for_update(member_id)
+        if not reason:
+            raise MemberError({"reason": N_("Write why the membership is suspended.")})
+        current = await _current_membership(member_id)
+        if len(reason) > 500:
+            raise MemberError({"reason": N_("At most 500 characters.")})
+        await Membership.update({Membership.status: "suspended",
+                                 Membership.suspended_reason: reason}).where(
+            Membership.id == current["id"])
+        await audit.record("membership.suspend", "member", member_id, now=now,
+                           actor_id=actor_id, after={"reason": reason})
+
+
+async def lift_suspension(member_id: int, *, actor_id: int, now: datetime) -> None:
+    async with write_transaction():
+        await _member_for_update(member_id)
+        current = await _current_membership(member_id)
+        if current["status"] != "suspended":
+            raise MemberError({"reason": N_("Write why the membership is suspended.")})
+        await Membership.update({Membership.status: "active",
+                                 Membership.suspended_reason: ""}).where(
+            Membership.id == current["id"])
+        await audit.record("membership.unsuspend", "member", member_id, now=now,
+                           actor_id=actor_id, after={"reason": ""})
+
+
+async def _current_membership(member_id: int) -> dict[str, Any]:
+    current = await Membership.select().where(
+        (Membership.member == member_id) & (Membership.status != "closed")
+    ).first()
+    if current is None:
+        raise MemberError({"form": N_("This member has no membership.")})
+    return current
+
+
+async def grant_concession(member_id: int, category_id: int, proof: str,
+                           expires_on: date | None, *, actor_id: int, today: date,
+                           now: datetime) -> None:
+    """`expires_on`: None when what was typed is not a date."""
+    proof = " ".join(proof.split())
+    async with write_transaction():
+        await _member_for_update(member_id)
+        errors: dict[str, Any] = {}
+        if not proof:
+            errors["proof"] = N_("Write which document you saw.")
+        elif len(proof) > 200:
+            errors["proof"] = N_("At most 200 characters.")
+        if expires_on is None:
+            errors["expires_on"] = N_("Enter a date as YYYY-MM-DD.")
+        elif expires_on < today:
+            errors["expires_on"] = N_("The expiry date has passed already.")
+        if errors:
+            raise MemberError(errors)
         category = await ConcessionCategory.select().where(
             (ConcessionCategory.id == category_id) & ConcessionCategory.active.eq(True)
         ).first()

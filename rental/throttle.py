@@ -15,6 +15,7 @@ from litestar.connection import ASGIConnection
 
 from rental.kernel import web
 from rental.kernel.db import write_transaction
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.tables import RateEvent
 
@@ -33,11 +34,15 @@ LIMITS = {
 }
 
 
-class Throttled(Exception):
-    """Too many attempts; `minutes` is how long to wait at most."""
+TOO_MANY = N_("Too many attempts from here. Wait %(minutes)s minutes and try again, or ask at "
+              "the centre's desk.")
+
+
+class Throttled(DomainError):
+    """Too many attempts (429); `minutes` is how long to wait at most."""
 
     def __init__(self, minutes: int):
-        super().__init__(minutes)
+        super().__init__("throttled", {"form": (TOO_MANY, {"minutes": minutes})})
         self.minutes = minutes
 
 
@@ -60,17 +65,8 @@ async def attempt(action: str, *, address: str, key: str | None, now: datetime) 
         await RateEvent.insert(*[RateEvent(action=action, key=name, at=now) for name in keys])
 
 
-TOO_MANY = N_("Too many attempts from here. Wait %(minutes)s minutes and try again, or ask at "
-              "the centre's desk.")
 
-
-async def too_many(connection: ASGIConnection, action: str,
-                   key: str | None) -> tuple[str, dict[str, int]] | None:
-    """Count an attempt at a rate-limited form ; the message to show when
-    there were too many from this address or for this key, else None."""
-    try:
-        await attempt(action, address=web.client_ip(connection), key=key,
-                      now=web.now(connection))
-    except Throttled as refused:
-        return TOO_MANY, {"minutes": refused.minutes}
-    return None
+async def admit(connection: ASGIConnection, action: str, key: str | None) -> None:
+    """Count an attempt at a rate-limited form from the request's address; one too many is
+    refused (Throttled)."""
+    await attempt(action, address=web.client_ip(connection), key=key, now=web.now(connection))

@@ -11,7 +11,6 @@ from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
-from litestar.di import Provide
 from litestar.exceptions import (
     NotFoundException,
 )
@@ -23,7 +22,6 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
 import inventory.controllers
-import inventory.services
 import rental.controllers
 import rental.member_controllers
 import toollib.admin
@@ -32,8 +30,7 @@ from bookings.lending import controllers as booking_pages
 from bookings.lending import desk_controllers as desk_pages
 from bookings.reports import controllers as report_pages
 from bookings.sessions import controllers as session_pages
-from rental import audit, auth
-from rental.kernel import i18n
+from rental import auth
 from rental.kernel.responses import EXCEPTION_HANDLERS
 from rental.kernel.settings import PROJECT_ROOT, Settings, load_settings
 from rental.kernel.values import MAX_INT
@@ -157,17 +154,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             )),
         ],
         guards=[access_guard],
-        # Lower packages write the audit log through this, without importing rental.
-        dependencies={
-            "audit": Provide(lambda: audit.record, sync_to_thread=False),
-            # flash(response, level, message_id): a message shown once on the next page
-            "flash": Provide(
-                lambda: lambda response, level, message_id: response.cookies.append(
-                    rental.kernel.web.flash_cookie(settings, level, i18n.gettext(message_id))
-                ),
-                sync_to_thread=False,
-            ),
-        },
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[database_pool, periodic_jobs],
         before_request=_path_names_something,

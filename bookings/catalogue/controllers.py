@@ -1,4 +1,4 @@
-"""Pages about what can be had when: the public catalogue (the home page)."""
+"""The public catalogue: the home page, and the same as read-only JSON (the API)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import Template
 
-from bookings.catalogue.rules import parse_period
-from bookings.catalogue.services import catalogue_view, tool_type_view
+from bookings.catalogue.services import catalogue_page, catalogue_view, tool_type_view
 from rental.kernel import web
-from rental.kernel.i18n import N_
-from rental.kernel.values import MAX_INT, BadValue
+from rental.kernel.values import MAX_INT
 
 
 class CatalogueController(Controller):
@@ -32,24 +30,12 @@ class CatalogueController(Controller):
         page: int = Parameter(default=1, ge=1, le=10_000),
         member: int = Parameter(default=0, ge=0, le=MAX_INT),
     ) -> Template:
-        today = web.today(request)
-        errors: dict[str, Any] = {}
-        try:
-            period = parse_period(starts, ends, today)
-        except BadValue as bad:
-            errors["period"], period = bad.message, None
-        view = await catalogue_view(query=q, category=category or None, page=page, today=today,
-                                    centre=centre or None, period=period)
-        if centre and view.centre is None:
-            errors["centre"] = N_("There is no such centre.")
-        return Template(
-            "bookings/catalogue.html",
-            context={"view": view, "q": q, "category": category, "today": today,
-                     "centre": centre, "starts": starts, "ends": ends, "errors": errors,
-                     # the desk books for this member (ignored unless staff ask)
-                     "for_member": member if _is_staff(request) else 0},
-            status_code=422 if errors else 200,
-        )
+        """`member`: the desk books for this member (ignored unless the staff ask)."""
+        context = await catalogue_page(query=q, category=category, centre=centre, starts=starts,
+                                      ends=ends, page=page, member=member,
+                                      asker=web.current_user(request), today=web.today(request))
+        return Template("bookings/catalogue.html", context=context,
+                        status_code=422 if context["errors"] else 200)
 
 
 @dataclass
@@ -149,11 +135,6 @@ class CatalogueApiController(Controller):
         if found is None:
             raise NotFoundException()
         return _tool_type_out(*found)
-
-
-def _is_staff(request: Request) -> bool:
-    user = request.scope.get("user")
-    return bool(user and user.is_staff)
 
 
 CONTROLLERS = [CatalogueController, CatalogueApiController]

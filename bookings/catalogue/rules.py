@@ -1,10 +1,12 @@
-"""The public catalogue's rules: the "free on these dates" filter (pure, no I/O)."""
+"""The public catalogue's rules: the "free on these dates" filter and who the desk books for
+(pure, no I/O)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from rental.kernel.i18n import N_
+from rental.kernel.identity import CurrentUser
 from rental.kernel.values import BadValue, calendar_day
 
 MAX_PERIOD_DAYS = 365
@@ -27,3 +29,9 @@ def parse_period(starts_text: str, ends_text: str, today: date) -> tuple[date, d
     if (ends - starts).days >= MAX_PERIOD_DAYS:
         raise BadValue(N_("Choose a period of at most a year."))
     return starts, ends
+
+
+def booking_for(member: int, asker: CurrentUser | None) -> int:
+    """The member the desk books for from the catalogue (0: the visitor books for themself);
+    a member id in the address means nothing unless the staff ask."""
+    return member if asker is not None and asker.is_staff else 0

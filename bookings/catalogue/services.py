@@ -1,4 +1,5 @@
-"""Bookings services: each owns one transaction and takes the date or time as an argument."""
+"""The public catalogue's reads, for the home page and the API: each owns one read
+transaction and takes the date as an argument."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bookings.catalogue.rules import booking_for, parse_period
 from bookings.lending.availability import free_units_between
 from inventory import catalogue
 from rental.kernel.db import read_transaction
+from rental.kernel.i18n import N_
+from rental.kernel.identity import CurrentUser
+from rental.kernel.values import BadValue
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,25 @@ async def catalogue_view(
         free = await free_units_between(shown, starts, ends)
         lent = await catalogue.lent_where(shown)
     return CatalogueView(centres, categories, tool_types, dict(free), chosen, period, lent)
+
+
+async def catalogue_page(*, query: str, category: str, centre: str, starts: str, ends: str,
+                         page: int, member: int, asker: CurrentUser | None, today: date
+                         ) -> dict[str, Any]:
+    """The home page: the catalogue, its filters as typed, what is wrong with them (the
+    catalogue is shown all the same) and the member the desk books for."""
+    errors: dict[str, Any] = {}
+    try:
+        period = parse_period(starts, ends, today)
+    except BadValue as bad:
+        errors["period"], period = bad.message, None
+    view = await catalogue_view(query=query, category=category or None, page=page, today=today,
+                                centre=centre or None, period=period)
+    if centre and view.centre is None:
+        errors["centre"] = N_("There is no such centre.")
+    return {"view": view, "q": query, "category": category, "today": today, "centre": centre,
+            "starts": starts, "ends": ends, "errors": errors,
+            "for_member": booking_for(member, asker)}
 
 
 async def tool_type_view(

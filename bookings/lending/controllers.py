@@ -1,4 +1,5 @@
-"""Booking pages and the booking API: parse, call one service, render."""
+"""Booking pages and the booking API: parse, call one service, answer. A refused booking
+draws its page again (the `on_error` renderers below); the API's refusals are its error body."""
 
 from __future__ import annotations
 
@@ -7,27 +8,16 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings.lending import reservations
-from bookings.lending.reservations import BookingError
-from bookings.lending.rules import month_grid, shift_month
-from bookings.sessions.services import member_record
-from rental import ledger
 from rental.kernel import i18n, web
-from rental.kernel.errors import STATUS_OF
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
-from rental.kernel.responses import api_refusal, redirect
-from rental.kernel.values import (
-    MAX_INT,
-    BadValue,
-    calendar_day,
-    money_input,
-    parse_money,
-    whole_number,
-)
+from rental.kernel.identity import CurrentUser
+from rental.kernel.responses import TITLES, error_page, redirect
+from rental.kernel.values import MAX_INT, calendar_day, whole_number
 from rental.kernel.web import Id, current_user, days_in_window
 
 
@@ -36,33 +26,37 @@ def _month(value: str, today: date) -> date:
     return calendar_day(f"{value}-01") or today.replace(day=1)
 
 
+def _refused_page(request: Request, error: DomainError) -> Response:
+    """The error page of a refusal of the page itself (no such record, no access)."""
+    return error_page(request, error.status, TITLES.get(error.status, TITLES[400]), error.first)
+
+
+def _booking_template(page: dict[str, Any], error: DomainError | None = None) -> Template:
+    return Template("bookings/book.html", status_code=error.status if error else 200, context={
+        **page, "errors": error.errors if error else {},
+        "waitlist": error is not None and error.kind == "conflict"})
+
+
+async def booking_refused(request: Request, error: DomainError) -> Response:
+    """The booking page again with the refusal next to its fields and the days as chosen, the
+    waitlist offered when nothing is free; a tool, centre or member that does not exist, or a
+    centre the desk does not work for, is an error page."""
+    if error.kind == "not_found" or isinstance(error, reservations.NotYourCentre):
+        return _refused_page(request, error)
+    form = await request.form()
+    starts, ends = calendar_day(form.get("starts_on")), calendar_day(form.get("ends_on"))
+    page = await reservations.booking_page(
+        request.path_params["tool_type_id"], whole_number(form.get("centre")) or 0,
+        current_user(request), member_id=whole_number(form.get("member")),
+        month=(starts or web.today(request)).replace(day=1), starts=starts, ends=ends,
+        today=web.today(request))
+    return _booking_template(page, error)
+
+
 class BookingPages(Controller):
     """Choose dates on a month calendar, see the fee, book; cancel; join the waitlist."""
 
     path = "/tool-types/{tool_type_id:int}"
-
-    async def _page(self, request: Request, tool_type_id: int, centre: int | None,
-                    month: date, starts: date | None, ends: date | None, member: int | None,
-                    errors: dict[str, Any] | None = None, status: int = 200,
-                    waitlist: bool = False) -> Template:
-        user = current_user(request)
-        today = web.today(request)
-        for_member = member if member and user and user.is_staff else (
-            user.id if user and not user.is_staff else None)
-        try:
-            offer, free = await reservations.month_view(
-                tool_type_id, centre or 0, for_member, month, today)
-        except BookingError:
-            raise NotFoundException() from None
-        quote = reservations.quote(offer, starts, ends) if starts and ends and ends >= starts \
-            else None
-        return Template("bookings/book.html", status_code=status, context={
-            "offer": offer, "free": free, "weeks": month_grid(month), "month": month,
-            "previous": shift_month(month, -1), "next": shift_month(month, 1),
-            "today": today, "starts": starts, "ends": ends, "quote": quote,
-            "member": member if user and user.is_staff else None,
-            "errors": errors or {}, "waitlist": waitlist,
-        })
 
     @get("/book", opt={"access": "public"})
     async def page(
@@ -74,67 +68,36 @@ class BookingPages(Controller):
         member: int = Parameter(default=0, ge=0, le=MAX_INT),
     ) -> Template:
         first = calendar_day(starts)
-        return await self._page(request, tool_type_id, centre,
-                                _month(month, first or web.today(request)), first,
-                                calendar_day(ends), member or None)
+        return _booking_template(await reservations.booking_page(
+            tool_type_id, centre, current_user(request), member_id=member or None,
+            month=_month(month, first or web.today(request)), starts=first,
+            ends=calendar_day(ends), today=web.today(request)))
 
-    @post("/book", opt={"access": "member"})
+    @post("/book", opt={"access": "member", "on_error": booking_refused})
     async def book(self, request: Request, tool_type_id: int) -> Response[Any]:
         form = await request.form()
         user = current_user(request)
-        centre = whole_number(form.get("centre")) or 0
-        starts, ends = calendar_day(form.get("starts_on")), calendar_day(form.get("ends_on"))
-        member = whole_number(form.get("member")) if user.is_staff else user.id
-        errors: dict[str, Any] = {}
-        if starts is None:
-            errors["starts_on"] = N_("Choose the pick-up day.")
-        if ends is None:
-            errors["ends_on"] = N_("Choose the return day.")
-        if user.is_staff and not member:
-            errors["form"] = N_("Find the member first, then book from their card.")
-        if user.is_staff and centre and not user.can_act_for(centre):
-            raise PermissionDeniedException()
-        status = 422
-        if not errors:
-            try:
-                booking = await reservations.book(
-                    member_id=member, tool_type_id=tool_type_id, centre_id=centre,
-                    starts_on=starts, ends_on=ends, actor_id=user.id,
-                    today=web.today(request), now=web.now(request))
-            except BookingError as error:
-                errors, status = error.errors, STATUS_OF[error.kind]
-            else:
-                target = f"/members/{member}" if user.is_staff else "/me/bookings"
-                return redirect(request, target + f"#booking-{booking['id']}",
-                                 N_("Booked. Come to the desk on the pick-up day."))
-        return await self._page(request, tool_type_id, centre,
-                                (starts or web.today(request)).replace(day=1), starts, ends,
-                                member if user.is_staff else None, errors, status,
-                                waitlist=status == 409)
+        booking = await reservations.book_from_form(
+            user, tool_type_id, centre_id=whole_number(form.get("centre")) or 0,
+            member_id=whole_number(form.get("member")),
+            starts_on=calendar_day(form.get("starts_on")),
+            ends_on=calendar_day(form.get("ends_on")),
+            today=web.today(request), now=web.now(request))
+        target = f"/members/{booking['member']}" if user.is_staff else "/me/bookings"
+        return redirect(request, f"{target}#booking-{booking['id']}",
+                        N_("Booked. Come to the desk on the pick-up day."))
 
-    @post("/waitlist", opt={"access": "member"})
+    @post("/waitlist", opt={"access": "member", "on_error": booking_refused})
     async def waitlist(self, request: Request, tool_type_id: int) -> Response[Any]:
         form = await request.form()
-        user = current_user(request)
-        centre = whole_number(form.get("centre")) or 0
-        starts, ends = calendar_day(form.get("starts_on")), calendar_day(form.get("ends_on"))
-        errors: dict[str, Any] = {}
-        status = 422
-        if starts is None or ends is None:
-            errors["form"] = N_("Choose the pick-up and return days.")
-        else:
-            try:
-                await reservations.join_waitlist(
-                    member_id=user.id, tool_type_id=tool_type_id, centre_id=centre,
-                    starts_on=starts, ends_on=ends, today=web.today(request), now=web.now(request))
-            except BookingError as error:
-                errors, status = error.errors, STATUS_OF[error.kind]
-            else:
-                return redirect(request, "/me/bookings", N_(
-                    "You are on the waitlist. When a unit frees up, it is offered to you here."))
-        return await self._page(request, tool_type_id, centre,
-                                (starts or web.today(request)).replace(day=1), starts, ends, None,
-                                errors, status)
+        await reservations.join_waitlist(
+            member_id=current_user(request).id, tool_type_id=tool_type_id,
+            centre_id=whole_number(form.get("centre")) or 0,
+            starts_on=calendar_day(form.get("starts_on")),
+            ends_on=calendar_day(form.get("ends_on")),
+            today=web.today(request), now=web.now(request))
+        return redirect(request, "/me/bookings", N_(
+            "You are on the waitlist. When a unit frees up, it is offered to you here."))
 
 
 class MyBookings(Controller):
@@ -143,32 +106,33 @@ class MyBookings(Controller):
 
     @get("/")
     async def page(self, request: Request) -> Template:
-        user = current_user(request)
-        mine = await reservations.member_bookings(user.id, web.today(request))
-        return Template("bookings/my_bookings.html", context={
-            **mine, **await member_record(user.id, web.today(request)), "today": web.today(request),
-            "balance": await ledger.balance(user.id)})
+        return Template("bookings/my_bookings.html", context=await reservations.my_bookings_page(
+            current_user(request).id, web.today(request)))
+
+
+def _bookings_list(user: CurrentUser) -> str:
+    """Where a booking was cancelled from: the desk's day, or the member's own list."""
+    return "/desk" if user.is_staff else "/me/bookings"
+
+
+async def cancel_refused(request: Request, error: DomainError) -> Response:
+    """Back to the list the booking is on, with why it cannot be cancelled."""
+    if error.kind != "invalid":
+        return _refused_page(request, error)
+    return redirect(request, _bookings_list(current_user(request)), error.first, level="error")
 
 
 class CancelBooking(Controller):
     opt = {"access": "member"}
 
-    @post("/bookings/{booking_id:int}/cancel")
+    @post("/bookings/{booking_id:int}/cancel", opt={"on_error": cancel_refused})
     async def cancel(self, request: Request, booking_id: int) -> Response[Any]:
         user = current_user(request)
-        back = "/desk" if user.is_staff else "/me/bookings"
-        try:
-            await reservations.cancel(
-                booking_id, member_id=None if user.is_staff else user.id,
-                centre_ids=user.centre_ids if user.is_staff and not user.all_centres else None,
-                actor_id=user.id, now=web.now(request), today=web.today(request))
-        except BookingError as error:
-            if error.kind == "not_found":
-                raise NotFoundException() from None
-            if error.kind == "forbidden":
-                raise PermissionDeniedException() from None
-            return redirect(request, back, error.errors["form"], level="error")
-        return redirect(request, back, N_("The booking is cancelled."))
+        await reservations.cancel(
+            booking_id, member_id=None if user.is_staff else user.id,
+            centre_ids=user.centre_ids if user.is_staff and not user.all_centres else None,
+            actor_id=user.id, now=web.now(request), today=web.today(request))
+        return redirect(request, _bookings_list(user), N_("The booking is cancelled."))
 
 
 class DeskDay(Controller):
@@ -176,14 +140,17 @@ class DeskDay(Controller):
 
     @get("/desk")
     async def page(self, request: Request) -> Template:
-        user = current_user(request)
-        today = web.today(request)
-        centre_ids = None if user.all_centres else sorted(user.centre_ids)
-        day = await reservations.desk_days(centre_ids, today)
-        centres = [c for c in await reservations.policies()
-                   if centre_ids is None or c["id"] in centre_ids]
-        return Template("bookings/desk.html", context={**day, "today": today,
-                                                       "centres": centres})
+        return Template("bookings/desk.html", context=await reservations.desk_page(
+            current_user(request), web.today(request)))
+
+
+async def policy_refused(request: Request, error: DomainError) -> Response:
+    """The lending rules again, the refusal next to the fields of the centre's form."""
+    if error.kind == "not_found":
+        return _refused_page(request, error)
+    return Template("bookings/policy.html", status_code=error.status, context={
+        **await reservations.policy_page(),
+        "errors": {request.path_params["centre_id"]: error.errors}})
 
 
 class BookingPolicyPage(Controller):
@@ -193,44 +160,16 @@ class BookingPolicyPage(Controller):
     path = "/booking-policy"
     opt = {"access": "coordinator"}
 
-    async def _page(self, errors: dict[int, dict[str, Any]] | None = None) -> Template:
-        return Template("bookings/policy.html", context={
-            "centres": await reservations.policies(), "errors": errors or {},
-            "limits": {**reservations.POLICY_LIMITS, **ledger.FEE_POLICY_LIMITS}},
-            status_code=422 if errors else 200)
-
     @get("/")
     async def page(self) -> Template:
-        return await self._page()
+        return Template("bookings/policy.html",
+                        context={**await reservations.policy_page(), "errors": {}})
 
-    @post("/{centre_id:int}")
+    @post("/{centre_id:int}", opt={"on_error": policy_refused})
     async def save(self, request: Request, centre_id: int) -> Response[Any]:
-        form = await request.form()
-        values: dict[str, int] = {}
-        errors: dict[str, Any] = {}
-        for name, (low, high) in {**reservations.POLICY_LIMITS,
-                                  **ledger.FEE_POLICY_LIMITS}.items():
-            if name in ledger.MONEY_FIELDS:
-                try:
-                    number = parse_money(str(form.get(name) or ""))
-                except BadValue as bad:
-                    errors[name] = bad.message
-                    continue
-            else:
-                number = whole_number(form.get(name))
-            if number is None or not low <= number <= high:
-                errors[name] = (N_("Enter a number from %(low)s to %(high)s."), {
-                    "low": money_input(low) if name in ledger.MONEY_FIELDS else low,
-                    "high": money_input(high) if name in ledger.MONEY_FIELDS else high})
-            else:
-                values[name] = number
-        if errors:
-            return await self._page({centre_id: errors})
-        try:
-            await reservations.set_policy(centre_id, values, actor_id=current_user(request).id,
-                                          now=web.now(request))
-        except BookingError:
-            raise NotFoundException() from None
+        values = reservations.policy_values(await request.form())
+        await reservations.set_policy(centre_id, values, actor_id=current_user(request).id,
+                                      now=web.now(request))
         return redirect(request, "/booking-policy", N_("The lending rules are saved."))
 
 
@@ -295,21 +234,10 @@ class BookingApi(Controller):
     @post("/bookings", opt={"access": "member"}, status_code=201)
     async def create(self, request: Request, data: BookingIn) -> Response[BookingOut]:
         """Book a unit of a tool type; 409 when the period is no longer free."""
-        user = current_user(request)
-        member = data.member_id if user.is_staff and data.member_id else user.id
-        if user.is_staff and not data.member_id:
-            return api_refusal(422, {"member_id": N_("Name the member you book for.")})
-        if user.is_staff and not user.can_act_for(data.centre_id):
-            return api_refusal(403, {"form": N_("You do not have access to this page.")})
-        if not user.is_staff and data.member_id not in (None, user.id):
-            return api_refusal(403, {"form": N_("You do not have access to this page.")})
-        try:
-            booking = await reservations.book(
-                member_id=member, tool_type_id=data.tool_type_id, centre_id=data.centre_id,
-                starts_on=data.starts_on, ends_on=data.ends_on, actor_id=user.id,
-                today=web.today(request), now=web.now(request))
-        except BookingError as error:
-            return api_refusal(STATUS_OF[error.kind], error.errors)
+        booking = await reservations.book_by_api(
+            current_user(request), member_id=data.member_id, tool_type_id=data.tool_type_id,
+            centre_id=data.centre_id, starts_on=data.starts_on, ends_on=data.ends_on,
+            today=web.today(request), now=web.now(request))
         return Response(BookingOut(
             id=booking["id"], member_id=booking["member"], tool_type_id=booking["tool_type"],
             unit_id=booking["unit"], centre_id=booking["centre"],

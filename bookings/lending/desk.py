@@ -1,10 +1,13 @@
 """The front desk: find a member, fill a basket by scanning labels, check it out in one
-transaction with its fees, deposit and payment; check in, renew, overdue loans, lost units.
+transaction with its fees, deposit and payment; check in, renew, overdue loans, lost units,
+receipts and a member's account.
 
-Each public function that writes owns one transaction and takes `today` (the centre's date) and
-`now` (UTC). A loan is a booking with status `out`, so "one open loan per unit" is the booking
-invariant: PostgreSQL's exclusion constraint refuses a second one; on SQLite the write
-transaction starts with BEGIN IMMEDIATE, so the check and the write cannot interleave."""
+Each page's data comes from one function that reads in one transaction (`desk_page`,
+`receipt_page`, `account_page`, `overdue`). Each public function that writes owns one
+transaction and takes `today` (the centre's date) and `now` (UTC). A loan is a booking with
+status `out`, so "one open loan per unit" is the booking invariant: PostgreSQL's exclusion
+constraint refuses a second one; on SQLite the write transaction starts with BEGIN IMMEDIATE,
+so the check and the write cannot interleave."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from bookings.tables import (
     ACTIVE_STATUSES,
     DEFAULT_POLICY,
     NEEDS_REPAIR,
+    RETURN_CONDITIONS,
     Booking,
     BookingPolicy,
     WaitlistEntry,
@@ -44,14 +48,28 @@ from rental import audit, ledger, members
 from rental.fees import Quote, days_late, extension_quote, late_fee, refund_due, rental_quote
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.i18n import N_
+from rental.kernel.identity import CurrentUser
 from rental.member_rules import membership_state, parse_card_number
-from rental.tables import Centre, LedgerEntry, Member, MemberConcession, Membership
+from rental.tables import (
+    PAYMENT_METHODS,
+    Centre,
+    LedgerEntry,
+    Member,
+    MemberConcession,
+    Membership,
+)
 
 MAX_BASKET = 20
+PAY_METHODS = (*PAYMENT_METHODS, "waiver")  # a waiver: coordinators only
 
 
 class DeskError(BookingError):
     """Like a booking error; `errors` may name a scanned tag under "scan"."""
+
+
+def desk_centres(user: CurrentUser) -> frozenset[int] | None:
+    """The centres whose loans a user handles at the desk; None: every centre."""
+    return None if user.all_centres else user.centre_ids
 
 
 # --- finding the member -----------------------------------------------------------------------
@@ -112,7 +130,7 @@ def _standing_of(member: dict[str, Any], membership: dict[str, Any] | None,
 def _loan_columns() -> list[Any]:
     return [
         Booking.all_columns(),
-        *reservations._names(Booking),
+        *reservations.tool_type_and_centre_names(Booking),
         Booking.unit.asset_tag.as_alias("asset_tag"),
         Booking.tool_type.daily_fee.as_alias("daily_fee"),
         Booking.member.name.as_alias("member_name"),
@@ -123,6 +141,13 @@ def _loan_columns() -> list[Any]:
 async def member_panel(member_id: int, centre_id: int, today: date) -> dict[str, Any]:
     """What the desk sees about a member: standing and warnings, tools out (with any late fee
     so far), reservations ready for pick-up here, and the balance."""
+    panel = await _panel(member_id, centre_id, today)
+    if panel is None:
+        raise DeskError("not_found", {"member": N_("There is no such member.")})
+    return panel
+
+
+async def _panel(member_id: int, centre_id: int, today: date) -> dict[str, Any] | None:
     async with read_transaction():
         policy = await ledger.fee_policy(centre_id)
         try:
@@ -130,7 +155,7 @@ async def member_panel(member_id: int, centre_id: int, today: date) -> dict[str,
         except members.NotFound:
             card = None
         if card is None or card.member["status"] == "erased":
-            raise DeskError("not_found", {"member": N_("There is no such member.")})
+            return None
         loans = await Booking.select(*_loan_columns()).where(
             (Booking.member == member_id) & Booking.status.is_in(["reserved", "out"])
         ).order_by(Booking.ends_on)
@@ -336,9 +361,15 @@ async def basket_view(member_id: int, centre_id: int, tags: list[str], return_on
                       today: date, scanned: str = "") -> Basket:
     """The basket as it stands (writes nothing). A `scanned` unit that cannot be lent is not
     added: its reason goes to the scan field."""
-    cleaned, errors = clean_tags(tags)
     async with read_transaction():
-        basket = await _basket(member_id, await _centre(centre_id), cleaned, return_on, today)
+        return await _scanned_basket(member_id, await _centre(centre_id), tags, return_on, today,
+                                     scanned)
+
+
+async def _scanned_basket(member_id: int, centre: dict[str, Any], tags: list[str],
+                          return_on: date | None, today: date, scanned: str) -> Basket:
+    cleaned, errors = clean_tags(tags)
+    basket = await _basket(member_id, centre, cleaned, return_on, today)
     scanned = normalise_asset_tag(scanned) or ""
     last = basket.lines[-1] if basket.lines else None
     if last and last.tag == scanned and last.verdict.kind == "refused" and not errors:
@@ -351,6 +382,60 @@ async def basket_view(member_id: int, centre_id: int, tags: list[str], return_on
     return basket
 
 
+# --- the desk page ----------------------------------------------------------------------------
+
+
+async def desk_page(centre_id: int, *, user: CurrentUser, today: date,
+                    member_id: int | None = None, query: str = "",
+                    tags: list[str] | None = None, return_on: date | None = None,
+                    scanned: str = "", tag: str | None = None,
+                    errors: dict[str, Any] | None = None,
+                    with_days: bool = True) -> dict[str, Any] | None:
+    """A centre's desk, read at once: the member (`member_id`, or the one `query` finds) with
+    their panel and basket (the `tags` scanned so far, `scanned` the last), the loan a `tag`
+    scanned to check in is on, and the day's pick-ups and returns unless not `with_days` (a
+    fragment that does not show them). `errors`: a refusal to show on it. `refused`: the scan
+    or the tag was refused. None: the centre is closed or there is no such member."""
+    errors = dict(errors or {})
+    refused = False
+    async with read_transaction():
+        here = await centre(centre_id)
+        if here is None:
+            return None
+        found: list[dict[str, Any]] = []
+        if query and member_id is None:
+            found = await find_members(query)
+            if len(found) == 1:
+                member_id = found[0]["id"]
+            elif not found:
+                errors["q"] = N_("No member matches.")
+        panel = basket = None
+        if member_id is not None:
+            panel = await _panel(member_id, centre_id, today)
+            if panel is None:
+                return None
+            if tags is None:  # nothing scanned yet: the panel already knows the standing
+                basket = Basket(panel["member"], panel["standing"], [], None,
+                                hard=panel["hard"], soft=panel["soft"])
+            else:
+                basket = await _scanned_basket(member_id, here, tags, return_on, today, scanned)
+                refused = bool(basket.errors)
+                basket.errors.update(errors)
+                errors = basket.errors
+        loan = None
+        if tag is not None:
+            try:
+                loan = await loan_for_check_in(tag, desk_centres(user), today)
+            except DeskError as error:  # why this unit cannot be checked in, by its field
+                errors.update(error.errors)
+                refused = True
+        days = await reservations.desk_days([centre_id], today) if with_days else {}
+    return {"centre": here, "today": today, "query": query, "found": found, "panel": panel,
+            "basket": basket, "errors": errors, "refused": refused, "check_in": loan,
+            "conditions": RETURN_CONDITIONS, "may_waive": user.all_centres,
+            "methods": PAY_METHODS if user.all_centres else PAYMENT_METHODS, **days}
+
+
 # --- check-out --------------------------------------------------------------------------------
 
 
@@ -358,6 +443,8 @@ async def check_out(*, member_id: int, centre_id: int, tags: list[str], return_o
                     payment: dict[str, Any], override_reason: str, actor: Any, today: date,
                     now: datetime) -> int:
     """Lend the whole basket or nothing; returns the receipt id."""
+    if not actor.can_act_for(centre_id):
+        raise DeskError("forbidden", {"form": N_("You do not have access to this page.")})
     cleaned, errors = clean_tags(tags)
     if errors:
         raise DeskError("invalid", errors)
@@ -516,6 +603,8 @@ async def check_in(*, tag: str, centre_ids: frozenset[int] | None, condition: st
                    now: datetime) -> int:
     """Take a unit back: late fee, damage charge, the deposit returned and applied to what is
     owed, the rest handed back; damage opens a maintenance ticket. Returns the receipt id."""
+    if condition not in RETURN_CONDITIONS:
+        raise DeskError("invalid", {"condition": N_("Choose the condition it came back in.")})
     notes = notes.strip()[:2000]
     if condition in NEEDS_REPAIR and not notes:
         raise DeskError("invalid", {"notes": N_("Describe the damage or what is missing.")})
@@ -561,7 +650,15 @@ async def check_in(*, tag: str, centre_ids: frozenset[int] | None, condition: st
 # --- renewals ---------------------------------------------------------------------------------
 
 
-async def renew(booking_id: int, new_ends_on: date, *, member_id: int | None,
+async def renew_as(user: CurrentUser, booking_id: int, new_ends_on: date | None, *,
+                   today: date, now: datetime, override_reason: str = "") -> int:
+    """A member renews their own loan; desk staff one of their centres'."""
+    return await renew(booking_id, new_ends_on, member_id=None if user.is_staff else user.id,
+                       centre_ids=desk_centres(user) if user.is_staff else None,
+                       actor_id=user.id, today=today, now=now, override_reason=override_reason)
+
+
+async def renew(booking_id: int, new_ends_on: date | None, *, member_id: int | None,
                 centre_ids: frozenset[int] | None, actor_id: int, today: date,
                 now: datetime, override_reason: str = "") -> int:
     """Move a loan's return day later when nothing else needs the unit then and the centre's
@@ -569,6 +666,8 @@ async def renew(booking_id: int, new_ends_on: date, *, member_id: int | None,
     loan; `centre_ids`: desk staff of these centres (None: every centre). Over the centre's
     balance limit a member may not renew, and the desk only with a written reason (as at
     check-out). Returns the receipt."""
+    if new_ends_on is None:
+        raise DeskError("invalid", {"ends_on": N_("Choose the new return day.")})
     try:
         async with write_transaction():
             return await _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id,
@@ -739,3 +838,34 @@ async def receipt_view(receipt_id: int) -> dict[str, Any] | None:
         ).where(condition).order_by(Booking.id)
     return {"receipt": receipt, "entries": entries, "loans": loans,
             "total": sum(e["amount"] for e in entries)}
+
+
+async def receipt_page(receipt_id: int, user: CurrentUser) -> dict[str, Any] | None:
+    """A receipt for its member, or for staff of its centre; None for anyone else."""
+    view = await receipt_view(receipt_id)
+    if view is None:
+        return None
+    receipt = view["receipt"]
+    mine = receipt["member"] == user.id
+    return view if mine or (user.is_staff and user.can_act_for(receipt["centre"])) else None
+
+
+async def receipt_summary(receipt_id: int) -> dict[str, Any]:
+    """A receipt and the member's balance after it (what the desk API answers)."""
+    async with read_transaction():
+        view = await receipt_view(receipt_id)  # the receipt the caller has just written
+        return {**view, "balance": await ledger.balance(view["receipt"]["member"])}
+
+
+# --- a member's account -----------------------------------------------------------------------
+
+
+async def account_page(member_id: int, user: CurrentUser) -> dict[str, Any] | None:
+    """Every entry of a member's account and the balance; whether the user may reverse an
+    entry (coordinators). None: there is no such member."""
+    async with read_transaction():
+        view = await ledger.member_ledger(member_id)
+        member = await members.member_row(member_id)
+    if member is None:
+        return None
+    return {**view, "member": member, "may_reverse": user.all_centres}

@@ -1,5 +1,6 @@
 """Booking services: reserve a unit of a tool type for dates, cancel, expire no-shows, and the
-waitlist. Each public function owns one transaction and takes the date and time as arguments.
+waitlist; the booking pages' data. Each public function owns one transaction and takes the
+date and time as arguments.
 
 The invariant (a unit is never in two active bookings whose dates overlap) is the database's:
 PostgreSQL refuses the second row with its exclusion constraint; on SQLite every write
@@ -18,9 +19,14 @@ from bookings.lending.rules import (
     free_beyond_holds,
     free_per_day,
     free_units,
+    is_overdue,
     less_held,
+    missing_choices,
+    month_grid,
     period_problems,
+    shift_month,
 )
+from bookings.sessions.services import certified_skills, member_record, next_session
 from bookings.tables import DEFAULT_POLICY, Booking, BookingPolicy, WaitlistEntry
 from inventory.tables import IN_CIRCULATION, ToolType, Unit
 from rental import audit, ledger
@@ -28,12 +34,22 @@ from rental.fees import Quote, rental_quote
 from rental.kernel.db import lost_a_race, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
+from rental.kernel.identity import CurrentUser
+from rental.kernel.values import BadValue, money_input, parse_money, whole_number
 from rental.member_rules import membership_state
 from rental.tables import DEFAULT_FEE_POLICY, Centre, Member, MemberConcession, Membership
 
 
 class BookingError(DomainError):
     """A booking or a loan refused."""
+
+
+class NotYourCentre(BookingError):
+    """Desk staff book only at the centres they work for, members only for themselves: the
+    request is refused as a whole, not a field of its form."""
+
+    def __init__(self) -> None:
+        super().__init__("forbidden", {"form": N_("You do not have access to this page.")})
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,22 @@ async def month_view(tool_type_id: int, centre_id: int, member_id: int | None, m
         busy = await availability.active_periods(units, month, last)
         held = await held_offers(tool_type_id, centre_id, month, last, for_member=member_id)
     return offer, less_held(free_per_day(units, busy, (month, last)), held)
+
+
+async def booking_page(tool_type_id: int, centre_id: int, viewer: CurrentUser | None, *,
+                       member_id: int | None, month: date, starts: date | None,
+                       ends: date | None, today: date) -> dict[str, Any]:
+    """The booking page: a month of free units for whom it books for (the desk: the member
+    whose card it came from; a member: themselves) and the price of the chosen days."""
+    if viewer is not None and viewer.is_staff:
+        member = for_member = member_id
+    else:
+        member, for_member = None, viewer.id if viewer else None
+    offer, free = await month_view(tool_type_id, centre_id, for_member, month, today)
+    return {"offer": offer, "free": free, "weeks": month_grid(month), "month": month,
+            "previous": shift_month(month, -1), "next": shift_month(month, 1), "today": today,
+            "starts": starts, "ends": ends, "member": member,
+            "quote": quote(offer, starts, ends) if starts and ends and ends >= starts else None}
 
 
 async def free_between(tool_type_id: int, centre_id: int, starts: date, ends: date,
@@ -162,8 +194,6 @@ async def certificate_refusal(member_id: int, skill_id: int, today: date, now: d
                               centre_id: int | None = None) -> dict[str, Any]:
     """Nothing when the member holds a valid certificate for the skill; else which session to
     attend next (the soonest with a free place)."""
-    from bookings.sessions.services import certified_skills, next_session
-
     if skill_id in await certified_skills(member_id, today):
         return {}
     upcoming = await next_session(skill_id, now, centre_id)
@@ -178,9 +208,40 @@ async def certificate_refusal(member_id: int, skill_id: int, today: date, now: d
                       "day": local.date().isoformat(), "time": local.strftime("%H:%M")})}
 
 
-async def book(*, member_id: int, tool_type_id: int, centre_id: int, starts_on: date,
-               ends_on: date, actor_id: int, today: date, now: datetime) -> dict[str, Any]:
-    """Reserve a free unit for the period; the unit is chosen now, so the promise holds.
+async def book_from_form(booker: CurrentUser, tool_type_id: int, *, centre_id: int,
+                         member_id: int | None, starts_on: date | None, ends_on: date | None,
+                         today: date, now: datetime) -> dict[str, Any]:
+    """The booking form: a member books for themselves (whoever `member_id` names), the desk
+    for the member whose card it came from, at a centre it works for."""
+    if booker.is_staff and centre_id and not booker.can_act_for(centre_id):
+        raise NotYourCentre()
+    return await book(member_id=member_id if booker.is_staff else booker.id,
+                      tool_type_id=tool_type_id, centre_id=centre_id, starts_on=starts_on,
+                      ends_on=ends_on, actor_id=booker.id, today=today, now=now)
+
+
+async def book_by_api(booker: CurrentUser, *, member_id: int | None, tool_type_id: int,
+                      centre_id: int, starts_on: date, ends_on: date, today: date,
+                      now: datetime) -> dict[str, Any]:
+    """The API: staff name the member and book at a centre they work for; a member books
+    only for themselves."""
+    if booker.is_staff and not member_id:
+        raise BookingError("invalid", {"member_id": N_("Name the member you book for.")})
+    allowed = booker.can_act_for(centre_id) if booker.is_staff else member_id in (None,
+                                                                                  booker.id)
+    if not allowed:
+        raise NotYourCentre()
+    return await book(member_id=member_id or booker.id, tool_type_id=tool_type_id,
+                      centre_id=centre_id, starts_on=starts_on, ends_on=ends_on,
+                      actor_id=booker.id, today=today, now=now)
+
+
+async def book(*, member_id: int | None, tool_type_id: int, centre_id: int,
+               starts_on: date | None, ends_on: date | None, actor_id: int, today: date,
+               now: datetime) -> dict[str, Any]:
+    """Reserve a free unit for the period; the unit is chosen now, so the promise holds. A day
+    or the member not chosen (None) is refused once the tool and the centre are known to
+    exist, so that the form they are chosen on can be drawn again.
 
     A request that loses a race to another (its unit was just booked or moved, or the database
     broke a deadlock) runs again and then sees why; after a few rounds it is told to retry."""
@@ -215,6 +276,9 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
                      now) -> dict[str, Any]:
     async with write_transaction():
         offer = await _offer(tool_type_id, centre_id, member_id, today)
+        missing = missing_choices(starts_on, ends_on, member_id)
+        if missing:
+            raise BookingError("invalid", missing)
         _check_period(offer, starts_on, ends_on, today)
         refusal = await _eligibility(member_id, offer.tool_type, today, now, centre_id)
         if refusal:
@@ -298,10 +362,15 @@ async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime
     return offered
 
 
-async def join_waitlist(*, member_id: int, tool_type_id: int, centre_id: int, starts_on: date,
-                        ends_on: date, today: date, now: datetime) -> int:
+async def join_waitlist(*, member_id: int, tool_type_id: int, centre_id: int,
+                        starts_on: date | None, ends_on: date | None, today: date,
+                        now: datetime) -> int:
+    """Wait for a unit of the tool type for the period; days not chosen (None) are refused once
+    the tool and the centre are known to exist."""
     async with write_transaction():
         offer = await _offer(tool_type_id, centre_id, member_id, today)
+        if starts_on is None or ends_on is None:
+            raise BookingError("invalid", {"form": N_("Choose the pick-up and return days.")})
         _check_period(offer, starts_on, ends_on, today)
         if await WaitlistEntry.exists().where(
             (WaitlistEntry.member == member_id) & (WaitlistEntry.tool_type == tool_type_id)
@@ -363,7 +432,7 @@ async def expire(*, now: datetime) -> tuple[int, int]:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _names(table) -> list[Any]:
+def tool_type_and_centre_names(table) -> list[Any]:
     """The tool's and the centre's names in both languages, for a row pointing at both."""
     return [
         table.tool_type.name_ka.as_alias("tool_name_ka"),
@@ -373,22 +442,45 @@ def _names(table) -> list[Any]:
     ]
 
 
+async def my_bookings_page(member_id: int, today: date) -> dict[str, Any]:
+    """A member's bookings and waitlist, sessions and certificates, and balance, in one read."""
+    async with read_transaction():
+        return {**await member_bookings(member_id, today),
+                **await member_record(member_id, today),
+                "balance": await ledger.balance(member_id)}
+
+
 async def member_bookings(member_id: int, today: date) -> dict[str, list[dict[str, Any]]]:
-    """A member's current and upcoming bookings and waitlist entries, in two queries."""
+    """A member's current and upcoming bookings (each marked overdue or not) and waitlist
+    entries, in two queries."""
     async with read_transaction():
         bookings = await Booking.select(
-            Booking.all_columns(), *_names(Booking), Booking.unit.asset_tag.as_alias("asset_tag"),
+            Booking.all_columns(), *tool_type_and_centre_names(Booking),
+            Booking.unit.asset_tag.as_alias("asset_tag"),
         ).where(
             (Booking.member == member_id)
             & (Booking.status.is_in(["reserved", "out"]) | (Booking.ends_on >= today))
         ).order_by(Booking.starts_on)
         waiting = await WaitlistEntry.select(
-            WaitlistEntry.all_columns(), *_names(WaitlistEntry),
+            WaitlistEntry.all_columns(), *tool_type_and_centre_names(WaitlistEntry),
         ).where(
             (WaitlistEntry.member == member_id)
             & WaitlistEntry.status.is_in(["waiting", "offered"])
         ).order_by(WaitlistEntry.starts_on)
+    for booking in bookings:
+        booking["overdue"] = is_overdue(booking["status"], booking["ends_on"], today)
     return {"bookings": bookings, "waitlist": waiting}
+
+
+async def desk_page(viewer: CurrentUser, today: date) -> dict[str, Any]:
+    """The desk's today and tomorrow, and the desks it may open: the centres the viewer works
+    for."""
+    centre_ids = None if viewer.all_centres else sorted(viewer.centre_ids)
+    async with read_transaction():
+        day = await desk_days(centre_ids, today)
+        centres = await policies()
+    return {**day, "today": today, "centres": [
+        c for c in centres if centre_ids is None or c["id"] in centre_ids]}
 
 
 async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]:
@@ -400,7 +492,7 @@ async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]
         condition &= Booking.centre.is_in(centre_ids or [-1])
     async with read_transaction():
         rows = await Booking.select(
-            Booking.all_columns(), *_names(Booking),
+            Booking.all_columns(), *tool_type_and_centre_names(Booking),
             Booking.member.name.as_alias("member_name"),
             Booking.member.phone.as_alias("member_phone"),
             Booking.unit.asset_tag.as_alias("asset_tag"),
@@ -409,7 +501,7 @@ async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]
         if centre_ids is not None:
             offer_condition &= WaitlistEntry.centre.is_in(centre_ids or [-1])
         offers = await WaitlistEntry.select(
-            WaitlistEntry.all_columns(), *_names(WaitlistEntry),
+            WaitlistEntry.all_columns(), *tool_type_and_centre_names(WaitlistEntry),
             WaitlistEntry.member.name.as_alias("member_name"),
             WaitlistEntry.member.phone.as_alias("member_phone"),
         ).where(offer_condition).order_by(WaitlistEntry.offer_expires_at)
@@ -426,6 +518,36 @@ async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]
 
 POLICY_LIMITS = {"horizon_days": (0, 365), "no_show_grace_hours": (0, 72),
                  "offer_hold_hours": (1, 168), "max_renewals": (0, 10)}
+# the lending rules page sets both: the booking rules (here) and the fees (rental's)
+POLICY_FORM_LIMITS = {**POLICY_LIMITS, **ledger.FEE_POLICY_LIMITS}
+
+
+async def policy_page() -> dict[str, Any]:
+    return {"centres": await policies(), "limits": POLICY_FORM_LIMITS}
+
+
+def policy_values(form: Any) -> dict[str, int]:
+    """The lending rules as typed into a centre's form (amounts in GEL); refused next to their
+    fields when a value is not one or out of its bounds."""
+    values: dict[str, int] = {}
+    errors: dict[str, Any] = {}
+    for name, (low, high) in POLICY_FORM_LIMITS.items():
+        money = name in ledger.MONEY_FIELDS
+        try:
+            number = parse_money(str(form.get(name) or "")) if money else whole_number(
+                form.get(name))
+        except BadValue as bad:
+            errors[name] = bad.message
+            continue
+        if number is None or not low <= number <= high:
+            errors[name] = (N_("Enter a number from %(low)s to %(high)s."), {
+                "low": money_input(low) if money else low,
+                "high": money_input(high) if money else high})
+        else:
+            values[name] = number
+    if errors:
+        raise BookingError("invalid", errors)
+    return values
 
 
 async def policies() -> list[dict[str, Any]]:

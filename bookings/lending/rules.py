@@ -87,6 +87,24 @@ def period_problems(starts_on: date, ends_on: date, limits: PeriodLimits) -> dic
     return problems
 
 
+def missing_choices(starts_on: date | None, ends_on: date | None,
+                    member_id: int | None) -> dict[str, Any]:
+    """What a booking form left out, by field: the days, or (the desk) the member."""
+    missing: dict[str, Any] = {}
+    if starts_on is None:
+        missing["starts_on"] = N_("Choose the pick-up day.")
+    if ends_on is None:
+        missing["ends_on"] = N_("Choose the return day.")
+    if not member_id:
+        missing["form"] = N_("Find the member first, then book from their card.")
+    return missing
+
+
+def is_overdue(status: str, ends_on: date, today: date) -> bool:
+    """A loan still out after its return day."""
+    return status == "out" and ends_on < today
+
+
 def month_grid(month: date) -> list[list[date | None]]:
     """The weeks of a month, Monday first, with None outside the month."""
     first = month.replace(day=1)

@@ -1,33 +1,100 @@
 """Skills sessions and certificates: the public list, enrolment, scheduling, the attendance
-sheet, certificates with their public verification page, and the session summary."""
+sheet, certificates with their public verification page, and the session summary.
+
+A refused enrolment, cancellation or certificate is a flash message on the page its form was
+on; a refused tick is the sheet again with the message on the member's row; a refused session
+form is the form again; a session, member or certificate that does not exist is a 404."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings.sessions import services as sessions
-from bookings.sessions.rules import certificate_valid, parse_session
-from bookings.sessions.services import SessionError
-from bookings.tables import AUDIENCES, SESSION_LANGUAGES
-from rental import members, throttle
 from rental.kernel import i18n, web
-from rental.kernel.errors import STATUS_OF
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.qr import qr_svg
-from rental.kernel.responses import go
+from rental.kernel.responses import TITLES, error_page, go
 from rental.kernel.values import MAX_INT, calendar_day, whole_number
 from rental.kernel.web import current_user, form_text, form_values
 from rental.member_rules import parse_card_number
 
+ENROLLED = {
+    "enrolled": N_("Enrolled. See you there!"),
+    "waitlisted": N_("The session is full: you are on its waitlist and move up when someone "
+                     "cancels."),
+}
 
-def _first_error(error: SessionError) -> Any:
-    return next(iter(error.errors.values()))
+
+def _member_named(form: Any) -> int | None:
+    text = form_text(form, "member", 20)
+    return parse_card_number(text) or whole_number(text)
+
+
+def _back(form: Any, session_id: int) -> str:
+    """Where a cancelled place goes back to: the page that sent the form, or the session."""
+    back = form_text(form, "back", 200)
+    return back if back.startswith("/") and not back.startswith("//") else (
+        f"/sessions/{session_id}")
+
+
+def _tick(form: Any) -> tuple[int, bool]:
+    return whole_number(form.get("member")) or 0, form.get("attended") == "yes"
+
+
+def _gone(error: DomainError) -> bool:
+    """What the form is about does not exist (a field that names nothing is the form's)."""
+    return error.kind == "not_found" and "form" in error.errors
+
+
+def _refused_page(request: Request, error: DomainError) -> Response:
+    return error_page(request, error.status, TITLES.get(error.status, TITLES[400]), error.first)
+
+
+async def _back_to_the_session(request: Request, error: DomainError) -> Response:
+    """A refused enrolment or cancellation of the session: said on the session's page."""
+    if _gone(error):
+        return _refused_page(request, error)
+    return go(request, f"/sessions/{request.path_params['session_id']}", error.first, "error")
+
+
+async def _back_to_the_form(request: Request, error: DomainError) -> Response:
+    """A place that cannot be cancelled: said on the page that sent the form."""
+    return go(request, _back(await request.form(), request.path_params["session_id"]),
+              error.first, "error")
+
+
+async def _the_sheet_again(request: Request, error: DomainError) -> Response:
+    """A refused tick: the sheet again, the message on the member's row."""
+    if error.kind in ("not_found", "forbidden"):
+        return _refused_page(request, error)
+    member, _ = _tick(await request.form())
+    sheet = await sessions.attendance_page(request.path_params["session_id"],
+                                           current_user(request))
+    return Template("bookings/attendance.html", status_code=error.status,
+                    context={**sheet, "errors": {member: error.first}})
+
+
+async def _the_session_form_again(request: Request, error: DomainError) -> Response:
+    """The session form again as it was sent, the messages next to their fields."""
+    if _gone(error):
+        return _refused_page(request, error)
+    page = await sessions.session_form_page(request.path_params.get("session_id"))
+    return Template("bookings/session_form.html", status_code=error.status, context={
+        **page, "values": form_values(await request.form()), "errors": error.errors})
+
+
+async def _back_to_the_certificates(request: Request, error: DomainError) -> Response:
+    """A refused grant or revocation: said on the member's certificates."""
+    if _gone(error):
+        return _refused_page(request, error)
+    member = request.path_params.get("member_id") or whole_number(
+        (await request.form()).get("member")) or 0
+    return go(request, f"/members/{member}/certificates", error.first, "error")
 
 
 class SessionPages(Controller):
@@ -40,85 +107,50 @@ class SessionPages(Controller):
                       audience: str = Parameter(default="", max_length=20),
                       starts: str = Parameter(query="from", default="", max_length=10)
                       ) -> Template:
-        centres, skills = await sessions.choices()
-        rows = await sessions.listing(
-            centre=centre or None, skill=skill or None,
-            audience=audience if audience in AUDIENCES else None,
-            from_day=calendar_day(starts), now=web.now(request),
-            timezone=request.app.state.settings.default_timezone)
-        return Template("bookings/sessions.html", context={
-            "sessions": rows, "centres": centres, "skills": skills, "audiences": AUDIENCES,
-            "filters": {"centre": centre, "skill": skill, "audience": audience,
-                        "from": starts}})
+        return Template("bookings/sessions.html", context=await sessions.listing_page(
+            centre=centre, skill=skill, audience=audience, starts=starts,
+            asker=current_user(request), now=web.now(request),
+            timezone=request.app.state.settings.default_timezone))
 
     @get("/{session_id:int}", opt={"access": "public"})
     async def show(self, request: Request, session_id: int) -> Template:
-        user = current_user(request)
-        view = await sessions.session_view(session_id, user.id if user else None)
-        if view is None:
-            raise NotFoundException()
-        return Template("bookings/session.html", context=view)
+        return Template("bookings/session.html",
+                        context=await sessions.session_page(session_id, current_user(request)))
 
-    @post("/{session_id:int}/enrol", opt={"access": "member"})
+    @post("/{session_id:int}/enrol",
+          opt={"access": "member", "on_error": _back_to_the_session})
     async def enrol(self, request: Request, session_id: int) -> Response[Any]:
         """A member enrols; desk staff enrol the member they name (card number or id)."""
         user = current_user(request)
-        form = await request.form()
-        member = _member_named(form) if user.is_staff else user.id
-        back = f"/sessions/{session_id}"
-        if not member:
-            return go(request, back, N_("Find the member first, then enrol them."), "error")
-        if not user.is_staff and (refused := await throttle.too_many(request, "enrol",
-                                                                f"member:{member}")):
-            return go(request, back, refused, "error")
-        try:
-            status = await sessions.enrol(session_id, member, actor_id=user.id,
-                                          now=web.now(request))
-        except SessionError as error:
-            if error.kind == "not_found" and "form" in error.errors:
-                raise NotFoundException() from None
-            return go(request, back, _first_error(error), "error")
-        return go(request, back, N_("Enrolled. See you there!") if status == "enrolled"
-                   else N_("The session is full: you are on its waitlist and move up when "
-                           "someone cancels."))
+        member = _member_named(await request.form()) if user.is_staff else user.id
+        status = await sessions.ask_for_place(session_id, member, asker=user,
+                                              address=web.client_ip(request),
+                                              now=web.now(request))
+        return go(request, f"/sessions/{session_id}", ENROLLED[status])
 
-    @post("/{session_id:int}/leave", opt={"access": "member"})
+    @post("/{session_id:int}/leave", opt={"access": "member", "on_error": _back_to_the_form})
     async def leave(self, request: Request, session_id: int) -> Response[Any]:
         user = current_user(request)
         form = await request.form()
         member = _member_named(form) if user.is_staff else user.id
-        back = form_text(form, "back", 200)
-        back = back if back.startswith("/") and not back.startswith("//") else (
-            f"/sessions/{session_id}")
-        try:
-            await sessions.cancel_enrolment(session_id, member or 0, actor_id=user.id,
-                                            now=web.now(request))
-        except SessionError as error:
-            return go(request, back, _first_error(error), "error")
-        return go(request, back, N_("Your place is cancelled."))
+        await sessions.cancel_enrolment(session_id, member or 0, actor_id=user.id,
+                                        now=web.now(request))
+        return go(request, _back(form, session_id), N_("Your place is cancelled."))
 
     @get("/{session_id:int}/attendance", opt={"access": "staff", "scope": "centre"})
     async def sheet(self, request: Request, session_id: int) -> Template:
-        view = await _sheet(request, session_id)
-        return Template("bookings/attendance.html", context={**view, "errors": {}})
+        sheet = await sessions.attendance_page(session_id, current_user(request))
+        return Template("bookings/attendance.html", context={**sheet, "errors": {}})
 
-    @post("/{session_id:int}/attendance", opt={"access": "staff", "scope": "centre"})
+    @post("/{session_id:int}/attendance",
+          opt={"access": "staff", "scope": "centre", "on_error": _the_sheet_again})
     async def mark(self, request: Request, session_id: int) -> Template:
         """One member's tick: htmx saves it as the box is clicked; without JavaScript the row's
         button sends the same form."""
-        await _sheet(request, session_id)
-        form = await request.form()
-        member = whole_number(form.get("member")) or 0
-        errors: dict[str, Any] = {}
-        try:
-            await sessions.mark_attendance(
-                session_id, member, form.get("attended") == "yes",
-                actor_id=current_user(request).id, now=web.now(request), today=web.today(request))
-        except SessionError as error:
-            errors = {member: _first_error(error)}
-        view = await _sheet(request, session_id)
-        return Template("bookings/attendance.html", context={**view, "errors": errors},
-                        status_code=422 if errors else 200)
+        member, attended = _tick(await request.form())
+        sheet = await sessions.tick(session_id, member, attended, asker=current_user(request),
+                                    now=web.now(request), today=web.today(request))
+        return Template("bookings/attendance.html", context={**sheet, "errors": {}})
 
     @get("/summary", opt={"access": "coordinator"})
     async def summary(self, request: Request,
@@ -126,189 +158,88 @@ class SessionPages(Controller):
                       starts: str = Parameter(query="from", default="", max_length=10),
                       ends: str = Parameter(query="to", default="", max_length=10)
                       ) -> Template:
-        today = web.today(request)
-        first = calendar_day(starts) or today.replace(day=1)
-        last = calendar_day(ends) or today
-        errors = {}
-        if last < first:
-            errors["to"] = N_("The end is before the start.")
-            last = first
-        if (last - first).days > 366:
-            errors["to"] = N_("Choose at most a year.")
-            last = first + timedelta(days=366)
-        centres, _ = await sessions.choices()
-        view = await sessions.summary(centre or None, first, last,
-                                      request.app.state.settings.default_timezone)
-        return Template("bookings/session_summary.html", status_code=422 if errors else 200,
-                        context={**view, "centres": centres, "centre": centre, "first": first,
-                                 "last": last, "errors": errors, "audiences": AUDIENCES})
-
-
-async def _sheet(request: Request, session_id: int) -> dict[str, Any]:
-    view = await sessions.attendance_sheet(session_id)
-    if view is None:
-        raise NotFoundException()
-    if not current_user(request).can_act_for(view["session"]["centre"]):
-        raise PermissionDeniedException()
-    return view
-
-
-def _member_named(form: Any) -> int | None:
-    text = form_text(form, "member", 20)
-    return parse_card_number(text) or whole_number(text)
+        page = await sessions.summary_page(
+            centre, calendar_day(starts), calendar_day(ends), today=web.today(request),
+            timezone=request.app.state.settings.default_timezone)
+        return Template("bookings/session_summary.html", context=page,
+                        status_code=422 if page["errors"] else 200)
 
 
 class SessionManagement(Controller):
     path = "/manage/sessions"
     opt = {"access": "coordinator"}
 
-    async def _form(self, request: Request, session: dict[str, Any] | None,
-                    values: dict[str, Any], errors: dict[str, Any], status: int = 200
-                    ) -> Template:
-        centres, skills = await sessions.choices()
-        return Template("bookings/session_form.html", status_code=status, context={
-            "session": session, "values": values, "errors": errors, "audiences": AUDIENCES,
-            "centre_options": [(str(c["id"]), i18n.localized(c, "name")) for c in centres],
-            "skill_options": [(str(s["id"]), i18n.localized(s, "name")) for s in skills],
-            "language_options": [(code, i18n.LANGUAGE_NAMES.get(code, "Русский"))
-                                 for code in SESSION_LANGUAGES]})
-
     @get("/new")
     async def new(self, request: Request) -> Template:
-        return await self._form(request, None, {"capacity": 10, "weeks": 1,
-                                                "audience": "everyone", "language": "ka"}, {})
+        return Template("bookings/session_form.html",
+                        context={**await sessions.session_form_page(None), "errors": {}})
 
-    @post("/")
+    @post("/", opt={"on_error": _the_session_form_again})
     async def create(self, request: Request) -> Response[Any]:
-        form = await request.form()
-        values, errors = await _parse(request, form)
-        if errors:
-            return await self._form(request, None, form_values(form), errors, 422)
-        first = await sessions.create(values, actor_id=current_user(request).id,
-                                      now=web.now(request))
+        first = await sessions.schedule(await request.form(), actor_id=current_user(request).id,
+                                        now=web.now(request))
         return go(request, f"/sessions/{first}", N_("The session is scheduled."))
 
     @get("/{session_id:int}/edit")
     async def edit(self, request: Request, session_id: int) -> Template:
-        view = await sessions.session_view(session_id, None)
-        if view is None:
-            raise NotFoundException()
-        return await self._form(request, view["session"], _values_of(view["session"]), {})
+        return Template("bookings/session_form.html",
+                        context={**await sessions.session_form_page(session_id), "errors": {}})
 
-    @post("/{session_id:int}")
+    @post("/{session_id:int}", opt={"on_error": _the_session_form_again})
     async def update(self, request: Request, session_id: int) -> Response[Any]:
-        view = await sessions.session_view(session_id, None)
-        if view is None:
-            raise NotFoundException()
-        form = await request.form()
-        values, errors = await _parse(request, form, enrolled=view["session"]["enrolled"])
-        status = 422
-        if not errors:
-            try:
-                await sessions.update(session_id, values, actor_id=current_user(request).id,
-                                      now=web.now(request))
-            except SessionError as error:
-                errors, status = error.errors, STATUS_OF[error.kind]
-            else:
-                return go(request, f"/sessions/{session_id}", N_("The session is saved."))
-        return await self._form(request, view["session"], form_values(form), errors, status)
+        await sessions.reschedule(session_id, await request.form(),
+                                  actor_id=current_user(request).id, now=web.now(request))
+        return go(request, f"/sessions/{session_id}", N_("The session is saved."))
 
-    @post("/{session_id:int}/cancel")
+    @post("/{session_id:int}/cancel", opt={"on_error": _back_to_the_session})
     async def cancel(self, request: Request, session_id: int) -> Response[Any]:
-        try:
-            await sessions.cancel(session_id, actor_id=current_user(request).id,
-                                  now=web.now(request))
-        except SessionError as error:
-            if error.kind == "not_found":
-                raise NotFoundException() from None
-            return go(request, f"/sessions/{session_id}", _first_error(error), "error")
+        await sessions.cancel(session_id, actor_id=current_user(request).id,
+                              now=web.now(request))
         return go(request, f"/sessions/{session_id}", N_("The session is cancelled."))
-
-
-async def _parse(request: Request, form: Any, enrolled: int = 0
-                 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    centres, skills = await sessions.choices()
-    zones = {c["id"]: c["timezone"] for c in centres}
-    centre = whole_number(form.get("centre"))
-    return parse_session(form, timezone=zones.get(centre, "Asia/Tbilisi"), now=web.now(request),
-                         skills={s["id"] for s in skills}, centres=set(zones),
-                         enrolled=enrolled)
-
-
-def _values_of(session: dict[str, Any]) -> dict[str, Any]:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(session["timezone"])
-    starts, ends = session["starts_at"].astimezone(zone), session["ends_at"].astimezone(zone)
-    return {**session, "day": starts.date().isoformat(), "starts": starts.strftime("%H:%M"),
-            "ends": ends.strftime("%H:%M"), "skill": session["skill"] or "", "weeks": 1}
 
 
 class Certificates(Controller):
     @get("/members/{member_id:int}/certificates", opt={"access": "staff"})
     async def list_for_member(self, request: Request, member_id: int) -> Template:
-        member = await members.member_row(member_id)
-        if member is None:
-            raise NotFoundException()
-        _, skills = await sessions.choices()
-        record = await sessions.member_record(member_id, web.today(request))
-        return Template("bookings/certificates.html", context={
-            **record, "member": member, "skills": skills})
+        return Template("bookings/certificates.html", context=await sessions.certificates_page(
+            member_id, current_user(request), web.today(request)))
 
-    @post("/members/{member_id:int}/certificates", opt={"access": "coordinator"})
+    @post("/members/{member_id:int}/certificates",
+          opt={"access": "coordinator", "on_error": _back_to_the_certificates})
     async def grant(self, request: Request, member_id: int) -> Response[Any]:
         form = await request.form()
-        back = f"/members/{member_id}/certificates"
-        try:
-            await sessions.grant(member_id, whole_number(form.get("skill")) or 0,
-                                 form_text(form, "reason"), actor_id=current_user(request).id,
-                                 today=web.today(request), now=web.now(request))
-        except SessionError as error:
-            if error.kind == "not_found":
-                raise NotFoundException() from None
-            return go(request, back, _first_error(error), "error")
-        return go(request, back, N_("The certificate is granted."))
+        await sessions.grant(member_id, whole_number(form.get("skill")) or 0,
+                             form_text(form, "reason"), actor_id=current_user(request).id,
+                             today=web.today(request), now=web.now(request))
+        return go(request, f"/members/{member_id}/certificates",
+                  N_("The certificate is granted."))
 
-    @post("/certificates/{certificate_id:int}/revoke", opt={"access": "coordinator"})
+    @post("/certificates/{certificate_id:int}/revoke",
+          opt={"access": "coordinator", "on_error": _back_to_the_certificates})
     async def revoke(self, request: Request, certificate_id: int) -> Response[Any]:
         form = await request.form()
-        try:
-            member = await sessions.revoke(certificate_id, form_text(form, "reason"),
-                                           actor_id=current_user(request).id, now=web.now(request))
-        except SessionError as error:
-            if error.kind == "not_found":
-                raise NotFoundException() from None
-            back = f"/members/{whole_number(form.get('member')) or 0}/certificates"
-            return go(request, back, _first_error(error), "error")
-        return go(request, f"/members/{member}/certificates",
-                   N_("The certificate is revoked."))
+        member = await sessions.revoke(certificate_id, form_text(form, "reason"),
+                                       actor_id=current_user(request).id, now=web.now(request))
+        return go(request, f"/members/{member}/certificates", N_("The certificate is revoked."))
 
     @get("/certificates/{certificate_id:int}", opt={"access": "member"})
     async def show(self, request: Request, certificate_id: int,
                    lang: str = Parameter(default="", max_length=5)) -> Template:
         """Printable, in the member's language, with a QR code of the verification page."""
-        user = current_user(request)
-        found = await sessions.certificate(certificate_id)
-        if found is None or not (found["member"] == user.id or user.is_staff):
-            raise NotFoundException()
-        language = lang if lang in i18n.LANGUAGES else found["member_language"]
-        if language in i18n.LANGUAGES:
-            i18n.current_locale.set(language)
-        url = f"{request.base_url}verify/{found['code']}".replace("//verify", "/verify")
-        return Template("bookings/certificate.html", context={
-            "certificate": found, "qr": qr_svg(url), "url": url, "language": language,
-            "valid": certificate_valid(found, web.today(request))})
+        page = await sessions.certificate_page(certificate_id, current_user(request), lang,
+                                               web.today(request))
+        if page["language"] in i18n.LANGUAGES:
+            i18n.current_locale.set(page["language"])
+        url = f"{request.base_url}verify/{page['certificate']['code']}".replace(
+            "//verify", "/verify")
+        return Template("bookings/certificate.html",
+                        context={**page, "qr": qr_svg(url), "url": url})
 
     @get("/verify/{code:str}", opt={"access": "public"})
     async def verify(self, request: Request, code: str) -> Template:
         """Only whether it is valid, the skill, the date and the holder's initials."""
-        found = await sessions.certificate(code=code[:32])
-        if found is None:
-            raise NotFoundException()
-        initials = ". ".join(part[0] for part in found["member_name"].split() if part) + "."
-        return Template("bookings/verify.html", context={
-            "certificate": found, "initials": initials,
-            "valid": certificate_valid(found, web.today(request))})
+        return Template("bookings/verify.html", context=await sessions.verification_page(
+            code[:32], web.today(request)))
 
 
 CONTROLLERS = [SessionPages, SessionManagement, Certificates]

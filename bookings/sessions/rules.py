@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES
 from rental.kernel.i18n import N_
+from rental.kernel.identity import CurrentUser
 from rental.kernel.values import calendar_day, whole_number
 
 MAX_SERIES = 26  # half a year of weekly sessions
@@ -118,3 +119,62 @@ def _time(value: Any) -> time | None:
         return time.fromisoformat(str(value or "").strip())
     except ValueError:
         return None
+
+
+# --- what the pages show ----------------------------------------------------------------------
+
+
+def places_free(session: Mapping[str, Any]) -> int:
+    """Places not taken yet; a full session still takes names for its waitlist."""
+    return max(session["capacity"] - session["enrolled"], 0)
+
+
+def manages(user: CurrentUser | None) -> bool:
+    """Coordinators schedule, edit and cancel sessions, see their summary and grant or revoke
+    certificates; the desk enrols members and keeps the attendance sheet."""
+    return user is not None and user.all_centres
+
+
+def may_enrol(member_status: str) -> bool:
+    """A member whose registration is pending finishes it at the desk before enrolling."""
+    return member_status != "pending"
+
+
+def may_print(certificate: Mapping[str, Any], user: CurrentUser) -> bool:
+    """A certificate is printed for its holder or by the staff; the public see its check."""
+    return certificate["member"] == user.id or user.is_staff
+
+
+def initials(name: str) -> str:
+    """What the public check shows of the holder: "Nino Beridze" -> "N. B."."""
+    return ". ".join(part[0] for part in name.split() if part) + "."
+
+
+MAX_SUMMARY_DAYS = 366
+
+
+def summary_period(starts: date | None, ends: date | None, today: date
+                   ) -> tuple[date, date, dict[str, Any]]:
+    """The summary's days: this month so far unless both ends are given; an end before the
+    start, or more than a year, is said and cut short."""
+    first = starts or today.replace(day=1)
+    last = ends or today
+    errors: dict[str, Any] = {}
+    if last < first:
+        errors["to"] = N_("The end is before the start.")
+        last = first
+    if (last - first).days > MAX_SUMMARY_DAYS:
+        errors["to"] = N_("Choose at most a year.")
+        last = first + timedelta(days=MAX_SUMMARY_DAYS)
+    return first, last, errors
+
+
+NEW_SESSION = {"capacity": 10, "weeks": 1, "audience": "everyone", "language": "ka"}
+
+
+def form_values_of(session: Mapping[str, Any]) -> dict[str, Any]:
+    """A scheduled session as its form shows it: day and times in the centre's zone."""
+    zone = ZoneInfo(session["timezone"])
+    starts, ends = session["starts_at"].astimezone(zone), session["ends_at"].astimezone(zone)
+    return {**session, "day": starts.date().isoformat(), "starts": starts.strftime("%H:%M"),
+            "ends": ends.strftime("%H:%M"), "skill": session["skill"] or "", "weeks": 1}

@@ -1,6 +1,8 @@
 """Skills sessions, enrolments with a waitlist, attendance and the certificates it earns.
 
-Each public function that writes owns one transaction and takes `now`/`today`. The capacity
+Each public function that writes owns one write transaction and takes `now`/`today` (a place
+asked for on the page is first counted against the enrolment limit, in a transaction of its
+own); each page's data comes from one `*_page` function, in one read. The capacity
 invariant is the database's (CHECK enrolled <= capacity); a place is taken with one conditional
 UPDATE of the session row, so concurrent enrolments queue on that row (PostgreSQL) or on the
 write lock (SQLite) and the loser goes to the waitlist."""
@@ -8,19 +10,36 @@ write lock (SQLite) and the loser goes to the waitlist."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Sum
 
-from bookings.sessions.rules import certificate_expiry, certificate_valid, weekly
-from bookings.tables import Certificate, Enrolment, SkillSession
+from bookings.sessions.rules import (
+    NEW_SESSION,
+    certificate_expiry,
+    certificate_valid,
+    form_values_of,
+    initials,
+    manages,
+    may_enrol,
+    may_print,
+    parse_session,
+    places_free,
+    summary_period,
+    weekly,
+)
+from bookings.tables import AUDIENCES, SESSION_LANGUAGES, Certificate, Enrolment, SkillSession
 from inventory.tables import Skill
-from rental import audit
+from rental import audit, members, throttle
+from rental.kernel import i18n
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
+from rental.kernel.identity import CurrentUser
+from rental.kernel.values import calendar_day, whole_number
 from rental.tables import Centre, Member
 
 SESSION_FIELDS = ("centre", "skill", "title_ka", "title_en", "description_ka", "description_en",
@@ -77,6 +96,36 @@ async def create(values: dict[str, Any], *, actor_id: int, now: datetime) -> int
                            after={"weeks": values["weeks"], "capacity": row["capacity"],
                                   "starts_at": row["starts_at"].isoformat()})
     return first
+
+
+async def schedule(form: Mapping[str, Any], *, actor_id: int, now: datetime) -> int:
+    """The session form checked against the active centres and skills, then `create`."""
+    return await create(await _checked(form, now), actor_id=actor_id, now=now)
+
+
+async def reschedule(session_id: int, form: Mapping[str, Any], *, actor_id: int,
+                     now: datetime) -> None:
+    """The session form for a session, checked (never fewer places than members enrolled),
+    then `update`."""
+    async with read_transaction():
+        session = await SkillSession.select(SkillSession.enrolled).where(
+            SkillSession.id == session_id).first()
+        if session is None:
+            raise SessionError("not_found", {"form": N_("There is no such session.")})
+        values = await _checked(form, now, session["enrolled"])
+    await update(session_id, values, actor_id=actor_id, now=now)
+
+
+async def _checked(form: Mapping[str, Any], now: datetime, enrolled: int = 0
+                   ) -> dict[str, Any]:
+    centres, skills = await choices()
+    zones = {c["id"]: c["timezone"] for c in centres}
+    values, errors = parse_session(
+        form, timezone=zones.get(whole_number(form.get("centre")), "Asia/Tbilisi"), now=now,
+        skills={s["id"] for s in skills}, centres=set(zones), enrolled=enrolled)
+    if errors:
+        raise SessionError("invalid", errors)
+    return values
 
 
 async def _session_for_update(session_id: int) -> dict[str, Any]:
@@ -138,6 +187,18 @@ async def enrol(session_id: int, member_id: int, *, actor_id: int, now: datetime
             raise
         raise SessionError("invalid", {"form": N_("You are enrolled in this session "
                                                   "already.")}) from None
+
+
+async def ask_for_place(session_id: int, member_id: int | None, *, asker: CurrentUser,
+                        address: str, now: datetime) -> str:
+    """A place asked for on the session's page: by a member for themself, held to the
+    enrolment limit (rental.throttle), or by the desk for the member it named; see `enrol`."""
+    if not member_id:
+        raise SessionError("invalid", {"member": N_("Find the member first, then enrol them.")})
+    if not asker.is_staff:
+        # counted in a transaction of its own: an attempt then refused counts too
+        await throttle.attempt("enrol", address=address, key=f"member:{member_id}", now=now)
+    return await enrol(session_id, member_id, actor_id=asker.id, now=now)
 
 
 async def _enrol(session_id, member_id, actor_id, now) -> str:
@@ -228,41 +289,62 @@ async def mark_attendance(session_id: int, member_id: int, attended: bool, *, ac
     revokes that certificate again (with the reason)."""
     async with write_transaction():
         session = await _session_for_update(session_id)
-        if session["status"] == "cancelled":
-            raise SessionError("invalid", {"form": N_("This session is cancelled.")})
-        centre = await Centre.select(Centre.timezone).where(Centre.id == session["centre"]
-                                                            ).first()
-        held_on = session["starts_at"].astimezone(ZoneInfo(centre["timezone"])).date()
-        if held_on > today:
-            raise SessionError("invalid", {"form": N_(
-                "Attendance is marked on the day of the session.")})
-        enrolment = await Enrolment.select().where(
-            (Enrolment.session == session_id) & (Enrolment.member == member_id)
-            & (Enrolment.status == "enrolled")).first()
-        if enrolment is None:
-            raise SessionError("invalid", {"form": N_("This member is not enrolled in this "
-                                                      "session.")})
-        await Enrolment.update({Enrolment.attended: attended}).where(
-            Enrolment.id == enrolment["id"])
-        await audit.record("enrolment.attendance", "enrolment", enrolment["id"], now=now,
-                           actor_id=actor_id, centre_id=session["centre"],
-                           before={"attended": enrolment["attended"]},
-                           after={"attended": attended})
-        if session["skill"] is None:
-            return
-        earned = await Certificate.select().where(
-            (Certificate.member == member_id) & (Certificate.session == session_id)).first()
-        if attended and earned is None:
-            skill = await Skill.select(Skill.validity_days).where(
-                Skill.id == session["skill"]).first()
-            await _issue(member_id, session["skill"], held_on,
-                         certificate_expiry(held_on, skill["validity_days"]),
-                         session_id=session_id, reason="", actor_id=actor_id, now=now)
-        elif attended and earned["revoked_at"] is not None:
-            raise SessionError("invalid", {"form": N_(
-                "The certificate from this session was revoked: grant one by hand.")})
-        elif not attended and earned is not None and earned["revoked_at"] is None:
-            await _revoke(earned, "attendance corrected", actor_id, now)
+        await _mark(session, member_id, attended, actor_id, now, today)
+
+
+async def tick(session_id: int, member_id: int, attended: bool, *, asker: CurrentUser,
+               now: datetime, today: date) -> dict[str, Any]:
+    """One member's tick on the attendance sheet, by the desk of the session's centre (see
+    mark_attendance); the sheet as it is after it."""
+    async with write_transaction():
+        session = await _session_for_update(session_id)
+        _keeps_the_sheet(asker, session["centre"])
+        await _mark(session, member_id, attended, asker.id, now, today)
+        return await attendance_sheet(session_id)
+
+
+def _keeps_the_sheet(asker: CurrentUser, centre_id: int) -> None:
+    if not asker.can_act_for(centre_id):
+        raise SessionError("forbidden", {"form": N_("You do not have access to this page.")})
+
+
+async def _mark(session: dict[str, Any], member_id: int, attended: bool, actor_id: int,
+                now: datetime, today: date) -> None:
+    session_id = session["id"]
+    if session["status"] == "cancelled":
+        raise SessionError("invalid", {"form": N_("This session is cancelled.")})
+    centre = await Centre.select(Centre.timezone).where(Centre.id == session["centre"]).first()
+    held_on = session["starts_at"].astimezone(ZoneInfo(centre["timezone"])).date()
+    if held_on > today:
+        raise SessionError("invalid", {"form": N_(
+            "Attendance is marked on the day of the session.")})
+    enrolment = await Enrolment.select().where(
+        (Enrolment.session == session_id) & (Enrolment.member == member_id)
+        & (Enrolment.status == "enrolled")).first()
+    if enrolment is None:
+        raise SessionError("invalid", {"form": N_("This member is not enrolled in this "
+                                                  "session.")})
+    await Enrolment.update({Enrolment.attended: attended}).where(
+        Enrolment.id == enrolment["id"])
+    await audit.record("enrolment.attendance", "enrolment", enrolment["id"], now=now,
+                       actor_id=actor_id, centre_id=session["centre"],
+                       before={"attended": enrolment["attended"]},
+                       after={"attended": attended})
+    if session["skill"] is None:
+        return
+    earned = await Certificate.select().where(
+        (Certificate.member == member_id) & (Certificate.session == session_id)).first()
+    if attended and earned is None:
+        skill = await Skill.select(Skill.validity_days).where(
+            Skill.id == session["skill"]).first()
+        await _issue(member_id, session["skill"], held_on,
+                     certificate_expiry(held_on, skill["validity_days"]),
+                     session_id=session_id, reason="", actor_id=actor_id, now=now)
+    elif attended and earned["revoked_at"] is not None:
+        raise SessionError("invalid", {"form": N_(
+            "The certificate from this session was revoked: grant one by hand.")})
+    elif not attended and earned is not None and earned["revoked_at"] is None:
+        await _revoke(earned, "attendance corrected", actor_id, now)
 
 
 async def _issue(member_id, skill_id, issued_on, expires_on, *, session_id, reason, actor_id,
@@ -510,3 +592,100 @@ async def summary(centre_id: int | None, starts: date, ends: date, timezone: str
     total = {k: sum(r[k] for r in rows.values()) for k in
              ("sessions", "places", "enrolled", "attended", "certificates")}
     return {"by_audience": rows, "total": total}
+
+
+# --- pages: each one read ---------------------------------------------------------------------
+
+
+async def listing_page(*, centre: int, skill: int, audience: str, starts: str,
+                       asker: CurrentUser | None, now: datetime, timezone: str
+                       ) -> dict[str, Any]:
+    """The public list as filtered (an unknown audience or day filters nothing), with the
+    places free in each session."""
+    async with read_transaction():
+        centres, skills = await choices()
+        rows = await listing(centre=centre or None, skill=skill or None,
+                             audience=audience if audience in AUDIENCES else None,
+                             from_day=calendar_day(starts), now=now, timezone=timezone)
+    return {"sessions": [{**row, "free": places_free(row)} for row in rows],
+            "centres": centres, "skills": skills, "audiences": AUDIENCES,
+            "filters": {"centre": centre, "skill": skill, "audience": audience, "from": starts},
+            "manages": manages(asker)}
+
+
+async def session_page(session_id: int, asker: CurrentUser | None) -> dict[str, Any]:
+    """A session as the asker sees it: their place or the waitlist, what they may do."""
+    view = await session_view(session_id, asker.id if asker else None)
+    if view is None:
+        raise SessionError("not_found", {"form": N_("There is no such session.")})
+    return {**view, "free": places_free(view["session"]), "manages": manages(asker),
+            "may_enrol": asker is not None and may_enrol(asker.status)}
+
+
+async def session_form_page(session_id: int | None) -> dict[str, Any]:
+    """The form to schedule a session (no id) or to edit one, with its choices."""
+    async with read_transaction():
+        view = await session_view(session_id, None) if session_id else None
+        if session_id and view is None:
+            raise SessionError("not_found", {"form": N_("There is no such session.")})
+        centres, skills = await choices()
+    session = view["session"] if view else None
+    return {
+        "session": session, "values": form_values_of(session) if session else {**NEW_SESSION},
+        "audiences": AUDIENCES,
+        "centre_options": [(str(c["id"]), i18n.localized(c, "name")) for c in centres],
+        "skill_options": [(str(s["id"]), i18n.localized(s, "name")) for s in skills],
+        "language_options": [(code, i18n.LANGUAGE_NAMES.get(code, "Русский"))
+                             for code in SESSION_LANGUAGES]}
+
+
+async def attendance_page(session_id: int, asker: CurrentUser) -> dict[str, Any]:
+    """The attendance sheet, for the desk of the session's centre."""
+    sheet = await attendance_sheet(session_id)
+    if sheet is None:
+        raise SessionError("not_found", {"form": N_("There is no such session.")})
+    _keeps_the_sheet(asker, sheet["session"]["centre"])
+    return sheet
+
+
+async def summary_page(centre: int, starts: date | None, ends: date | None, *, today: date,
+                       timezone: str) -> dict[str, Any]:
+    """The summary of the period asked for (cut short when it is wrong, and said why)."""
+    first, last, errors = summary_period(starts, ends, today)
+    async with read_transaction():
+        centres, _ = await choices()
+        view = await summary(centre or None, first, last, timezone)
+    return {**view, "centres": centres, "centre": centre, "first": first, "last": last,
+            "errors": errors, "audiences": AUDIENCES}
+
+
+async def certificates_page(member_id: int, asker: CurrentUser, today: date
+                            ) -> dict[str, Any]:
+    """A member's certificates and sessions, and the skills a coordinator may grant."""
+    async with read_transaction():
+        member = await members.member_row(member_id)
+        if member is None:
+            raise SessionError("not_found", {"form": N_("There is no such member.")})
+        _, skills = await choices()
+        record = await member_record(member_id, today)
+    return {**record, "member": member, "skills": skills, "manages": manages(asker)}
+
+
+async def certificate_page(certificate_id: int, asker: CurrentUser, language: str,
+                           today: date) -> dict[str, Any]:
+    """A certificate to print, for its holder or the staff, in the language asked for or else
+    the holder's."""
+    found = await certificate(certificate_id)
+    if found is None or not may_print(found, asker):
+        raise SessionError("not_found", {"form": N_("There is no such certificate.")})
+    return {"certificate": found, "valid": certificate_valid(found, today),
+            "language": language if language in i18n.LANGUAGES else found["member_language"]}
+
+
+async def verification_page(code: str, today: date) -> dict[str, Any]:
+    """The public check: whether it is valid, the skill, the date and the holder's initials."""
+    found = await certificate(code=code)
+    if found is None:
+        raise SessionError("not_found", {"form": N_("There is no such certificate.")})
+    return {"certificate": found, "initials": initials(found["member_name"]),
+            "valid": certificate_valid(found, today)}

@@ -100,7 +100,8 @@ def refusal(request: Request, error: DomainError) -> Response:
     if wants_json(request):
         return api_refusal(error.status, error.errors)
     render: Renderer | None = request.route_handler.opt.get("on_error")
-    if render is not None:
+    # What the form is about does not exist: there is no form to draw again.
+    if render is not None and error.kind != "not_found":
         return Later(lambda: render(request, error))
     if error.kind in ("not_found", "forbidden") or request.method in ("GET", "HEAD"):
         return error_page(request, error.status, TITLES.get(error.status, TITLES[400]),

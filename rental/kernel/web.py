@@ -66,6 +66,21 @@ def today(connection: ASGIConnection) -> date:
     return settings.clock.today(settings.default_timezone)
 
 
+def session_cookies(token: str, language: str, *, session_days: int,
+                    secure: bool) -> list[Cookie]:
+    """What a browser keeps after logging in: the session, out of reach of scripts, and the
+    language of the account, for the pages before the next login."""
+    return [Cookie(key=SESSION_COOKIE, value=token, max_age=session_days * 86400,
+                   httponly=True, secure=secure, samesite="lax"),
+            language_cookie(language)]
+
+
+def language_cookie(language: str) -> Cookie:
+    """The visitor's language for a year, logged in or not."""
+    return Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 86400, httponly=False,
+                  secure=False, samesite="lax")
+
+
 def form_text(form: Any, name: str, limit: int = 500) -> str:
     """A form field as typed, trimmed and cut to `limit`; "" when missing or not text."""
     value = form.get(name)

@@ -12,12 +12,14 @@ from rental.member_rules import (
     age_band,
     audit_view,
     erased_values,
+    may_erase,
     membership_state,
     parse_consents,
     parse_contact,
     parse_desk_fields,
     parse_password,
     renewed_until,
+    takes_reset_codes,
 )
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
@@ -172,3 +174,16 @@ def test_consents_must_both_be_given():
     parsed = Parsed()
     parse_consents({"agree_rental": "yes"}, parsed)
     assert set(parsed.errors) == {"agree_data"}
+
+
+@pytest.mark.parametrize(("viewer", "role", "reset", "erase"), [
+    ("staff", "member", True, False),
+    ("coordinator", "member", True, False),
+    ("admin", "member", True, True),
+    ("admin", "staff", False, False),  # staff accounts are not erased or reset at the desk
+    ("admin", "coordinator", False, False),
+])
+def test_reset_codes_and_erasure_are_for_members(viewer, role, reset, erase):
+    member = {"role": role}
+    assert takes_reset_codes(member) is reset
+    assert may_erase(viewer, member) is erase

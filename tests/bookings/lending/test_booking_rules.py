@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -11,7 +11,9 @@ from bookings.lending.rules import (
     free_beyond_holds,
     free_per_day,
     free_units,
+    is_overdue,
     less_held,
+    missing_choices,
     month_grid,
     overlaps,
     period_problems,
@@ -158,3 +160,31 @@ def test_late_fee_refuses_negative_policy():
 
     with pytest.raises(ValueError):
         late_fee(D(2026, 12, 1), D(2026, 12, 5), per_day=-1, grace_days=0, cap=100)
+
+
+# --- what a booking form left out, and when a loan is overdue --------------------------------
+
+NOV_23 = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(("starts_on", "ends_on", "member_id", "fields"), [
+    pytest.param(NOV_23, NOV_23, 7, set(), id="complete"),
+    pytest.param(None, NOV_23, 7, {"starts_on"}, id="no-pick-up-day"),
+    pytest.param(NOV_23, None, 7, {"ends_on"}, id="no-return-day"),
+    pytest.param(NOV_23, NOV_23, None, {"form"}, id="desk-without-a-member"),
+    pytest.param(NOV_23, NOV_23, 0, {"form"}, id="member-zero-is-none"),
+    pytest.param(None, None, None, {"starts_on", "ends_on", "form"}, id="nothing"),
+])
+def test_missing_choices(starts_on, ends_on, member_id, fields):
+    assert set(missing_choices(starts_on, ends_on, member_id)) == fields
+
+
+@pytest.mark.parametrize(("status", "ends_on", "overdue"), [
+    pytest.param("out", NOV_23 - timedelta(days=1), True, id="out-past-its-day"),
+    pytest.param("out", NOV_23, False, id="out-due-today"),
+    pytest.param("out", NOV_23 + timedelta(days=3), False, id="out-due-later"),
+    pytest.param("reserved", NOV_23 - timedelta(days=1), False, id="reserved-is-not-a-loan"),
+    pytest.param("returned", NOV_23 - timedelta(days=9), False, id="returned"),
+])
+def test_is_overdue(status, ends_on, overdue):
+    assert is_overdue(status, ends_on, NOV_23) is overdue

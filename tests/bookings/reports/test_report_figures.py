@@ -16,7 +16,7 @@ from helpers import SMG, TBILISI, demo_cast, now, open_day, today
 from report_data import C1_COST, UNIT_TAGS, build_report_data
 
 from bookings.lending import desk
-from bookings.reports import figures as reports
+from bookings.reports import queries as reports
 from bookings.reports.rules import SUPPRESSED, Period, period_of, suppressed_table
 from bookings.tables import Booking
 from inventory.tables import Category, ToolType, Unit
@@ -691,3 +691,13 @@ async def test_the_desk_services_write_what_the_reports_read(seeded):
         (migrant["id"], migrant["funder"], fee["amount"])]
     assert headline(money)["damage"][0] == 4000  # the replacement of the lost wrench
 
+
+
+@pytest.mark.parametrize("report", ["usage", "condition", "money"])
+async def test_a_month_in_which_the_clock_changes(report_data, report):
+    """October 2026 in Berlin (summer time ends on the 25th): the month is one month on both
+    engines (SQLite once wrote a CASE with no WHEN for it) and its figures are Tbilisi's."""
+    october = period_of("month", date(2026, 10, 20))
+    berlin = await getattr(reports, report)(reports.Scope(None, "Europe/Berlin"), october, ON)
+    tbilisi = await getattr(reports, report)(reports.Scope(None, "Asia/Tbilisi"), october, ON)
+    assert headline(berlin) == headline(tbilisi)

@@ -13,9 +13,16 @@ from bookings.sessions.rules import (
     audience_fits,
     certificate_expiry,
     certificate_valid,
+    initials,
+    manages,
+    may_enrol,
+    may_print,
     parse_session,
+    places_free,
+    summary_period,
     weekly,
 )
+from rental.kernel.identity import CurrentUser
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
 
@@ -253,3 +260,61 @@ def test_parse_session_past_check_uses_the_instant_not_the_local_date():
     assert set(errors) == {"day"}
     _values, errors = parse(day="2026-11-23", starts="13:00", ends="14:00")
     assert errors == {}
+
+
+# --- facts the session pages show -------------------------------------------------------------
+
+
+def someone(role: str, user_id: int = 5) -> CurrentUser:
+    return CurrentUser(id=user_id, name="N", role=role, status="active", language="ka",
+                       centre_ids=frozenset({1}) if role == "staff" else frozenset())
+
+
+@pytest.mark.parametrize(("capacity", "enrolled", "free"), [
+    (10, 0, 10), (10, 9, 1), (10, 10, 0), (3, 5, 0),  # over after a capacity cut: none free
+])
+def test_places_free(capacity, enrolled, free):
+    assert places_free({"capacity": capacity, "enrolled": enrolled}) == free
+
+
+@pytest.mark.parametrize(("role", "manages_sessions"), [
+    (None, False), ("member", False), ("staff", False), ("coordinator", True), ("admin", True),
+])
+def test_only_coordinators_and_admins_manage_sessions(role, manages_sessions):
+    assert manages(someone(role) if role else None) is manages_sessions
+
+
+@pytest.mark.parametrize(("status", "enrols"), [
+    ("active", True), ("pending", False), ("suspended", True),
+])
+def test_a_pending_member_may_not_enrol(status, enrols):
+    assert may_enrol(status) is enrols
+
+
+@pytest.mark.parametrize(("holder", "role", "prints"), [
+    (5, "member", True), (6, "member", False), (6, "staff", True), (6, "coordinator", True),
+])
+def test_a_certificate_is_printed_by_its_holder_or_the_staff(holder, role, prints):
+    assert may_print({"member": holder}, someone(role, user_id=5)) is prints
+
+
+@pytest.mark.parametrize(("name", "shown"), [
+    ("Nino Beridze", "N. B."), ("ნინო  ბერიძე", "ნ. ბ."), ("Levan", "L."),
+])
+def test_the_public_check_shows_initials_only(name, shown):
+    assert initials(name) == shown
+
+
+@pytest.mark.parametrize(("starts", "ends", "period", "error"), [
+    pytest.param(None, None, (date(2026, 11, 1), date(2026, 11, 23)), None, id="month-so-far"),
+    pytest.param(date(2026, 1, 5), date(2026, 2, 5), (date(2026, 1, 5), date(2026, 2, 5)),
+                 None, id="chosen"),
+    pytest.param(date(2026, 3, 1), date(2026, 2, 1), (date(2026, 3, 1), date(2026, 3, 1)),
+                 "The end is before the start.", id="end-before-start"),
+    pytest.param(date(2024, 1, 1), date(2026, 1, 1), (date(2024, 1, 1), date(2025, 1, 1)),
+                 "Choose at most a year.", id="cut-to-366-days"),
+])
+def test_summary_period(starts, ends, period, error):
+    first, last, errors = summary_period(starts, ends, date(2026, 11, 23))
+    assert (first, last) == period
+    assert errors.get("to") == error

@@ -1,0 +1,231 @@
+"""The donor indicators: members served (a loan or an attended session) and new members, by
+sex, age band, situation and municipality; loans and household savings by repair domain;
+sessions by audience with their attendees and certificates. Erased members count: erasure
+keeps these fields. Ages are on the period's last day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bookings.reports.queries.common import (
+    ATTENDED_BY_SESSION,
+    Scope,
+    compose,
+    fetch,
+    held_values,
+    number,
+    period_values,
+)
+from bookings.reports.rules import (
+    AGE_BANDS,
+    Chart,
+    Column,
+    Figure,
+    Period,
+    Table,
+    band_limits,
+)
+from bookings.tables import AUDIENCES
+from rental.kernel.db import read_transaction
+from rental.kernel.i18n import N_
+from rental.tables import SEXES, SITUATIONS
+
+DIMENSIONS = ("sex", "age_band", "situation", "municipality")
+# {age_band}: see _age_band
+BREAKDOWN = "m.sex, {age_band} AS age_band, m.situation, m.municipality"
+BY_BREAKDOWN = "m.sex, age_band, m.situation, m.municipality"
+
+CERTIFIED_BY_SESSION = """
+    SELECT c.session, COUNT(*) AS people FROM certificate c
+    WHERE c.session IS NOT NULL AND c.revoked_at IS NULL GROUP BY c.session"""
+
+# members with a loan in $first..$last or a session attended in [$start, $end): ids for IN
+SERVED = """
+    SELECT b.member FROM booking b WHERE b.status IN {loan}
+      AND b.starts_on BETWEEN $first AND $last{in_centres[b.centre]}
+    UNION
+    SELECT e.member FROM enrolment e JOIN skill_session s ON s.id = e.session
+    WHERE e.status = 'enrolled' AND e.attended = $yes AND s.status = 'scheduled'
+      AND s.starts_at >= $start AND s.starts_at < $end{in_centres[s.centre]}"""
+
+ATTENDED = """
+    SELECT e.member FROM enrolment e JOIN skill_session s ON s.id = e.session
+    WHERE e.status = 'enrolled' AND e.attended = $yes AND s.status = 'scheduled'
+    AND s.starts_at >= $t0 AND s.starts_at < $h1{in_centres[s.centre]}"""
+
+CERTIFIED = """
+    SELECT c.member FROM certificate c JOIN skill_session s ON s.id = c.session
+    WHERE c.revoked_at IS NULL AND s.status = 'scheduled'
+    AND s.starts_at >= $t0 AND s.starts_at < $h1{in_centres[s.centre]}"""
+
+# one row per measure and breakdown; {served}, {attended}, {certified}: the queries above
+PEOPLE = """
+    SELECT 'served' AS measure, {dims}, COUNT(*) AS people FROM member m
+    WHERE m.id IN ({served}) GROUP BY {group}
+    UNION ALL
+    SELECT 'new', {dims}, COUNT(*) FROM member m
+    WHERE m.role = 'member' AND m.created_at >= $t0 AND m.created_at < $t1
+      {in_centres[m.home_centre]} GROUP BY {group}
+    UNION ALL
+    SELECT 'attended', {dims}, COUNT(*) FROM member m
+    WHERE m.id IN ({attended}) GROUP BY {group}
+    UNION ALL
+    SELECT 'certificates', {dims}, COUNT(*) FROM member m
+      JOIN ({certified}) c ON c.member = m.id GROUP BY {group}"""
+
+# {served}: SERVED for the period before
+PEOPLE_BEFORE = """
+    SELECT (SELECT COUNT(*) FROM member m WHERE m.id IN
+             ({served})) AS served,
+      (SELECT COUNT(*) FROM member m WHERE m.role = 'member'
+         AND m.created_at >= $s0 AND m.created_at < $t0
+         {in_centres[m.home_centre]}) AS new"""
+
+LOANS_BY_DOMAIN = """
+    SELECT c.id, c.name_ka, c.name_en, c.position,
+      SUM(CASE WHEN b.starts_on >= $p0 THEN 1 ELSE 0 END) AS loans,
+      COUNT(DISTINCT CASE WHEN b.starts_on >= $p0 THEN b.member END) AS borrowers,
+      SUM(CASE WHEN b.starts_on >= $p0 THEN COALESCE(t.saving_per_loan, 0) ELSE 0 END)
+        AS savings,
+      SUM(CASE WHEN b.starts_on >= $p0 AND t.saving_per_loan IS NULL THEN 1 ELSE 0 END)
+        AS without_figure,
+      SUM(CASE WHEN b.starts_on < $p0 THEN 1 ELSE 0 END) AS previous_loans,
+      SUM(CASE WHEN b.starts_on < $p0 THEN COALESCE(t.saving_per_loan, 0) ELSE 0 END)
+        AS previous_savings
+    FROM booking b JOIN tool_type t ON t.id = b.tool_type
+      JOIN category c ON c.id = t.category
+    WHERE b.status IN {loan} AND b.starts_on BETWEEN $q0 AND $p1
+      {in_centres[b.centre]}
+    GROUP BY c.id, c.name_ka, c.name_en, c.position"""
+
+SESSIONS_BY_AUDIENCE = """
+    SELECT CASE WHEN s.starts_at >= $t0 THEN 1 ELSE 0 END AS current, s.audience,
+      COUNT(*) AS sessions, SUM(s.capacity) AS places, SUM(s.enrolled) AS enrolled,
+      SUM(COALESCE(a.people, 0)) AS attended, SUM(COALESCE(k.people, 0)) AS certificates
+    FROM skill_session s
+      LEFT JOIN ({attended_by_session}) a ON a.session = s.id
+      LEFT JOIN ({certified_by_session}) k ON k.session = s.id
+    WHERE s.status = 'scheduled' AND s.starts_at >= $s0 AND s.starts_at < $h1
+      {in_centres[s.centre]}
+    GROUP BY 1, 2"""
+
+
+def _age_band(on: date) -> tuple[str, dict[str, Any]]:
+    """A member's age band on a day, as SQL and the birth dates it binds ($born0 ...)."""
+    values, cases = {}, []
+    for index, (born_after, band) in enumerate(band_limits(on)):
+        values[f"born{index}"] = born_after
+        cases.append(f"WHEN m.birth_date > $born{index} THEN '{band}'")
+    return (f"CASE WHEN m.birth_date IS NULL THEN 'unknown' {' '.join(cases)} ELSE '65+' END",
+            values)
+
+
+async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
+    """Members served (a loan or an attended session) and new members, by sex, age band,
+    situation and municipality; loans and household savings by repair domain; sessions by
+    audience and their attendees and certificates by the same breakdowns. Erased members
+    count: erasure keeps these fields. Ages are on the period's last day."""
+    v = period_values(scope, period, today)
+    v["yes"] = True
+    v.update(held_values(v, scope, today))
+    band, born = _age_band(period.ends)
+    served = compose(SERVED, scope)
+    served_now = {"first": v["p0"], "last": v["p1"], "start": v["t0"], "end": v["h1"]}
+    served_before = {"first": v["q0"], "last": v["q1"], "start": v["s0"], "end": v["g1"]}
+    async with read_transaction():
+        people = await fetch(PEOPLE, scope, {**v, **born, **served_now},
+                             dims=BREAKDOWN.format(age_band=band), group=BY_BREAKDOWN,
+                             served=served, attended=compose(ATTENDED, scope),
+                             certified=compose(CERTIFIED, scope))
+        before = await fetch(PEOPLE_BEFORE, scope, {**v, **served_before}, served=served)
+        domains = await fetch(LOANS_BY_DOMAIN, scope, v)
+        sessions = await fetch(SESSIONS_BY_AUDIENCE, scope, v,
+                               attended_by_session=ATTENDED_BY_SESSION,
+                               certified_by_session=CERTIFIED_BY_SESSION)
+
+    breakdowns: dict[str, dict[str, dict[str, int]]] = {d: {} for d in DIMENSIONS}
+    for row in people:
+        for dimension in DIMENSIONS:
+            cell = breakdowns[dimension].setdefault(row[dimension] or "", {
+                "served": 0, "new": 0, "attended": 0, "certificates": 0})
+            cell[row["measure"]] += number(row["people"])
+    totals = {measure: sum(cell[measure] for cell in breakdowns["sex"].values())
+              for measure in ("served", "new", "attended", "certificates")}
+    order = {"sex": SEXES, "age_band": AGE_BANDS, "situation": SITUATIONS}
+    people_columns = [Column("served", N_("Members served"), "people"),
+                      Column("new", N_("New members"), "people"),
+                      Column("attended", N_("Session attendees"), "people"),
+                      Column("certificates", N_("Certificates"), "people")]
+    tables = []
+    for dimension, title, heading in (
+            ("sex", N_("By sex"), N_("Sex")), ("age_band", N_("By age band"), N_("Age band")),
+            ("situation", N_("By situation"), N_("Situation")),
+            ("municipality", N_("By municipality"), N_("Municipality"))):
+        cells = breakdowns[dimension]
+        keys = [k for k in order.get(dimension, ()) if k in cells] or sorted(cells)
+        keys += sorted(k for k in cells if k not in keys)
+        kind = "text" if dimension == "municipality" else "choice"
+        tables.append(Table(f"by_{dimension}", title, [Column("value", heading, kind),
+                                                       *people_columns],
+                            [{"value": k or "—", **cells[k]} for k in keys],
+                            total={"value": N_("Total"), **totals}))
+
+    domain_rows = sorted(({**row, **{k: number(row[k]) for k in (
+        "loans", "borrowers", "savings", "without_figure", "previous_loans",
+        "previous_savings")}} for row in domains), key=lambda r: (r["position"], r["name_en"]))
+    previous_loans = sum(row["previous_loans"] for row in domain_rows)
+    previous_savings = sum(row["previous_savings"] for row in domain_rows)
+    domain_rows = [row for row in domain_rows if row["loans"]]
+    loans = sum(row["loans"] for row in domain_rows)
+    savings = sum(row["savings"] for row in domain_rows)
+    tables.insert(0, Table(
+        "by_domain", N_("Loans by repair domain"),
+        [Column("name", N_("Repair domain"), "name"), Column("loans", N_("Loans")),
+         Column("borrowers", N_("Borrowers"), "people"),
+         Column("savings", N_("Estimated household savings"), "money")],
+        domain_rows, total={"name": N_("Total"), "loans": loans, "savings": savings},
+        note=N_("Savings are each loan times its tool type's saving per loan; loans of tool "
+                "types without that figure count as nothing.")))
+
+    audience_rows = {a: {"audience": a, "sessions": 0, "places": 0, "enrolled": 0,
+                         "attended": 0, "certificates": 0} for a in AUDIENCES}
+    previous_sessions = {"sessions": 0, "attended": 0, "certificates": 0}
+    for row in sessions:
+        target = audience_rows[row["audience"]] if number(row["current"]) else previous_sessions
+        for key in target:
+            if key != "audience":
+                target[key] += number(row[key])
+    session_rows = [row for row in audience_rows.values() if row["sessions"]]
+    session_total = {k: sum(r[k] for r in session_rows) for k in (
+        "sessions", "places", "enrolled", "attended", "certificates")}
+    tables.insert(1, Table(
+        "sessions", N_("Skills sessions held by audience"),
+        [Column("audience", N_("For"), "choice"), Column("sessions", N_("Sessions held")),
+         Column("places", N_("Places offered")), Column("enrolled", N_("Enrolled"), "people"),
+         Column("attended", N_("Attended"), "people"),
+         Column("certificates", N_("Certificates issued"), "people")],
+        session_rows, total={"audience": N_("Total"), **session_total}))
+
+    prior = before[0] if before else {}
+    headline = [
+        Figure("served", N_("Members served"), totals["served"], number(prior.get("served")),
+               "people"),
+        Figure("new", N_("New members"), totals["new"], number(prior.get("new")), "people"),
+        Figure("loans", N_("Loans"), loans, previous_loans),
+        Figure("sessions", N_("Sessions held"), session_total["sessions"],
+               previous_sessions["sessions"]),
+        Figure("attended", N_("Attended"), session_total["attended"],
+               previous_sessions["attended"]),
+        Figure("certificates", N_("Certificates issued"), session_total["certificates"],
+               previous_sessions["certificates"]),
+        Figure("savings", N_("Estimated household savings"), savings, previous_savings,
+               "money"),
+    ]
+    charts = [
+        Chart(N_("Loans by repair domain"), [(row, row["loans"]) for row in domain_rows],
+              style="bars"),
+        Chart(N_("Members served by situation"),
+              [(row["value"], row["served"]) for row in tables[4].rows], "people", "bars"),
+    ]
+    return {"headline": headline, "tables": tables, "charts": charts}
