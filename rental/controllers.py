@@ -56,7 +56,7 @@ async def login_again(request: Request, error: DomainError) -> Template:
     """The login form again, with the name as typed (never the password) and why not."""
     form = await request.form()
     return Template("rental/login.html", context={
-        "next": safe_next(str(form.get("next", "/"))), "errors": error.errors,
+        "next": safe_next(str(form.get("next", "")), ""), "errors": error.errors,
         "values": {"login": str(form.get("login", ""))[:254]}}, status_code=error.status)
 
 
@@ -69,8 +69,8 @@ class AccountController(Controller):
     opt = {"access": "public"}
 
     @get("/login")
-    async def login_form(self, request: Request, next: str = "/") -> Template:
-        return Template("rental/login.html", context={"next": safe_next(next), "errors": {},
+    async def login_form(self, request: Request, next: str = "") -> Template:
+        return Template("rental/login.html", context={"next": safe_next(next, ""), "errors": {},
                                                       "values": {}})
 
     @post("/login", opt={"on_error": login_again})
@@ -83,8 +83,9 @@ class AccountController(Controller):
             max_failures=settings.login_max_failures,
             window_minutes=settings.login_window_minutes)
         i18n.current_locale.set(member.language)  # the welcome in the member's language
-        response = redirect(request, safe_next(str(form.get("next", "/"))),
-                            (N_("Welcome, %(name)s."), {"name": member.name}))
+        target = str(form.get("next", ""))  # none: staff land on their desk, members on /me
+        response = redirect(request, safe_next(target) if target else web.landing_path(
+            member.role), (N_("Welcome, %(name)s."), {"name": member.name}))
         response.cookies.extend(web.session_cookies(
             token, member.language, session_days=settings.session_days,
             secure=settings.secure_cookies))

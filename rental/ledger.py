@@ -211,6 +211,88 @@ async def receipt_entries(receipt_id: int) -> tuple[dict[str, Any], list[dict[st
     return receipt, entries
 
 
+async def balance_after(member_id: int, receipt_id: int) -> int:
+    """What the member owed just after this receipt: their entries on it and on every receipt
+    before it (ids follow time; the ledger is append-only, so this never changes)."""
+    row = await LedgerEntry.select(Sum(LedgerEntry.amount).as_alias("total")).where(
+        (LedgerEntry.member == member_id) & (LedgerEntry.receipt <= receipt_id)).first()
+    return int((row or {}).get("total") or 0)
+
+
+async def deposits_held_after(loan_ids: list[int], receipt_id: int) -> int:
+    """The deposits these loans held just after this receipt."""
+    if not loan_ids:
+        return 0
+    row = await LedgerEntry.select(Sum(LedgerEntry.amount).as_alias("total")).where(
+        LedgerEntry.loan.is_in(sorted(loan_ids))
+        & LedgerEntry.kind.is_in(["deposit", "deposit_return"])
+        & (LedgerEntry.receipt <= receipt_id)).first()
+    return int((row or {}).get("total") or 0)
+
+
+# A receipt says what each entry was in words, its amount always positive: the words carry the
+# direction (a charge adds to what the member owes; paid, waived and a returned deposit take
+# from it; refunded is money handed back). A correction names the line it undoes.
+RECEIPT_WORDS = {
+    "fee": N_("Rental fee"),
+    "deposit": N_("Deposit taken"),
+    "late_fee": N_("Late fee"),
+    "damage": N_("Damage"),
+    "replacement": N_("Replacement"),
+    "payment": N_("Paid"),
+    "waiver": N_("Waived"),
+    "deposit_return": N_("Deposit returned"),
+    "refund": N_("Refunded"),
+}
+CHARGE_KINDS = ("fee", "late_fee", "damage", "replacement", "deposit")
+
+
+def receipt_lines(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A receipt's entries as its lines: the words (a message id), the amount without its sign,
+    and what else the line says (method, slip, funder, reason; `reverses`: a correction)."""
+    return [{"word": RECEIPT_WORDS.get(entry["kind"], entry["kind"]),
+             "amount": abs(entry["amount"]), "reverses": entry["reverses"],
+             "method": entry["method"], "reference": entry["reference"],
+             "funder": entry["funder"], "reason": entry["reason"], "loan": entry["loan"]}
+            for entry in entries]
+
+
+def receipt_totals(entries: list[dict[str, Any]], *, owed_after: int,
+                   deposit_held: int) -> list[dict[str, Any]]:
+    """A receipt's totals as rows of words (a message id), a key and a positive amount: what was
+    owed from before, charged, waived, paid, the deposit returned, refunded (each when there is
+    any; corrections are lines, not totals), what is still owed after it (always) or the
+    credit left, and the deposit held for tools still out."""
+    owed_before = owed_after - sum(entry["amount"] for entry in entries)
+    plain = [entry for entry in entries if entry["reverses"] is None]
+
+    def total(*kinds: str) -> int:
+        return sum(entry["amount"] for entry in plain if entry["kind"] in kinds)
+
+    rows = [
+        ("before", N_("Owed from before"), owed_before),
+        ("credit_before", N_("Credit from before"), -owed_before),
+        ("charged", N_("Charged"), total(*CHARGE_KINDS)),
+        ("waived", N_("Waived"), -total("waiver")),
+        ("paid", N_("Paid"), -total("payment")),
+        ("deposit_returned", N_("Deposit returned"), -total("deposit_return")),
+        ("refunded", N_("Refunded"), total("refund")),
+    ]
+    found = [{"key": key, "word": word, "amount": amount} for key, word, amount in rows
+             if amount > 0]
+    if owed_after >= 0:
+        found.append({"key": "owing", "word": N_("Still owing after this receipt"),
+                      "amount": owed_after})
+    else:
+        found.append({"key": "credit", "word": N_("In credit after this receipt"),
+                      "amount": -owed_after})
+    if deposit_held > 0:
+        found.append({"key": "deposit_held",
+                      "word": N_("Deposit to be returned when the tools come back"),
+                      "amount": deposit_held})
+    return found
+
+
 def local_day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
     """A calendar day at the centre, as the UTC instants it starts and ends."""
     zone = ZoneInfo(timezone)

@@ -153,15 +153,12 @@ class PasswordResetController(Controller):
 
 
 class MyPageController(Controller):
-    """The signed-in person's own page; never takes a member id, so no one reads another's."""
+    """The signed-in person's own details, password and data; never takes a member id, so no
+    one reads another's. The page /me itself shows their bookings too, so the package above
+    draws it (bookings.lending's MyBookings, from `members.own_page` and the bookings)."""
 
     path = "/me"
     opt = {"access": "member"}
-
-    @get("/")
-    async def page(self, request: Request) -> Template:
-        card = await members.card(current_user(request).id, today=web.today(request))
-        return Template("rental/me.html", context={"card": card})
 
     @get("/edit")
     async def edit_form(self, request: Request) -> Template:

@@ -19,10 +19,12 @@ from rental.auth import Visit, hash_password, open_session, verify_password
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
+from rental.kernel.qr import qr_svg
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
     RENTAL_AGREEMENT_VERSION,
     audit_view,
+    card_number,
     chosen_language,
     desk_form,
     erased_values,
@@ -379,6 +381,14 @@ async def card(member_id: int, *, today: date) -> MemberCard:
     if concession is not None:
         concession["in_force"] = concession["expires_on"] >= today
     return MemberCard(member, membership, state, concession, consents)
+
+
+async def own_page(member_id: int, *, today: date) -> dict[str, Any]:
+    """The signed-in member's own card: their details and the card number the desk asks for,
+    to be shown large and as a QR code the desk's scanner reads from the phone."""
+    number = card_number(member_id)
+    return {"card": await card(member_id, today=today), "card_number": number,
+            "card_qr": qr_svg(number)}
 
 
 async def card_page(member_id: int, *, viewer_role: str, today: date) -> dict[str, Any]:

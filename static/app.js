@@ -5,3 +5,15 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// The desk's scan fields (data-scan): a USB scanner types a tag and Enter into whatever has the
+// focus. When htmx swaps in a verdict (the basket, the check-in), the server draws the field
+// empty with autofocus; give it the focus again, whatever was clicked before.
+document.addEventListener("htmx:afterSettle", function (event) {
+  var target = event.detail.target;
+  var swapped = target && target.id ? document.getElementById(target.id) : null;
+  var field = swapped && swapped.querySelector("[data-scan][autofocus]");
+  if (field) {
+    field.focus();
+  }
+});

@@ -101,18 +101,23 @@ class BookingPages(Controller):
 
 
 class MyBookings(Controller):
-    path = "/me/bookings"
+    """The member's own page, the one the menu's "My page" opens: their card number (large
+    and as a QR code), what they owe, loans, bookings, waitlist, sessions, certificates and
+    details. Composed here, above rental, because it shows the bookings; /me/bookings, where
+    booking leads, is the same page. The rest of /me (edit, password, data) is rental's."""
+
+    path = "/me"
     opt = {"access": "member"}
 
-    @get("/")
+    @get(["/", "/bookings"])
     async def page(self, request: Request) -> Template:
         return Template("bookings/my_bookings.html", context=await reservations.my_bookings_page(
             current_user(request).id, web.today(request)))
 
 
 def _bookings_list(user: CurrentUser) -> str:
-    """Where a booking was cancelled from: the desk's day, or the member's own list."""
-    return "/desk" if user.is_staff else "/me/bookings"
+    """Where a booking was cancelled from: the desk's day, or the member's own page."""
+    return "/desk" if user.is_staff else "/me"
 
 
 async def cancel_refused(request: Request, error: DomainError) -> Response:
@@ -123,7 +128,18 @@ async def cancel_refused(request: Request, error: DomainError) -> Response:
 
 
 class CancelBooking(Controller):
+    """Asked first (GET: what would be cancelled, "yes" and "keep it"), then done (POST)."""
+
     opt = {"access": "member"}
+
+    @get("/bookings/{booking_id:int}/cancel")
+    async def confirm(self, request: Request, booking_id: int) -> Template:
+        user = current_user(request)
+        page = await reservations.cancel_page(
+            booking_id, member_id=None if user.is_staff else user.id,
+            centre_ids=user.centre_ids if user.is_staff and not user.all_centres else None)
+        return Template("bookings/cancel_booking.html",
+                        context={**page, "back": _bookings_list(user)})
 
     @post("/bookings/{booking_id:int}/cancel", opt={"on_error": cancel_refused})
     async def cancel(self, request: Request, booking_id: int) -> Response[Any]:

@@ -25,6 +25,7 @@ from bookings.lending.rules import (
     MemberStanding,
     PeriodLimits,
     Verdict,
+    check_out_payment_problems,
     free_units,
     member_blocks,
     overlaps,
@@ -52,6 +53,7 @@ from rental.kernel.identity import CurrentUser
 from rental.member_rules import membership_state, parse_card_number
 from rental.tables import (
     PAYMENT_METHODS,
+    AuditLog,
     Centre,
     LedgerEntry,
     Member,
@@ -203,6 +205,7 @@ class Basket:
     errors: dict[str, Any] = field(default_factory=dict)
     hard: list[Any] = field(default_factory=list)
     soft: list[Any] = field(default_factory=list)
+    rejected: str = ""  # the tag just scanned and refused (not added); its reason: errors["scan"]
 
     @property
     def lendable(self) -> list[Line]:
@@ -222,8 +225,9 @@ class Basket:
 
     @property
     def due(self) -> int:
-        """What the member should pay now: this basket, and what they owed before."""
-        return self.fee + self.deposit + max(0, self.standing.balance)
+        """What the member should pay now: this basket and what they owed before, less what
+        the centre owes them (never below zero)."""
+        return max(0, self.fee + self.deposit + self.standing.balance)
 
 
 def clean_tags(tags: list[str]) -> tuple[list[str], dict[str, Any]]:
@@ -375,6 +379,7 @@ async def _scanned_basket(member_id: int, centre: dict[str, Any], tags: list[str
     if last and last.tag == scanned and last.verdict.kind == "refused" and not errors:
         basket.lines.pop()
         errors["scan"] = last.verdict.reason
+        basket.rejected = last.tag
         basket.hard, basket.soft = member_blocks(basket.standing, adding=len(basket.lendable))
     basket.errors.update(errors)
     if return_on is not None and return_on < today:
@@ -395,9 +400,13 @@ async def desk_page(centre_id: int, *, user: CurrentUser, today: date,
     their panel and basket (the `tags` scanned so far, `scanned` the last), the loan a `tag`
     scanned to check in is on, and the day's pick-ups and returns unless not `with_days` (a
     fragment that does not show them). `errors`: a refusal to show on it. `refused`: the scan
-    or the tag was refused. None: the centre is closed or there is no such member."""
+    or the tag was refused, `rejected_tag` the tag refused for check-in when its message does
+    not name it. `focus`: the field the desk waits on next (the check-in scan after a tag, the
+    basket's scan once there is a member, else the member search). None: the centre is closed
+    or there is no such member."""
     errors = dict(errors or {})
     refused = False
+    rejected_tag = ""
     async with read_transaction():
         here = await centre(centre_id)
         if here is None:
@@ -429,9 +438,12 @@ async def desk_page(centre_id: int, *, user: CurrentUser, today: date,
             except DeskError as error:  # why this unit cannot be checked in, by its field
                 errors.update(error.errors)
                 refused = True
+                rejected_tag = normalise_asset_tag(tag) or ""  # else the message names it
         days = await reservations.desk_days([centre_id], today) if with_days else {}
+    focus = "tag" if tag is not None else "scan" if basket is not None else "q"
     return {"centre": here, "today": today, "query": query, "found": found, "panel": panel,
             "basket": basket, "errors": errors, "refused": refused, "check_in": loan,
+            "rejected_tag": rejected_tag, "focus": focus,
             "conditions": RETURN_CONDITIONS, "may_waive": user.all_centres,
             "methods": PAY_METHODS if user.all_centres else PAYMENT_METHODS, **days}
 
@@ -482,8 +494,12 @@ async def _check_out_once(member_id, centre_id, tags, return_on, payment, overri
                 **{line.tag: line.verdict.reason for line in refused}})
         if basket.hard:
             raise DeskError("forbidden", {"form": basket.hard[0]})
+        paid, owing_reason = payment.get("amount", 0), payment.get("owing_reason", "").strip()
+        problems = check_out_payment_problems(
+            paid, basket.due, leave_owing=bool(payment.get("leave_owing")),
+            owing_reason=owing_reason, balance_limit=basket.standing.balance_limit)
         if basket.soft and not override_reason:
-            raise DeskError("invalid", {"override_reason": N_(
+            raise DeskError("invalid", {**problems, "override_reason": N_(
                 "Write why you lend despite the warnings, or resolve them first.")})
         receipt = await ledger.open_receipt(member_id, centre_id, "check_out",
                                             actor_id=actor.id, now=now)
@@ -491,9 +507,17 @@ async def _check_out_once(member_id, centre_id, tags, return_on, payment, overri
             loan = await _lend(line, member_id, centre_id, receipt, actor.id, today, now)
             await _charge(receipt, member_id, centre_id, loan, line.quote,
                           basket.member, actor_id=actor.id, now=now)
-        owed = await ledger.balance(member_id)
-        await ledger.post_payment(receipt, member_id, centre_id, payment, owed=owed,
-                                  may_waive=actor.all_centres, now=now, actor_id=actor.id)
+        if paid:  # how it is paid is checked first (method, slip, waiver); nothing paid: no line
+            await ledger.post_payment(receipt, member_id, centre_id, payment,
+                                      owed=await ledger.balance(member_id),
+                                      may_waive=actor.all_centres, now=now, actor_id=actor.id)
+        if problems:  # not what is due, and not by choice: the whole check-out rolls back
+            raise ledger.MoneyError("invalid", problems)
+        if paid < basket.due:
+            await audit.record("loan.left_owing", "receipt", receipt, now=now, actor_id=actor.id,
+                               centre_id=centre_id, after={
+                                   "due": basket.due, "paid": paid,
+                                   "owing": basket.due - paid, "reason": owing_reason[:500]})
         if basket.soft:
             await audit.record("loan.override", "receipt", receipt, now=now, actor_id=actor.id,
                                centre_id=centre_id, after={
@@ -562,6 +586,9 @@ async def _open_loan(tag: str, centre_ids: frozenset[int] | None, *, lock: bool 
                      ) -> dict[str, Any]:
     normal = normalise_asset_tag(tag or "")
     if normal is None:
+        if (tag or "").strip():  # scanned or typed, but not a tag: say what it was
+            raise DeskError("invalid", {"tag": (N_("“%(tag)s” is not an asset tag."),
+                                                {"tag": tag.strip()[:20]})})
         raise DeskError("invalid", {"tag": N_("Scan or type an asset tag.")})
     query = Booking.select(*_loan_columns()).where(
         (Booking.unit.asset_tag == normal) & (Booking.status == "out"))
@@ -821,23 +848,93 @@ async def declare_lost(booking_id: int, *, replacement: int | None, centre_ids: 
 
 
 async def receipt_view(receipt_id: int) -> dict[str, Any] | None:
-    """A receipt: who, where, when, the loans it touched and every line, in three queries."""
+    """A receipt as it was at its moment, the same whenever it is read: who, where, when, what
+    it did to each loan (`moment`), its lines in words with positive amounts, its totals (what
+    the member owed after it) and `total`, the sum of its entries."""
     async with read_transaction():
         found = await ledger.receipt_entries(receipt_id)
         if found is None:
             return None
         receipt, entries = found
-        loan_ids = {e["loan"] for e in entries if e["loan"]}
-        condition = (Booking.out_receipt == receipt_id) | (Booking.in_receipt == receipt_id)
-        if loan_ids:
-            condition |= Booking.id.is_in(sorted(loan_ids))
-        loans = await Booking.select(
-            *_loan_columns(),
-            Booking.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
-            Booking.tool_type.safety_notes_en.as_alias("safety_notes_en"),
-        ).where(condition).order_by(Booking.id)
-    return {"receipt": receipt, "entries": entries, "loans": loans,
+        loans = await _receipt_loans(receipt, entries)
+        still_out = [loan["id"] for loan in loans if loan["moment"]["what"] in _STILL_OUT]
+        owed_after = await ledger.balance_after(receipt["member"], receipt_id)
+        deposit_held = await ledger.deposits_held_after(still_out, receipt_id)
+    tags = {loan["id"]: loan["asset_tag"] for loan in loans}
+    lines = [{**line, "asset_tag": tags.get(line["loan"], "")}  # which tool a line is for
+             for line in ledger.receipt_lines(entries)]
+    return {"receipt": receipt, "entries": entries, "loans": loans, "lines": lines,
+            "totals": ledger.receipt_totals(entries, owed_after=owed_after,
+                                            deposit_held=deposit_held),
             "total": sum(e["amount"] for e in entries)}
+
+
+# What the desk's audit rows, written in the transaction of the receipt they name, say the
+# receipt did to a loan; a receipt reads them (they are append-only), not the loan's state now:
+# their `after` keys `receipt`, `ends_on` and `condition`, and a renewal's `before.ends_on`.
+_MOMENTS = {"loan.check_out": "out", "loan.renew": "renewed", "loan.check_in": "returned",
+            "loan.lost": "lost"}
+_STILL_OUT = ("out", "renewed")
+
+
+async def _receipt_loans(receipt: dict[str, Any], entries: list[dict[str, Any]]
+                         ) -> list[dict[str, Any]]:
+    """The loans a receipt touched, each with its `moment`: what the receipt did to it (`what`:
+    out, renewed, returned, lost, or None when it only names it, as a correction does), the
+    return day it set (`ends_on`) and the condition it came back in (`condition`)."""
+    receipt_id = receipt["id"]
+    named = sorted({e["loan"] for e in entries if e["loan"]})
+    condition = (Booking.out_receipt == receipt_id) | (Booking.in_receipt == receipt_id)
+    if named:
+        condition |= Booking.id.is_in(named)
+    if receipt["kind"] == "renewal":  # a free tool's renewal writes no entry naming the loan
+        condition |= ((Booking.member == receipt["member"])
+                      & (Booking.centre == receipt["centre"]) & (Booking.renewals > 0)
+                      & (Booking.checked_out_at <= receipt["created_at"]))
+    loans = await Booking.select(
+        *_loan_columns(),
+        Booking.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
+        Booking.tool_type.safety_notes_en.as_alias("safety_notes_en"),
+    ).where(condition).order_by(Booking.id)
+    history: dict[int, list[dict[str, Any]]] = {loan["id"]: [] for loan in loans}
+    if loans:
+        for row in await AuditLog.select(
+                AuditLog.entity_id, AuditLog.action, AuditLog.before, AuditLog.after).where(
+                (AuditLog.entity == "booking") & AuditLog.entity_id.is_in(sorted(history))
+                & AuditLog.action.is_in(list(_MOMENTS))).order_by(AuditLog.id).output(
+                load_json=True):
+            history[row["entity_id"]].append(row)
+    shown = []
+    for loan in loans:
+        moment = _moment(loan, receipt_id, history[loan["id"]], named)
+        if moment is not None:
+            shown.append({**loan, "moment": moment})
+    return shown
+
+
+def _moment(loan: dict[str, Any], receipt_id: int, history: list[dict[str, Any]],
+            named: list[int]) -> dict[str, Any] | None:
+    """What receipt `receipt_id` did to a loan, from the loan's audit rows; a loan written
+    without them (history imported from elsewhere) falls back on its own links to the receipt.
+    None: the receipt did nothing to it (a loan looked at for a free renewal)."""
+    for row in history:
+        after = row["after"] or {}
+        if after.get("receipt") == receipt_id:
+            what = _MOMENTS[row["action"]]
+            ends_on = after.get("ends_on") if what in _STILL_OUT else None
+            return {"what": what, "ends_on": date.fromisoformat(ends_on) if ends_on else None,
+                    "condition": after.get("condition") if what == "returned" else None}
+    if loan["out_receipt"] == receipt_id:  # the return day it went out with, before renewals
+        renewed = [row for row in history if row["action"] == "loan.renew"]
+        first = (renewed[0]["before"] or {}).get("ends_on") if renewed else None
+        return {"what": "out", "ends_on": date.fromisoformat(first) if first
+                else loan["ends_on"], "condition": None}
+    if loan["in_receipt"] == receipt_id:
+        return {"what": loan["status"], "ends_on": None,
+                "condition": loan["return_condition"] if loan["status"] == "returned" else None}
+    if loan["id"] in named:
+        return {"what": None, "ends_on": None, "condition": None}
+    return None
 
 
 async def receipt_page(receipt_id: int, user: CurrentUser) -> dict[str, Any] | None:

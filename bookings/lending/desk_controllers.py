@@ -66,14 +66,17 @@ def _amount(form: Any, name: str, errors: dict[str, Any], key: str = "") -> int:
 
 
 def _payment(form: Any, prefix: str = "") -> dict[str, Any]:
-    """The payment fields (named with `prefix`); messages name them without it."""
+    """The payment fields (named with `prefix`); messages name them without it. At check-out,
+    also the choice to leave the rest owing and why."""
     errors: dict[str, Any] = {}
     method = form_text(form, prefix + "method", 10)
     if method not in desk.PAY_METHODS:
         errors["method"] = N_("Choose how the member pays.")
     payment = {"method": method, "amount": _amount(form, prefix + "amount", errors, "amount"),
                "reference": form_text(form, prefix + "reference", 100),
-               "reason": form_text(form, prefix + "reason")}
+               "reason": form_text(form, prefix + "reason"),
+               "leave_owing": form_text(form, prefix + "leave_owing", 10) == "yes",
+               "owing_reason": form_text(form, prefix + "owing_reason")}
     _refuse(errors)
     return payment
 
@@ -113,6 +116,21 @@ def _listed(form: Any) -> list[str]:
     """The tags in the basket."""
     return [t for t in form.getall("tag", []) if isinstance(t, str)] if hasattr(
         form, "getall") else []
+
+
+# What the payment fields hold for one basket: drawn again only while what is due stays the same.
+PAYMENT_FIELDS = ("amount", "leave_owing", "owing_reason")
+
+
+def _basket_values(form: Any, view: dict[str, Any]) -> dict[str, Any]:
+    """The basket form drawn again after a scan: the scan field empty for the next label (a
+    refused tag is named in its message), and the amount what is due now unless the basket
+    still comes to what the form was showing (`shown_due`)."""
+    values = {**form_values(form), "scan": ""}
+    basket = view["basket"]
+    if basket is None or whole_number(form.get("shown_due")) != basket.due:
+        values = {k: v for k, v in values.items() if k not in PAYMENT_FIELDS}
+    return values
 
 
 def _tags(form: Any) -> list[str]:
@@ -220,12 +238,10 @@ class DeskPages(Controller):
     async def basket(self, request: Request, centre_id: int) -> Template:
         """Add a scanned unit, or take one out: re-evaluate the whole basket (writes nothing)."""
         form = await request.form()
-        scan = form_text(form, "scan", 40)
         view = await _desk_view(request, centre_id, member_id=_member(form), tags=_tags(form),
-                                return_on=calendar_day(form.get("return_on")), scanned=scan)
-        # a unit that can be lent is in the basket now; a refused one stays in the field
-        refused_scan = scan if "scan" in view["errors"] else ""
-        return _desk_template(view, {**form_values(form), "scan": refused_scan})
+                                return_on=calendar_day(form.get("return_on")),
+                                scanned=form_text(form, "scan", 40))
+        return _desk_template(view, _basket_values(form, view))
 
     @post("/check-out", opt={"on_error": _check_out_again})
     async def check_out(self, request: Request, centre_id: int) -> Response[Any]:
@@ -305,13 +321,16 @@ class Renewals(Controller):
 
     @post("/loans/{loan_id:int}/renew", opt={"on_error": _renew_refused})
     async def renew(self, request: Request, loan_id: int) -> Response[Any]:
-        """A member renews their own loan; the desk renews one of its centre's."""
+        """A member renews their own loan; the desk renews one of its centre's. The message
+        says the new return day, so it is seen with the message on top of the page."""
         form = await request.form()
-        await desk.renew_as(current_user(request), loan_id, calendar_day(form.get("ends_on")),
+        ends_on = calendar_day(form.get("ends_on"))
+        await desk.renew_as(current_user(request), loan_id, ends_on,
                             today=web.today(request), now=web.now(request),
                             override_reason=form_text(form, "override_reason"))
-        return go(request, _renewed_back(request, form),
-                  N_("Renewed. The added days are charged to the account."))
+        return go(request, _renewed_back(request, form), (N_(
+            "Renewed until %(date)s. The added days are charged to the account."),
+            {"date": i18n.format_date(ends_on)}))
 
 
 class MemberLedger(Controller):
@@ -341,9 +360,11 @@ class MemberLedger(Controller):
 @dataclass
 class PaymentIn:
     method: str  # cash, card or waiver (coordinators)
-    amount_tetri: Tetri
+    amount_tetri: Tetri  # what is due now, or less with leave_owing and its owing_reason
     reference: str = ""
     reason: str = ""
+    leave_owing: bool = False
+    owing_reason: str = ""
 
 
 @dataclass
@@ -386,12 +407,13 @@ class ReceiptOut:
 
 
 def _paid(payment: PaymentIn | None) -> dict[str, Any]:
-    """The API's payment, as the desk form gives it; none: nothing paid."""
+    """The API's payment, as the desk form gives it; none: nothing paid (when nothing is due)."""
     payment = payment or PaymentIn(method="cash", amount_tetri=0)
     if payment.method not in desk.PAY_METHODS:
         raise DomainError("invalid", {"payment": N_("Choose how the member pays.")})
     return {"method": payment.method, "amount": payment.amount_tetri,
-            "reference": payment.reference.strip()[:100], "reason": payment.reason.strip()[:500]}
+            "reference": payment.reference.strip()[:100], "reason": payment.reason.strip()[:500],
+            "leave_owing": payment.leave_owing, "owing_reason": payment.owing_reason.strip()[:500]}
 
 
 def _receipt_out(view: dict[str, Any]) -> Response[ReceiptOut]:

@@ -29,7 +29,7 @@ from bookings.lending.rules import (
 from bookings.sessions.services import certified_skills, member_record, next_session
 from bookings.tables import DEFAULT_POLICY, Booking, BookingPolicy, WaitlistEntry
 from inventory.tables import IN_CIRCULATION, ToolType, Unit
-from rental import audit, ledger
+from rental import audit, ledger, members
 from rental.fees import Quote, rental_quote
 from rental.kernel.db import lost_a_race, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
@@ -315,16 +315,22 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
     return booking
 
 
+def _check_whose(booking: dict[str, Any] | None, member_id: int | None,
+                 centre_ids: frozenset[int] | None) -> None:
+    """A member's own booking (`member_id`), or one of these centres' (`centre_ids`)."""
+    if booking is None or (member_id is not None and booking["member"] != member_id):
+        raise BookingError("not_found", {"form": N_("There is no such booking.")})
+    if centre_ids is not None and booking["centre"] not in centre_ids:
+        raise BookingError("forbidden", {"form": N_("You do not have access to this page.")})
+
+
 async def cancel(booking_id: int, *, member_id: int | None, centre_ids: frozenset[int] | None,
                  actor_id: int, now: datetime, today: date) -> None:
     """A member cancels their own booking until pick-up (`member_id`), or the desk does for a
     centre it works for (`centre_ids`; None: every centre)."""
     async with write_transaction():
         booking = await Booking.select().where(Booking.id == booking_id).first()
-        if booking is None or (member_id is not None and booking["member"] != member_id):
-            raise BookingError("not_found", {"form": N_("There is no such booking.")})
-        if centre_ids is not None and booking["centre"] not in centre_ids:
-            raise BookingError("forbidden", {"form": N_("You do not have access to this page.")})
+        _check_whose(booking, member_id, centre_ids)
         if booking["status"] != "reserved":
             raise BookingError("invalid", {"form": N_(
                 "Only a booking that has not been picked up can be cancelled.")})
@@ -443,11 +449,27 @@ def tool_type_and_centre_names(table) -> list[Any]:
 
 
 async def my_bookings_page(member_id: int, today: date) -> dict[str, Any]:
-    """A member's bookings and waitlist, sessions and certificates, and balance, in one read."""
+    """The member's own page (/me): their card and card number, what they owe, their loans,
+    bookings and waitlist, sessions and certificates, in one read."""
     async with read_transaction():
-        return {**await member_bookings(member_id, today),
+        return {**await members.own_page(member_id, today=today),
+                **await member_bookings(member_id, today),
                 **await member_record(member_id, today),
                 "balance": await ledger.balance(member_id)}
+
+
+async def cancel_page(booking_id: int, *, member_id: int | None,
+                      centre_ids: frozenset[int] | None) -> dict[str, Any]:
+    """What a cancellation would cancel, asked before it is done: a member's own booking
+    (`member_id`), or one of the desk's centres (`centre_ids`; None: every centre); refused as
+    `cancel` refuses. `cancellable`: not picked up yet."""
+    async with read_transaction():
+        booking = await Booking.select(
+            Booking.all_columns(), *tool_type_and_centre_names(Booking),
+            Booking.unit.asset_tag.as_alias("asset_tag"),
+        ).where(Booking.id == booking_id).first()
+    _check_whose(booking, member_id, centre_ids)
+    return {"booking": booking, "cancellable": booking["status"] == "reserved"}
 
 
 async def member_bookings(member_id: int, today: date) -> dict[str, list[dict[str, Any]]]:

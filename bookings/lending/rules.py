@@ -9,6 +9,7 @@ from typing import Any
 
 from rental.centres import is_open_on
 from rental.kernel.i18n import N_
+from rental.kernel.values import money_input
 
 Period = tuple[date, date]  # both days included
 
@@ -219,3 +220,34 @@ def member_blocks(standing: MemberStanding, adding: int = 0) -> tuple[list[Any],
         soft.append((N_("This goes over the membership's limit of %(count)s tools out."),
                      {"count": standing.max_tools_out}))
     return hard, soft
+
+
+def check_out_payment_problems(amount: int, due: int, *, leave_owing: bool, owing_reason: str,
+                               balance_limit: int) -> dict[str, Any]:
+    """What is wrong with taking `amount` tetri at check-out when `due` is what the member
+    should pay now (the basket and what they owed before), by field; empty when it can be taken.
+
+    The amount is what is due: never more, and less only by an explicit choice ("leave the
+    rest owing", with a reason) that keeps what is owed within the centre's balance limit. So a
+    stale amount (the basket changed since it was shown) never goes through by accident."""
+    def money(tetri: int) -> dict[str, str]:
+        return {"amount": money_input(tetri)}
+
+    if amount < 0:
+        return {"amount": N_("Enter an amount of zero or more.")}
+    if amount > due:
+        return {"amount": (N_("That is more than is due now: %(amount)s ₾."), money(due))}
+    if amount == due:
+        return {}
+    if not leave_owing:
+        return {"amount": (N_("%(amount)s ₾ is due now: take all of it, or leave the rest owing "
+                              "and write why."), money(due))}
+    problems: dict[str, Any] = {}
+    if not owing_reason.strip():
+        problems["owing_reason"] = N_("Write why the rest is left owing.")
+    if due - amount > balance_limit:
+        problems["amount"] = (N_("At most %(limit)s ₾ may be left owing: take at least "
+                                 "%(amount)s ₾."),
+                              {"limit": money_input(balance_limit),
+                               "amount": money_input(due - balance_limit)})
+    return problems

@@ -11,7 +11,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from bookings.reports.rules import Table, suppressed_table
+from bookings.reports.rules import SHEETS, Table, sheet_name, suppressed_table
 from rental.kernel import i18n
 from rental.kernel.web import choice_label
 
@@ -59,11 +59,13 @@ def csv_bytes(table: Table) -> bytes:
 
 
 def xlsx_bytes(title: str, tables: list[Table], period: str) -> bytes:
-    """One sheet per table, its title and the period above the headings."""
+    """One sheet per table, named by its short name (rules.SHEETS) in the reader's language,
+    its full title and the period above the headings."""
     book = Workbook()
     book.remove(book.active)
     for table in tables:
-        sheet = book.create_sheet(_sheet_name(i18n.plain_gettext(table.title), book))
+        sheet = book.create_sheet(sheet_name(
+            i18n.plain_gettext(SHEETS.get(table.name, table.title)), book.sheetnames))
         sheet.append([f"{title}: {i18n.plain_gettext(table.title)}"])
         sheet.append([period])
         sheet.append([heading(column) for column in table.columns])
@@ -81,12 +83,3 @@ def xlsx_bytes(title: str, tables: list[Table], period: str) -> bytes:
     book.save(out)
     return out.getvalue()
 
-
-def _sheet_name(text: str, book: Workbook) -> str:
-    """Excel allows 31 characters and none of []:*?/\\ in a sheet's name, each name once."""
-    name = "".join(ch for ch in text if ch not in "[]:*?/\\")[:31] or "Sheet"
-    base, number = name, 2
-    while name in book.sheetnames:
-        suffix = f" {number}"
-        name, number = base[:31 - len(suffix)] + suffix, number + 1
-    return name

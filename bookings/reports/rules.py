@@ -5,7 +5,8 @@ exports, and the geometry of the charts. Tested with tables of cases."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -218,6 +219,57 @@ class Chart:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+# --- XLSX sheets --------------------------------------------------------------------------------
+
+SHEET_LENGTH = 31  # Excel's longest sheet name
+SHEET_FORBIDDEN = "[]:*?/\\"
+# each table's sheet in an XLSX file: a short name (the table's title is the sheet's first row)
+# that fits SHEET_LENGTH in every language; a table not listed is named by its title
+SHEETS = {
+    # usage
+    "by_category": N_("By category"), "most_used": N_("Most used"),
+    "least_used": N_("Least used"), "unmet": N_("Waitlist demand not met"),
+    "never_lent": N_("Units never lent"),
+    # condition
+    "damage": N_("Damage"), "maintenance": N_("Maintenance"),
+    # money
+    "by_centre": N_("By centre"), "by_staff": N_("By staff member"), "waivers": N_("Waivers"),
+    # donor
+    "by_domain": N_("By repair domain"), "sessions": N_("Sessions by audience"),
+    "by_sex": N_("By sex"), "by_age_band": N_("By age band"),
+    "by_situation": N_("By situation"), "by_municipality": N_("By municipality"),
+    # the dashboard
+    "centres": N_("Centres"),
+}
+
+
+def sheet_name(text: str, taken: Collection[str] = ()) -> str:
+    """A sheet's name as Excel allows it: none of []:*?/\\, no apostrophe at either end, at
+    most 31 characters, and not one of `taken` (Excel compares them without case). A longer
+    name is cut after its last whole word that fits, with "…"; a second sheet of the same name
+    gets " 2", " 3" ... in the same room."""
+    clean = " ".join("".join(" " if ch in SHEET_FORBIDDEN else ch for ch in text).split())
+    clean = clean.strip("'").strip() or "Sheet"
+    used = {name.casefold() for name in taken}
+    name, number = _fit(clean, SHEET_LENGTH), 2
+    while name.casefold() in used:
+        suffix = f" {number}"
+        name, number = _fit(clean, SHEET_LENGTH - len(suffix)) + suffix, number + 1
+    return name
+
+
+def _fit(text: str, room: int) -> str:
+    """The text, or its whole words that fit in `room` characters with "…" (a word longer
+    than the room is cut)."""
+    if len(text) <= room:
+        return text
+    words = text[:room].rsplit(" ", 1)[0] if " " in text[:room] else ""
+    kept = words.rstrip(" ,;.–-")
+    if not kept or len(kept) + 1 > room:
+        kept = text[:room - 1].rstrip()
+    return kept + "…"
+
+
 def suppressed_table(table: Table) -> Table:
     """The table as an export shows it: every column of people counts suppressed."""
     people = [c.key for c in table.columns if c.kind == "people"]
@@ -252,9 +304,30 @@ def nice_ceiling(value: float) -> float:
     return 10 * power
 
 
-def columns(points: list[tuple[str, float]], width: int = 600, height: int = 180
-            ) -> dict[str, Any]:
-    """Bars of a trend in an SVG box: x, y, width, height of each, and the axis top."""
+CHART_FONT = 17  # the size of a chart's texts in its SVG units (.chart-label, static/app.css)
+GLYPH_EM = 0.62  # a character's width in em, measured conservatively: Georgian letters are wide
+LABEL_GAP = 12  # the least room between two labels side by side
+AXIS_GAP = 10  # between the axis's numbers and the bars
+
+
+def text_width(text: str, font: float = CHART_FONT) -> float:
+    """How wide a text is drawn in a chart, in its SVG units: an estimate on the safe side,
+    every character (Georgian, Latin, a digit, a space) as wide as a wide Georgian letter."""
+    return round(len(text) * GLYPH_EM * font, 1)
+
+
+def columns(points: list[tuple[Any, float]], width: int = 600, height: int = 180, *,
+            labels: list[str] | None = None,
+            format_value: Callable[[float], str] = str) -> dict[str, Any]:
+    """Bars of a trend in an SVG box: x, y, width, height of each, the axis top, which bars are
+    labelled and the margins the texts need.
+
+    `labels` are the texts shown under the bars (the points' labels as text unless given),
+    `format_value` writes the axis's numbers (its top and 0). A label is centred under its bar
+    and every `every`th bar has one: no more than six, and far enough apart that the widest
+    label fits between its neighbours. `left` and `right` are the room outside the bars the
+    axis's numbers and the labels at the ends need; the box is (-left, -12, left + width +
+    right, height + 44)."""
     top = nice_ceiling(max((value for _, value in points), default=0))
     slot = width / max(len(points), 1)
     bar = max(slot * 0.7, 1)
@@ -263,9 +336,15 @@ def columns(points: list[tuple[str, float]], width: int = 600, height: int = 180
         h = round(value / top * height, 1)
         bars.append({"label": label, "value": value, "x": round(index * slot + (slot - bar) / 2, 1),
                      "y": round(height - h, 1), "w": round(bar, 1), "h": h})
-    # label every nth bar: six labels fit side by side
-    return {"bars": bars, "top": top, "width": width, "height": height,
-            "every": max(1, -(-len(points) // 6))}
+    texts = labels if labels is not None else [str(label) for label, _ in points]
+    widest = max((text_width(text) for text in texts), default=0)
+    every = max(1, -(-len(points) // 6), math.ceil((widest + LABEL_GAP) / slot))
+    overhang = max(0, widest / 2 - slot / 2)  # a label wider than its bar's slot
+    top_text = format_value(top)
+    axis = max(text_width(top_text), text_width(format_value(0)))
+    return {"bars": bars, "top": top, "top_text": top_text, "width": width, "height": height,
+            "every": every, "left": round(max(axis + AXIS_GAP, overhang) + 4, 1),
+            "right": round(overhang + 4, 1)}
 
 
 def sparkline(values: list[float], width: int = 120, height: int = 28) -> str:

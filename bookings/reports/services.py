@@ -29,6 +29,7 @@ from rental.kernel.db import read_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.identity import CurrentUser
+from rental.kernel.web import choice_label
 
 # the reports in the order of their tabs: what builds each, and its title
 REPORTS = {
@@ -78,6 +79,24 @@ def period_label(period: Period) -> str:
     return f"{i18n.format_date(period.starts)} – {i18n.format_date(period.ends)}"
 
 
+def point_text(label: Any) -> str:
+    """A chart point's label as the page shows it: a row's name, a month, a stored choice."""
+    if isinstance(label, Mapping):
+        return i18n.localized(label, "name")
+    if isinstance(label, str) and len(label) == 7 and label[4] == "-":
+        return i18n.format_month(label)
+    return choice_label(label) if isinstance(label, str) else str(label)
+
+
+def value_text(value: float, kind: str) -> str:
+    """A chart's number as the page shows it (money in tetri)."""
+    if kind == "money":
+        return i18n.format_money(round(value))
+    if kind == "percent":
+        return i18n.format_share(value)
+    return i18n.format_number(value)
+
+
 def _scope(visitor: CurrentUser, text: str, listed: list[dict[str, Any]], default_zone: str
            ) -> tuple[Scope, int | None, dict[str, Any]]:
     """The centres a visitor asked for and may see: (scope, the one centre or None, errors)."""
@@ -112,7 +131,8 @@ async def report_page(visitor: CurrentUser, name: str, filters: Mapping[str, str
         errors.update(centre_errors)
         data = None if errors else await build(scope, period, today)
     for chart in data["charts"] if data else ():
-        chart.meta = columns(chart.points)
+        chart.meta = columns(chart.points, labels=[point_text(label) for label, _ in chart.points],
+                             format_value=lambda value, kind=chart.kind: value_text(value, kind))
     query = {**period.query(), "centre": "" if centre is None else str(centre)}
     return {
         "name": name, "title": title, "data": data, "errors": errors,

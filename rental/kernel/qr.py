@@ -7,5 +7,7 @@ import segno
 
 
 def qr_svg(text: str) -> str:
-    """An inline SVG QR code of `text`; segno escapes what it writes."""
-    return segno.make(text, error="m").svg_inline(scale=3, border=2, omitsize=True)
+    """An inline SVG QR code of `text`; segno escapes what it writes. Never a Micro QR: phone
+    cameras and most scanners do not read them."""
+    return segno.make(text, error="m", micro=False).svg_inline(scale=3, border=2,
+                                                              omitsize=True)

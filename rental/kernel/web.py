@@ -34,8 +34,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from msgspec import Meta
 
 from rental.kernel import i18n
-from rental.kernel.i18n import CHOICE_LABELS
-from rental.kernel.identity import CurrentUser
+from rental.kernel.i18n import CHOICE_LABELS, N_
+from rental.kernel.identity import STAFF_ROLES, CurrentUser
 from rental.kernel.phones import display_phone
 from rental.kernel.settings import PROJECT_ROOT, Settings
 from rental.kernel.values import FIRST_DAY, LAST_DAY, MAX_INT, money_input
@@ -143,6 +143,45 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 def login_url(next_path: str) -> str:
     return "/login?next=" + quote(next_path, safe="/")
+
+
+def landing_path(role: str) -> str:
+    """Where a login without a `next` lands: desk staff at their desk, members on their page."""
+    return "/desk" if role in STAFF_ROLES else "/me"
+
+
+# The main menu, in groups: (group label, items); an item is (access level, path, label, the
+# paths it stands for). A visitor sees the items their role may open; the current item is the
+# one standing for the longest prefix of the path ("/" stands for the home page alone).
+MENU = (
+    ("", (("public", "/", N_("Catalogue"), ("/", "/tool-types")),
+          ("public", "/sessions", N_("Sessions"), ("/sessions", "/verify", "/manage/sessions")),
+          ("member", "/me", N_("My page"), ("/me", "/certificates")))),
+    (N_("For staff"), (("staff", "/desk", N_("Desk"), ("/desk",)),
+                       ("staff", "/members", N_("Members"), ("/members",)),
+                       ("staff", "/units", N_("Units"), ("/units", "/labels")),
+                       ("staff", "/inspections/due", N_("Inspections due"), ("/inspections",)),
+                       ("staff", "/reports", N_("Reports"), ("/reports",)))),
+    (N_("Manage"), (("coordinator", "/manage/tool-types", N_("Manage the catalogue"), ("/manage",)),
+                    ("coordinator", "/policy", N_("Memberships and concessions"), ("/policy",)),
+                    ("coordinator", "/booking-policy", N_("Lending rules"),
+                     ("/booking-policy",)))),
+)
+
+
+def main_menu(user: CurrentUser | None, path: str) -> list[dict[str, Any]]:
+    """The menu groups the visitor sees: {label, items: [{path, label, current}]}."""
+    def matched(prefixes: tuple[str, ...]) -> int:
+        return max((len(p) for p in prefixes if path == p
+                    or (p != "/" and path.startswith(p + "/"))), default=0)
+
+    seen = [(label, [(item, matched(item[3])) for item in items if ACCESS_LEVELS[item[0]] is None
+                     or (user is not None and user.role in ACCESS_LEVELS[item[0]])])
+            for label, items in MENU]
+    best = max((length for _label, items in seen for _item, length in items), default=0)
+    return [{"label": label, "items": [
+        {"path": item[1], "label": item[2], "current": bool(best) and length == best}
+        for item, length in items]} for label, items in seen if items]
 
 
 # --- text as people send it: no control characters ---------------------------------------
@@ -477,6 +516,7 @@ def make_environment(debug: bool, timezone: str = "Asia/Tbilisi") -> Environment
         phone=display_phone,
         label=choice_label,
         current_locale=i18n.current_locale.get,
+        main_menu=main_menu,
         language_names=i18n.LANGUAGE_NAMES,
         default_timezone=timezone,
     )

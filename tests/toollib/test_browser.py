@@ -235,7 +235,7 @@ async def _logs_in_and_opens(page, base: str, path: str, login: str = "555 00 00
     await page.fill("[name=login]", login)
     await page.fill("[name=password]", _demo_password("+995" + login.replace(" ", "")))
     await page.click("button.primary")
-    await page.wait_for_url(base + "/")
+    await page.wait_for_url(lambda url: not url.endswith("/login"))  # their landing page
     await page.goto(base + path)
     await until(page, "window.htmx !== undefined")
 
@@ -266,6 +266,9 @@ async def test_catalogue_search_in_georgian_then_the_coordinator_prints_a_label_
     desk = await context.new_page()
     await _logs_in_and_opens(desk, live_server, "/manage/tool-types", login="555 00 00 02")
     await desk.locator("#tt-q").press_sequentially("drill-driver", delay=30)
+    # the list is swapped as each letter arrives: click only once the last search has answered
+    await desk.wait_for_url("**/manage/tool-types?q=drill-driver")
+    await until(desk, "!document.querySelector('.htmx-request')")
     row = desk.locator("#tool_type_list tbody tr", has_text="აკუმულატორიანი ბურღი-სახრახნისი")
     await row.wait_for(timeout=10_000)
     await row.locator("a[href^='/units?tool_type=']").click()
@@ -294,7 +297,8 @@ async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page)
     await page.fill("[name=login]", "555 00 00 12")
     await page.fill("[name=password]", _demo_password("+995555000012"))
     await page.click("button.primary")
-    await page.wait_for_url(live_server + "/")
+    await page.wait_for_url(live_server + "/me")  # a member lands on their page
+    await page.goto(live_server + "/")
     await page.locator("#q").press_sequentially("ბურღი-სახრახნისი", delay=20)
     await until(page, "document.querySelectorAll('.tool-card').length === 1")
     await page.locator(".tool-card a[href*='/book?centre=']").first.click()
@@ -311,6 +315,7 @@ async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page)
     assert "დაჯავშნილია" in await card.inner_text()  # "booked"
     await page.screenshot(path=str(ARTIFACTS / "booked-ka.png"))
     await card.locator("button").click()
+    await page.locator("form[action$='/cancel'] button.primary").click()  # yes, cancel it
     await page.wait_for_selector("text=ჯავშანი გაუქმებულია")  # "the booking is cancelled"
     assert "გაუქმებულია" in await page.locator("main").inner_text()
 

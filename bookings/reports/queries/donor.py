@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bookings.reports.queries import figures
 from bookings.reports.queries.common import (
     ATTENDED_BY_SESSION,
     Scope,
@@ -49,24 +50,24 @@ SERVED = """
     WHERE e.status = 'enrolled' AND e.attended = $yes AND s.status = 'scheduled'
       AND s.starts_at >= $start AND s.starts_at < $end{in_centres[s.centre]}"""
 
+# {held}: figures.HELD, the sessions held in the period and the one before
 ATTENDED = """
     SELECT e.member FROM enrolment e JOIN skill_session s ON s.id = e.session
-    WHERE e.status = 'enrolled' AND e.attended = $yes AND s.status = 'scheduled'
-    AND s.starts_at >= $t0 AND s.starts_at < $h1{in_centres[s.centre]}"""
+    WHERE e.status = 'enrolled' AND e.attended = $yes AND {held} AND s.starts_at >= $t0"""
 
 CERTIFIED = """
     SELECT c.member FROM certificate c JOIN skill_session s ON s.id = c.session
-    WHERE c.revoked_at IS NULL AND s.status = 'scheduled'
-    AND s.starts_at >= $t0 AND s.starts_at < $h1{in_centres[s.centre]}"""
+    WHERE c.revoked_at IS NULL AND {held} AND s.starts_at >= $t0"""
 
-# one row per measure and breakdown; {served}, {attended}, {certified}: the queries above
+# one row per measure and breakdown; {served}, {attended}, {certified}: the queries above;
+# {new_members}: figures.NEW_MEMBERS
 PEOPLE = """
     SELECT 'served' AS measure, {dims}, COUNT(*) AS people FROM member m
     WHERE m.id IN ({served}) GROUP BY {group}
     UNION ALL
     SELECT 'new', {dims}, COUNT(*) FROM member m
-    WHERE m.role = 'member' AND m.created_at >= $t0 AND m.created_at < $t1
-      {in_centres[m.home_centre]} GROUP BY {group}
+      JOIN ({new_members}) n ON n.member = m.id
+    WHERE n.first_day >= $p0 GROUP BY {group}
     UNION ALL
     SELECT 'attended', {dims}, COUNT(*) FROM member m
     WHERE m.id IN ({attended}) GROUP BY {group}
@@ -75,13 +76,10 @@ PEOPLE = """
       JOIN ({certified}) c ON c.member = m.id GROUP BY {group}"""
 
 # {served}: SERVED for the period before
-PEOPLE_BEFORE = """
-    SELECT (SELECT COUNT(*) FROM member m WHERE m.id IN
-             ({served})) AS served,
-      (SELECT COUNT(*) FROM member m WHERE m.role = 'member'
-         AND m.created_at >= $s0 AND m.created_at < $t0
-         {in_centres[m.home_centre]}) AS new"""
+SERVED_BEFORE = """
+    SELECT COUNT(*) AS served FROM member m WHERE m.id IN ({served})"""
 
+# {loaned}: figures.LOANED
 LOANS_BY_DOMAIN = """
     SELECT c.id, c.name_ka, c.name_en, c.position,
       SUM(CASE WHEN b.starts_on >= $p0 THEN 1 ELSE 0 END) AS loans,
@@ -95,10 +93,10 @@ LOANS_BY_DOMAIN = """
         AS previous_savings
     FROM booking b JOIN tool_type t ON t.id = b.tool_type
       JOIN category c ON c.id = t.category
-    WHERE b.status IN {loan} AND b.starts_on BETWEEN $q0 AND $p1
-      {in_centres[b.centre]}
+    WHERE {loaned}
     GROUP BY c.id, c.name_ka, c.name_en, c.position"""
 
+# {held}: figures.HELD
 SESSIONS_BY_AUDIENCE = """
     SELECT CASE WHEN s.starts_at >= $t0 THEN 1 ELSE 0 END AS current, s.audience,
       COUNT(*) AS sessions, SUM(s.capacity) AS places, SUM(s.enrolled) AS enrolled,
@@ -106,8 +104,7 @@ SESSIONS_BY_AUDIENCE = """
     FROM skill_session s
       LEFT JOIN ({attended_by_session}) a ON a.session = s.id
       LEFT JOIN ({certified_by_session}) k ON k.session = s.id
-    WHERE s.status = 'scheduled' AND s.starts_at >= $s0 AND s.starts_at < $h1
-      {in_centres[s.centre]}
+    WHERE {held}
     GROUP BY 1, 2"""
 
 
@@ -133,16 +130,21 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     served = compose(SERVED, scope)
     served_now = {"first": v["p0"], "last": v["p1"], "start": v["t0"], "end": v["h1"]}
     served_before = {"first": v["q0"], "last": v["q1"], "start": v["s0"], "end": v["g1"]}
+    held = figures.held(scope)
     async with read_transaction():
         people = await fetch(PEOPLE, scope, {**v, **born, **served_now},
                              dims=BREAKDOWN.format(age_band=band), group=BY_BREAKDOWN,
-                             served=served, attended=compose(ATTENDED, scope),
-                             certified=compose(CERTIFIED, scope))
-        before = await fetch(PEOPLE_BEFORE, scope, {**v, **served_before}, served=served)
-        domains = await fetch(LOANS_BY_DOMAIN, scope, v)
-        sessions = await fetch(SESSIONS_BY_AUDIENCE, scope, v,
+                             served=served, attended=ATTENDED.format(held=held),
+                             certified=CERTIFIED.format(held=held),
+                             new_members=figures.new_member_rows(scope))
+        before = await fetch(SERVED_BEFORE, scope, {**v, **served_before}, served=served)
+        domains = await fetch(LOANS_BY_DOMAIN, scope, v, loaned=figures.loaned(scope))
+        sessions = await fetch(SESSIONS_BY_AUDIENCE, scope, v, held=held,
                                attended_by_session=ATTENDED_BY_SESSION,
                                certified_by_session=CERTIFIED_BY_SESSION)
+        lent = figures.total((await figures.loans(scope, v))["loans"])
+        joined = figures.total(await figures.new_members(scope, v))
+        sessions_held = await figures.sessions_held(scope, v)
 
     breakdowns: dict[str, dict[str, dict[str, int]]] = {d: {} for d in DIMENSIONS}
     for row in people:
@@ -174,7 +176,6 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     domain_rows = sorted(({**row, **{k: number(row[k]) for k in (
         "loans", "borrowers", "savings", "without_figure", "previous_loans",
         "previous_savings")}} for row in domains), key=lambda r: (r["position"], r["name_en"]))
-    previous_loans = sum(row["previous_loans"] for row in domain_rows)
     previous_savings = sum(row["previous_savings"] for row in domain_rows)
     domain_rows = [row for row in domain_rows if row["loans"]]
     loans = sum(row["loans"] for row in domain_rows)
@@ -208,15 +209,15 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         session_rows, total={"audience": N_("Total"), **session_total}))
 
     prior = before[0] if before else {}
+    held_total = figures.total(sessions_held["sessions"])
+    attended_total = figures.total(sessions_held["attended"])
     headline = [
         Figure("served", N_("Members served"), totals["served"], number(prior.get("served")),
                "people"),
-        Figure("new", N_("New members"), totals["new"], number(prior.get("new")), "people"),
-        Figure("loans", N_("Loans"), loans, previous_loans),
-        Figure("sessions", N_("Sessions held"), session_total["sessions"],
-               previous_sessions["sessions"]),
-        Figure("attended", N_("Attended"), session_total["attended"],
-               previous_sessions["attended"]),
+        Figure("new", N_("New members"), joined.current, joined.previous, "people"),
+        Figure("loans", N_("Loans"), lent.current, lent.previous),
+        Figure("sessions", N_("Sessions held"), held_total.current, held_total.previous),
+        Figure("attended", N_("Attended"), attended_total.current, attended_total.previous),
         Figure("certificates", N_("Certificates issued"), session_total["certificates"],
                previous_sessions["certificates"]),
         Figure("savings", N_("Estimated household savings"), savings, previous_savings,

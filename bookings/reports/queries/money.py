@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from bookings.reports.queries import figures
 from bookings.reports.queries.common import (
     Scope,
     centres,
@@ -67,12 +68,13 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         now = await fetch(DEPOSITS_HELD, scope, v)
         owed = await fetch(BALANCES_OWED, scope, v)
         names = {row["id"]: row for row in await centres()}
+        taken = figures.total(await figures.collected(scope, v))
 
     def total(rows: list[dict[str, Any]], *kinds: str, method: str | None = None) -> int:
         return sum(number(r["amount"]) for r in rows if r["kind"] in kinds
                    and (method is None or r["method"] == method))
 
-    def figures(rows: list[dict[str, Any]]) -> dict[str, int]:
+    def amounts(rows: list[dict[str, Any]]) -> dict[str, int]:
         return {
             "fees": total(rows, "fee"), "late_fees": total(rows, "late_fee"),
             "damage": total(rows, "damage"), "replacement": total(rows, "replacement"),
@@ -87,12 +89,12 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         }
 
     current = [r for r in sums if number(r["current"])]
-    this, before = figures(current), figures([r for r in sums if not number(r["current"])])
+    this, before = amounts(current), amounts([r for r in sums if not number(r["current"])])
     held = number(now[0]["deposits"]) if now else 0
     owing = owed[0] if owed else {}
     headline = [
         Figure("fees", N_("Rental fees charged"), this["fees"], before["fees"], "money"),
-        Figure("collected", N_("Collected"), this["collected"], before["collected"], "money"),
+        Figure("collected", N_("Collected"), taken.current, taken.previous, "money"),
         Figure("waived", N_("Waived"), this["waived"], before["waived"], "money"),
         Figure("late_fees", N_("Late fees"), this["late_fees"], before["late_fees"], "money"),
         Figure("damage", N_("Damage charges"), this["damage"] + this["replacement"],
@@ -113,7 +115,7 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
         for row in current:
             groups[row[key]].append(row)
-        return [{**label(k, rows), **figures(rows)} for k, rows in groups.items()]
+        return [{**label(k, rows), **amounts(rows)} for k, rows in groups.items()]
 
     by_centre = sorted(grouped("centre", lambda k, rows: {
         "name_ka": names.get(k, {}).get("name_ka", ""),

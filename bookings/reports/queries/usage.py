@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from bookings.reports.queries import figures
 from bookings.reports.queries.common import (
     Scope,
     as_day,
@@ -33,21 +34,14 @@ LOANS_BY_TOOL_TYPE = """
       AND COALESCE(b.ended_on, $today) >= $q0{in_centres[b.centre]}
     GROUP BY b.tool_type"""
 
+# {loaned}: figures.LOANED
 BORROWERS_BY_CATEGORY = """
     SELECT t.category AS id,
       COUNT(DISTINCT CASE WHEN b.starts_on >= $p0 THEN b.member END) AS borrowers,
       COUNT(DISTINCT CASE WHEN b.starts_on < $p0 THEN b.member END) AS previous
     FROM booking b JOIN tool_type t ON t.id = b.tool_type
-    WHERE b.status IN {loan} AND b.starts_on BETWEEN $q0 AND $p1
-      {in_centres[b.centre]}
+    WHERE {loaned}
     GROUP BY t.category"""
-
-BORROWERS = """
-    SELECT COUNT(DISTINCT CASE WHEN b.starts_on >= $p0 THEN b.member END) AS current,
-      COUNT(DISTINCT CASE WHEN b.starts_on < $p0 THEN b.member END) AS previous
-    FROM booking b
-    WHERE b.status IN {loan} AND b.starts_on BETWEEN $q0 AND $p1
-      {in_centres[b.centre]}"""
 
 # {month}: the month of b.starts_on
 LOANS_BY_MONTH = """
@@ -107,13 +101,6 @@ CANCELLED_AND_NO_SHOWS = """
       {in_centres[b.centre]}
     GROUP BY b.status"""
 
-NEW_MEMBERS = """
-    SELECT SUM(CASE WHEN m.created_at >= $t0 THEN 1 ELSE 0 END) AS current,
-      SUM(CASE WHEN m.created_at < $t0 THEN 1 ELSE 0 END) AS previous
-    FROM member m
-    WHERE m.role = 'member' AND m.created_at >= $s0 AND m.created_at < $t1
-      {in_centres[m.home_centre]}"""
-
 # waitlist entries that expired, or still wait for a day that has passed
 UNMET_DEMAND = """
     SELECT w.tool_type AS id, t.name_ka, t.name_en,
@@ -156,7 +143,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         by_type = await fetch(LOANS_BY_TOOL_TYPE, scope, v,
                               loan_days=_loan_days("p0", "p1"),
                               previous_loan_days=_loan_days("q0", "q1"))
-        borrowers = await fetch(BORROWERS_BY_CATEGORY, scope, v)
+        borrowers = await fetch(BORROWERS_BY_CATEGORY, scope, v, loaned=figures.loaned(scope))
         trend = await fetch(LOANS_BY_MONTH, scope, v, month=month_of_day("b.starts_on"))
         unit_days = await fetch(UNIT_DAYS_BY_TOOL_TYPE, scope, v,
                                 lendable_from=now["from"], lendable_days=now["days"],
@@ -166,12 +153,10 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         types = await fetch(TOOL_TYPES, scope, v)
         never = await fetch(NEVER_LENT, scope, v)
         missed = await fetch(CANCELLED_AND_NO_SHOWS, scope, v)
-        joined = await fetch(NEW_MEMBERS, scope, v)
         unmet = await fetch(UNMET_DEMAND, scope, v)
-        counted = await fetch(BORROWERS, scope, v)
-
-    everyone = ((number(counted[0]["current"]), number(counted[0]["previous"])) if counted
-                else (0, 0))
+        lent = figures.total((await figures.loans(scope, v))["loans"])
+        everyone = await figures.borrowers(scope, v)
+        joined = figures.total(await figures.new_members(scope, v))
 
     # units retired or lost in or after a period still count until the day they went
     gone_days: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -225,14 +210,12 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     months_seen = {row["month"]: row for row in trend}
     current_months = [label for label, _, _ in months(period)]
     missed_by = {row["status"]: row for row in missed}
-    new = joined[0] if joined else {}
-    lent = [row for row in type_rows if row["units"]]
+    in_service = [row for row in type_rows if row["units"]]
     headline = [
-        Figure("loans", N_("Loans"), total["loans"], total["previous_loans"]),
+        Figure("loans", N_("Loans"), lent.current, lent.previous),
         Figure("loan_days", N_("Loan-days"), total["loan_days"], total["previous_loan_days"]),
-        Figure("borrowers", N_("Borrowers"), everyone[0], everyone[1], "people"),
-        Figure("new_members", N_("New members"), number(new.get("current")),
-               number(new.get("previous")), "people"),
+        Figure("borrowers", N_("Borrowers"), everyone.current, everyone.previous, "people"),
+        Figure("new_members", N_("New members"), joined.current, joined.previous, "people"),
         Figure("utilisation", N_("Utilisation"),
                share(total["loan_days"], total["unit_days"]),
                share(total["previous_loan_days"], total["previous_unit_days"]), "percent"),
@@ -250,12 +233,12 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
                      Column("units", N_("Units")),
                      Column("unit_days", N_("Lendable unit-days")),
                      Column("utilisation", N_("Utilisation"), "percent")]
-    by_loans = sorted(lent, key=lambda r: (-r["loans"], -r["loan_days"], r["name_en"]))
-    least = sorted(lent, key=lambda r: (r["loans"], r["loan_days"], r["name_en"]))
+    by_loans = sorted(in_service, key=lambda r: (-r["loans"], -r["loan_days"], r["name_en"]))
+    least = sorted(in_service, key=lambda r: (r["loans"], r["loan_days"], r["name_en"]))
     tables = [
         Table("by_category", N_("By category"),
               [Column("name", N_("Category"), "name"), *usage_columns], category_rows,
-              total={"name": N_("Total"), **total, "borrowers": everyone[0],
+              total={"name": N_("Total"), **total, "borrowers": everyone.current,
                      "utilisation": share(total["loan_days"], total["unit_days"])}),
         Table("most_used", N_("The 20 most used tool types"),
               [Column("name", N_("Tool type"), "name"), *usage_columns], by_loans[:20]),

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from helpers import credentials, csrf_token, log_in, now, open_day, today
 
+from bookings.lending import desk
 from bookings.tables import Booking
 from inventory.tables import MaintenanceTicket, Unit
 from rental.accounts import create_api_token
@@ -171,7 +172,8 @@ async def test_card_payment_needs_the_slip_and_a_waiver_needs_a_coordinator(clie
 async def test_partial_payment_leaves_a_balance_the_desk_settles_later(client, seeded):
     await as_staff(client, seeded)
     member = await member_id("+995555000012")
-    await lend(client, member, await free_tags(1), amount="1.00")
+    await lend(client, member, await free_tags(1), amount="20.00", leave_owing="yes",
+               owing_reason="Pays the rest on Friday")
     panel = await client.get("/desk/1", params={"member": member})
     assert 'name="pay_amount"' in panel.text
     owed = sum(row["amount"] for row in await LedgerEntry.select().where(
@@ -282,6 +284,11 @@ async def test_desk_api_checks_out_and_in_with_the_same_rules(client, seeded):
     body = {"member_id": member, "centre_id": 1, "asset_tags": tags,
             "return_on": open_day(3).isoformat(),
             "payment": {"method": "cash", "amount_tetri": 1}}
+    short = await client.post("/api/v1/loans/check-out", json=body, headers=auth)
+    assert short.status_code == 422 and short.json()["errors"]["amount"]  # not by accident
+    due = (await desk.basket_view(member, 1, tags, open_day(3), today())).due
+    body["payment"] = {"method": "cash", "amount_tetri": due - 100, "leave_owing": True,
+                       "owing_reason": "Pays the rest on Friday"}
     partial = await client.post("/api/v1/loans/check-out", json=body, headers=auth)
     assert partial.status_code == 201, partial.text
     assert len(partial.json()["loans"]) == 2 and partial.json()["balance_tetri"] > 0

@@ -5,7 +5,9 @@ and the report pages' tests).
 seeded on 2026-11-23) and writes, with direct inserts through the Piccolo tables (the ledger
 through rental.ledger, the erasure through rental.members.erase):
 
-- five members M1..M5 (one erased on 2026-11-15, after her loan), a concession for M1;
+- five members M1..M5 (one erased on 2026-11-15, after her loan), each with a membership
+  that started on the day they joined (a new member is one whose first membership started in
+  the period), a concession for M1;
 - loans L1..L7 (one spanning October and November, one still out, one lost, one damaged), a
   no-show N1, a cancellation X1 and a reservation R1; waitlist entries W1..W3;
 - a unit lost (C1) and one retired (D1), maintenance tickets T1 and T2, three inspections;
@@ -13,15 +15,16 @@ through rental.ledger, the erasure through rental.members.erase):
 - skills sessions S1..S4 with enrolments and a certificate.
 
 It neutralises what in the demo seed would disturb the figures: every existing member joined on
-2025-06-01, the demo sessions are gone, and every inspected unit was inspected on 2026-11-01
-except SMG-0020 (so exactly one inspection is overdue on 2026-11-20).
+2025-06-01 (and their memberships started then), the demo sessions are gone, and every
+inspected unit was inspected on 2026-11-01 except SMG-0020 (so exactly one inspection is
+overdue on 2026-11-20).
 
 Timestamps are written as aware UTC datetimes made from Asia/Tbilisi local times. The reports
 are meant to be read with today = 2026-11-20 and the period November 2026."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,7 +53,14 @@ async def build_report_data() -> dict[str, Any]:
     from bookings.tables import Booking, Certificate, Enrolment, SkillSession, WaitlistEntry
     from inventory.tables import Inspection, MaintenanceTicket, Skill, ToolType, Unit, UnitEvent
     from rental import ledger, members
-    from rental.tables import Centre, ConcessionCategory, Member, MemberConcession
+    from rental.tables import (
+        Centre,
+        ConcessionCategory,
+        Member,
+        MemberConcession,
+        Membership,
+        MembershipType,
+    )
 
     centres = {row["code"]: row["id"] for row in await Centre.select(Centre.id, Centre.code)}
     smg, kut = centres["SMG"], centres["KUT"]
@@ -63,10 +73,14 @@ async def build_report_data() -> dict[str, Any]:
              for key, slug in TYPE_SLUGS.items()}
     units = {key: (await Unit.select(Unit.id).where(Unit.asset_tag == tag).first())["id"]
              for key, tag in UNIT_TAGS.items()}
+    standard = (await MembershipType.select(MembershipType.id).where(
+        MembershipType.slug == "standard").first())["id"]
     skill = (await Skill.select(Skill.id).where(Skill.slug == "electrical-safety").first())["id"]
 
     # --- neutralise the demo seed ---------------------------------------------------------------
     await Member.update({Member.created_at: at(date(2025, 6, 1))}, force=True)
+    await Membership.update({Membership.starts_on: date(2025, 6, 1),
+                             Membership.created_at: at(date(2025, 6, 1))}, force=True)
     demo_sessions = [row["id"] for row in await SkillSession.select(SkillSession.id)]
     if demo_sessions:
         await Certificate.delete().where(Certificate.session.is_in(demo_sessions))
@@ -87,12 +101,16 @@ async def build_report_data() -> dict[str, Any]:
 
     # --- members --------------------------------------------------------------------------------
     async def member(phone: str, name: str, sex: str, born: date | None, situation: str,
-                     municipality: str, centre: int, joined: date) -> int:
+                     municipality: str, centre: int | None, joined: date) -> int:
         rows = await Member.insert(Member(
             name=name, phone=phone, password_hash="", role="member", status="active",
             language="ka", home_centre=centre, created_at=at(joined), updated_at=at(joined),
             birth_date=born, sex=sex, situation=situation, municipality=municipality,
         )).returning(Member.id)
+        await Membership.insert(Membership(
+            member=rows[0]["id"], membership_type=standard, starts_on=joined,
+            ends_on=date(joined.year + 1, joined.month, joined.day) - timedelta(days=1),
+            status="active", created_at=at(joined), created_by=staff))
         return rows[0]["id"]
 
     m1 = await member("+995555100001", "Report Member One", "female", date(1990, 5, 1),

@@ -513,14 +513,15 @@ async def test_network(report_data, scope):
     [centres] = report["tables"]
     assert centres.rows == rows
     if scope is ALL:
+        # borrowers are people: M1, M2, M3 at Samgori and M4 at Kutaisi, each once
         assert centres.total == {"name": "Total", "loans": 4, "previous_loans": 3, "new": 3,
-                                 "collected": 4800, "sessions": 1, "attended": 1,
-                                 "change": percent(4 - 3, 3)}
+                                 "borrowers": 4, "collected": 4800, "sessions": 1,
+                                 "attended": 1, "change": percent(4 - 3, 3)}
         assert headline(report) == {"loans": (4, 3, "count")}
     else:
         assert centres.total == {"name": "Total", "loans": 3, "previous_loans": 3, "new": 2,
-                                 "collected": 4500, "sessions": 1, "attended": 1,
-                                 "change": 0.0}
+                                 "borrowers": 3, "collected": 4500, "sessions": 1,
+                                 "attended": 1, "change": 0.0}
         assert headline(report) == {"loans": (3, 3, "count")}
     assert report["charts"] == []
 

@@ -155,3 +155,30 @@ async def test_the_donor_report_prints_without_its_filters(client, seeded):
     page = await client.get("/reports/donor")
     assert 'class="search-bar report-filters no-print"' in page.text
     assert "data-print" in page.text  # static/app.js prints it
+
+
+@pytest.mark.parametrize("language", ["ka", "en"])
+async def test_xlsx_sheets_have_short_names_that_fit_whole(client, seeded, language):
+    """Every table's sheet is named by its short name in the reader's language (Excel keeps
+    31 characters: a long Georgian title was cut in the middle of a word); the full title is
+    still the sheet's first row."""
+    from report_data import build_report_data
+
+    from bookings.reports.rules import SHEET_LENGTH, SHEETS
+    from rental.kernel import i18n
+
+    await build_report_data()
+    await as_role(client, seeded, "coordinator", language)
+    token = i18n.current_locale.set(language)
+    try:
+        short = {i18n.plain_gettext(name) for name in SHEETS.values()}
+    finally:
+        i18n.current_locale.reset(token)
+    for path in REPORT_PAGES:
+        name = path.removeprefix("/reports").strip("/") or "network"
+        response = await client.get(f"/reports/{name}/export", params={
+            "period": "month", "on": "2026-11-01", "format": "xlsx"})
+        assert response.status_code == 200, name
+        book = load_workbook(io.BytesIO(response.content))
+        assert book.sheetnames and set(book.sheetnames) <= short, (name, book.sheetnames)
+        assert all(len(sheet) <= SHEET_LENGTH for sheet in book.sheetnames)

@@ -11,7 +11,11 @@ import pytest
 from bookings.reports.rules import (
     AGE_BANDS,
     HIDDEN,
+    LABEL_GAP,
     MAX_YEARS,
+    SHEET_FORBIDDEN,
+    SHEET_LENGTH,
+    SHEETS,
     SMALL_CELL,
     SUPPRESSED,
     Column,
@@ -26,10 +30,14 @@ from bookings.reports.rules import (
     parse_period,
     period_of,
     share,
+    sheet_name,
     sparkline,
     suppress,
     suppressed_table,
+    text_width,
 )
+from rental.kernel import i18n
+from rental.kernel.settings import LANGUAGES
 from rental.member_rules import age_band
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
@@ -546,3 +554,105 @@ def test_sparkline(values, points):
 
 def test_sparkline_in_another_box():
     assert sparkline([1, 2], width=10, height=10) == "0.0,5.0 10.0,1.0"
+
+
+# --- chart texts: measured, so that Georgian labels never overlap -------------------------------
+
+GEORGIAN_MONTHS = ["იან 2026", "თებ 2026", "მარ 2026", "აპრ 2026", "მაი 2026", "ივნ 2026",
+                   "ივლ 2026", "აგვ 2026", "სექ 2026", "ოქტ 2026", "ნოე 2026", "დეკ 2026"]
+
+
+@pytest.mark.parametrize(("text", "width"), [
+    ("", 0), ("0", 10.5), ("ნოე 2026", 84.3), ("Nov 2026", 84.3),
+    ("20 000,00 ₾", 115.9), ("GEL 20,000.00", 137.0),
+])
+def test_text_width_counts_every_character_as_a_wide_georgian_letter(text, width):
+    assert text_width(text) == width  # 0.62 em of 17 units a character
+
+
+def _labelled(chart: dict) -> list[int]:
+    return [index for index in range(len(chart["bars"])) if index % chart["every"] == 0]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 6, 7, 12])
+@pytest.mark.parametrize("labels", [GEORGIAN_MONTHS, [f"{m} 2026" for m in (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")],
+    ["ელექტროობა და განათება, სახლის ქსელი"] * 12], ids=["ka months", "en months", "long"])
+def test_labels_under_columns_never_overlap_and_stay_in_the_box(count, labels):
+    """Each label is centred under its bar; the labelled bars are far enough apart for the
+    widest label and a gap, and the first and last labels fit in the margins."""
+    texts = labels[:count]
+    chart = columns([(f"2026-{n + 1:02d}", n) for n in range(count)], labels=texts)
+    slot = chart["width"] / count
+    widest = max(text_width(text) for text in texts)
+    shown = _labelled(chart)
+    assert shown[0] == 0 and len(shown) <= 6
+    for left, right in zip(shown, shown[1:], strict=False):
+        assert (right - left) * slot >= widest + LABEL_GAP
+    first_edge = slot / 2 - widest / 2
+    last_edge = (shown[-1] + 0.5) * slot + widest / 2
+    assert first_edge >= -chart["left"] and last_edge <= chart["width"] + chart["right"]
+
+
+@pytest.mark.parametrize(("count", "every"), [(3, 1), (6, 1), (7, 2), (12, 2)])
+def test_georgian_months_are_labelled_as_often_as_they_fit(count, every):
+    chart = columns([(str(n), n) for n in range(count)], labels=GEORGIAN_MONTHS[:count])
+    assert chart["every"] == every
+
+
+@pytest.mark.parametrize(("top", "text", "left"), [
+    (4800, "50,00 ₾", 87.8),  # 7 characters: 73.8 wide, 10 from the bars, 4 to spare
+    (1_234_567, "20 000,00 ₾", 129.9),
+    (16_500, "GEL 200.00", 119.4),
+    (3, "5", 24.5),
+])
+def test_the_axis_numbers_get_the_room_they_need_on_the_left(top, text, left):
+    """Money in Georgian ('20 000,00 ₾') is wider than the 70 units the chart once kept."""
+    formats = {"50,00 ₾": lambda v: f"{v / 100:,.2f}".replace(",", " ").replace(".", ",") + " ₾",
+               "20 000,00 ₾": lambda v: f"{v / 100:,.2f}".replace(",", " ").replace(".", ",")
+               + " ₾", "GEL 200.00": lambda v: f"GEL {v / 100:.2f}", "5": lambda v: f"{v:g}"}
+    chart = columns([("2026-11", top)], format_value=formats[text])
+    assert chart["top_text"] == text
+    assert chart["left"] == left
+    assert chart["left"] >= text_width(text) + 10
+
+
+# --- XLSX sheet names -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "taken", "name"), [
+    ("By sex", (), "By sex"),
+    ("", (), "Sheet"),
+    ("Loans: in/out [draft]?", (), "Loans in out draft"),
+    ("a*b\\c", (), "a b c"),
+    ("'quoted'", (), "quoted"),
+    ("x" * 31, (), "x" * 31),
+    ("x" * 32, (), "x" * 30 + "…"),
+    # cut after the last whole word that fits, never in the middle of one
+    ("Waitlist demand not met: tool types to buy more of", (),
+     "Waitlist demand not met tool…"),
+    ("20 ყველაზე ხშირად გამოყენებული ხელსაწყოს ტიპი", (), "20 ყველაზე ხშირად გამოყენებული…"),
+    ("ჩამოწერები შეღავათის კატეგორიისა და დამფინანსებლის მიხედვით", (),
+     "ჩამოწერები შეღავათის…"),
+    # each name once; Excel does not tell the case apart
+    ("By sex", ("By sex",), "By sex 2"),
+    ("By sex", ("by SEX", "By sex 2"), "By sex 3"),
+    ("x" * 31, ("x" * 31,), "x" * 28 + "… 2"),
+])
+def test_sheet_name(text, taken, name):
+    found = sheet_name(text, taken)
+    assert found == name
+    assert len(found) <= SHEET_LENGTH and not set(found) & set(SHEET_FORBIDDEN)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("table", sorted(SHEETS))
+def test_every_sheet_name_fits_whole_in_every_language(table, language):
+    """The short name of each report table's sheet, translated, is a valid sheet name as it
+    is: nothing cut, nothing dropped."""
+    token = i18n.current_locale.set(language)
+    try:
+        name = i18n.plain_gettext(SHEETS[table])
+    finally:
+        i18n.current_locale.reset(token)
+    assert name and sheet_name(name) == name, (language, table, name, len(name))
