@@ -5,21 +5,11 @@ browser journeys' own (tests/toollib/test_browser.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import (
-    ON_POSTGRES,
-    RUN_DIR,
-    TEST_DATABASE_URL,
-    _test_database_name,
-    database_url_named,
-)
 from helpers import SAMGORI_OPEN, open_day
 
 from rental.kernel import i18n
@@ -37,7 +27,6 @@ ARTIFACTS = journeys.ARTIFACTS
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 LOGIN = "555 00 00 11"  # a demo member who reads Georgian
-TESTS = Path(__file__).resolve().parents[1]
 
 # Run against the live server's database, in a process of its own: a tool with two units at
 # Samgori, one lent to the member until an open day two days ahead (paid), the other booked by
@@ -91,23 +80,14 @@ asyncio.run(main())
 
 
 def _lend_and_book(phone: str) -> dict:
-    """The setup above, on the live server's database (as the live_server fixture names it)."""
-    if ON_POSTGRES:
-        url = database_url_named(TEST_DATABASE_URL, _test_database_name("_browser"))
-    else:
-        url = f"sqlite:///{RUN_DIR / 'browser.sqlite'}"
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(RUN_DIR / "browser-var"),
-           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", SETUP, phone], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """The setup above, on the live server's database."""
+    return journeys.run_on_live_database(SETUP, phone)
 
 
 async def _log_in(page, base: str) -> None:
     await page.goto(base + "/login")
     await page.fill("[name=login]", LOGIN)
-    await page.fill("[name=password]", journeys._demo_password("+995" + LOGIN.replace(" ", "")))
+    await page.fill("[name=password]", journeys.demo_password("+995" + LOGIN.replace(" ", "")))
     await page.click("button.primary")
     await until(page, "!location.pathname.startsWith('/login')")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -59,18 +60,34 @@ async def until(page, condition: str, arg=None, within_ms: float = 10_000) -> No
         await asyncio.sleep(0.05)
 
 
+def live_server_env() -> dict[str, str]:
+    """The live server's environment: its own database and var folder, its clock started at
+    the tests' instant. Setup scripts of other journeys run with it too."""
+    url = (database_url_named(TEST_DATABASE_URL, _test_database_name("_browser")) if ON_POSTGRES
+           else f"sqlite:///{RUN_DIR / 'browser.sqlite'}")
+    return {**os.environ, "VAR_DIR": str(RUN_DIR / "browser-var"), "DATABASE_URL": url,
+            "CLOCK_START": DEFAULT_INSTANT.isoformat()}
+
+
+def run_on_live_database(script: str, *args: str) -> dict:
+    """Run `script` (Python, with tests/ importable) on the live server's database in a process
+    of its own; what it printed last, as JSON."""
+    env = live_server_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]),
+                                         env.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
 async def live_server():
     """`rental migrate`, `rental seed-demo`, `rental serve` on a database of its own, with the
     server's clock started at the tests' instant."""
-    env = {**os.environ, "VAR_DIR": str(RUN_DIR / "browser-var"),
-           "CLOCK_START": DEFAULT_INSTANT.isoformat()}
+    env = live_server_env()
     if ON_POSTGRES:
-        name = _test_database_name("_browser")
-        await recreate_postgres_database(TEST_DATABASE_URL, name)
-        env["DATABASE_URL"] = database_url_named(TEST_DATABASE_URL, name)
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{RUN_DIR / 'browser.sqlite'}"
+        await recreate_postgres_database(TEST_DATABASE_URL, _test_database_name("_browser"))
     for command in (("migrate",), ("seed-demo",)):
         done = _rental(env, *command)
         assert done.returncode == 0, done.stderr
@@ -233,14 +250,14 @@ async def _logs_in_and_opens(page, base: str, path: str, login: str = "555 00 00
     """A demo account (desk staff unless told) logs in and opens a page, htmx loaded."""
     await page.goto(base + "/login")
     await page.fill("[name=login]", login)
-    await page.fill("[name=password]", _demo_password("+995" + login.replace(" ", "")))
+    await page.fill("[name=password]", demo_password("+995" + login.replace(" ", "")))
     await page.click("button.primary")
     await page.wait_for_url(lambda url: not url.endswith("/login"))  # their landing page
     await page.goto(base + path)
     await until(page, "window.htmx !== undefined")
 
 
-def _demo_password(phone: str) -> str:
+def demo_password(phone: str) -> str:
     lines = (RUN_DIR / "browser-var" / "demo-credentials.txt").read_text().splitlines()
     return dict(line.split("\t") for line in lines)[phone]
 
@@ -295,7 +312,7 @@ async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page)
 
     await page.goto(live_server + "/login")
     await page.fill("[name=login]", "555 00 00 12")
-    await page.fill("[name=password]", _demo_password("+995555000012"))
+    await page.fill("[name=password]", demo_password("+995555000012"))
     await page.click("button.primary")
     await page.wait_for_url(live_server + "/me")  # a member lands on their page
     await page.goto(live_server + "/")

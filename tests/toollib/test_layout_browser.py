@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import test_browser as journeys
-from test_browser import ARTIFACTS, _demo_password, until
+from test_browser import ARTIFACTS, demo_password, until
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -139,7 +139,7 @@ async def _log_in(page, base: str, role: str) -> None:
     login = LOGINS[role]
     await page.goto(base + "/login")
     await page.fill("[name=login]", login)
-    await page.fill("[name=password]", _demo_password("+995" + login.replace(" ", "")))
+    await page.fill("[name=password]", demo_password("+995" + login.replace(" ", "")))
     await page.click("button.primary")
     await page.wait_for_url(lambda url: "/login" not in url)
 

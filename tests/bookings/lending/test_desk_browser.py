@@ -7,22 +7,12 @@ journeys' own (tests/toollib/test_browser.py)."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import (
-    ON_POSTGRES,
-    RUN_DIR,
-    TEST_DATABASE_URL,
-    _test_database_name,
-    database_url_named,
-)
 from helpers import SAMGORI_OPEN, open_day
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "toollib"))
@@ -38,7 +28,6 @@ ARTIFACTS = journeys.ARTIFACTS
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 STAFF = "555 00 00 03"  # Samgori's desk
-TESTS = Path(__file__).resolve().parents[2]
 
 # Run against the live server's database, in a process of its own: a member of their own (an
 # organisation's membership: up to six tools out, no warnings) and a tool type with four units
@@ -83,17 +72,8 @@ asyncio.run(main())
 
 
 def _member_and_units() -> dict:
-    """The setup above, on the live server's database (as the live_server fixture names it)."""
-    if ON_POSTGRES:
-        url = database_url_named(TEST_DATABASE_URL, _test_database_name("_browser"))
-    else:
-        url = f"sqlite:///{RUN_DIR / 'browser.sqlite'}"
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(RUN_DIR / "browser-var"),
-           "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """The setup above, on the live server's database."""
+    return journeys.run_on_live_database(SETUP)
 
 
 async def _desk(chromium, base: str, *, width: int, javascript: bool = True):
@@ -103,7 +83,7 @@ async def _desk(chromium, base: str, *, width: int, javascript: bool = True):
     page = await context.new_page()
     await page.goto(base + "/login")
     await page.fill("[name=login]", STAFF)
-    await page.fill("[name=password]", journeys._demo_password("+995" + STAFF.replace(" ", "")))
+    await page.fill("[name=password]", journeys.demo_password("+995" + STAFF.replace(" ", "")))
     await page.click("button.primary")
     await until(page, "!location.pathname.startsWith('/login')")
     await page.goto(base + "/desk/1")
