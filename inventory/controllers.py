@@ -28,7 +28,7 @@ from msgspec import Meta
 from inventory import catalogue, csvfiles, media, register, services
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
-from rental.kernel.responses import TITLES, Renderer, error_page, redirect
+from rental.kernel.responses import Renderer, redirect, refusal_page
 from rental.kernel.values import MAX_INT, whole_number
 from rental.kernel.web import current_user, form_values, now, today
 
@@ -39,7 +39,7 @@ def _form_again(draw: Renderer) -> Renderer:
 
     async def render(request: Request, error: DomainError) -> Response:
         if error.kind in ("not_found", "forbidden"):
-            return error_page(request, error.status, TITLES[error.status], error.first)
+            return refusal_page(request, error)
         return await draw(request, error)
 
     return render

@@ -14,7 +14,7 @@ from rental import auth, members, throttle
 from rental.kernel import i18n, web
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
-from rental.kernel.responses import TITLES, error_page, redirect
+from rental.kernel.responses import redirect, refusal_page
 from rental.kernel.values import calendar_day, whole_number
 from rental.kernel.web import SESSION_COOKIE, client_ip, current_user, form_values
 from rental.member_rules import (
@@ -43,11 +43,6 @@ def form_page(template: str, values: dict[str, Any], errors: dict[str, Any],
 def visit(request: Request) -> auth.Visit:
     return auth.Visit(ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
                       old_token=request.cookies.get(SESSION_COOKIE))
-
-
-def no_such_member(request: Request, error: DomainError) -> Response:
-    """A member who is not there is the 404 page, whichever form was sent about them."""
-    return error_page(request, error.status, TITLES[404], error.first)
 
 
 # --- the forms again, with the refusal next to their fields (the routes' on_error) ----------
@@ -79,7 +74,7 @@ async def registration_again(request: Request, error: DomainError) -> Template:
 
 async def verification_again(request: Request, error: DomainError) -> Response:
     if error.kind == "not_found":
-        return no_such_member(request, error)
+        return refusal_page(request, error)
     return form_page("rental/member_form.html", form_values(await request.form()),
                      error.errors, error.status, member={"id": request.path_params["member_id"]})
 
@@ -87,7 +82,7 @@ async def verification_again(request: Request, error: DomainError) -> Response:
 async def card_again(request: Request, error: DomainError) -> Response:
     """The member's card, the refusal next to the form it came from."""
     if error.kind == "not_found":
-        return no_such_member(request, error)
+        return refusal_page(request, error)
     page = await members.card_page(request.path_params["member_id"],
                                    viewer_role=current_user(request).role,
                                    today=web.today(request))

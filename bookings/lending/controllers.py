@@ -16,7 +16,7 @@ from rental.kernel import i18n, web
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.identity import CurrentUser
-from rental.kernel.responses import TITLES, error_page, redirect
+from rental.kernel.responses import redirect, refusal_page
 from rental.kernel.values import MAX_INT, calendar_day, whole_number
 from rental.kernel.web import Id, current_user, days_in_window
 
@@ -24,11 +24,6 @@ from rental.kernel.web import Id, current_user, days_in_window
 def _month(value: str, today: date) -> date:
     """The month a calendar shows (2026-11); this month when the text is not one."""
     return calendar_day(f"{value}-01") or today.replace(day=1)
-
-
-def _refused_page(request: Request, error: DomainError) -> Response:
-    """The error page of a refusal of the page itself (no such record, no access)."""
-    return error_page(request, error.status, TITLES.get(error.status, TITLES[400]), error.first)
 
 
 def _booking_template(page: dict[str, Any], error: DomainError | None = None) -> Template:
@@ -42,7 +37,7 @@ async def booking_refused(request: Request, error: DomainError) -> Response:
     waitlist offered when nothing is free; a tool, centre or member that does not exist, or a
     centre the desk does not work for, is an error page."""
     if error.kind == "not_found" or isinstance(error, reservations.NotYourCentre):
-        return _refused_page(request, error)
+        return refusal_page(request, error)
     form = await request.form()
     starts, ends = calendar_day(form.get("starts_on")), calendar_day(form.get("ends_on"))
     page = await reservations.booking_page(
@@ -123,7 +118,7 @@ def _bookings_list(user: CurrentUser) -> str:
 async def cancel_refused(request: Request, error: DomainError) -> Response:
     """Back to the list the booking is on, with why it cannot be cancelled."""
     if error.kind != "invalid":
-        return _refused_page(request, error)
+        return refusal_page(request, error)
     return redirect(request, _bookings_list(current_user(request)), error.first, level="error")
 
 
@@ -163,7 +158,7 @@ class DeskDay(Controller):
 async def policy_refused(request: Request, error: DomainError) -> Response:
     """The lending rules again, the refusal next to the fields of the centre's form."""
     if error.kind == "not_found":
-        return _refused_page(request, error)
+        return refusal_page(request, error)
     return Template("bookings/policy.html", status_code=error.status, context={
         **await reservations.policy_page(),
         "errors": {request.path_params["centre_id"]: error.errors}})

@@ -26,7 +26,7 @@ from rental import ledger
 from rental.kernel import i18n, web
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
-from rental.kernel.responses import TITLES, error_page, go
+from rental.kernel.responses import go, refusal_page
 from rental.kernel.values import MAX_INT, BadValue, calendar_day, parse_money, whole_number
 from rental.kernel.web import (
     Id,
@@ -192,7 +192,7 @@ def _refused_on(request: Request, error: DomainError, path: str) -> Response[Any
     """A form on a list: its message on `path`; a record that is not there, or not the
     user's, is the error page."""
     if error.kind in ("not_found", "forbidden"):
-        return error_page(request, error.status, TITLES[error.status], error.first)
+        return refusal_page(request, error)
     return go(request, path, error.first, level="error")
 
 

@@ -18,7 +18,7 @@ from rental.kernel import i18n, web
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.qr import qr_svg
-from rental.kernel.responses import TITLES, error_page, go
+from rental.kernel.responses import go, refusal_page
 from rental.kernel.values import MAX_INT, calendar_day, whole_number
 from rental.kernel.web import current_user, form_text, form_values
 from rental.member_rules import parse_card_number
@@ -51,14 +51,10 @@ def _gone(error: DomainError) -> bool:
     return error.kind == "not_found" and "form" in error.errors
 
 
-def _refused_page(request: Request, error: DomainError) -> Response:
-    return error_page(request, error.status, TITLES.get(error.status, TITLES[400]), error.first)
-
-
 async def _back_to_the_session(request: Request, error: DomainError) -> Response:
     """A refused enrolment or cancellation of the session: said on the session's page."""
     if _gone(error):
-        return _refused_page(request, error)
+        return refusal_page(request, error)
     return go(request, f"/sessions/{request.path_params['session_id']}", error.first, "error")
 
 
@@ -71,7 +67,7 @@ async def _back_to_the_form(request: Request, error: DomainError) -> Response:
 async def _the_sheet_again(request: Request, error: DomainError) -> Response:
     """A refused tick: the sheet again, the message on the member's row."""
     if error.kind in ("not_found", "forbidden"):
-        return _refused_page(request, error)
+        return refusal_page(request, error)
     member, _ = _tick(await request.form())
     sheet = await sessions.attendance_page(request.path_params["session_id"],
                                            current_user(request))
@@ -82,7 +78,7 @@ async def _the_sheet_again(request: Request, error: DomainError) -> Response:
 async def _the_session_form_again(request: Request, error: DomainError) -> Response:
     """The session form again as it was sent, the messages next to their fields."""
     if _gone(error):
-        return _refused_page(request, error)
+        return refusal_page(request, error)
     page = await sessions.session_form_page(request.path_params.get("session_id"))
     return Template("bookings/session_form.html", status_code=error.status, context={
         **page, "values": form_values(await request.form()), "errors": error.errors})
@@ -91,7 +87,7 @@ async def _the_session_form_again(request: Request, error: DomainError) -> Respo
 async def _back_to_the_certificates(request: Request, error: DomainError) -> Response:
     """A refused grant or revocation: said on the member's certificates."""
     if _gone(error):
-        return _refused_page(request, error)
+        return refusal_page(request, error)
     member = request.path_params.get("member_id") or whole_number(
         (await request.form()).get("member")) or 0
     return go(request, f"/members/{member}/certificates", error.first, "error")

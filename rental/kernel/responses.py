@@ -100,15 +100,18 @@ def refusal(request: Request, error: DomainError) -> Response:
     if wants_json(request):
         return api_refusal(error.status, error.errors)
     render: Renderer | None = request.route_handler.opt.get("on_error")
-    # What the form is about does not exist: there is no form to draw again.
-    if render is not None and error.kind != "not_found":
+    if render is not None:  # it decides, e.g. a wrong card number is a message, not a 404
         return Later(lambda: render(request, error))
     if error.kind in ("not_found", "forbidden") or request.method in ("GET", "HEAD"):
-        return error_page(request, error.status, TITLES.get(error.status, TITLES[400]),
-                          error.first)
+        return refusal_page(request, error)
     back = safe_next(request.headers.get("referer", "").partition(request.base_url.netloc)[2]
                      or None, "/")
     return redirect(request, back, error.first, "error")
+
+
+def refusal_page(request: Request, error: DomainError) -> Response:
+    """The error page of a refusal of the page itself (no such record, no access)."""
+    return error_page(request, error.status, TITLES.get(error.status, TITLES[400]), error.first)
 
 
 TITLES = {400: N_("Something is wrong with the request"), 403: N_("Not allowed"),

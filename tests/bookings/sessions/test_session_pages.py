@@ -146,3 +146,16 @@ async def test_a_pending_member_is_told_to_finish_registering_and_enrolments_are
     assert held_up.status_code == 303
     assert await Enrolment.count().where(Enrolment.status == "enrolled") == 0
     assert "ძალიან ბევრი მცდელობა" in (await client.get("/sessions/1")).text
+
+
+async def test_the_desk_enrolling_a_card_number_of_nobody_is_told_so_on_the_session_page(
+        client, seeded):
+    """A typo at the desk is a message on the session's page, not a 404 page: the member is
+    what was mistyped, the session is there."""
+    await SkillSession.update({SkillSession.starts_at: now() + timedelta(hours=2),
+                               SkillSession.ends_at: now() + timedelta(hours=3)}
+                              ).where(SkillSession.id == 1)
+    assert (await log_in(client, *credentials(seeded, "staff"))).status_code == 303
+    refused = await post(client, "/sessions/1/enrol", {"member": "M99999"}, page="/sessions/1")
+    assert refused.status_code == 303 and refused.headers["location"] == "/sessions/1"
+    assert await Enrolment.count() == 0
