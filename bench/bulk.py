@@ -182,7 +182,9 @@ class SqliteWriter(Writer):
     async def finish(self) -> None:
         for statement in self.restore:
             self.db.execute(statement)
-        self.db.execute(f"PRAGMA journal_mode = {self.journal_mode}")
+        # main's only: unqualified, the pragma also switches the attached stage, which the
+        # stager's process may still hold ("database is locked")
+        self.db.execute(f"PRAGMA main.journal_mode = {self.journal_mode}")
 
     async def rollback(self) -> None:
         pass  # each batch committed on its own

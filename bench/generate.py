@@ -31,6 +31,7 @@ from bench import names
 from inventory.rules import search_text
 from rental.centres import is_open_on
 from rental.fees import concession_waiver, late_fee, loan_days
+from rental.kernel.municipalities import BY_CODE
 from rental.member_rules import DATA_PROCESSING_VERSION, RENTAL_AGREEMENT_VERSION
 from rental.tables import DEFAULT_FEE_POLICY
 
@@ -221,9 +222,10 @@ class Network:
             street_ka, street_en = self.rng.choice(names.STREETS)
             number = self.between(1, 120)
             opens, closes = ("09:00", "18:00") if days == 0b0011111 else ("10:00", "19:00")
+            place = BY_CODE[municipality]
             rows.append((centre_id, code, name_ka, name_en, municipality,
-                         f"ქ. {municipality}, {street_ka} №{number}",
-                         f"{number} {street_en}, {municipality}", phone, "Asia/Tbilisi", days,
+                         f"{place.name_ka}, {street_ka} №{number}",
+                         f"{number} {street_en}, {place.name_en}", phone, "Asia/Tbilisi", days,
                          self.enc.time(opens), self.enc.time(closes), True, self.created()))
             self.centres.append({"id": centre_id, "code": code, "opening_days": days,
                                  "municipality": municipality, "asset_seq": 0,

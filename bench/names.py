@@ -3,28 +3,29 @@ municipalities, and the words for generated tool types and sessions. Plain data 
 
 from __future__ import annotations
 
-# code, name_ka, name_en, municipality, region weight (members), opening days mask, phone
+# code, name_ka, name_en, municipality (a code of rental/data/municipalities.json), region
+# weight (members), opening days mask, phone
 CENTRES = [
     ("GLD", "გლდანის მრავალფუნქციური სერვისცენტრი", "Gldani Multifunctional Service Centre",
-     "Tbilisi", 1.6, 0b1111111, "+995322150101"),
+     "gldani", 1.6, 0b1111111, "+995322150101"),
     ("ISN", "ისნის მრავალფუნქციური სერვისცენტრი", "Isani Multifunctional Service Centre",
-     "Tbilisi", 1.4, 0b0111111, "+995322150202"),
+     "isani", 1.4, 0b0111111, "+995322150202"),
     ("OZR", "ოზურგეთის მრავალფუნქციური სერვისცენტრი", "Ozurgeti Multifunctional Service Centre",
-     "Ozurgeti", 0.8, 0b0011111, "+995496270303"),
+     "ozurgeti", 0.8, 0b0011111, "+995496270303"),
     ("LNC", "ლანჩხუთის მრავალფუნქციური სერვისცენტრი",
-     "Lanchkhuti Multifunctional Service Centre", "Lanchkhuti", 0.5, 0b0011111, "+995494220404"),
+     "Lanchkhuti Multifunctional Service Centre", "lanchkhuti", 0.5, 0b0011111, "+995494220404"),
     ("ZST", "ზესტაფონის მრავალფუნქციური სერვისცენტრი",
-     "Zestaponi Multifunctional Service Centre", "Zestaponi", 0.8, 0b0111111, "+995492250505"),
+     "Zestaponi Multifunctional Service Centre", "zestaponi", 0.8, 0b0111111, "+995492250505"),
     ("SMT", "სამტრედიის მრავალფუნქციური სერვისცენტრი",
-     "Samtredia Multifunctional Service Centre", "Samtredia", 0.7, 0b0011111, "+995411220606"),
+     "Samtredia Multifunctional Service Centre", "samtredia", 0.7, 0b0011111, "+995411220606"),
     ("TKB", "ტყიბულის მრავალფუნქციური სერვისცენტრი", "Tkibuli Multifunctional Service Centre",
-     "Tkibuli", 0.4, 0b0011111, "+995447220707"),
+     "tkibuli", 0.4, 0b0011111, "+995447220707"),
     ("TLV", "თელავის მრავალფუნქციური სერვისცენტრი", "Telavi Multifunctional Service Centre",
-     "Telavi", 0.9, 0b1111111, "+995350270808"),
+     "telavi", 0.9, 0b1111111, "+995350270808"),
     ("GRJ", "გურჯაანის მრავალფუნქციური სერვისცენტრი", "Gurjaani Multifunctional Service Centre",
-     "Gurjaani", 0.6, 0b0011111, "+995353220909"),
+     "gurjaani", 0.6, 0b0011111, "+995353220909"),
     ("SGR", "საგარეჯოს მრავალფუნქციური სერვისცენტრი", "Sagarejo Multifunctional Service Centre",
-     "Sagarejo", 0.6, 0b0111111, "+995354221010"),
+     "sagarejo", 0.6, 0b0111111, "+995354221010"),
 ]
 # the demo's centres, when a base seed made them: how many members each serves
 DEMO_CENTRE_WEIGHT = {"SMG": 2.0, "KUT": 1.2}

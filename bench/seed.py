@@ -261,7 +261,8 @@ async def read_base(writer: Writer, today: date) -> Base:
             "SELECT id, slug, validity_days, max_tools_out, max_open_bookings "
             "FROM membership_type ORDER BY id")},
         concessions={row["slug"]: row for row in await fetch(
-            "SELECT id, slug, discount_percent, funder FROM concession_category ORDER BY id")},
+            "SELECT id, slug, discount_percent, funder_ka AS funder FROM concession_category "
+            "ORDER BY id")},
         phones=frozenset(row["phone"] for row in await fetch("SELECT phone FROM member")),
         next_id={table: (await fetch(f"SELECT coalesce(max(id), 0) + 1 AS n FROM {table}"))[0][
             "n"] for table in NUMBERED},

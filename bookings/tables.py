@@ -67,6 +67,29 @@ class WaitlistEntry(Table):
     offer_expires_at = Timestamptz(null=True, default=None)
 
 
+class DeskBasketLine(Table):
+    """A unit scanned at a centre's desk for a member's check-out, kept until it is checked out
+    or taken out: a reload or another page never loses it. `return_on`: the line's own return
+    day (a pick-up returns on its reservation's). A unit is once in a staff member's basket."""
+
+    staff = ForeignKey(Member, on_delete=OnDelete.cascade, null=False)
+    centre = ForeignKey(Centre, on_delete=OnDelete.cascade, null=False)
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, null=False)
+    unit = ForeignKey(Unit, on_delete=OnDelete.cascade, null=False)
+    return_on = Date()
+    added_at = Timestamptz()
+
+
+class DeskReturnLine(Table):
+    """A loan scanned back in at a centre's desk, waiting for the return to be finished (one
+    receipt for the whole list)."""
+
+    staff = ForeignKey(Member, on_delete=OnDelete.cascade, null=False)
+    centre = ForeignKey(Centre, on_delete=OnDelete.cascade, null=False)
+    booking = ForeignKey(Booking, on_delete=OnDelete.cascade, null=False)
+    added_at = Timestamptz()
+
+
 AUDIENCES = ("everyone", "youth", "returning_migrants")
 SESSION_LANGUAGES = ("ka", "en", "ru")
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from inventory import csvfiles
-from inventory.rules import normalise_asset_tag, search_pattern
+from inventory.rules import normalise_asset_tag
+from inventory.search_rules import query_terms, screen
 from inventory.tables import IN_CIRCULATION, Category, MaintenanceTicket, Skill, ToolType, Unit
 from rental.tables import Centre
 
@@ -62,12 +65,12 @@ async def search_tool_types(
     centre: int | None = None,
     only_ids: Collection[int] | None = None,
 ) -> Page:
-    """Tool types whose name in any language contains the query (or with a unit of that asset
-    tag), optionally in one category, kept at one centre, or among `only_ids`."""
+    """Tool types whose names in any language have every word of the query in any of its forms
+    (inventory.search_rules), or with a unit of that asset tag; optionally in one category,
+    kept at one centre, or among `only_ids`."""
     condition = ToolType.active.eq(True)
-    pattern = search_pattern(query)
-    if pattern:
-        by_name = ToolType.search_text.like(pattern)
+    by_name = name_matches(query)
+    if by_name is not None:
         tag = normalise_asset_tag(query)
         if tag:
             by_name |= ToolType.id.is_in(
@@ -99,6 +102,22 @@ async def search_tool_types(
     return Page(items=items, total=total, page=page, per_page=per_page)
 
 
+def name_matches(query: str, search_text: Any = ToolType.search_text) -> Any | None:
+    """The condition that a tool type's search text answers the query: every word of it, in
+    one of its forms, begins or is held in a word of the names (None: the query has no words).
+    `search_text`: the column, reached from another table (a unit's tool type) if need be."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    condition = None
+    for term in terms:
+        either = reduce(or_, (search_text.like(pattern) for pattern in term))
+        if first := screen(term):
+            either = search_text.like(first) & either
+        condition = either if condition is None else condition & either
+    return condition
+
+
 def _catalogue_columns() -> list[Any]:
     """A tool type as the catalogue shows it: with its category's and skill's names."""
     return [
@@ -115,9 +134,9 @@ def _catalogue_columns() -> list[Any]:
 async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> Page:
     """Every tool type, active or not, for the coordinators' list: two queries."""
     condition = ToolType.id.is_not_null()
-    pattern = search_pattern(query)
-    if pattern:
-        condition &= ToolType.search_text.like(pattern)
+    by_name = name_matches(query)
+    if by_name is not None:
+        condition &= by_name
     total = await ToolType.count().where(condition)
     page = clamp_page(page, total, per_page)
     items = (

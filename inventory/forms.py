@@ -18,6 +18,7 @@ from inventory.rules import is_slug, search_text
 from inventory.tables import UNIT_CONDITIONS
 from rental.centres import opening_days_mask
 from rental.kernel.i18n import N_
+from rental.kernel.municipalities import is_code as is_municipality
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.kernel.values import BadValue, parse_date, parse_int, parse_money, whole_number
 
@@ -130,7 +131,12 @@ def clean_centre(data: Mapping[str, Any], days: list[str], *, new: bool) -> tupl
         values["code"] = code
     values["name_ka"] = form.text("name_ka", 200, required=True)
     values["name_en"] = form.text("name_en", 200)
-    values["municipality"] = form.text("municipality", 100)
+    municipality = form.text("municipality", 40)
+    values["municipality"] = ""  # none chosen: what was typed before the list stays
+    if is_municipality(municipality):
+        values["municipality"], values["municipality_text"] = municipality, ""
+    elif municipality:
+        form.errors["municipality"] = N_("Choose the municipality from the list.")
     values["address_ka"] = form.text("address_ka", 300)
     values["address_en"] = form.text("address_en", 300)
     values["phone"] = form.parsed("phone", clean_phone)

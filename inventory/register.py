@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from inventory.catalogue import Page, clamp_page
+from inventory.catalogue import Page, clamp_page, name_matches
 from inventory.rules import (
     inspection_due_on,
     inspection_state,
     normalise_asset_tag,
-    search_pattern,
 )
 from inventory.tables import Inspection, MaintenanceTicket, Unit, UnitEvent
 from rental.kernel.db import read_transaction
@@ -107,8 +106,8 @@ async def units(
     tag = normalise_asset_tag(query) if query else None
     if tag:
         condition &= Unit.asset_tag == tag
-    elif pattern := search_pattern(query):
-        condition &= Unit.tool_type.search_text.like(pattern)
+    elif (by_name := name_matches(query, Unit.tool_type.search_text)) is not None:
+        condition &= by_name
     async with read_transaction():
         total = await Unit.count().where(condition)
         page = clamp_page(page, total, per_page)

@@ -85,11 +85,3 @@ def search_text(*names: str) -> str:
     """One lower-cased line of every name, for a single search column. Georgian Mkhedruli has no
     case, but Mtavruli capitals (used in headings) fold to it with str.lower()."""
     return " ".join(word for name in names for word in name.lower().split())
-
-
-def search_pattern(query: str) -> str | None:
-    """A LIKE pattern for a user's query; wildcards they type are removed, not obeyed."""
-    cleaned = " ".join(query.lower().replace("%", " ").replace("_", " ").split())[:100].strip()
-    return f"%{cleaned}%" if cleaned else None
-
-

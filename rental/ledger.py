@@ -22,7 +22,15 @@ from rental.fees import payment_problem
 from rental.kernel.db import read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
-from rental.tables import DEFAULT_FEE_POLICY, Centre, FeePolicy, LedgerEntry, Member, Receipt
+from rental.tables import (
+    DEFAULT_FEE_POLICY,
+    Centre,
+    ConcessionCategory,
+    FeePolicy,
+    LedgerEntry,
+    Member,
+    Receipt,
+)
 
 FEE_POLICY_LIMITS = {"late_fee_per_day": (0, 100_000), "late_grace_days": (0, 30),
                      "late_fee_cap": (0, 1_000_000), "balance_limit": (0, 1_000_000),
@@ -208,6 +216,9 @@ async def receipt_entries(receipt_id: int) -> tuple[dict[str, Any], list[dict[st
         return None
     entries = await LedgerEntry.select().where(LedgerEntry.receipt == receipt_id).order_by(
         LedgerEntry.id)
+    names = await funder_names()
+    for entry in entries:
+        entry.update(funder_in_languages(entry["funder"], names))
     return receipt, entries
 
 
@@ -247,13 +258,41 @@ RECEIPT_WORDS = {
 CHARGE_KINDS = ("fee", "late_fee", "damage", "replacement", "deposit")
 
 
+async def funder_names() -> dict[str, dict[str, str]]:
+    """The concession funders' names in each language, by the name a waiver's row recorded
+    (its Georgian name; before the names had languages, the one name): a ledger row keeps
+    what was written, pages show it in the reader's language (call inside a read)."""
+    names: dict[str, dict[str, str]] = {}
+    for row in await ConcessionCategory.select(
+            ConcessionCategory.funder_ka, ConcessionCategory.funder_en).order_by(
+            ConcessionCategory.id):
+        for recorded in (row["funder_en"], row["funder_ka"]):
+            if recorded:
+                names[recorded] = row
+    return names
+
+
+def funder_in_languages(recorded: str | None, names: dict[str, dict[str, str]]
+                        ) -> dict[str, str]:
+    """A waiver's recorded funder as `funder_ka`/`funder_en` (for `localized(x, "funder")`);
+    nobody ('' or '-', a coordinator's waiver) is two blanks, an unknown name stays itself."""
+    if not recorded or recorded == "-":
+        return {"funder_ka": "", "funder_en": ""}
+    known = names.get(recorded, {})
+    return {"funder_ka": known.get("funder_ka") or recorded,
+            "funder_en": known.get("funder_en") or ""}
+
+
 def receipt_lines(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A receipt's entries as its lines: the words (a message id), the amount without its sign,
     and what else the line says (method, slip, funder, reason; `reverses`: a correction)."""
     return [{"word": RECEIPT_WORDS.get(entry["kind"], entry["kind"]),
              "amount": abs(entry["amount"]), "reverses": entry["reverses"],
              "method": entry["method"], "reference": entry["reference"],
-             "funder": entry["funder"], "reason": entry["reason"], "loan": entry["loan"]}
+             "funder": entry["funder"], "reason": entry["reason"], "loan": entry["loan"],
+             # the funder in the reader's language: localized(line, "funder")
+             **funder_in_languages(entry["funder"], {}),
+             **{key: entry[key] for key in ("funder_ka", "funder_en") if key in entry}}
             for entry in entries]
 
 
@@ -322,8 +361,12 @@ async def cash_up(centre_id: int, day: date) -> dict[str, Any] | None:
         held = await LedgerEntry.select(Sum(LedgerEntry.amount).as_alias("total")).where(
             (LedgerEntry.centre == centre_id)
             & LedgerEntry.kind.is_in(["deposit", "deposit_return"])).first()
+        names = await funder_names()
     return {"centre": centre, "day": day, **summarise_cash(rows),
-            "deposits_held": int((held or {}).get("total") or 0)}
+            "deposits_held": int((held or {}).get("total") or 0),
+            # the waivers' funders (as summarise_cash keys them) in each language
+            "funders": {row["funder"] or "": funder_in_languages(row["funder"], names)
+                        for row in rows if row["kind"] == "waiver"}}
 
 
 def summarise_cash(rows: list[dict[str, Any]]) -> dict[str, Any]:

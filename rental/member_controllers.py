@@ -91,15 +91,16 @@ async def card_again(request: Request, error: DomainError) -> Response:
 
 
 async def membership_type_again(request: Request, error: DomainError) -> Template:
+    """The policy page again, the refused type's form as it was sent, messages by its fields."""
     return Template("rental/policy.html", context={
-        **await members.policy_page(), "type_errors": error.errors, "concession_errors": {}},
-        status_code=error.status)
+        **await members.policy_page(), "type_errors": error.errors, "concession_errors": {},
+        "type_values": form_values(await request.form())}, status_code=error.status)
 
 
 async def concession_again(request: Request, error: DomainError) -> Template:
     return Template("rental/policy.html", context={
-        **await members.policy_page(), "type_errors": {}, "concession_errors": error.errors},
-        status_code=error.status)
+        **await members.policy_page(), "type_errors": {}, "concession_errors": error.errors,
+        "concession_values": form_values(await request.form())}, status_code=error.status)
 
 
 # --- the pages -------------------------------------------------------------------------------

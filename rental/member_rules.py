@@ -15,6 +15,7 @@ from typing import Any
 
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
+from rental.kernel.municipalities import is_code as is_municipality
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.kernel.settings import LANGUAGES
 from rental.kernel.values import calendar_day, whole_number
@@ -68,7 +69,9 @@ def clean_name(raw: str) -> str:
 
 
 def parse_contact(form: Mapping[str, Any], parsed: Parsed) -> None:
-    """Name, phone, e-mail and language: the fields a member may edit themselves."""
+    """Name, phone, e-mail, language and municipality: the fields a member may edit
+    themselves (the municipality may be left unchosen)."""
+    parse_municipality(form, parsed, required=False)
     name = clean_name(_text(form, "name"))
     if not name:
         parsed.errors["name"] = N_("Enter a name.")
@@ -154,19 +157,24 @@ def parse_desk_fields(form: Mapping[str, Any], parsed: Parsed, *, today: date) -
         else:
             parsed.values[name] = value
 
-    municipality = clean_name(_text(form, "municipality"))
-    if not municipality:
-        parsed.errors["municipality"] = N_("Enter the municipality.")
-    elif len(municipality) > 100:
-        parsed.errors["municipality"] = N_("At most 100 characters.")
-    else:
-        parsed.values["municipality"] = municipality
+    parse_municipality(form, parsed, required=True)
 
     notes = _text(form, "notes").strip()
     if len(notes) > 2000:
         parsed.errors["notes"] = N_("Notes can have at most 2000 characters.")
     else:
         parsed.values["notes"] = notes
+
+
+def parse_municipality(form: Mapping[str, Any], parsed: Parsed, *, required: bool) -> None:
+    """A code of the list (rental.kernel.municipalities); choosing one clears the text typed
+    before the list that matched none. Not required and not chosen: nothing changes."""
+    code = _text(form, "municipality").strip()
+    if is_municipality(code):
+        parsed.values["municipality"] = code
+        parsed.values["municipality_text"] = ""
+    elif code or required:
+        parsed.errors["municipality"] = N_("Choose the municipality from the list.")
 
 
 # --- the forms, whole: their values, or their refusal ---------------------------------------
@@ -232,10 +240,13 @@ def membership_type_form(form: Mapping[str, Any]) -> dict[str, Any]:
 
 def concession_category_form(form: Mapping[str, Any]) -> dict[str, Any]:
     parsed = _policy_form(form, {"discount_percent": (0, 100)})
-    funder = clean_name(_text(form, "funder"))
-    if len(funder) > 200:
-        parsed.errors["funder"] = N_("At most 200 characters.")
-    parsed.values["funder"] = funder
+    for name in ("funder_ka", "funder_en"):  # a name people read in several languages
+        funder = clean_name(_text(form, name))
+        if len(funder) > 200:
+            parsed.errors[name] = N_("At most 200 characters.")
+        parsed.values[name] = funder
+    if parsed.values["funder_en"] and not parsed.values["funder_ka"]:
+        parsed.errors["funder_ka"] = N_("Enter the funder's name in Georgian too.")
     return parsed.checked()
 
 

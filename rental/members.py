@@ -18,7 +18,7 @@ from rental import audit
 from rental.auth import Visit, hash_password, open_session, verify_password
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Day
 from rental.kernel.qr import qr_svg
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
@@ -140,7 +140,7 @@ async def register_at_desk(values: dict[str, Any], *, actor_id: int, now: dateti
                     "%(day)s. If that is this person, verify that sign-up instead (Members, "
                     "sign-ups to verify). If the phone is theirs but the sign-up is not, tick "
                     "this box and save: the unverified sign-up is closed."),
-                    {"name": holder["name"], "day": holder["created_at"].date().isoformat()})})
+                    {"name": holder["name"], "day": Day(holder["created_at"].date())})})
             await _erase(holder["id"], now)
             await audit.record("member.phone_reclaimed", "member", holder["id"], now=now,
                                actor_id=actor_id, before={"status": "pending"},
@@ -296,13 +296,26 @@ async def search_page(query: str) -> dict[str, Any]:
     """The desk's member search; without a query, the sign-ups waiting to be verified."""
     async with read_transaction():
         return {"q": query, "found": await search(query),
-                "pending": [] if query else await pending_signups()}
+                "pending": [] if query else await pending_signups(),
+                **({} if query else await unrecognised_municipalities())}
 
 
 async def pending_signups(limit: int = 50) -> list[dict[str, Any]]:
     """Online sign-ups waiting for the desk to see an identity document, newest first."""
     return await Member.select(Member.id, Member.name, Member.phone, Member.created_at).where(
         Member.status == "pending").order_by(Member.created_at, ascending=False).limit(limit)
+
+
+async def unrecognised_municipalities(limit: int = 50) -> dict[str, Any]:
+    """Members whose municipality was typed before the list and matched none of its names
+    (rental.kernel.municipalities): how many, and the first by name with the text as typed,
+    for the desk to choose the municipality."""
+    which = ((Member.municipality == "") & (Member.municipality_text != "")
+             & (Member.status != "erased"))
+    return {"unrecognised_count": await Member.count().where(which),
+            "unrecognised": await Member.select(
+                Member.id, Member.name, Member.municipality_text).where(which).order_by(
+                Member.name).limit(limit)}
 
 
 async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -369,7 +382,9 @@ async def card(member_id: int, *, today: date) -> MemberCard:
             MemberConcession.category.name_ka.as_alias("name_ka"),
             MemberConcession.category.name_en.as_alias("name_en"),
             MemberConcession.category.discount_percent.as_alias("discount_percent"),
-            MemberConcession.category.funder.as_alias("funder"),
+            MemberConcession.category.funder_ka.as_alias("funder"),  # as the ledger records it
+            MemberConcession.category.funder_ka.as_alias("funder_ka"),
+            MemberConcession.category.funder_en.as_alias("funder_en"),
         ).where(
             (MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
         ).first()

@@ -31,7 +31,8 @@ class Centre(Table):
     code = Varchar(length=8, unique=True)  # asset tags start with it: SMG-0042
     name_ka = Varchar(length=200)
     name_en = Varchar(length=200)
-    municipality = Varchar(length=100)
+    municipality = Varchar(length=40)  # a code of rental.kernel.municipalities, '' if none
+    municipality_text = Varchar(length=100)  # typed before the list, matching no code
     address_ka = Varchar(length=300)
     address_en = Varchar(length=300)
     phone = Varchar(length=16)  # E.164
@@ -62,7 +63,8 @@ class Member(Table):
     id_document_number = Varchar(length=40)
     birth_date = Date(null=True, default=None)
     sex = Varchar(length=12)
-    municipality = Varchar(length=100)
+    municipality = Varchar(length=40)  # a code of rental.kernel.municipalities, '' if none
+    municipality_text = Varchar(length=100)  # typed before the list, matching no code
     situation = Varchar(length=20)
     notes = Text()
     verified_at = Timestamptz(null=True, default=None)
@@ -107,7 +109,9 @@ class ConcessionCategory(Table):
     name_ka = Varchar(length=100)
     name_en = Varchar(length=100)
     discount_percent = Integer()
-    funder = Varchar(length=200)  # who pays the part of the fee the member does not
+    # who pays the part of the fee the member does not, a name read in several languages
+    funder_ka = Varchar(length=200)
+    funder_en = Varchar(length=200)
     active = Boolean(default=True)
 
 

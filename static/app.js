@@ -1,5 +1,7 @@
 // The app's only script beside htmx (the Content-Security-Policy allows no inline code).
 // A button with data-print prints the page: receipts, labels, agreements, certificates.
+// Without this script it could do nothing: the stylesheet shows it only under html.js.
+document.documentElement.classList.add("js");
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) {
     window.print();

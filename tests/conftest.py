@@ -85,6 +85,28 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.no_database)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup`, where a module of browser journeys (tests/**/test_*_browser.py) is
+    one unit of work: its tests run in order on one worker, which starts the module's live
+    server and Chromium once. The workers share none of it (RUN_DIR and the PostgreSQL
+    database are named for the worker), so both workers run browser modules at once.
+
+    By the module's path, not an xdist_group mark: with pytest 9.2, xdist 3.8 no longer sees
+    the marks (it renames node ids, which pytest no longer reads: pytest-xdist issue #1386),
+    and every test went its own way, each worker starting every module's server."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BrowserModulesWhole(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return path if path.endswith("_browser.py") else super()._split_scope(nodeid)
+
+    return BrowserModulesWhole(config, log)
+
+
 def pytest_generate_tests(metafunc):
     """A test marked `calendar` runs at every instant of the sweep (see helpers.SWEEP)."""
     if metafunc.definition.get_closest_marker("calendar"):

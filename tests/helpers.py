@@ -146,3 +146,23 @@ async def demo_cast() -> Cast:
         member=people["+995555000012"]["id"],
         other=people["+995555000013"]["id"],
     )
+
+
+async def as_staff(client, seeded) -> int:
+    """Samgori's desk staff logged in; the demo member they serve (+995555000012)."""
+    from rental.tables import Member
+
+    assert (await log_in(client, *credentials(seeded, "staff"))).status_code == 303
+    row = await Member.select(Member.id).where(Member.phone == "+995555000012").first()
+    return row["id"]
+
+
+async def free_tags(count: int, centre: int = SMG) -> list[str]:
+    """Tags of units a desk may lend anyone now: available, no skill, no inspection due."""
+    from inventory.tables import Unit
+
+    rows = await Unit.select(Unit.asset_tag).where(
+        (Unit.centre == centre) & (Unit.status == "available")
+        & Unit.tool_type.required_skill.is_null()
+        & Unit.tool_type.inspection_interval_days.is_null()).order_by(Unit.asset_tag)
+    return [row["asset_tag"] for row in rows][:count]

@@ -12,6 +12,7 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings.lending import reservations
+from bookings.lending.calendar_rules import read_choice
 from rental.kernel import i18n, web
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
@@ -39,17 +40,18 @@ async def booking_refused(request: Request, error: DomainError) -> Response:
     if error.kind == "not_found" or isinstance(error, reservations.NotYourCentre):
         return refusal_page(request, error)
     form = await request.form()
-    starts, ends = calendar_day(form.get("starts_on")), calendar_day(form.get("ends_on"))
+    choice = read_choice(form.get("starts_on"), form.get("ends_on"))
     page = await reservations.booking_page(
         request.path_params["tool_type_id"], whole_number(form.get("centre")) or 0,
         current_user(request), member_id=whole_number(form.get("member")),
-        month=(starts or web.today(request)).replace(day=1), starts=starts, ends=ends,
+        month=(choice.starts or web.today(request)).replace(day=1), choice=choice,
         today=web.today(request))
     return _booking_template(page, error)
 
 
 class BookingPages(Controller):
-    """Choose dates on a month calendar, see the fee, book; cancel; join the waitlist."""
+    """Tap a pick-up and a return day on a month calendar (links: `?from=...&to=...`), see
+    the fee, book with one submit; join the waitlist when nothing is free."""
 
     path = "/tool-types/{tool_type_id:int}"
 
@@ -62,11 +64,11 @@ class BookingPages(Controller):
         ends: str = Parameter(query="to", default="", max_length=10),
         member: int = Parameter(default=0, ge=0, le=MAX_INT),
     ) -> Template:
-        first = calendar_day(starts)
+        choice = read_choice(starts, ends)
         return _booking_template(await reservations.booking_page(
             tool_type_id, centre, current_user(request), member_id=member or None,
-            month=_month(month, first or web.today(request)), starts=first,
-            ends=calendar_day(ends), today=web.today(request)))
+            month=_month(month, choice.starts or web.today(request)), choice=choice,
+            today=web.today(request)))
 
     @post("/book", opt={"access": "member", "on_error": booking_refused})
     async def book(self, request: Request, tool_type_id: int) -> Response[Any]:

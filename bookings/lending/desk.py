@@ -11,6 +11,7 @@ so the check and the write cannot interleave."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from bookings.lending.rules import (
     PeriodLimits,
     Verdict,
     check_out_payment_problems,
+    default_return_day,
     free_units,
     member_blocks,
     overlaps,
@@ -40,6 +42,8 @@ from bookings.tables import (
     RETURN_CONDITIONS,
     Booking,
     BookingPolicy,
+    DeskBasketLine,
+    DeskReturnLine,
     WaitlistEntry,
 )
 from inventory import services as inventory
@@ -48,8 +52,9 @@ from inventory.tables import Unit
 from rental import audit, ledger, members
 from rental.fees import Quote, days_late, extension_quote, late_fee, refund_due, rental_quote
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Day, TimeOfDay
 from rental.kernel.identity import CurrentUser
+from rental.kernel.values import calendar_day
 from rental.member_rules import membership_state, parse_card_number
 from rental.tables import (
     PAYMENT_METHODS,
@@ -100,7 +105,8 @@ async def _standing(member_id: int, today: date, policy: dict[str, int]) -> tupl
     ).where((Membership.member == member_id) & (Membership.status != "closed")).first()
     concession = await MemberConcession.select(
         MemberConcession.category.discount_percent.as_alias("discount_percent"),
-        MemberConcession.category.funder.as_alias("funder"), MemberConcession.category,
+        MemberConcession.category.funder_ka.as_alias("funder_ka"),
+        MemberConcession.category.funder_en.as_alias("funder_en"), MemberConcession.category,
     ).where((MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
             & (MemberConcession.expires_on >= today)).first()
     out = await Booking.select(Booking.ends_on).where(
@@ -108,7 +114,10 @@ async def _standing(member_id: int, today: date, policy: dict[str, int]) -> tupl
     standing = _standing_of(member, membership, [row["ends_on"] for row in out],
                             await ledger.balance(member_id), policy, today)
     member["discount_percent"] = concession["discount_percent"] if concession else 0
-    member["funder"] = concession["funder"] if concession else ""
+    # the ledger records the funder's Georgian name; pages show localized(member, "funder")
+    for key in ("funder_ka", "funder_en"):
+        member[key] = concession[key] if concession else ""
+    member["funder"] = member["funder_ka"]
     member["concession"] = concession["category"] if concession else None
     return member, standing, member["discount_percent"]
 
@@ -194,6 +203,7 @@ class Line:
     unit: dict[str, Any] | None
     verdict: Verdict
     quote: Quote | None = None
+    return_on: date | None = None  # the line's own return day, as the desk set it
 
 
 @dataclass
@@ -251,8 +261,11 @@ def clean_tags(tags: list[str]) -> tuple[list[str], dict[str, Any]]:
 
 
 async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
-                  return_on: date | None, today: date, *, lock: bool = False) -> Basket:
-    """Evaluate every scanned unit for this member (a fixed number of queries)."""
+                  return_on: date | None, today: date, *, lock: bool = False,
+                  ends: dict[str, date | None] | None = None) -> Basket:
+    """Evaluate every scanned unit for this member (a fixed number of queries). A walk-in comes
+    back on its line's own day (`ends`, by tag), else on `return_on`."""
+    ends = ends or {}
     policy = await ledger.fee_policy(centre["id"])
     member, standing, discount = await _standing(member_id, today, policy)
     query = Unit.select(
@@ -287,9 +300,11 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
     claimed: set[int] = set()  # a reservation is picked up once, whatever is scanned
     for tag in tags:
         unit = units.get(tag)
-        through = return_on or today
+        line_return_on = ends.get(tag, return_on)
+        through = line_return_on or today
         verdict = scan_verdict(
-            unit, centre_id=centre["id"], member_id=member_id, today=today, return_on=return_on,
+            unit, centre_id=centre["id"], member_id=member_id, today=today,
+            return_on=line_return_on,
             lendable=bool(unit) and is_lendable(unit["status"], unit["last_inspected_on"],
                                                 unit["interval_days"], through,
                                                 unit["last_inspection_result"]),
@@ -309,7 +324,7 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
             claimed.add(verdict.booking or 0)
             quote = rental_quote(unit["daily_fee"], unit["deposit"], today, verdict.ends_on,
                                  discount)
-        lines.append(Line(tag, unit, verdict, quote))
+        lines.append(Line(tag, unit, verdict, quote, line_return_on))
     await _keep_offers_held(lines, member_id, centre, today)
     basket = Basket(member, standing, lines, return_on)
     basket.hard, basket.soft = member_blocks(standing, adding=len(basket.lendable))
@@ -339,12 +354,11 @@ async def _keep_offers_held(lines: list[Line], member_id: int, centre: dict[str,
             held = [o for o in offers if o["tool_type"] == tool_type
                     and overlaps((o["starts_on"], o["ends_on"]), period)]
             if len(free_units(units, busy, period)) - taken - 1 < len(held):
-                until = min(o["offer_expires_at"] for o in held).astimezone(
-                    ZoneInfo(centre["timezone"]))
+                until = min(o["offer_expires_at"] for o in held)
+                day = until.astimezone(ZoneInfo(centre["timezone"])).date()
                 line.verdict = Verdict("refused", (N_(
                     "This unit is held for a member on the waitlist until %(day)s at "
-                    "%(time)s."), {"day": until.date().isoformat(),
-                                   "time": until.strftime("%H:%M")}))
+                    "%(time)s."), {"day": Day(day), "time": TimeOfDay(until, centre["timezone"])}))
                 line.quote = None
             else:
                 taken += 1
@@ -387,65 +401,308 @@ async def _scanned_basket(member_id: int, centre: dict[str, Any], tags: list[str
     return basket
 
 
+# --- the basket and the return list the server keeps -------------------------------------------
+#
+# Per staff member and centre (DeskBasketLine, DeskReturnLine): a reload, another page or
+# another member opened in between never loses them. A basket is for one member (its lines
+# name them); the return list is one member's loans at this centre.
+
+
+async def _basket_lines(staff_id: int, centre_id: int, member_id: int) -> list[dict[str, Any]]:
+    """A member's basket at this desk, in scan order: each unit's tag and its line's day."""
+    return await DeskBasketLine.select(
+        DeskBasketLine.id, DeskBasketLine.unit, DeskBasketLine.return_on,
+        DeskBasketLine.unit.asset_tag.as_alias("tag"),
+        DeskBasketLine.unit.tool_type.max_loan_days.as_alias("max_loan_days"),
+    ).where((DeskBasketLine.staff == staff_id) & (DeskBasketLine.centre == centre_id)
+            & (DeskBasketLine.member == member_id)).order_by(DeskBasketLine.id)
+
+
+async def _basket_member(staff_id: int, centre_id: int) -> int | None:
+    """The member this desk last scanned a unit for: the basket a reload comes back to."""
+    row = await DeskBasketLine.select(DeskBasketLine.member).where(
+        (DeskBasketLine.staff == staff_id) & (DeskBasketLine.centre == centre_id)
+    ).order_by(DeskBasketLine.id, ascending=False).first()
+    return row["member"] if row else None
+
+
+def _line_days(lines: list[dict[str, Any]], asked: dict[str, str], centre: dict[str, Any],
+               today: date) -> tuple[dict[str, date], dict[str, Any]]:
+    """The return days the desk typed for its lines (`asked`: tag -> the day as sent), checked
+    against each tool type's longest loan and the centre's open days: (the good ones, a message
+    for each bad one under "ends_on.<tag>"). Lines not asked about keep their day."""
+    days: dict[str, date] = {}
+    errors: dict[str, Any] = {}
+    for line in lines:
+        if line["tag"] not in asked:
+            continue
+        day = calendar_day(asked[line["tag"]])
+        key = f"ends_on.{line['tag']}"
+        if day is None:
+            errors[key] = N_("Choose the return day.")
+        elif day < today:
+            errors[key] = N_("The return day has passed.")
+        else:
+            problem = period_problems(today, day, PeriodLimits(
+                today=today, horizon_days=0, max_loan_days=line["max_loan_days"],
+                opening_days=centre["opening_days"])).get("ends_on")
+            if problem:
+                errors[key] = problem
+            else:
+                days[line["tag"]] = day
+    return days, errors
+
+
+async def _save_days(lines: list[dict[str, Any]], asked: dict[str, str],
+                     centre: dict[str, Any], today: date) -> dict[str, date]:
+    """Keep the days the desk set on its lines; a bad one refuses them all (nothing changes).
+    Returns every line's day."""
+    days, errors = _line_days(lines, asked, centre, today)
+    if errors:
+        raise DeskError("invalid", errors)
+    for line in lines:
+        if line["tag"] in days and days[line["tag"]] != line["return_on"]:
+            await DeskBasketLine.update({DeskBasketLine.return_on: days[line["tag"]]}).where(
+                DeskBasketLine.id == line["id"])
+    return {line["tag"]: days.get(line["tag"], line["return_on"]) for line in lines}
+
+
+async def _scan_into_basket(staff_id: int, centre: dict[str, Any], member_id: int,
+                            lines: list[dict[str, Any]], days: dict[str, date], scan: str,
+                            wanted: date | None, today: date, now: datetime
+                            ) -> tuple[dict[str, Any], str]:
+    """Add a scanned unit to the member's basket with its own return day (the earliest its tool
+    type allows, or the basket's `wanted` day when allowed), unless it cannot be lent: then
+    (its reason under "scan", the tag refused) and nothing is added."""
+    tag = normalise_asset_tag(scan)
+    if tag is None:
+        return {"scan": (N_("“%(tag)s” is not an asset tag."), {"tag": scan.strip()[:20]})}, ""
+    tags = [line["tag"] for line in lines]
+    if tag in tags:
+        return {"scan": (N_("%(tag)s is in the basket already."), {"tag": tag})}, ""
+    if len(tags) >= MAX_BASKET:
+        return {"scan": (N_("At most %(count)s units at once."), {"count": MAX_BASKET})}, tag
+    unit = await Unit.select(Unit.id, Unit.tool_type.max_loan_days.as_alias("max_loan_days")
+                             ).where(Unit.asset_tag == tag).first()
+    day = default_return_day(today, unit["max_loan_days"], centre["opening_days"],
+                             wanted) if unit else None
+    basket = await _basket(member_id, centre, [*tags, tag], None, today,
+                           ends={**days, tag: day})
+    verdict = basket.lines[-1].verdict
+    if verdict.kind == "refused":
+        return {"scan": verdict.reason}, tag
+    await DeskBasketLine.delete().where(  # from another member's basket at this desk
+        (DeskBasketLine.staff == staff_id) & (DeskBasketLine.centre == centre["id"])
+        & (DeskBasketLine.unit == unit["id"]))
+    await DeskBasketLine.insert(DeskBasketLine(
+        staff=staff_id, centre=centre["id"], member=member_id, unit=unit["id"],
+        return_on=verdict.ends_on or day or today, added_at=now))
+    return {}, ""
+
+
+class _ScanRefused(Exception):
+    """A scan the desk cannot take: the change it came with is rolled back."""
+
+    def __init__(self, errors: dict[str, Any], rejected: str) -> None:
+        super().__init__(errors)
+        self.errors, self.rejected = errors, rejected
+
+
+async def change_basket(centre_id: int, *, user: CurrentUser, member_id: int, today: date,
+                        now: datetime, scan: str = "", remove: str = "", clear: bool = False,
+                        days: dict[str, str] | None = None, wanted: date | None = None,
+                        with_days: bool = True) -> dict[str, Any] | None:
+    """The desk changes a member's basket: the return days typed on its lines (`days`, by tag;
+    one bad day refuses the change, its message by its line), a unit taken out (`remove`), all
+    of them (`clear`), a unit `scan`ned in. Returns the desk page after it, read in the same
+    transaction (None: no such centre or member). A refused scan changes nothing (not even
+    what came with it): its reason is under "scan", `refused` is set."""
+    try:
+        return await _change_basket(centre_id, user, member_id, today, now, scan, remove, clear,
+                                    days or {}, wanted, with_days)
+    except _ScanRefused as refused:
+        return await desk_page(centre_id, user=user, today=today, member_id=member_id,
+                               errors=refused.errors, rejected=refused.rejected, days=days,
+                               with_days=with_days)
+
+
+async def _change_basket(centre_id, user, member_id, today, now, scan, remove, clear, days,
+                         wanted, with_days) -> dict[str, Any] | None:
+    async with write_transaction():
+        here = await centre(centre_id)
+        if here is None or await _panel(member_id, centre_id, today) is None:
+            return None
+        mine = (DeskBasketLine.staff == user.id) & (DeskBasketLine.centre == centre_id) & (
+            DeskBasketLine.member == member_id)
+        lines = await _basket_lines(user.id, centre_id, member_id)
+        line_days = await _save_days(lines, days, here, today)
+        if clear:
+            await DeskBasketLine.delete().where(mine)
+        elif remove:
+            gone = normalise_asset_tag(remove) or ""
+            await DeskBasketLine.delete().where(mine & DeskBasketLine.unit.is_in(
+                [line["unit"] for line in lines if line["tag"] == gone] or [-1]))
+        if scan.strip():
+            lines = await _basket_lines(user.id, centre_id, member_id)
+            errors, rejected = await _scan_into_basket(
+                user.id, here, member_id, lines, line_days, scan, wanted, today, now)
+            if errors:
+                raise _ScanRefused(errors, rejected)
+        return await _desk_page(here, user=user, today=today, member_id=member_id,
+                                with_days=with_days)
+
+
+async def _return_lines(staff_id: int, centre_id: int) -> list[dict[str, Any]]:
+    """The loans scanned back in at this desk, in scan order."""
+    return await DeskReturnLine.select(
+        DeskReturnLine.id, DeskReturnLine.booking,
+        DeskReturnLine.booking.unit.asset_tag.as_alias("asset_tag"),
+        DeskReturnLine.booking.member.as_alias("member"),
+    ).where((DeskReturnLine.staff == staff_id) & (DeskReturnLine.centre == centre_id)
+            ).order_by(DeskReturnLine.id)
+
+
+async def _scan_into_returns(staff: CurrentUser, centre_id: int, tag: str,
+                             now: datetime) -> None:
+    """Add the loan a returned unit is on to this desk's return list: one member's loans of
+    this centre, each once."""
+    loan = await _open_loan(tag, desk_centres(staff))
+    if loan["centre"] != centre_id:
+        raise DeskError("forbidden", {"tag": N_("This unit was lent by another centre.")})
+    listed = await _return_lines(staff.id, centre_id)
+    if any(line["booking"] == loan["id"] for line in listed):
+        raise DeskError("invalid", {"tag": (N_("%(tag)s is in the return list already."),
+                                            {"tag": loan["asset_tag"]})})
+    if listed and listed[0]["member"] != loan["member"]:
+        raise DeskError("invalid", {"tag": N_(
+            "This unit was lent to another member: finish this return first.")})
+    await DeskReturnLine.insert(DeskReturnLine(staff=staff.id, centre=centre_id,
+                                               booking=loan["id"], added_at=now))
+
+
+async def change_returns(centre_id: int, *, user: CurrentUser, today: date, now: datetime,
+                         tag: str = "", remove: int = 0, clear: bool = False,
+                         with_days: bool = True) -> dict[str, Any] | None:
+    """The desk changes its return list: a unit scanned back (`tag`; why it cannot be is a
+    message at the scan field, and nothing is added), a loan taken out (`remove`), all of them
+    (`clear`). Returns the desk page after it, read in the same transaction (None: no such
+    centre). A refused scan changes nothing."""
+    try:
+        return await _change_returns(centre_id, user, today, now, tag, remove, clear, with_days)
+    except _ScanRefused as refused:
+        return await desk_page(centre_id, user=user, today=today, errors=refused.errors,
+                               rejected_tag=refused.rejected, focus="tag", with_days=with_days)
+
+
+async def _change_returns(centre_id, user, today, now, tag, remove, clear,
+                          with_days) -> dict[str, Any] | None:
+    async with write_transaction():
+        here = await centre(centre_id)
+        if here is None:
+            return None
+        mine = (DeskReturnLine.staff == user.id) & (DeskReturnLine.centre == centre_id)
+        if clear:
+            await DeskReturnLine.delete().where(mine)
+        elif remove:
+            await DeskReturnLine.delete().where(mine & (DeskReturnLine.booking == remove))
+        if tag.strip():
+            try:
+                await _scan_into_returns(user, centre_id, tag, now)
+            except DeskError as error:  # why this unit cannot be taken back, by its field
+                # the tag named before its message, unless the message names it
+                raise _ScanRefused(error.errors, normalise_asset_tag(tag) or "") from None
+        return await _desk_page(here, user=user, today=today, focus="tag",
+                                with_days=with_days)
+
+
+async def _returns_view(staff_id: int, centre_id: int, today: date) -> list[dict[str, Any]]:
+    """The return list with each loan's due day, late fee if it came back now and deposit."""
+    ids = [line["booking"] for line in await _return_lines(staff_id, centre_id)]
+    if not ids:
+        return []
+    policy = await ledger.fee_policy(centre_id)
+    loans = {loan["id"]: loan for loan in await Booking.select(*_loan_columns()).where(
+        Booking.id.is_in(ids))}
+    held = await _deposits_held(ids)
+    shown = []
+    for booking in ids:
+        loan = loans[booking]
+        loan["days_late"] = days_late(loan["ends_on"], today)
+        loan["late_fee"] = _late_fee(loan["ends_on"], today, policy)
+        loan["deposit_held"] = held.get(booking, 0)
+        shown.append(loan)
+    return shown
+
+
 # --- the desk page ----------------------------------------------------------------------------
 
 
 async def desk_page(centre_id: int, *, user: CurrentUser, today: date,
                     member_id: int | None = None, query: str = "",
-                    tags: list[str] | None = None, return_on: date | None = None,
-                    scanned: str = "", tag: str | None = None,
-                    errors: dict[str, Any] | None = None,
+                    errors: dict[str, Any] | None = None, days: dict[str, str] | None = None,
+                    rejected: str = "", rejected_tag: str = "", focus: str | None = None,
                     with_days: bool = True) -> dict[str, Any] | None:
-    """A centre's desk, read at once: the member (`member_id`, or the one `query` finds) with
-    their panel and basket (the `tags` scanned so far, `scanned` the last), the loan a `tag`
-    scanned to check in is on, and the day's pick-ups and returns unless not `with_days` (a
-    fragment that does not show them). `errors`: a refusal to show on it. `refused`: the scan
-    or the tag was refused, `rejected_tag` the tag refused for check-in when its message does
-    not name it. `focus`: the field the desk waits on next (the check-in scan after a tag, the
-    basket's scan once there is a member, else the member search). None: the centre is closed
-    or there is no such member."""
-    errors = dict(errors or {})
-    refused = False
-    rejected_tag = ""
+    """A centre's desk, read at once (see `_desk_page`)."""
     async with read_transaction():
         here = await centre(centre_id)
         if here is None:
             return None
-        found: list[dict[str, Any]] = []
-        if query and member_id is None:
-            found = await find_members(query)
-            if len(found) == 1:
-                member_id = found[0]["id"]
-            elif not found:
-                errors["q"] = N_("No member matches.")
-        panel = basket = None
-        if member_id is not None:
-            panel = await _panel(member_id, centre_id, today)
-            if panel is None:
-                return None
-            if tags is None:  # nothing scanned yet: the panel already knows the standing
-                basket = Basket(panel["member"], panel["standing"], [], None,
-                                hard=panel["hard"], soft=panel["soft"])
-            else:
-                basket = await _scanned_basket(member_id, here, tags, return_on, today, scanned)
-                refused = bool(basket.errors)
-                basket.errors.update(errors)
-                errors = basket.errors
-        loan = None
-        if tag is not None:
-            try:
-                loan = await loan_for_check_in(tag, desk_centres(user), today)
-            except DeskError as error:  # why this unit cannot be checked in, by its field
-                errors.update(error.errors)
-                refused = True
-                rejected_tag = normalise_asset_tag(tag) or ""  # else the message names it
-        days = await reservations.desk_days([centre_id], today) if with_days else {}
-    focus = "tag" if tag is not None else "scan" if basket is not None else "q"
+        return await _desk_page(here, user=user, today=today, member_id=member_id,
+                                query=query, errors=errors, days=days, rejected=rejected,
+                                rejected_tag=rejected_tag, focus=focus, with_days=with_days)
+
+
+async def _desk_page(here: dict[str, Any], *, user: CurrentUser, today: date,
+                     member_id: int | None = None, query: str = "",
+                     errors: dict[str, Any] | None = None, days: dict[str, str] | None = None,
+                     rejected: str = "", rejected_tag: str = "", focus: str | None = None,
+                     with_days: bool = True) -> dict[str, Any] | None:
+    """The member (`member_id`, the one `query` finds, else the one this desk's basket is for)
+    with their panel and the basket the server keeps for them (`days`: return days typed on
+    its lines and refused, drawn as typed; `rejected`: a scanned tag refused, its reason in
+    `errors`), this desk's return list, and the day's pick-ups and returns unless not
+    `with_days` (a fragment that does not show them). `errors`: a refusal to show on it.
+    `refused`: a scan was refused, `rejected_tag` the tag refused for the return list when its
+    message does not name it. `focus`: the field the desk waits on next (the return scan after
+    one, the basket's scan once there is a member, else the member search). None: there is no
+    such member."""
+    errors = dict(errors or {})
+    centre_id = here["id"]
+    found: list[dict[str, Any]] = []
+    if query and member_id is None:
+        found = await find_members(query)
+        if len(found) == 1:
+            member_id = found[0]["id"]
+        elif not found:
+            errors["q"] = N_("No member matches.")
+    asked = member_id is not None
+    if member_id is None and not query:
+        member_id = await _basket_member(user.id, centre_id)
+    panel = basket = None
+    if member_id is not None:
+        panel = await _panel(member_id, centre_id, today)
+        if panel is None and asked:
+            return None
+    if panel is not None:
+        lines = await _basket_lines(user.id, centre_id, member_id)
+        if not lines:  # nothing scanned yet: the panel already knows the standing
+            basket = Basket(panel["member"], panel["standing"], [], None,
+                            hard=panel["hard"], soft=panel["soft"])
+        else:
+            typed, _ = _line_days(lines, days or {}, here, today)
+            ends = {line["tag"]: typed.get(line["tag"], line["return_on"]) for line in lines}
+            basket = await _basket(member_id, here, list(ends), None, today, ends=ends)
+        basket.rejected = rejected
+        basket.errors = errors
+    returns = await _returns_view(user.id, centre_id, today)
+    found_days = await reservations.desk_days([centre_id], today) if with_days else {}
+    refused = bool(rejected or errors.get("scan") or errors.get("tag"))
+    focus = focus or ("scan" if basket is not None else "q")
     return {"centre": here, "today": today, "query": query, "found": found, "panel": panel,
-            "basket": basket, "errors": errors, "refused": refused, "check_in": loan,
+            "basket": basket, "errors": errors, "refused": refused, "returns": returns,
             "rejected_tag": rejected_tag, "focus": focus,
             "conditions": RETURN_CONDITIONS, "may_waive": user.all_centres,
-            "methods": PAY_METHODS if user.all_centres else PAYMENT_METHODS, **days}
+            "methods": PAY_METHODS if user.all_centres else PAYMENT_METHODS, **found_days}
 
 
 # --- check-out --------------------------------------------------------------------------------
@@ -464,12 +721,20 @@ async def check_out(*, member_id: int, centre_id: int, tags: list[str], return_o
         raise DeskError("invalid", {"scan": N_("Scan at least one unit.")})
     if return_on is not None and return_on < today:
         raise DeskError("invalid", {"return_on": N_("The return day has passed.")})
-    try:
+    with _first_desk_wins():
         return await _check_out_once(member_id, centre_id, cleaned, return_on, payment,
                                      override_reason.strip()[:500], actor, today, now)
+
+
+@contextmanager
+def _first_desk_wins():
+    """A loan or booking another desk committed first becomes a conflict the desk can read;
+    the domain's own refusals pass as they are."""
+    try:
+        yield
     except (BookingError, ledger.MoneyError):
         raise
-    except Exception as exc:  # the other desk's loan or booking committed first
+    except Exception as exc:
         if not lost_to_another_request(exc):
             raise
         raise DeskError("conflict", {"scan": N_(
@@ -477,53 +742,94 @@ async def check_out(*, member_id: int, centre_id: int, tags: list[str], return_o
             "which.")}) from None
 
 
+async def check_out_basket(*, member_id: int, centre_id: int, shown: list[str] | None,
+                           days: dict[str, str], payment: dict[str, Any], override_reason: str,
+                           actor: CurrentUser, today: date, now: datetime) -> int:
+    """Lend the basket this desk keeps for the member, each unit until its line's day (`days`:
+    return days typed on the lines, checked first: one bad day refuses it all), and empty it,
+    all in one transaction; returns the receipt id. `shown`: the tags the desk's form was drawn
+    with, when it says; a basket changed since (in another window) is not lent unseen."""
+    if not actor.can_act_for(centre_id):
+        raise DeskError("forbidden", {"form": N_("You do not have access to this page.")})
+    with _first_desk_wins():
+        async with write_transaction():
+            centre = await _centre(centre_id)
+            lines = await _basket_lines(actor.id, centre_id, member_id)
+            if not lines:
+                raise DeskError("invalid", {"scan": N_("Scan at least one unit.")})
+            tags = [line["tag"] for line in lines]
+            if shown is not None and sorted(shown) != sorted(tags):
+                raise DeskError("conflict", {"scan": N_(
+                    "The basket has changed in another window: check it, then check out "
+                    "again.")})
+            line_days, errors = _line_days(lines, days, centre, today)
+            if errors:
+                raise DeskError("invalid", errors)
+            ends = {line["tag"]: line_days.get(line["tag"], line["return_on"])
+                    for line in lines}
+            receipt = await _lend_basket(member_id, centre, tags, None, payment,
+                                         override_reason.strip()[:500], actor, today, now,
+                                         ends=ends)
+            await DeskBasketLine.delete().where(
+                (DeskBasketLine.staff == actor.id) & (DeskBasketLine.centre == centre_id)
+                & (DeskBasketLine.member == member_id))
+        return receipt
+
+
 async def _check_out_once(member_id, centre_id, tags, return_on, payment, override_reason,
                           actor, today, now) -> int:
     async with write_transaction():
-        centre = await _centre(centre_id)
-        basket = await _basket(member_id, centre, tags, return_on, today, lock=True)
-        refused = [line for line in basket.lines if line.verdict.kind == "refused"]
-        if refused:
-            # unknown tags and a missing return day are the request's fault, the rest the
-            # units' state; every refused tag also gets its own reason (the API shows them)
-            bad_input = any(line.unit is None or line.verdict.reason == NO_RETURN_DAY
-                            for line in refused)
-            raise DeskError("invalid" if bad_input else "conflict", {
-                "scan": N_("Some units cannot be lent (see why in the list): take them out, "
-                           "then check out again."),
-                **{line.tag: line.verdict.reason for line in refused}})
-        if basket.hard:
-            raise DeskError("forbidden", {"form": basket.hard[0]})
-        paid, owing_reason = payment.get("amount", 0), payment.get("owing_reason", "").strip()
-        problems = check_out_payment_problems(
-            paid, basket.due, leave_owing=bool(payment.get("leave_owing")),
-            owing_reason=owing_reason, balance_limit=basket.standing.balance_limit)
-        if basket.soft and not override_reason:
-            raise DeskError("invalid", {**problems, "override_reason": N_(
-                "Write why you lend despite the warnings, or resolve them first.")})
-        receipt = await ledger.open_receipt(member_id, centre_id, "check_out",
-                                            actor_id=actor.id, now=now)
-        for line in basket.lines:
-            loan = await _lend(line, member_id, centre_id, receipt, actor.id, today, now)
-            await _charge(receipt, member_id, centre_id, loan, line.quote,
-                          basket.member, actor_id=actor.id, now=now)
-        if paid:  # how it is paid is checked first (method, slip, waiver); nothing paid: no line
-            await ledger.post_payment(receipt, member_id, centre_id, payment,
-                                      owed=await ledger.balance(member_id),
-                                      may_waive=actor.all_centres, now=now, actor_id=actor.id)
-        if problems:  # not what is due, and not by choice: the whole check-out rolls back
-            raise ledger.MoneyError("invalid", problems)
-        if paid < basket.due:
-            await audit.record("loan.left_owing", "receipt", receipt, now=now, actor_id=actor.id,
-                               centre_id=centre_id, after={
-                                   "due": basket.due, "paid": paid,
-                                   "owing": basket.due - paid, "reason": owing_reason[:500]})
-        if basket.soft:
-            await audit.record("loan.override", "receipt", receipt, now=now, actor_id=actor.id,
-                               centre_id=centre_id, after={
-                                   "reason": override_reason,
-                                   "warnings": [w if isinstance(w, str) else w[0]
-                                                for w in basket.soft]})
+        return await _lend_basket(member_id, await _centre(centre_id), tags, return_on,
+                                  payment, override_reason, actor, today, now)
+
+
+async def _lend_basket(member_id, centre, tags, return_on, payment, override_reason, actor,
+                       today, now, ends: dict[str, date | None] | None = None) -> int:
+    """Lend these units (inside the caller's write transaction): the whole basket or nothing."""
+    centre_id = centre["id"]
+    basket = await _basket(member_id, centre, tags, return_on, today, lock=True, ends=ends)
+    refused = [line for line in basket.lines if line.verdict.kind == "refused"]
+    if refused:
+        # unknown tags and a missing return day are the request's fault, the rest the
+        # units' state; every refused tag also gets its own reason (the API shows them)
+        bad_input = any(line.unit is None or line.verdict.reason == NO_RETURN_DAY
+                        for line in refused)
+        raise DeskError("invalid" if bad_input else "conflict", {
+            "scan": N_("Some units cannot be lent (see why in the list): take them out, "
+                       "then check out again."),
+            **{line.tag: line.verdict.reason for line in refused}})
+    if basket.hard:
+        raise DeskError("forbidden", {"form": basket.hard[0]})
+    paid, owing_reason = payment.get("amount", 0), payment.get("owing_reason", "").strip()
+    problems = check_out_payment_problems(
+        paid, basket.due, leave_owing=bool(payment.get("leave_owing")),
+        owing_reason=owing_reason, balance_limit=basket.standing.balance_limit)
+    if basket.soft and not override_reason:
+        raise DeskError("invalid", {**problems, "override_reason": N_(
+            "Write why you lend despite the warnings, or resolve them first.")})
+    receipt = await ledger.open_receipt(member_id, centre_id, "check_out",
+                                        actor_id=actor.id, now=now)
+    for line in basket.lines:
+        loan = await _lend(line, member_id, centre_id, receipt, actor.id, today, now)
+        await _charge(receipt, member_id, centre_id, loan, line.quote,
+                      basket.member, actor_id=actor.id, now=now)
+    if paid:  # how it is paid is checked first (method, slip, waiver); nothing paid: no line
+        await ledger.post_payment(receipt, member_id, centre_id, payment,
+                                  owed=await ledger.balance(member_id),
+                                  may_waive=actor.all_centres, now=now, actor_id=actor.id)
+    if problems:  # not what is due, and not by choice: the whole check-out rolls back
+        raise ledger.MoneyError("invalid", problems)
+    if paid < basket.due:
+        await audit.record("loan.left_owing", "receipt", receipt, now=now, actor_id=actor.id,
+                           centre_id=centre_id, after={
+                               "due": basket.due, "paid": paid,
+                               "owing": basket.due - paid, "reason": owing_reason[:500]})
+    if basket.soft:
+        await audit.record("loan.override", "receipt", receipt, now=now, actor_id=actor.id,
+                           centre_id=centre_id, after={
+                               "reason": override_reason,
+                               "warnings": [w if isinstance(w, str) else w[0]
+                                            for w in basket.soft]})
     return receipt
 
 
@@ -612,6 +918,15 @@ async def _deposit_held(loan_id: int) -> int:
     return int((row or {}).get("total") or 0)
 
 
+async def _deposits_held(loan_ids: list[int]) -> dict[int, int]:
+    """The deposit each of these loans still holds, by loan id (one query)."""
+    rows = await LedgerEntry.select(
+        LedgerEntry.loan, Sum(LedgerEntry.amount).as_alias("total")
+    ).where(LedgerEntry.loan.is_in(loan_ids or [-1])
+            & LedgerEntry.kind.is_in(["deposit", "deposit_return"])).group_by(LedgerEntry.loan)
+    return {row["loan"]: int(row["total"] or 0) for row in rows}
+
+
 async def loan_for_check_in(tag: str, centre_ids: frozenset[int] | None,
                             today: date) -> dict[str, Any]:
     """The loan a scanned unit is on, its due day, the late fee if it came back now and the
@@ -625,52 +940,120 @@ async def loan_for_check_in(tag: str, centre_ids: frozenset[int] | None,
     return loan
 
 
+@dataclass(frozen=True)
+class Returned:
+    """How a unit came back: its condition, what is wrong with it, a damage charge (tetri) and
+    the name of the stored photo of the damage ("" without one)."""
+
+    condition: str
+    notes: str = ""
+    damage_charge: int = 0
+    photo: str = ""
+
+
+def returned_problems(returned: Returned) -> dict[str, Any]:
+    """What is wrong with how the desk says a unit came back, by field; empty when it can be
+    recorded."""
+    if returned.condition not in RETURN_CONDITIONS:
+        return {"condition": N_("Choose the condition it came back in.")}
+    if returned.condition in NEEDS_REPAIR and not returned.notes.strip():
+        return {"notes": N_("Describe the damage or what is missing.")}
+    if returned.damage_charge < 0:
+        return {"damage_charge": N_("Enter an amount of zero or more.")}
+    if returned.damage_charge and returned.condition not in NEEDS_REPAIR:
+        return {"damage_charge": N_(
+            "A damage charge needs the condition “damaged” or “missing parts”.")}
+    return {}
+
+
 async def check_in(*, tag: str, centre_ids: frozenset[int] | None, condition: str, notes: str,
                    damage_charge: int, photo: str, actor: Any, today: date,
                    now: datetime) -> int:
     """Take a unit back: late fee, damage charge, the deposit returned and applied to what is
     owed, the rest handed back; damage opens a maintenance ticket. Returns the receipt id."""
-    if condition not in RETURN_CONDITIONS:
-        raise DeskError("invalid", {"condition": N_("Choose the condition it came back in.")})
-    notes = notes.strip()[:2000]
-    if condition in NEEDS_REPAIR and not notes:
-        raise DeskError("invalid", {"notes": N_("Describe the damage or what is missing.")})
-    if damage_charge < 0:
-        raise DeskError("invalid", {"damage_charge": N_("Enter an amount of zero or more.")})
-    if damage_charge and condition not in NEEDS_REPAIR:
-        raise DeskError("invalid", {"damage_charge": N_(
-            "A damage charge needs the condition “damaged” or “missing parts”.")})
+    returned = Returned(condition, notes.strip()[:2000], damage_charge, photo)
+    problems = returned_problems(returned)
+    if problems:
+        raise DeskError("invalid", problems)
     async with write_transaction():
         loan = await _open_loan(tag, centre_ids, lock=True)
-        member, centre = loan["member"], loan["centre"]
-        policy = await ledger.fee_policy(centre)
-        receipt = await ledger.open_receipt(member, centre, "check_in", actor_id=actor.id,
-                                            now=now)
+        return await _take_back([(loan, returned)], actor=actor, today=today, now=now)
+
+
+async def finish_returns(centre_id: int, *, returned: dict[int, Returned], actor: CurrentUser,
+                         today: date, now: datetime) -> int:
+    """Take back every loan on this desk's return list at once, each as `returned` says (by
+    loan id), on ONE receipt: late fees and damage charges, the deposits returned and applied
+    to what is owed, the rest handed back; damage opens maintenance tickets. The list is
+    emptied in the same transaction. A line without a good condition refuses them all, its
+    message by its line ("<field>.<loan id>"); nothing is written then."""
+    if not actor.can_act_for(centre_id):
+        raise DeskError("forbidden", {"form": N_("You do not have access to this page.")})
+    async with write_transaction():
+        await _centre(centre_id)
+        lines = await _return_lines(actor.id, centre_id)
+        if not lines:
+            raise DeskError("invalid", {"tag": N_("Scan the returned units first.")})
+        errors: dict[str, Any] = {}
+        for line in lines:
+            said = returned.get(line["booking"]) or Returned("")
+            for name, message in returned_problems(said).items():
+                errors[f"{name}.{line['booking']}"] = message
+        if errors:
+            raise DeskError("invalid", errors)
+        taken = []
+        for line in lines:
+            loan = await _open_loan(line["asset_tag"], desk_centres(actor), lock=True)
+            if loan["id"] != line["booking"]:  # taken back (and lent again) by another desk
+                raise DeskError("conflict", {"tag": (N_("%(tag)s is not out any more."),
+                                                     {"tag": line["asset_tag"]})})
+            said = returned[line["booking"]]
+            taken.append((loan, Returned(said.condition, said.notes.strip()[:2000],
+                                         said.damage_charge, said.photo)))
+        receipt = await _take_back(taken, actor=actor, today=today, now=now)
+        await DeskReturnLine.delete().where(
+            (DeskReturnLine.staff == actor.id) & (DeskReturnLine.centre == centre_id))
+    return receipt
+
+
+async def _take_back(taken: list[tuple[dict[str, Any], Returned]], *, actor: Any, today: date,
+                     now: datetime) -> int:
+    """One member's loans of one centre back on one receipt (inside the caller's write
+    transaction): every late fee and damage charge first, then each deposit returned and
+    applied to what is owed; damage opens a ticket; an undamaged unit may serve the waitlist."""
+    member, centre = taken[0][0]["member"], taken[0][0]["centre"]
+    policy = await ledger.fee_policy(centre)
+    receipt = await ledger.open_receipt(member, centre, "check_in", actor_id=actor.id, now=now)
+    for loan, returned in taken:
         post = {"now": now, "actor_id": actor.id, "loan": loan["id"]}
         await ledger.post(receipt, member, centre, "late_fee",
                           _late_fee(loan["ends_on"], today, policy), **post)
-        await ledger.post(receipt, member, centre, "damage", damage_charge, reason=notes[:500],
-                          **post)
+        await ledger.post(receipt, member, centre, "damage", returned.damage_charge,
+                          reason=returned.notes[:500], **post)
+    for loan, _ in taken:
         await _settle_deposit(receipt, member, centre, loan["id"], actor_id=actor.id, now=now)
+    freed: list[int] = []  # a tool type once a unit freed
+    for loan, returned in taken:
         ticket = None
-        if condition in NEEDS_REPAIR:
+        if returned.condition in NEEDS_REPAIR:
             ticket = await inventory.open_ticket(
-                loan["unit"], f"{loan['member_name']} ({loan['asset_tag']}): {notes}",
-                photo=photo, actor=actor, now=now, audit=audit.record)
+                loan["unit"], f"{loan['member_name']} ({loan['asset_tag']}): {returned.notes}",
+                photo=returned.photo, actor=actor, now=now, audit=audit.record)
+        else:  # back early or on time: the unit may serve the waitlist now
+            freed.append(loan["tool_type"])
         await Booking.update({
             Booking.status: "returned", Booking.returned_at: now, Booking.ended_on: today,
             Booking.in_receipt: receipt,
-            Booking.return_condition: condition, Booking.return_notes: notes,
+            Booking.return_condition: returned.condition, Booking.return_notes: returned.notes,
             Booking.return_ticket: ticket,
         }).where(Booking.id == loan["id"])
         await audit.record("loan.check_in", "booking", loan["id"], now=now, actor_id=actor.id,
                            centre_id=centre, before={"status": "out"}, after={
-                               "status": "returned", "condition": condition,
+                               "status": "returned", "condition": returned.condition,
                                "ticket": ticket, "receipt": receipt,
                                "days_late": days_late(loan["ends_on"], today)})
-        if ticket is None:  # back early or on time: the unit may serve the waitlist now
-            await reservations.offer_freed_period(loan["tool_type"], centre, now=now,
-                                                  today=today)
+    for tool_type in freed:
+        await reservations.offer_freed_period(tool_type, centre, now=now, today=today)
     return receipt
 
 

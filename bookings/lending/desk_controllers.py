@@ -1,10 +1,12 @@
 """The front desk pages and the desk API: parse the form, call one service, answer.
 
-One page per centre (`/desk/{centre}`): find the member, scan units into the basket, check out;
-scan a unit to check it in. The basket lives in the form (hidden tags), so a reload or a
-second tab never loses or shares it. A refused check-out, check-in or payment draws the desk
-again with the messages by their fields; a refused renewal, reversal or lost unit is a message
-on the page the form was on."""
+One page per centre (`/desk/{centre}`): find the member, scan units into the basket (each line
+with its own return day), check out; scan returned units into the return list, say how each
+came back, and finish on one receipt. The server keeps the basket and the return list per staff
+member and centre, so a reload or another page never loses them; the basket form still carries
+the tags it was drawn with, so a basket changed in another window is not lent unseen. A refused
+check-out, return day, check-in or payment draws the desk again with the messages by their
+fields; a refused renewal, reversal or lost unit is a message on the page the form was on."""
 
 from __future__ import annotations
 
@@ -133,12 +135,42 @@ def _basket_values(form: Any, view: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _tags(form: Any) -> list[str]:
-    """The basket after this scan, or with a unit taken out."""
-    remove = form_text(form, "remove", 40)
-    scan = form_text(form, "scan", 40)
-    tags = [t for t in _listed(form) if t != remove]
-    return [*tags, scan] if scan else tags
+def _line_days(form: Any) -> dict[str, str]:
+    """The return days typed on the basket's lines (fields "ends_on.<tag>"), by tag."""
+    return {key[8:48]: form_text(form, key, 20) for key in form if key.startswith("ends_on.")}
+
+
+def _nth(values: list[Any], index: int) -> str:
+    value = values[index] if index < len(values) else ""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _return_fields(form: Any) -> dict[int, dict[str, str]]:
+    """How the return list's lines were filled in, by loan id (each line's fields in order)."""
+    every = form.getall if hasattr(form, "getall") else (lambda name, default: default)
+    lines = {}
+    for n, loan in enumerate(every("line", [])):
+        if whole_number(loan):
+            lines[whole_number(loan)] = {name: _nth(every(name, []), n) for name in (
+                "condition", "notes", "damage_charge")}
+    return lines
+
+
+async def _returns(form: Any) -> tuple[dict[int, desk.Returned], list[media.Pending | None]]:
+    """How each unit on the return list came back, and the photos of the damage."""
+    errors: dict[str, Any] = {}
+    returned, photos = {}, []
+    for loan, said in _return_fields(form).items():
+        damage = _amount(said, "damage_charge", errors, f"damage_charge.{loan}")
+        try:
+            photo = await media.read_upload(form.get(f"photo.{loan}"), media.PHOTO)
+        except BadValue as bad:
+            errors[f"photo.{loan}"], photo = bad.message, None
+        photos.append(photo)
+        returned[loan] = desk.Returned(said["condition"], said["notes"][:2000], damage,
+                                       photo.name if photo else "")
+    _refuse(errors)
+    return returned, photos
 
 
 # --- drawing the desk -------------------------------------------------------------------------
@@ -147,13 +179,20 @@ def _tags(form: Any) -> list[str]:
 DAY_FREE_BLOCKS = {"desk_member", "basket", "check_in"}
 
 
-async def _desk_view(request: Request, centre_id: int, **asked: Any) -> dict[str, Any]:
-    view = await desk.desk_page(
-        centre_id, user=current_user(request), today=web.today(request),
-        with_days=fragment_block(request.headers, DAY_FREE_BLOCKS) is None, **asked)
+def _with_days(request: Request) -> bool:
+    return fragment_block(request.headers, DAY_FREE_BLOCKS) is None
+
+
+def _found(view: dict[str, Any] | None) -> dict[str, Any]:
     if view is None:
         raise NotFoundException()
     return view
+
+
+async def _desk_view(request: Request, centre_id: int, **asked: Any) -> dict[str, Any]:
+    return _found(await desk.desk_page(centre_id, user=current_user(request),
+                                       today=web.today(request),
+                                       with_days=_with_days(request), **asked))
 
 
 def _desk_template(view: dict[str, Any], values: dict[str, Any],
@@ -165,19 +204,20 @@ def _desk_template(view: dict[str, Any], values: dict[str, Any],
 
 
 async def _check_out_again(request: Request, error: DomainError) -> Response[Any]:
-    """The basket again, with why it was not lent."""
+    """The basket again, with why it was not lent (return days as typed); the same drawing for
+    a return day refused when the basket changes."""
     form = await request.form()
     view = await _desk_view(request, request.path_params["centre_id"], member_id=_member(form),
-                            tags=_listed(form), return_on=calendar_day(form.get("return_on")),
-                            errors=error.errors)
-    return _desk_template(view, form_values(form), error.status)
+                            days=_line_days(form), errors=error.errors)
+    return _desk_template(view, {**form_values(form), "scan": ""}, error.status)
 
 
 async def _check_in_again(request: Request, error: DomainError) -> Response[Any]:
+    """The return list again, as it was filled in, with why it was not taken back."""
     form = await request.form()
-    view = await _desk_view(request, request.path_params["centre_id"],
-                            tag=form_text(form, "tag", 40), errors=error.errors)
-    return _desk_template(view, form_values(form), error.status)
+    view = await _desk_view(request, request.path_params["centre_id"], errors=error.errors,
+                            focus="tag")
+    return _desk_template(view, {"returned": _return_fields(form)}, error.status)
 
 
 async def _payment_again(request: Request, error: DomainError) -> Response[Any]:
@@ -228,31 +268,57 @@ class DeskPages(Controller):
     @get("/")
     async def page(self, request: Request, centre_id: int,
                    q: str = Parameter(default="", max_length=100),
-                   member: int = Parameter(default=0, ge=0, le=MAX_INT),
-                   tag: str = Parameter(default="", max_length=40)) -> Template:
-        view = await _desk_view(request, centre_id, member_id=member or None, query=q,
-                                tag=tag or None)
-        return _desk_template(view, {"tag": tag})
+                   member: int = Parameter(default=0, ge=0, le=MAX_INT)) -> Template:
+        """The desk; without a member asked, the one this desk's basket is for."""
+        view = await _desk_view(request, centre_id, member_id=member or None, query=q)
+        return _desk_template(view, {})
 
-    @post("/basket")
+    @post("/basket", opt={"on_error": _check_out_again})
     async def basket(self, request: Request, centre_id: int) -> Template:
-        """Add a scanned unit, or take one out: re-evaluate the whole basket (writes nothing)."""
+        """Scan a unit in, take one out or all, change the lines' return days: the server's
+        basket, drawn again (a refused scan answers 422 and adds nothing)."""
         form = await request.form()
-        view = await _desk_view(request, centre_id, member_id=_member(form), tags=_tags(form),
-                                return_on=calendar_day(form.get("return_on")),
-                                scanned=form_text(form, "scan", 40))
-        return _desk_template(view, _basket_values(form, view))
+        view = await desk.change_basket(
+            centre_id, user=current_user(request), member_id=_member(form),
+            scan=form_text(form, "scan", 40), remove=form_text(form, "remove", 40),
+            clear=form_text(form, "action", 10) == "clear", days=_line_days(form),
+            wanted=calendar_day(form.get("return_on")), today=web.today(request),
+            now=web.now(request), with_days=_with_days(request))
+        return _desk_template(_found(view), _basket_values(form, _found(view)))
 
     @post("/check-out", opt={"on_error": _check_out_again})
     async def check_out(self, request: Request, centre_id: int) -> Response[Any]:
         form = await request.form()
-        receipt = await desk.check_out(
-            member_id=_member(form), centre_id=centre_id, tags=_listed(form),
-            return_on=calendar_day(form.get("return_on")), payment=_payment(form),
+        receipt = await desk.check_out_basket(
+            member_id=_member(form), centre_id=centre_id, shown=_listed(form),
+            days=_line_days(form), payment=_payment(form),
             override_reason=form_text(form, "override_reason"), actor=current_user(request),
             today=web.today(request), now=web.now(request))
         return go(request, f"/receipts/{receipt}",
                   N_("Checked out. Print the receipt for the member."))
+
+    @post("/returns", **CHECK_IN_UPLOAD)
+    async def returns(self, request: Request, centre_id: int) -> Template:
+        """Scan a returned unit into the return list, take one out or all (a refused scan
+        answers 422, its tag named, and adds nothing); the list's fields stay as filled in."""
+        form = await request.form()
+        view = await desk.change_returns(
+            centre_id, user=current_user(request), tag=form_text(form, "tag", 40),
+            remove=whole_number(form.get("remove")) or 0,
+            clear=form_text(form, "action", 10) == "clear", today=web.today(request),
+            now=web.now(request), with_days=_with_days(request))
+        return _desk_template(_found(view), {"returned": _return_fields(form)})
+
+    @post("/returns/finish", opt={"on_error": _check_in_again}, **CHECK_IN_UPLOAD)
+    async def finish_returns(self, request: Request, centre_id: int) -> Response[Any]:
+        """Take back every unit on the return list, as filled in, on one receipt."""
+        form = await request.form()
+        returned, photos = await _returns(form)
+        async with media.stored(request.app.state.settings.media_dir, photos):
+            receipt = await desk.finish_returns(
+                centre_id, returned=returned, actor=current_user(request),
+                today=web.today(request), now=web.now(request))
+        return go(request, f"/receipts/{receipt}", N_("Checked in."))
 
     @post("/check-in", opt={"on_error": _check_in_again}, **CHECK_IN_UPLOAD)
     async def check_in(self, request: Request, centre_id: int) -> Response[Any]:

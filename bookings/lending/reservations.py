@@ -14,6 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings.lending import availability
+from bookings.lending.calendar_rules import (
+    Choice,
+    choice_problems,
+    days_to_build_on,
+    month_calendar,
+)
 from bookings.lending.rules import (
     PeriodLimits,
     free_beyond_holds,
@@ -22,7 +28,6 @@ from bookings.lending.rules import (
     is_overdue,
     less_held,
     missing_choices,
-    month_grid,
     period_problems,
     shift_month,
 )
@@ -33,7 +38,7 @@ from rental import audit, ledger, members
 from rental.fees import Quote, rental_quote
 from rental.kernel.db import lost_a_race, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Day, Names, TimeOfDay
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import BadValue, money_input, parse_money, whole_number
 from rental.member_rules import membership_state
@@ -86,10 +91,7 @@ async def _offer(tool_type_id: int, centre_id: int, member_id: int | None,
 
 
 def _check_period(offer: Offer, starts_on: date, ends_on: date, today: date) -> None:
-    problems = period_problems(starts_on, ends_on, PeriodLimits(
-        today=today, horizon_days=offer.policy["horizon_days"],
-        max_loan_days=offer.tool_type["max_loan_days"],
-        opening_days=offer.centre["opening_days"]))
+    problems = period_problems(starts_on, ends_on, _limits(offer, today))
     if problems:
         raise BookingError("invalid", problems)
 
@@ -113,19 +115,48 @@ async def month_view(tool_type_id: int, centre_id: int, member_id: int | None, m
 
 
 async def booking_page(tool_type_id: int, centre_id: int, viewer: CurrentUser | None, *,
-                       member_id: int | None, month: date, starts: date | None,
-                       ends: date | None, today: date) -> dict[str, Any]:
-    """The booking page: a month of free units for whom it books for (the desk: the member
-    whose card it came from; a member: themselves) and the price of the chosen days."""
+                       member_id: int | None, month: date, choice: Choice,
+                       today: date) -> dict[str, Any]:
+    """The booking page: a month calendar for whom it books for (the desk: the member whose
+    card it came from; a member: themselves), each day free, booked, closed or past and what
+    tapping it chooses; the days chosen, what is wrong with them (said by the calendar) or,
+    when a unit is free for all of them, the price."""
     if viewer is not None and viewer.is_staff:
         member = for_member = member_id
     else:
         member, for_member = None, viewer.id if viewer else None
-    offer, free = await month_view(tool_type_id, centre_id, for_member, month, today)
-    return {"offer": offer, "free": free, "weeks": month_grid(month), "month": month,
-            "previous": shift_month(month, -1), "next": shift_month(month, 1), "today": today,
-            "starts": starts, "ends": ends, "member": member,
-            "quote": quote(offer, starts, ends) if starts and ends and ends >= starts else None}
+    starts = choice.starts
+    ends = choice.ends if starts is not None else None
+    async with read_transaction():
+        offer, free = await month_view(tool_type_id, centre_id, for_member, month, today)
+        limits = _limits(offer, today)
+        problems = {**choice_problems(starts, choice.ends, limits), **choice.problems}
+        bookable = starts is not None and ends is not None and not problems
+        if bookable and not await _units_free_for(offer, starts, ends, for_member):
+            problems["form"] = N_("No unit is free for all of these days. Choose other days, "
+                                  "or join the waitlist.")
+    picked = days_to_build_on(starts, ends, problems)
+    return {"offer": offer, "free": free, "weeks": month_calendar(month, free, limits, *picked),
+            "month": month, "previous": shift_month(month, -1), "next": shift_month(month, 1),
+            "today": today, "starts": starts, "ends": ends, "picked": picked, "member": member,
+            "problems": problems, "full": "form" in problems,
+            "quote": quote(offer, starts, ends) if bookable and not problems else None}
+
+
+def _limits(offer: Offer, today: date) -> PeriodLimits:
+    return PeriodLimits(today=today, horizon_days=offer.policy["horizon_days"],
+                        max_loan_days=offer.tool_type["max_loan_days"],
+                        opening_days=offer.centre["opening_days"])
+
+
+async def _units_free_for(offer: Offer, starts: date, ends: date,
+                          member_id: int | None) -> list[int]:
+    """The units free for the whole period beyond those held for others on the waitlist."""
+    tool_type_id, centre_id = offer.tool_type["id"], offer.centre["id"]
+    units = await availability.lendable_units(tool_type_id, centre_id, ends)
+    busy = await availability.active_periods(units, starts, ends)
+    held = await held_offers(tool_type_id, centre_id, starts, ends, for_member=member_id)
+    return free_beyond_holds(free_units(units, busy, (starts, ends)), held)
 
 
 async def free_between(tool_type_id: int, centre_id: int, starts: date, ends: date,
@@ -203,9 +234,8 @@ async def certificate_refusal(member_id: int, skill_id: int, today: date, now: d
     local = upcoming["starts_at"].astimezone(ZoneInfo(upcoming["timezone"]))
     return {"form": (N_("This tool needs a safety training first. The next session: "
                         "%(title)s, %(day)s at %(time)s."),
-                     {"title": upcoming["title_ka"] + (f" / {upcoming['title_en']}"
-                                                       if upcoming["title_en"] else ""),
-                      "day": local.date().isoformat(), "time": local.strftime("%H:%M")})}
+                     {"title": Names.of(upcoming, "title"), "day": Day(local.date()),
+                      "time": TimeOfDay(upcoming["starts_at"], upcoming["timezone"])})}
 
 
 async def book_from_form(booker: CurrentUser, tool_type_id: int, *, centre_id: int,

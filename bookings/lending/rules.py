@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from rental.centres import is_open_on
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Day
 from rental.kernel.values import money_input
 
 Period = tuple[date, date]  # both days included
@@ -182,8 +182,32 @@ def scan_verdict(unit: dict[str, Any] | None, *, centre_id: int, member_id: int,
     if clash:
         first = min(h["starts_on"] for h in clash)
         return refused((N_("This unit is booked from %(day)s: choose an earlier return day."),
-                        {"day": first.isoformat()}))
+                        {"day": Day(first)}))
     return Verdict("walk_in", ends_on=return_on)
+
+
+def return_days(today: date, max_loan_days: int, opening_days: int) -> list[date]:
+    """The days a walk-in loan from `today` may come back on: the centre's open days within the
+    tool type's longest loan, from tomorrow (today itself only for a tool lent for the day)."""
+    if max_loan_days <= 0:
+        return [today] if is_open_on(opening_days, today) else []
+    return [day for day in (today + timedelta(days=n) for n in range(1, max_loan_days + 1))
+            if is_open_on(opening_days, day)]
+
+
+def default_return_day(today: date, max_loan_days: int, opening_days: int,
+                       wanted: date | None = None) -> date | None:
+    """The return day a scanned unit's line starts with: the earliest day allowed for its tool
+    type (the next open day); with a day the desk asked for the whole basket (`wanted`), that
+    day when this tool may stay out so long and the centre is open then, else the allowed day
+    nearest before it (or the earliest, when none is before it). None: no day is allowed."""
+    allowed = return_days(today, max_loan_days, opening_days)
+    if not allowed:
+        return None
+    if wanted is None:
+        return allowed[0]
+    before = [day for day in allowed if day <= wanted]
+    return before[-1] if before else allowed[0]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ def cell(row: dict[str, Any], column: Any) -> Any:
     if column.kind == "name":
         fallback = row.get("fallback")
         return i18n.localized(row, "name") or (choice_label(fallback) if fallback else "")
+    if column.kind == "localized":
+        return i18n.localized(row, column.key)
     if column.kind == "choice":
         return choice_label(value) if value else ""
     if column.kind == "money":

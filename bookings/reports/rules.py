@@ -182,7 +182,8 @@ def suppress(counts: list[int | None], total: int | None = None) -> list[int | s
 class Column:
     key: str
     heading: str  # a message id
-    # text | name (localized name_ka/name_en) | choice (a CHOICE_LABELS key) | count | people
+    # text | name (localized name_ka/name_en) | localized (the key's _ka/_en, in the reader's
+    # language) | choice (a CHOICE_LABELS key) | count | people
     # (a count of persons, suppressed in exports) | money | percent | days
     kind: str = "count"
 

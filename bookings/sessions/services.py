@@ -635,8 +635,7 @@ async def session_form_page(session_id: int | None) -> dict[str, Any]:
         "audiences": AUDIENCES,
         "centre_options": [(str(c["id"]), i18n.localized(c, "name")) for c in centres],
         "skill_options": [(str(s["id"]), i18n.localized(s, "name")) for s in skills],
-        "language_options": [(code, i18n.LANGUAGE_NAMES.get(code, "Русский"))
-                             for code in SESSION_LANGUAGES]}
+        "language_options": [(code, i18n.language_label(code)) for code in SESSION_LANGUAGES]}
 
 
 async def attendance_page(session_id: int, asker: CurrentUser) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import io
 import re
 from contextvars import ContextVar
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from babel import Locale
 from babel.core import UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
 from babel.dates import get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -130,20 +132,44 @@ def _money(tetri: int, locale: str) -> str:
     return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
 
 
-def format_date(value: date, format: str = "medium") -> str:
+# One way to write a day, a time and a moment per language, Babel's own: the medium date
+# ('5 დეკ. 2026', 'Dec 5, 2026'), the short time ('16:00', '4:00 PM') and the locale's way of
+# joining them ('5 დეკ. 2026, 16:00'). Machine-readable places (inputs, <time datetime>, CSV,
+# the API) write ISO instead.
+DATE_FORMAT = "medium"
+TIME_FORMAT = "short"
+
+
+def format_date(value: date, format: str = DATE_FORMAT) -> str:
     return babel_format_date(value, format=format, locale=_babel_locale(current_locale.get()))
 
 
-def format_datetime(value: datetime, tz: str, format: str = "medium") -> str:
-    """A stored UTC timestamp shown in the centre's time zone."""
+def format_time(value: time | datetime, tz: str | None = None) -> str:
+    """A time of day ('16:00', '4:00 PM'); an aware timestamp is shown in the zone `tz`."""
+    if isinstance(value, datetime) and value.tzinfo is not None and tz:
+        value = value.astimezone(ZoneInfo(tz))
+    return babel_format_time(value, format=TIME_FORMAT, locale=_babel_locale(current_locale.get()))
+
+
+def format_datetime(value: datetime, tz: str, format: str | None = None) -> str:
+    """A stored UTC timestamp shown in the centre's time zone, as the one date and time of
+    the reader's language (unless a Babel `format` is asked for)."""
     if value.tzinfo is None:
         raise ValueError("naive datetime: timestamps are stored and passed as aware UTC")
+    locale = _babel_locale(current_locale.get())
     return babel_format_datetime(
         value.astimezone(UTC),
-        format=format,
+        format=format or _moment_pattern(locale),
         tzinfo=ZoneInfo(tz),
-        locale=_babel_locale(current_locale.get()),
+        locale=locale,
     )
+
+
+@cache
+def _moment_pattern(locale: Locale) -> str:
+    joined = str(locale.datetime_formats[DATE_FORMAT])
+    return joined.replace("{1}", locale.date_formats[DATE_FORMAT].pattern).replace(
+        "{0}", locale.time_formats[TIME_FORMAT].pattern)
 
 
 def format_number(value: int | float | None) -> str:
@@ -169,10 +195,65 @@ def format_month(label: str, format: str = "MMM y") -> str:
 
 
 def localized(record: object, field: str) -> str:
-    """`record.<field>_<locale>`, falling back to Georgian (always present) when empty."""
+    """`record.<field>_<locale>`, falling back to Georgian (always present), then English."""
     locale = current_locale.get()
     get = record.get if isinstance(record, dict) else lambda key: getattr(record, key, None)
-    return get(f"{field}_{locale}") or get(f"{field}_ka") or ""
+    prefix = f"{field}_" if field else ""
+    return get(f"{prefix}{locale}") or get(f"{prefix}ka") or get(f"{prefix}en") or ""
+
+
+def weekday_names(width: str = "abbreviated") -> list[str]:
+    """The names of the days of the week in the reader's language, Monday first (Babel's)."""
+    names = get_day_names(width, locale=_babel_locale(current_locale.get()))
+    return [names[day] for day in range(7)]
+
+
+@dataclass(frozen=True)
+class Names:
+    """A name people read in several languages (a session's title, a skill, a funder), as a
+    value of a message: written in the reader's language when the message is shown."""
+
+    ka: str
+    en: str = ""
+    ru: str = ""
+
+    @classmethod
+    def of(cls, record: object, field: str) -> Names:
+        get = record.get if isinstance(record, dict) else lambda key: getattr(record, key, None)
+        return cls(*(get(f"{field}_{code}") or "" for code in ("ka", "en", "ru")))
+
+    def __str__(self) -> str:
+        return localized(self, "")
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day as a value of a message, written the one way of the reader's language."""
+
+    value: date
+
+    def __str__(self) -> str:
+        return format_date(self.value)
+
+
+@dataclass(frozen=True)
+class TimeOfDay:
+    """A moment's time of day in a zone, as a value of a message ('16:00', '4:00 PM')."""
+
+    value: datetime
+    tz: str
+
+    def __str__(self) -> str:
+        return format_time(self.value, self.tz)
+
+
+# The languages' names in running text, in the reader's language; a language switcher names
+# each language in its own (LANGUAGE_NAMES).
+LANGUAGE_LABELS = {"ka": N_("Georgian"), "en": N_("English"), "ru": N_("Russian")}
+
+
+def language_label(code: str) -> str:
+    return plain_gettext(LANGUAGE_LABELS[code]) if code in LANGUAGE_LABELS else code
 
 
 def format_weekdays(mask: int) -> str:

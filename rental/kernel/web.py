@@ -33,7 +33,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from msgspec import Meta
 
-from rental.kernel import i18n
+from rental.kernel import i18n, municipalities
 from rental.kernel.i18n import CHOICE_LABELS, N_
 from rental.kernel.identity import STAFF_ROLES, CurrentUser
 from rental.kernel.phones import display_phone
@@ -487,6 +487,16 @@ def choice_label(key: str) -> str:
     return i18n.plain_gettext(CHOICE_LABELS.get(key, key))
 
 
+def municipality_name(code: str | None) -> str:
+    """A municipality's code as the reader names it (rental/data/municipalities.json)."""
+    return municipalities.name(code, i18n.current_locale.get())
+
+
+def municipality_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The municipalities by region, named in the reader's language, for a form's select."""
+    return municipalities.choices(i18n.current_locale.get())
+
+
 def make_environment(debug: bool, timezone: str = "Asia/Tbilisi") -> Environment:
     """`timezone`: where timestamps are shown when no centre's own zone applies."""
     env = Environment(
@@ -513,11 +523,16 @@ def make_environment(debug: bool, timezone: str = "Asia/Tbilisi") -> Environment
         format_month=i18n.format_month,
         localized=i18n.localized,
         weekdays=i18n.format_weekdays,
+        weekday_names=i18n.weekday_names,
         phone=display_phone,
         label=choice_label,
+        municipality_name=municipality_name,
+        municipality_choices=municipality_choices,
         current_locale=i18n.current_locale.get,
         main_menu=main_menu,
         language_names=i18n.LANGUAGE_NAMES,
+        language_label=i18n.language_label,
+        format_time=i18n.format_time,
         default_timezone=timezone,
     )
     return env

@@ -16,7 +16,7 @@ TOOL = {
 }
 CENTRE = {
     "code": "bat", "name_ka": "ბათუმის ცენტრი", "name_en": "Batumi centre",
-    "municipality": "Batumi", "phone": "0422 27 11 11", "timezone": "Asia/Tbilisi",
+    "municipality": "batumi", "phone": "0422 27 11 11", "timezone": "Asia/Tbilisi",
     "opens_at": "09:00", "closes_at": "18:00", "active": "1",
 }
 
@@ -142,12 +142,16 @@ async def test_tool_type_list_searches_and_has_a_fragment(client, seeded):
 
 async def test_coordinator_creates_and_edits_a_centre(client, seeded):
     await as_role(client, seeded, "coordinator")
+    form = (await client.get("/manage/centres/new")).text
+    assert '<optgroup label="აჭარა">' in form  # the municipalities by region, in Georgian
+    assert '<option value="batumi">ბათუმი</option>' in form
     response = await post(client, "/manage/centres/new",
                           [*CENTRE.items(), ("opening_days", "0"), ("opening_days", "2")])
     assert response.status_code == 303
     centre = await Centre.select().where(Centre.code == "BAT").first()
     assert centre["phone"] == "+995422271111" and centre["opening_days"] == 0b101
     assert centre["asset_seq"] == 0
+    assert (centre["municipality"], centre["municipality_text"]) == ("batumi", "")
     edit = await post(client, f"/manage/centres/{centre['id']}/edit",
                       [*CENTRE.items(), ("name_en", "Batumi"), ("opening_days", "6")])
     assert edit.status_code == 303
@@ -167,6 +171,7 @@ async def test_coordinator_creates_and_edits_a_centre(client, seeded):
         ({"opens_at": "25:00"}, "opens_at"),
         ({"closes_at": "08:00"}, "closes_at"),
         ({"address_ka": "x" * 301}, "address_ka"),
+        ({"municipality": "Batumi"}, "municipality"),  # a name, not a code of the list
     ],
 )
 async def test_bad_centre_is_refused(client, seeded, change, field):

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from inventory.rules import inspection_due_on, is_lendable, search_pattern, search_text
+from inventory.rules import inspection_due_on, is_lendable, search_text
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
 
@@ -74,37 +74,3 @@ def test_search_text(names, expected):
 
 def test_search_text_skips_blank_names():
     assert search_text("Saw", "  ", "Drill") == "saw drill"
-
-
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
-        pytest.param("", None, id="empty"),
-        pytest.param("   ", None, id="blank"),
-        pytest.param("%", None, id="percent-only"),
-        pytest.param("_", None, id="underscore-only"),
-        pytest.param("%_ %", None, id="wildcards-only"),
-        pytest.param("Drill", "%drill%", id="lower-cased"),
-        pytest.param("ᲑᲣᲠᲦᲘ", "%ბურღი%", id="mtavruli"),
-        pytest.param("  cordless   DRILL ", "%cordless drill%", id="collapsed"),
-        pytest.param("50%off", "%50 off%", id="percent-removed"),
-        pytest.param("a_b", "%a b%", id="underscore-removed"),
-        pytest.param("x" * 150, "%" + "x" * 100 + "%", id="max-100"),
-    ],
-)
-def test_search_pattern(query, expected):
-    assert search_pattern(query) == expected
-
-
-def test_search_pattern_matches_search_text():
-    pattern = search_pattern("  DRILL   ᲑᲝᲨ ")
-    assert pattern is not None
-    assert pattern.strip("%") in search_text("ბურღი", "Drill ბოშ", "Дрель")
-
-
-def test_search_pattern_truncation_leaves_no_trailing_space():
-    pattern = search_pattern("a" * 99 + " bcd")
-    assert pattern is not None
-    assert not pattern.endswith(" %")
-
-

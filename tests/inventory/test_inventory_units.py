@@ -528,6 +528,22 @@ async def test_unit_register_lists_filters_and_paginates(client, seeded):
     assert (await client.get("/units", params={"centre": "abc"})).status_code == 400
 
 
+async def test_the_unit_register_finds_a_tool_by_any_form_of_its_georgian_name(client, seeded):
+    """As the catalogue does (inventory/search_rules.py): a plural in the instrumental case."""
+    await as_role(client, seeded, "staff")
+    screwdrivers = await Unit.select(Unit.asset_tag).where(
+        Unit.tool_type.slug == "insulated-screwdriver-set")
+    assert screwdrivers
+    found = await client.get("/units", params={"q": "სახრახნისებით"})
+    assert found.status_code == 200
+    assert all(unit["asset_tag"] in found.text for unit in screwdrivers)
+    ladders = await Unit.select(Unit.asset_tag).where(Unit.tool_type.slug == "step-ladder")
+    assert ladders and not any(f">{unit['asset_tag']}<" in found.text for unit in ladders)
+    ending_alone = await client.get("/units", params={"q": "ებით"},
+                                    headers={"HX-Request": "true", "HX-Target": "unit_list"})
+    assert ending_alone.status_code == 200 and 'href="/units/' not in ending_alone.text
+
+
 # --- labels ----------------------------------------------------------------------------------
 
 

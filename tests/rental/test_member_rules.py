@@ -6,11 +6,13 @@ from datetime import date
 
 import pytest
 
+from rental.kernel.errors import DomainError
 from rental.member_rules import (
     PERSONAL_FIELDS,
     Parsed,
     age_band,
     audit_view,
+    concession_category_form,
     erased_values,
     may_erase,
     membership_state,
@@ -101,12 +103,28 @@ def test_parse_contact_normalises():
 
 
 @pytest.mark.parametrize(
+    "chosen, values",
+    [
+        ("", {}),  # optional on a member's own form: nothing chosen changes nothing
+        ("kutaisi", {"municipality": "kutaisi", "municipality_text": ""}),
+        (" samgori ", {"municipality": "samgori", "municipality_text": ""}),
+    ],
+)
+def test_parse_contact_municipality_is_a_code_or_nothing(chosen, values):
+    parsed = Parsed()
+    parse_contact({**CONTACT, "municipality": chosen}, parsed)
+    assert not parsed.errors
+    assert {k: v for k, v in parsed.values.items() if k.startswith("municipality")} == values
+
+
+@pytest.mark.parametrize(
     "change, field",
     [
         ({"name": ""}, "name"), ({"name": "x" * 201}, "name"), ({"phone": "abc"}, "phone"),
         ({"phone": "+1 555"}, "phone"), ({"email": "a@b"}, "email"),
         ({"email": "<a@b.ge>"}, "email"), ({"language": "ru"}, "language"),
         ({"name": ["not", "a", "string"]}, "name"),
+        ({"municipality": "Kutaisi"}, "municipality"), ({"municipality": "foo"}, "municipality"),
     ],
 )
 def test_parse_contact_errors(change, field):
@@ -116,7 +134,7 @@ def test_parse_contact_errors(change, field):
 
 
 DESK = {"id_document_type": "personal_number", "id_document_number": "010 0101 2345",
-        "birth_date": "1990-05-17", "sex": "prefer_not", "municipality": " Rustavi ",
+        "birth_date": "1990-05-17", "sex": "prefer_not", "municipality": "rustavi",
         "situation": "other", "notes": ""}
 
 
@@ -126,7 +144,8 @@ def test_parse_desk_fields_normalises():
     assert not parsed.errors
     assert parsed.values["id_document_number"] == "01001012345"
     assert parsed.values["birth_date"] == date(1990, 5, 17)
-    assert parsed.values["municipality"] == "Rustavi"
+    assert parsed.values["municipality"] == "rustavi"
+    assert parsed.values["municipality_text"] == ""  # a code chosen: no unrecognised text
 
 
 @pytest.mark.parametrize(
@@ -143,6 +162,9 @@ def test_parse_desk_fields_normalises():
         ({"sex": "x"}, "sex"),
         ({"situation": ""}, "situation"),
         ({"municipality": "   "}, "municipality"),
+        ({"municipality": "Rustavi"}, "municipality"),  # a name, not a code of the list
+        ({"municipality": "tbilisi"}, "municipality"),  # a city of districts, not a code
+        ({"municipality": ["rustavi"]}, "municipality"),
         ({"notes": "n" * 2001}, "notes"),
     ],
 )
@@ -187,3 +209,29 @@ def test_reset_codes_and_erasure_are_for_members(viewer, role, reset, erase):
     member = {"role": role}
     assert takes_reset_codes(member) is reset
     assert may_erase(viewer, member) is erase
+
+
+CONCESSION = {"slug": "large-family", "name_ka": "მრავალშვილიანი ოჯახი", "name_en": "Large family",
+              "discount_percent": "30"}
+
+
+@pytest.mark.parametrize(
+    "funder_ka, funder_en, expected",
+    [
+        pytest.param(" მერია ", "City hall", ("მერია", "City hall"), id="both-trimmed"),
+        pytest.param("მერია", "", ("მერია", ""), id="georgian-only"),
+        pytest.param("", "", ("", ""), id="nobody-pays"),
+        pytest.param("", "City hall", "funder_ka", id="english-without-georgian"),
+        pytest.param("მ" * 201, "", "funder_ka", id="georgian-too-long"),
+        pytest.param("მერია", "x" * 201, "funder_en", id="english-too-long"),
+    ],
+)
+def test_a_concessions_funder_is_named_in_georgian_and_english(funder_ka, funder_en, expected):
+    form = {**CONCESSION, "funder_ka": funder_ka, "funder_en": funder_en}
+    if isinstance(expected, str):
+        with pytest.raises(DomainError) as refused:
+            concession_category_form(form)
+        assert set(refused.value.errors) == {expected}
+    else:
+        values = concession_category_form(form)
+        assert (values["funder_ka"], values["funder_en"]) == expected

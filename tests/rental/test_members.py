@@ -31,7 +31,7 @@ DESK = {
     "name": "გიორგი მაისურაძე", "phone": "599 65 43 21", "email": "giorgi@example.ge",
     "language": "ka", "id_document_type": "personal_number",
     "id_document_number": "01024056789", "birth_date": "1990-05-17", "sex": "male",
-    "municipality": "Tbilisi", "situation": "returning_migrant", "notes": "",
+    "municipality": "samgori", "situation": "returning_migrant", "notes": "",
 }
 
 
@@ -135,12 +135,13 @@ async def test_desk_registers_a_verified_active_member(client, seeded):
         ({"sex": ""}, "sex"),
         ({"situation": "tourist"}, "situation"),
         ({"municipality": ""}, "municipality"),
+        ({"municipality": "Tbilisi"}, "municipality"),  # free text: choose from the list
         ({"notes": "x" * 2001}, "notes"),
         ({"id_document_number": "01001012345"}, "id_document_number"),  # a demo member's
     ],
     ids=["ten-digit-personal-number", "letter-in-personal-number", "unknown-document",
          "future-birth-date", "malformed-birth-date", "no-sex", "unknown-situation",
-         "no-municipality", "long-notes", "duplicate-document"],
+         "no-municipality", "municipality-not-a-code", "long-notes", "duplicate-document"],
 )
 async def test_desk_registration_refuses_bad_input(client, seeded, change, field):
     await as_role(client, seeded, "staff")
@@ -369,7 +370,7 @@ async def test_coordinator_defines_membership_types_and_concessions(client, seed
     added = await post(client, "/policy/concessions",
                        {"slug": "large-family", "name_ka": "მრავალშვილიანი ოჯახი",
                         "name_en": "Large family", "discount_percent": "30",
-                        "funder": "Municipality"}, "/policy")
+                        "funder_ka": "მერია", "funder_en": "City hall"}, "/policy")
     assert added.status_code == 303
     assert await ConcessionCategory.exists().where(ConcessionCategory.slug == "large-family")
     bad = await post(client, "/policy/membership-types",
@@ -379,8 +380,14 @@ async def test_coordinator_defines_membership_types_and_concessions(client, seed
     for field in ("slug", "name_ka", "validity_days", "max_tools_out", "max_open_bookings"):
         assert f'id="e-{field}"' in bad.text
     over = await post(client, "/policy/concessions",
-                      {"slug": "x", "name_ka": "x", "discount_percent": "101"}, "/policy")
+                      {"slug": "x", "name_ka": "ხანდაზმული", "discount_percent": "101"}, "/policy")
     assert over.status_code == 422
+    # the refused concession comes back as it was typed, its message by its own field, and
+    # each label of the page's two forms names its own input
+    assert 'id="e-concession-discount_percent"' in over.text
+    assert 'value="ხანდაზმული"' in over.text and 'value="101"' in over.text
+    ids = re.findall(r'<input id="([^"]+)"', over.text)
+    assert len(ids) == len(set(ids)) and "f-concession-slug" in ids and "f-slug" in ids
 
 
 # --- erasure --------------------------------------------------------------------------------
@@ -406,7 +413,7 @@ async def test_admin_erases_a_member_keeping_only_statistics(client, app, seeded
         assert row["name"] == f"#{member}" and row["phone"] != phone and row["email"] is None
         assert row["id_document_number"] == "" and row["password_hash"] == ""
         assert (row["sex"], row["municipality"], row["situation"]) == (
-            "male", "Tbilisi", "returning_migrant")
+            "male", "samgori", "returning_migrant")
         assert row["birth_date"] == date(1986, 7, 1)  # the year stays, for age bands
         assert (await member_browser.get("/me")).status_code == 303  # logged out for good
     assert (await log_in(client, phone, password)).status_code == 422

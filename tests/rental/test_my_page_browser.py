@@ -1,21 +1,20 @@
 """The member's own page on a phone, in Chromium (issue 17, items 8, 9 and 12): the card number
 and its QR code on /me, renewing a loan (the message and the new date, no button left busy),
-and cancelling a booking after a confirmation. The live server, Chromium and `until` are the
-browser journeys' own (tests/toollib/test_browser.py)."""
+and cancelling a booking after a confirmation; then the member's journey with JavaScript
+turned off: signing up, renewing, cancelling and enrolling in a session as plain page loads.
+The live server, Chromium and `until` are the browser journeys' own
+(tests/journeys.py)."""
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
+from urllib.parse import urlsplit
 
+import journeys
 import pytest
 from helpers import SAMGORI_OPEN, open_day
 
 from rental.kernel import i18n
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "toollib"))
-import test_browser as journeys  # noqa: E402 - the browser journeys' live server and Chromium
 
 # their fixtures, used here as there: one live server and one Chromium for this module
 live_server = journeys.live_server
@@ -24,7 +23,7 @@ nothing_blocked_by_the_security_policy = journeys.nothing_blocked_by_the_securit
 until = journeys.until
 ARTIFACTS = journeys.ARTIFACTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser  # the module is one unit of work for xdist (conftest.py)
 
 LOGIN = "555 00 00 11"  # a demo member who reads Georgian
 
@@ -160,3 +159,98 @@ def in_georgian(day: date) -> str:
         return i18n.format_date(day)
     finally:
         i18n.current_locale.reset(token)
+
+
+NO_SCRIPT_MEMBER = "555 00 00 12"  # another demo member who reads Georgian, verified
+
+
+async def _no_script_phone(browser):
+    """A phone in Georgian with JavaScript turned off: every step is a plain link or form."""
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ka-GE",
+                                        java_script_enabled=False)
+    return context, await context.new_page()
+
+
+async def _click_and_load(page, target) -> None:
+    """Without JavaScript a click on a button or link loads the next page."""
+    async with page.expect_navigation():
+        await target.click()
+
+
+async def _open_from_the_menu(page, href: str) -> None:
+    """The phone's menu is a disclosure (<details>): it unfolds without script."""
+    await page.locator(".site-menu > summary").click()
+    await _click_and_load(page, page.locator(f".site-nav a[href='{href}']"))
+
+
+async def test_a_new_member_signs_up_without_javascript(live_server, browser):
+    context, page = await _no_script_phone(browser)
+    async with journeys.screenshot_on_failure(page, "signup-no-script-390-ka"):
+        await page.goto(live_server + "/signup")
+        assert await page.get_attribute("html", "lang") == "ka"
+        await page.fill("[name=name]", "ნათია უსკრიპტო")
+        await page.fill("[name=phone]", "599 44 55 66")
+        for field in ("password", "password_again"):
+            await page.fill(f"[name={field}]", "natias-paroli-2026")
+        await page.check("[name=agree_rental]")
+        await _click_and_load(page, page.locator("button.primary"))
+        # the forgotten consent: said next to its box, what was typed kept but the passwords
+        assert await page.locator("#e-agree_data").is_visible()
+        assert await page.input_value("[name=name]") == "ნათია უსკრიპტო"
+        for field in ("password", "password_again"):
+            await page.fill(f"[name={field}]", "natias-paroli-2026")
+        await page.check("[name=agree_rental]")
+        await page.check("[name=agree_data]")
+        await _click_and_load(page, page.locator("button.primary"))
+        assert page.url == live_server + "/me"
+        assert "ნათია უსკრიპტო" in await page.locator("h1").inner_text()
+        assert await page.locator("#my-card .asset-tag").is_visible()  # their card number
+    await context.close()
+
+
+async def test_a_member_renews_cancels_and_enrols_without_javascript(live_server, browser):
+    """/me's renew and cancel, and enrolling in a session, as full page loads."""
+    made = _lend_and_book("+995" + NO_SCRIPT_MEMBER.replace(" ", ""))
+    context, page = await _no_script_phone(browser)
+    async with journeys.screenshot_on_failure(page, "my-page-no-script-390-ka"):
+        await page.goto(live_server + "/login")
+        await page.fill("[name=login]", NO_SCRIPT_MEMBER)
+        await page.fill("[name=password]", journeys.demo_password(
+            "+995" + NO_SCRIPT_MEMBER.replace(" ", "")))
+        await _click_and_load(page, page.locator("button.primary"))
+        assert page.url == live_server + "/me"
+
+        # renew: back on /me with the message and the loan's new return day
+        loan = page.locator(f"#booking-{made['loan']}")
+        new_end = open_day(1, SAMGORI_OPEN, since=_day(made["ends_on"]))
+        await loan.locator("input[name=ends_on]").fill(new_end.isoformat())
+        await _click_and_load(page, loan.get_by_role("button", name="განახლება"))  # "renew"
+        assert page.url == live_server + "/me"
+        assert in_georgian(new_end) in await page.locator(".flash-success").inner_text()
+        assert await loan.locator("input[name=ends_on]").get_attribute(
+            "min") == new_end.isoformat()
+        assert in_georgian(new_end) in await loan.inner_text()
+
+        # cancel the booking: its confirmation page, then "yes"
+        booking = page.locator(f"#booking-{made['booking']}")
+        await _click_and_load(page, booking.locator("button"))
+        assert urlsplit(page.url).path == f"/bookings/{made['booking']}/cancel"
+        assert made["tool"] in await page.locator("main").inner_text()
+        await _click_and_load(page, page.locator(
+            f"form[action='/bookings/{made['booking']}/cancel'] button.primary"))
+        assert page.url == live_server + "/me"
+        assert "ჯავშანი გაუქმებულია" in await page.locator("main").inner_text()  # cancelled
+        assert await booking.locator("form").count() == 0
+        await page.screenshot(path=str(ARTIFACTS / "my-page-no-script-390-ka.png"),
+                              full_page=True)
+
+        # enrol in a skills session, then find it on /me
+        await _open_from_the_menu(page, "/sessions")
+        title = "ელექტროუსაფრთხოება: ტესტერით და სადენებით მუშაობა"
+        await _click_and_load(page, page.get_by_role("link", name=title))
+        await _click_and_load(page, page.locator("form[action$='/enrol'] button"))
+        assert "ჩაწერილი ხართ" in await page.locator("main").inner_text()  # "enrolled"
+        await _open_from_the_menu(page, "/me")
+        assert title in await page.locator("main section", has=page.locator(
+            "a[href^='/sessions/']")).inner_text()
+    await context.close()

@@ -2,168 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
+import journeys
 import pytest
-from conftest import (
-    ON_POSTGRES,
-    RUN_DIR,
-    TEST_DATABASE_URL,
-    _test_database_name,
-    database_url_named,
-    recreate_postgres_database,
-)
-from helpers import DEFAULT_INSTANT, now, open_day, today
+from helpers import now, open_day, today
+from journeys import ARTIFACTS, demo_password, until
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+# the journeys' fixtures, made afresh for this module
+live_server = journeys.live_server
+browser = journeys.browser
+page = journeys.page
+nothing_blocked_by_the_security_policy = journeys.nothing_blocked_by_the_security_policy
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _rental(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "toollib.cli", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )
-
-
-async def until(page, condition: str, arg=None, within_ms: float = 10_000) -> None:
-    """Poll a condition in the page, as wait_for_function does; but from here: Playwright's own
-    poller evaluates strings inside the page, which the Content-Security-Policy forbids."""
-    deadline = time.monotonic() + within_ms / 1000
-    function = condition if "=>" in condition.split("(", 1)[0] or condition.startswith("(") \
-        else f"() => ({condition})"
-    while not await page.evaluate(function, arg):
-        assert time.monotonic() < deadline, f"still false after {within_ms} ms: {condition}"
-        await asyncio.sleep(0.05)
-
-
-def live_server_env() -> dict[str, str]:
-    """The live server's environment: its own database and var folder, its clock started at
-    the tests' instant. Setup scripts of other journeys run with it too."""
-    url = (database_url_named(TEST_DATABASE_URL, _test_database_name("_browser")) if ON_POSTGRES
-           else f"sqlite:///{RUN_DIR / 'browser.sqlite'}")
-    return {**os.environ, "VAR_DIR": str(RUN_DIR / "browser-var"), "DATABASE_URL": url,
-            "CLOCK_START": DEFAULT_INSTANT.isoformat()}
-
-
-def run_on_live_database(script: str, *args: str) -> dict:
-    """Run `script` (Python, with tests/ importable) on the live server's database in a process
-    of its own; what it printed last, as JSON."""
-    env = live_server_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]),
-                                         env.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, "-c", script, *args], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-async def live_server():
-    """`rental migrate`, `rental seed-demo`, `rental serve` on a database of its own, with the
-    server's clock started at the tests' instant."""
-    env = live_server_env()
-    if ON_POSTGRES:
-        await recreate_postgres_database(TEST_DATABASE_URL, _test_database_name("_browser"))
-    for command in (("migrate",), ("seed-demo",)):
-        done = _rental(env, *command)
-        assert done.returncode == 0, done.stderr
-    port = _free_port()
-    log = (RUN_DIR / "browser-server.log").open("w")  # a file: a full pipe would stall it
-    server = subprocess.Popen(  # noqa: ASYNC220 - starts the server and returns at once
-        [sys.executable, "-m", "toollib.cli", "serve", "--port", str(port)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        async with httpx.AsyncClient(timeout=1) as http:
-            while True:
-                try:
-                    if (await http.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert server.poll() is None, (RUN_DIR / "browser-server.log").read_text()
-                assert time.monotonic() < deadline, "the server did not start in 30 s"
-                await asyncio.sleep(0.2)
-        yield base
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # granian sometimes ignores SIGTERM under load
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-async def browser():
-    if not HAVE_CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-        )
-        open_context = chromium.new_context
-
-        async def watched_context(**options):
-            """Every page of every test reports what the Content-Security-Policy blocked."""
-            context = await open_context(**options)
-            context.on("console", lambda message: BLOCKED.append(message.text)
-                       if "Content Security Policy" in message.text else None)
-            return context
-
-        chromium.new_context = watched_context
-        yield chromium
-        await chromium.close()
-
-
-BLOCKED: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def nothing_blocked_by_the_security_policy():
-    BLOCKED.clear()
-    yield
-    assert BLOCKED == []
-
-
-@pytest.fixture
-async def page(browser):
-    # a phone set to Georgian
-    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="ka-GE")
-    page = await context.new_page()
-    yield page
-    await context.close()
+pytestmark = pytest.mark.browser  # the module is one unit of work for xdist (conftest.py)
 
 
 async def test_home_page_in_georgian_then_english(live_server, page):
@@ -234,7 +84,7 @@ async def test_member_signs_up_on_a_phone_and_the_desk_verifies_them(live_server
     await desk.fill("[name=id_document_number]", "0100123456")  # 10 digits: refused
     await desk.fill("[name=birth_date]", "1994-03-08")
     await desk.select_option("[name=sex]", "female")
-    await desk.fill("[name=municipality]", "თბილისი")
+    await desk.select_option("[name=municipality]", label="სამგორი")  # from the list
     await desk.select_option("[name=situation]", "returning_migrant")
     await desk.click("button.primary")
     await desk.wait_for_selector("#e-id_document_number")
@@ -255,11 +105,6 @@ async def _logs_in_and_opens(page, base: str, path: str, login: str = "555 00 00
     await page.wait_for_url(lambda url: not url.endswith("/login"))  # their landing page
     await page.goto(base + path)
     await until(page, "window.htmx !== undefined")
-
-
-def demo_password(phone: str) -> str:
-    lines = (RUN_DIR / "browser-var" / "demo-credentials.txt").read_text().splitlines()
-    return dict(line.split("\t") for line in lines)[phone]
 
 
 async def test_catalogue_search_in_georgian_then_the_coordinator_prints_a_label_sheet(
@@ -324,8 +169,7 @@ async def test_member_books_a_tool_in_georgian_and_cancels_it(live_server, page)
     # next Tuesday to Wednesday: both demo centres are open
     day = today()
     tuesday = day + timedelta(days=(1 - day.weekday()) % 7 or 7)
-    await page.fill("[name=starts_on]", tuesday.isoformat())
-    await page.fill("[name=ends_on]", (tuesday + timedelta(days=1)).isoformat())
+    await tap_days(page, tuesday, tuesday + timedelta(days=1))
     await page.click("form[action$='/book'] button.primary")
     await page.wait_for_url("**/me/bookings*")
     card = page.locator("article[id^=booking-]").first
@@ -394,6 +238,18 @@ async def test_a_desk_session_in_georgian(live_server, browser):
     await context.close()
 
 
+async def tap_days(page, starts, ends) -> None:
+    """The booking calendar: tap the pick-up day, then the return day (turning the months)."""
+    for day in (starts, ends):
+        while not await page.locator(f"#day-{day.isoformat()}").count():
+            shown = await page.locator("#calendar-month").inner_text()
+            await page.locator("#month-next").click()
+            await until(page, "shown => document.querySelector('#calendar-month')?.innerText"
+                              " !== shown", shown)
+        await page.locator(f"#day-{day.isoformat()}").click()
+        await page.locator(f"td.chosen > #day-{day.isoformat()}").wait_for()
+
+
 async def _member_tries_to_book_the_megohmmeter(page, base: str) -> None:
     from datetime import timedelta
 
@@ -404,8 +260,7 @@ async def _member_tries_to_book_the_megohmmeter(page, base: str) -> None:
     await page.wait_for_selector("table.calendar")
     day = today()
     tuesday = day + timedelta(days=(1 - day.weekday()) % 7 or 7)
-    await page.fill("[name=starts_on]", tuesday.isoformat())
-    await page.fill("[name=ends_on]", (tuesday + timedelta(days=1)).isoformat())
+    await tap_days(page, tuesday, tuesday + timedelta(days=1))
     await page.click("form[action$='/book'] button.primary")
 
 
@@ -482,6 +337,7 @@ async def test_the_coordinator_opens_the_donor_report_in_georgian_and_downloads_
     year = await subtitle.inner_text()
     assert year.startswith("20") and len(year.split(" ·")[0]) == 4  # "2026 · every centre"
     assert await page.locator("figure.chart").count() == 2  # the charts, empty or not
+    assert await page.locator("button[data-print]").is_visible()  # printing needs the script
     async with page.expect_download() as info:
         await page.click("a[href*='format=xlsx']")
     download = await info.value

@@ -13,7 +13,7 @@ CENTRES: list[dict[str, Any]] = [
         code="SMG",
         name_ka="სამგორის მრავალფუნქციური სერვისცენტრი",
         name_en="Samgori Multifunctional Service Centre",
-        municipality="Tbilisi",
+        municipality="samgori",  # a code of rental/data/municipalities.json
         address_ka="ქ. თბილისი, სამგორის რაიონი, მოსკოვის გამზირი №12",
         address_en="12 Moscow Avenue, Samgori District, Tbilisi",
         phone="+995322470815",
@@ -26,7 +26,7 @@ CENTRES: list[dict[str, Any]] = [
         code="KUT",
         name_ka="ქუთაისის მრავალფუნქციური სერვისცენტრი",
         name_en="Kutaisi Multifunctional Service Centre",
-        municipality="Kutaisi",
+        municipality="kutaisi",
         address_ka="ქ. ქუთაისი, აკაკი წერეთლის ქუჩა №45",
         address_en="45 Akaki Tsereteli Street, Kutaisi",
         phone="+995431240517",
@@ -654,7 +654,7 @@ TOOL_TYPES: list[dict[str, Any]] = [
     dict(
         slug="rotary-hammer-drill",
         category="building",
-        name_ka="პერფორატორი (SDS-plus)",
+        name_ka="პერფორატორი (დარტყმითი ბურღი, SDS-plus)",
         name_en="Rotary hammer drill (SDS-plus)",
         name_ru="Перфоратор (SDS-plus)",
         description_ka="ბეტონსა და აგურში ხვრელების გასაბურღად, აგრეთვე ძველი ფილისა და ბათქაშის ჩამოსატეხად.",
@@ -955,11 +955,13 @@ MEMBERSHIP_TYPES: list[dict[str, Any]] = [
 
 CONCESSION_CATEGORIES: list[dict[str, Any]] = [
     dict(slug="returning-migrant", name_ka="დაბრუნებული მიგრანტი", name_en="Returning migrant",
-         discount_percent=100, funder="IOM Development Fund"),
+         discount_percent=100, funder_ka="IOM-ის განვითარების ფონდი", funder_en="IOM Development Fund"),
     dict(slug="idp", name_ka="იძულებით გადაადგილებული პირი", name_en="Internally displaced person",
-         discount_percent=50, funder="Swiss Agency for Development and Cooperation"),
+         discount_percent=50, funder_ka="შვეიცარიის განვითარებისა და თანამშრომლობის სააგენტო",
+         funder_en="Swiss Agency for Development and Cooperation"),
     dict(slug="youth", name_ka="ახალგაზრდა (18–24)", name_en="Youth (18–24)",
-         discount_percent=50, funder="Swiss Agency for Development and Cooperation"),
+         discount_percent=50, funder_ka="შვეიცარიის განვითარებისა და თანამშრომლობის სააგენტო",
+         funder_en="Swiss Agency for Development and Cooperation"),
     dict(slug="pensioner", name_ka="პენსიონერი", name_en="Pensioner",
-         discount_percent=50, funder="Samgori district municipality"),
+         discount_percent=50, funder_ka="სამგორის რაიონის გამგეობა", funder_en="Samgori district municipality"),
 ]

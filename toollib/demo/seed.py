@@ -32,11 +32,12 @@ from rental.tables import (
 )
 from toollib.demo import data as demo_data
 
-# Desk details of the demo members: document, birth date, sex, municipality, situation.
+# Desk details of the demo members: document, birth date, sex, municipality (a code of
+# rental/data/municipalities.json), situation.
 DEMO_MEMBER_DETAILS = {
-    "+995555000011": ("01001012345", date(1986, 4, 12), "male", "Tbilisi", "returning_migrant"),
-    "+995555000012": ("01001012346", date(1999, 9, 3), "female", "Tbilisi", "idp"),
-    "+995555000013": ("60001012347", date(1971, 1, 25), "male", "Kutaisi", "local_resident"),
+    "+995555000011": ("01001012345", date(1986, 4, 12), "male", "samgori", "returning_migrant"),
+    "+995555000012": ("01001012346", date(1999, 9, 3), "female", "isani", "idp"),
+    "+995555000013": ("60001012347", date(1971, 1, 25), "male", "kutaisi", "local_resident"),
 }
 
 DEMO_PEOPLE = [

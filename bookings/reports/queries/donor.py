@@ -28,14 +28,20 @@ from bookings.reports.rules import (
     band_limits,
 )
 from bookings.tables import AUDIENCES
+from rental.kernel import municipalities
 from rental.kernel.db import read_transaction
 from rental.kernel.i18n import N_
 from rental.tables import SEXES, SITUATIONS
 
 DIMENSIONS = ("sex", "age_band", "situation", "municipality")
+# a member's municipality: its code, UNRECOGNISED for text typed before the list that matched
+# none of its names (rental.kernel.municipalities), '' for none given
+UNRECOGNISED = "?"
+MUNICIPALITY = (f"CASE WHEN m.municipality <> '' THEN m.municipality "
+                f"WHEN m.municipality_text <> '' THEN '{UNRECOGNISED}' ELSE '' END")
 # {age_band}: see _age_band
-BREAKDOWN = "m.sex, {age_band} AS age_band, m.situation, m.municipality"
-BY_BREAKDOWN = "m.sex, age_band, m.situation, m.municipality"
+BREAKDOWN = "m.sex, {age_band} AS age_band, m.situation, " + MUNICIPALITY + " AS municipality"
+BY_BREAKDOWN = "m.sex, age_band, m.situation, " + MUNICIPALITY
 
 CERTIFIED_BY_SESSION = """
     SELECT c.session, COUNT(*) AS people FROM certificate c
@@ -118,6 +124,18 @@ def _age_band(on: date) -> tuple[str, dict[str, Any]]:
             values)
 
 
+def _municipality_names(key: str) -> dict[str, str]:
+    """A breakdown row's names: the municipality's in each language, or what stands for it
+    ('Not recognised', 'Not known') in the reader's language."""
+    place = municipalities.BY_CODE.get(key)
+    names = {f"name_{language}": place.name(language) if place else ""
+             for language in municipalities.NAME_LANGUAGES}
+    if place is None:
+        names["fallback"] = (N_("Not recognised") if key == UNRECOGNISED
+                             else key if key else "unknown")
+    return names
+
+
 async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     """Members served (a loan or an attended session) and new members, by sex, age band,
     situation and municipality; loans and household savings by repair domain; sessions by
@@ -165,10 +183,21 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
             ("situation", N_("By situation"), N_("Situation")),
             ("municipality", N_("By municipality"), N_("Municipality"))):
         cells = breakdowns[dimension]
+        if dimension == "municipality":  # named in the reader's language, in the list's order
+            keys = municipalities.ordered([k for k in cells if k not in (UNRECOGNISED, "")])
+            keys += [k for k in (UNRECOGNISED, "") if k in cells]
+            rows = [{"value": k or "—", **_municipality_names(k), **cells[k]} for k in keys]
+            tables.append(Table("by_municipality", title, [Column("value", heading, "name"),
+                                                           *people_columns],
+                                rows, total={"value": N_("Total"), **totals},
+                                note=N_("“Not recognised”: the municipality was typed before "
+                                        "the list and matches none of its names; the Members "
+                                        "page lists these members, to choose it for each.")
+                                if UNRECOGNISED in cells else None))
+            continue
         keys = [k for k in order.get(dimension, ()) if k in cells] or sorted(cells)
         keys += sorted(k for k in cells if k not in keys)
-        kind = "text" if dimension == "municipality" else "choice"
-        tables.append(Table(f"by_{dimension}", title, [Column("value", heading, kind),
+        tables.append(Table(f"by_{dimension}", title, [Column("value", heading, "choice"),
                                                        *people_columns],
                             [{"value": k or "—", **cells[k]} for k in keys],
                             total={"value": N_("Total"), **totals}))

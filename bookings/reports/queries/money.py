@@ -18,8 +18,10 @@ from bookings.reports.queries.common import (
     period_values,
 )
 from bookings.reports.rules import Chart, Column, Figure, Period, Table, months
+from rental import ledger
 from rental.kernel.db import read_transaction
 from rental.kernel.i18n import N_
+from rental.ledger import funder_in_languages
 
 CHARGE_KINDS = ("fee", "late_fee", "damage", "replacement")
 
@@ -69,6 +71,7 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         owed = await fetch(BALANCES_OWED, scope, v)
         names = {row["id"]: row for row in await centres()}
         taken = figures.total(await figures.collected(scope, v))
+        funders = await ledger.funder_names()
 
     def total(rows: list[dict[str, Any]], *kinds: str, method: str | None = None) -> int:
         return sum(number(r["amount"]) for r in rows if r["kind"] in kinds
@@ -130,7 +133,8 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     waiver_rows = sorted(({
         "name_ka": labels[key]["concession_ka"] or "", "name_en":
         labels[key]["concession_en"] or "", "concession": key[0],
-        "funder": "" if key[1] == "-" else key[1], "amount": amount}
+        "funder": "" if key[1] == "-" else key[1], **funder_in_languages(key[1], funders),
+        "amount": amount}
         for key, amount in waivers.items() if amount),
         key=lambda r: (r["concession"] is None, r["name_en"], r["funder"]))
     for row in waiver_rows:
@@ -145,7 +149,8 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
               [Column("staff", N_("Staff member"), "text"), *money_columns], by_staff),
         Table("waivers", N_("Waivers by concession category and funder"),
               [Column("name", N_("Concession category"), "name"),
-               Column("funder", N_("Funder"), "text"), Column("amount", N_("Waived"), "money")],
+               Column("funder", N_("Funder"), "localized"),
+               Column("amount", N_("Waived"), "money")],
               waiver_rows, total={"name": N_("Total"), "amount": this["waived"]}),
     ]
     seen = {row["month"]: row for row in trend}

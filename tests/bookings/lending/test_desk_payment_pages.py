@@ -9,16 +9,15 @@ import html
 import re
 
 import pytest
-from helpers import credentials, csrf_token, log_in, now, open_day, today
+from helpers import as_staff, credentials, csrf_token, free_tags, now, open_day, today
 
 from bookings.lending import desk
 from bookings.lending.rules import check_out_payment_problems
 from bookings.tables import Booking
-from inventory.tables import Unit
 from rental import ledger
 from rental.kernel.db import write_transaction
 from rental.kernel.values import money_input
-from rental.tables import AuditLog, LedgerEntry, Member, Receipt
+from rental.tables import AuditLog, LedgerEntry, Receipt
 
 pytestmark = pytest.mark.usefixtures("desk_open")
 
@@ -69,20 +68,6 @@ def test_what_a_check_out_payment_may_be(amount, due, leave_owing, reason, limit
 # --- helpers ------------------------------------------------------------------------------------
 
 
-async def as_staff(client, seeded) -> int:
-    assert (await log_in(client, *credentials(seeded, "staff"))).status_code == 303
-    row = await Member.select(Member.id).where(Member.phone == "+995555000012").first()
-    return row["id"]
-
-
-async def free_tags(count: int) -> list[str]:
-    rows = await Unit.select(Unit.asset_tag).where(
-        (Unit.centre == 1) & (Unit.status == "available")
-        & Unit.tool_type.required_skill.is_null()
-        & Unit.tool_type.inspection_interval_days.is_null()).order_by(Unit.asset_tag)
-    return [row["asset_tag"] for row in rows][:count]
-
-
 async def written() -> tuple[int, int, int, int]:
     return (await Booking.count(), await LedgerEntry.count(), await Receipt.count(),
             await AuditLog.count())
@@ -118,6 +103,14 @@ def message(page: str, field: str) -> str:
 
 async def due(member: int, tags: list[str], back) -> int:
     return (await desk.basket_view(member, 1, tags, back, today())).due
+
+
+async def scan(client, member: int, tags: list[str], back) -> None:
+    """Scan these units into the basket the server keeps for the member, each until `back`."""
+    for tag in tags:
+        page = await post(client, "/desk/1/basket", {
+            "member": member, "return_on": back.isoformat(), "scan": tag})
+        assert page.status_code == 200, page.text
 
 
 # --- item 1: the amount is what is due now ----------------------------------------------------
@@ -164,6 +157,7 @@ async def test_a_stale_short_amount_is_refused_and_writes_nothing(client, seeded
     back = open_day(3)
     stale, both = await due(member, tags[:1], back), await due(member, tags, back)
     form = {"member": member, "return_on": back.isoformat(), "tag": tags, "method": "cash"}
+    await scan(client, member, tags, back)
     before = await written()
     refused = await post(client, "/desk/1/check-out", {**form, "amount": money_input(stale)})
     assert refused.status_code == 422
@@ -194,6 +188,7 @@ async def test_leaving_the_rest_owing_with_a_reason_is_recorded(client, seeded):
     back = open_day(3)
     both = await due(member, tags, back)
     owing = min(500, both)
+    await scan(client, member, tags, back)
     done = await post(client, "/desk/1/check-out", {
         "member": member, "return_on": back.isoformat(), "tag": tags, "method": "cash",
         "amount": money_input(both - owing), "leave_owing": "yes",
@@ -297,6 +292,7 @@ async def test_a_check_in_scan_leaves_its_field_empty_and_names_the_tag(client, 
     member = await as_staff(client, seeded)
     tags = await free_tags(2)
     back = open_day(3)
+    await scan(client, member, tags[:1], back)
     lent = await post(client, "/desk/1/check-out", {
         "member": member, "return_on": back.isoformat(), "tag": tags[:1], "method": "cash",
         "amount": money_input(await due(member, tags[:1], back))})
@@ -304,12 +300,12 @@ async def test_a_check_in_scan_leaves_its_field_empty_and_names_the_tag(client, 
     for scanned, why in (("SMG-9999", "ამ ნომრით ერთეული არ არსებობს."),
                          (tags[1], "ეს ერთეული გატანილი არ არის."),
                          (f"SMG-9999{tags[0]}", "ინვენტარის ნომერი არ არის.")):
-        refused = await client.get("/desk/1", params={"tag": scanned}, headers=headers)
+        refused = await post(client, "/desk/1/returns", {"tag": scanned}, headers=headers)
         assert refused.status_code == 422, scanned
         assert value_of(refused.text, "f-tag") == "" and focused(refused.text) == ["f-tag"]
         said = message(refused.text, "tag")
         assert scanned in said and why in said, said
-    found = await client.get("/desk/1", params={"tag": tags[0].lower()}, headers=headers)
+    found = await post(client, "/desk/1/returns", {"tag": tags[0].lower()}, headers=headers)
     assert found.status_code == 200 and 'name="condition"' in found.text
     assert value_of(found.text, "f-tag") == "" and focused(found.text) == ["f-tag"]
-    assert f'name="tag" value="{tags[0]}"' in found.text  # the loan found, by its unit
+    assert f"· {tags[0]}</legend>" in found.text  # the loan found, by its unit

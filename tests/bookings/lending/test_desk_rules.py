@@ -26,6 +26,7 @@ from rental.fees import (
     rental_fee,
     rental_quote,
 )
+from rental.kernel.i18n import Day
 from rental.member_rules import card_number, parse_card_number
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
@@ -262,14 +263,14 @@ def day(n: int) -> date:
          Verdict("walk_in", ends_on=day(2))),  # back before the next reservation
         (unit(), {"holds": [hold(13, OTHER, day(2), day(5))]},
          Verdict("refused", ("This unit is booked from %(day)s: choose an earlier return day.",
-                             {"day": day(2).isoformat()}))),
+                             {"day": Day(day(2))}))),
         (unit(), {"holds": [hold(13, OTHER, day(4), day(5)), hold(14, OTHER, day(1), day(1))],
                   "return_on": day(6)},
          Verdict("refused", ("This unit is booked from %(day)s: choose an earlier return day.",
-                             {"day": day(1).isoformat()}))),  # the earliest clash is named
+                             {"day": Day(day(1))}))),  # the earliest clash is named
         (unit(), {"holds": [hold(13, ME, day(2), day(5))]},  # my own later reservation
          Verdict("refused", ("This unit is booked from %(day)s: choose an earlier return day.",
-                             {"day": day(2).isoformat()}))),
+                             {"day": Day(day(2))}))),
         (unit(), {"return_on": None}, Verdict("refused", "Choose the return day first.")),
     ],
     ids=["unknown-tag", "other-centre", "maintenance", "retired", "lost", "already-out",

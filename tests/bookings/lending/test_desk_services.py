@@ -20,6 +20,7 @@ from bookings.lending.desk import DeskError
 from bookings.tables import Booking, BookingPolicy
 from inventory.tables import Category, MaintenanceTicket, ToolType, Unit
 from rental import ledger
+from rental.kernel.i18n import Day
 from rental.ledger import MoneyError
 from rental.tables import (
     AuditLog,
@@ -203,12 +204,13 @@ async def test_the_concession_funder_pays_the_fee_not_the_deposit(cast):
     assert [(e["kind"], e["amount"]) for e in rows] == [
         ("fee", 150 * days_charged()), ("waiver", -150 * days_charged()), ("deposit", 3000),
         ("payment", -3000)]
-    assert rows[1]["funder"] == "IOM Development Fund"
+    assert rows[1]["funder"] == "IOM-ის განვითარების ფონდი"  # the record: its Georgian name
     assert await ledger.balance(cast.migrant) == 0
 
 
 async def test_half_concession_rounds_in_the_members_favour(cast):
-    idp = await ConcessionCategory.select(ConcessionCategory.id, ConcessionCategory.funder).where(
+    idp = await ConcessionCategory.select(
+        ConcessionCategory.id, ConcessionCategory.funder_ka).where(
         ConcessionCategory.slug == "idp").first()
     await MemberConcession.insert(MemberConcession(
         member=cast.member, category=idp["id"], proof="test", expires_on=today() + timedelta(
@@ -219,7 +221,7 @@ async def test_half_concession_rounds_in_the_members_favour(cast):
                                       ("payment", -537)]
     waiver = await LedgerEntry.select(LedgerEntry.funder).where(
         LedgerEntry.kind == "waiver").first()
-    assert waiver["funder"] == idp["funder"]
+    assert waiver["funder"] == idp["funder_ka"]
 
 
 @pytest.mark.calendar
@@ -445,7 +447,7 @@ async def test_a_walk_in_cannot_run_into_another_members_reservation(cast):
     basket = await desk.basket_view(cast.member, SMG, [tag], starts + timedelta(days=1), today())
     assert basket.lines[0].verdict.reason == (
         "This unit is booked from %(day)s: choose an earlier return day.",
-        {"day": starts.isoformat()})
+        {"day": Day(starts)})
     with pytest.raises(DeskError) as refused:
         await check_out(cast, cast.member, [tag], starts + timedelta(days=1), amount=5000)
     assert refused.value.kind == "conflict"
@@ -901,14 +903,18 @@ async def test_cash_up_sums_the_day_by_staff_member(cast):
     assert (staff["cash"], staff["card"]) == (fee + 1000 + 1000, 0)
     assert (staff["refunds"], staff["deposits_taken"], staff["deposits_returned"]) == (
         1000, 2000, 1000)
-    assert staff["waivers"] == {"IOM Development Fund": fee}
+    assert staff["waivers"] == {"IOM-ის განვითარების ფონდი": fee}  # as the ledger recorded it
+    assert day["funders"] == {  # and its names, for the reader's language
+        "IOM-ის განვითარების ფონდი": {"funder_ka": "IOM-ის განვითარების ფონდი",
+                                      "funder_en": "IOM Development Fund"},
+        "": {"funder_ka": "", "funder_en": ""}}
     assert staff["net_cash"] == fee + 1000
     assert (coordinator["cash"], coordinator["card"]) == (0, fee + 1000)
     assert coordinator["deposits_taken"] == 1000
     assert coordinator["waivers"] == {"": 100 * days_charged()}
     total = day["total"]
     assert (total["cash"], total["card"], total["refunds"]) == (fee + 2000, fee + 1000, 1000)
-    assert total["waivers"] == {"IOM Development Fund": fee, "": 100 * days_charged()}
+    assert total["waivers"] == {"IOM-ის განვითარების ფონდი": fee, "": 100 * days_charged()}
     assert day["deposits_held"] == 2000  # two deposits still out
     assert (await ledger.cash_up(SMG, today() + timedelta(days=1)))["total"]["cash"] == 0
     assert await ledger.cash_up(999, today()) is None

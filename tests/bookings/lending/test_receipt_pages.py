@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from helpers import SMG, Cast, credentials, demo_cast, log_in, now, open_day, today
+from helpers import SMG, Cast, as_staff, demo_cast, now, open_day, today
 
 from bookings.lending import desk
 from bookings.tables import Booking
@@ -122,10 +122,6 @@ def signed(text: str) -> re.Match | None:
 def moments(view: dict) -> list[tuple]:
     return [(loan["asset_tag"], loan["moment"]["what"], loan["moment"]["ends_on"],
              loan["moment"]["condition"]) for loan in view["loans"]]
-
-
-async def as_staff(client, seeded) -> None:
-    assert (await log_in(client, *credentials(seeded, "staff"))).status_code == 303
 
 
 # --- the issue: a check-out receipt reprinted after the tool came back --------------------------

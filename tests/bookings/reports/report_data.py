@@ -68,7 +68,7 @@ async def build_report_data() -> dict[str, Any]:
     staff, coordinator = people[STAFF_PHONE], people[COORDINATOR_PHONE]
     migrant_category = (await ConcessionCategory.select(ConcessionCategory.id).where(
         ConcessionCategory.slug == "returning-migrant").first())["id"]
-    funder = "IOM Development Fund"
+    funder = "IOM-ის განვითარების ფონდი"  # a waiver records the funder's Georgian name
     types = {key: (await ToolType.select(ToolType.id).where(ToolType.slug == slug).first())["id"]
              for key, slug in TYPE_SLUGS.items()}
     units = {key: (await Unit.select(Unit.id).where(Unit.asset_tag == tag).first())["id"]
@@ -114,15 +114,15 @@ async def build_report_data() -> dict[str, Any]:
         return rows[0]["id"]
 
     m1 = await member("+995555100001", "Report Member One", "female", date(1990, 5, 1),
-                      "returning_migrant", "Samgori", smg, date(2026, 9, 1))
+                      "returning_migrant", "samgori", smg, date(2026, 9, 1))
     m2 = await member("+995555100002", "Report Member Two", "male", date(2010, 3, 1),
-                      "local_resident", "Samgori", smg, date(2026, 11, 3))
+                      "local_resident", "samgori", smg, date(2026, 11, 3))
     m3 = await member("+995555100003", "Report Member Three", "female", date(1950, 1, 1),
-                      "idp", "Gldani", smg, date(2026, 10, 10))
+                      "idp", "gldani", smg, date(2026, 10, 10))
     m4 = await member("+995555100004", "Report Member Four", "male", date(2001, 11, 25),
-                      "other", "Kutaisi", kut, date(2026, 11, 5))
+                      "other", "kutaisi", kut, date(2026, 11, 5))
     m5 = await member("+995555100005", "Report Member Five", "prefer_not", None,
-                      "returning_migrant", "Samgori", smg, date(2026, 11, 10))
+                      "returning_migrant", "samgori", smg, date(2026, 11, 10))
     await MemberConcession.insert(MemberConcession(
         member=m1, category=migrant_category, proof="IOM return certificate",
         expires_on=date(2027, 9, 1), granted_at=at(date(2026, 9, 1)), granted_by=staff))

@@ -64,7 +64,7 @@ async def add_december(data: dict[str, Any]) -> dict[str, int]:
             name=f"December {phone[-1]}", phone=phone, password_hash="", role="member",
             status=status, language="ka", home_centre=centre, created_at=at(signed_up),
             updated_at=at(signed_up), sex="female", situation="local_resident",
-            municipality="Samgori", birth_date=date(1985, 1, 1))).returning(Member.id)
+            municipality="samgori", birth_date=date(1985, 1, 1))).returning(Member.id)
         if member_from:
             await Membership.insert(Membership(
                 member=rows[0]["id"], membership_type=standard, starts_on=member_from,

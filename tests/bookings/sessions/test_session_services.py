@@ -10,6 +10,7 @@ always passed explicitly."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,7 +25,9 @@ from bookings.sessions import services as sessions
 from bookings.sessions.services import SessionError
 from bookings.tables import Booking, Certificate, Enrolment, SkillSession
 from inventory.tables import Skill, Unit
+from rental.kernel import i18n
 from rental.kernel.errors import DomainError
+from rental.kernel.i18n import Day, Names, format_date, format_time, message_text
 from rental.tables import AuditLog, Centre, Member
 
 KUT = 2  # the other demo centre (checked in the `cast` fixture)
@@ -126,6 +129,15 @@ async def audited(action: str) -> dict:
     """The first audit entry of this action, its values as dicts."""
     return await AuditLog.select().where(AuditLog.action == action).order_by(
         AuditLog.id).output(load_json=True).first()
+
+
+@contextlib.contextmanager
+def in_locale(locale: str):
+    token = i18n.current_locale.set(locale)
+    try:
+        yield
+    finally:
+        i18n.current_locale.reset(token)
 
 
 def message(error: BookingError, field: str = "form") -> str:
@@ -652,8 +664,18 @@ async def test_booking_a_tool_that_needs_a_skill_names_the_next_session(cast):
     error = await refused("forbidden", book(cast.member, unit["tool_type"]))
     text, params = error.errors["form"]
     assert "next session" in text
-    assert params == {"title": "ელექტროუსაფრთხოება / Electrical safety",
-                      "day": (today() + timedelta(days=4)).isoformat(), "time": "16:00"}
+    assert params["title"] == Names("ელექტროუსაფრთხოება", "Electrical safety")
+    assert params["day"] == Day(today() + timedelta(days=4))
+    # shown: one name and the one date and time of the reader's language, never 'ka / en'
+    day = today() + timedelta(days=4)
+    with in_locale("en"):
+        assert message_text(error.errors["form"]).endswith(
+            f"Electrical safety, {format_date(day)} at {format_time(time(16))}.")
+        assert "ელექტრო" not in message_text(error.errors["form"])
+    with in_locale("ka"):
+        text = message_text(error.errors["form"])
+        assert f"ელექტროუსაფრთხოება, {format_date(day)}" in text and "16:00" in text
+        assert "Electrical safety" not in text
 
 
 async def test_after_attending_the_member_may_book_the_tool(cast):

@@ -7,6 +7,7 @@ import base64
 import json
 import stat
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -635,3 +636,68 @@ def test_display_phone(e164, expected):
     assert display_phone(e164) == expected
 
 
+
+
+# --- one date, one time and one date and time per language (Babel's) --------------------------
+
+NNBSP = "\u202f"  # CLDR's narrow no-break space before AM/PM
+
+
+@pytest.mark.parametrize(
+    ("value", "ka", "en"),
+    [
+        pytest.param(date(2026, 12, 5), "5 დეკ. 2026", "Dec 5, 2026", id="date"),
+        pytest.param(date(1984, 3, 14), "14 მარ. 1984", "Mar 14, 1984", id="birth-date"),
+        pytest.param(datetime(2026, 12, 5, 6, 9, tzinfo=UTC), "5 დეკ. 2026, 10:09",
+                     f"Dec 5, 2026, 10:09{NNBSP}AM", id="moment-in-tbilisi"),
+        pytest.param(datetime(2026, 12, 5, 21, 0, tzinfo=UTC), "6 დეკ. 2026, 01:00",
+                     f"Dec 6, 2026, 1:00{NNBSP}AM", id="moment-the-next-day-there"),
+        pytest.param(time(16, 0), "16:00", f"4:00{NNBSP}PM", id="time-of-day"),
+    ],
+)
+def test_one_date_and_time_format_per_language(value, ka, en):
+    def shown() -> str:
+        if isinstance(value, datetime):
+            return i18n.format_datetime(value, "Asia/Tbilisi")
+        if isinstance(value, time):
+            return i18n.format_time(value)
+        return i18n.format_date(value)
+
+    with in_locale("ka"):
+        assert shown() == ka
+    with in_locale("en"):
+        assert shown() == en
+
+
+@pytest.mark.parametrize(
+    ("params", "ka", "en"),
+    [
+        pytest.param({"title": i18n.Names("მილზე ხრახნის ჭრა", "Pipe threading")},
+                     "მილზე ხრახნის ჭრა", "Pipe threading", id="names"),
+        pytest.param({"title": i18n.Names("მილზე ხრახნის ჭრა")}, "მილზე ხრახნის ჭრა",
+                     "მილზე ხრახნის ჭრა", id="names-no-english-falls-back"),
+        pytest.param({"title": i18n.Day(date(2026, 12, 10))}, "10 დეკ. 2026", "Dec 10, 2026",
+                     id="day"),
+        pytest.param({"title": i18n.TimeOfDay(datetime(2026, 12, 10, 12, tzinfo=UTC),
+                                              "Asia/Tbilisi")},
+                     "16:00", f"4:00{NNBSP}PM", id="time-in-the-centres-zone"),
+    ],
+)
+def test_values_of_a_message_are_written_when_it_is_shown(params, ka, en):
+    """A service's message names a session or a day; the reader's language writes it."""
+    message = ("%(title)s", params)
+    with in_locale("ka"):
+        assert i18n.message_text(message) == ka
+    with in_locale("en"):
+        assert i18n.message_text(message) == en
+
+
+@pytest.mark.parametrize(
+    ("code", "en"),
+    [("ka", "Georgian"), ("en", "English"), ("ru", "Russian"), ("xx", "xx")],
+)
+def test_a_language_is_named_in_the_readers_language_in_running_text(code, en):
+    """'Everyone · Georgian' on an English page; only the switcher names each in its own."""
+    with in_locale("en"):
+        assert i18n.language_label(code) == en
+    assert i18n.LANGUAGE_NAMES == {"ka": "ქართული", "en": "English"}
