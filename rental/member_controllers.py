@@ -68,15 +68,17 @@ async def my_password_again(request: Request, error: DomainError) -> Template:
 
 
 async def registration_again(request: Request, error: DomainError) -> Template:
+    page = await members.desk_form_page(current_user(request))
     return form_page("rental/member_form.html", form_values(await request.form()),
-                     error.errors, error.status, member=None)
+                     error.errors, error.status, member=None, centres=page["centres"])
 
 
 async def verification_again(request: Request, error: DomainError) -> Response:
     if error.kind == "not_found":
         return refusal_page(request, error)
+    page = await members.desk_form_page(current_user(request), request.path_params["member_id"])
     return form_page("rental/member_form.html", form_values(await request.form()),
-                     error.errors, error.status, member={"id": request.path_params["member_id"]})
+                     error.errors, error.status, member=page["member"], centres=page["centres"])
 
 
 async def card_again(request: Request, error: DomainError) -> Response:
@@ -205,13 +207,15 @@ class MembersController(Controller):
 
     @get("/new")
     async def new_form(self, request: Request) -> Template:
-        return form_page("rental/member_form.html", {"language": "ka"}, {}, member=None)
+        page = await members.desk_form_page(current_user(request))
+        return form_page("rental/member_form.html", page["values"], {}, member=None,
+                         centres=page["centres"])
 
     @post("/new", opt={"on_error": registration_again})
     async def register(self, request: Request) -> Response[Any]:
         form = await request.form()
         member_id = await members.register_at_desk(
-            desk_form(form, today=web.today(request)), actor_id=current_user(request).id,
+            desk_form(form, today=web.today(request)), actor=current_user(request),
             now=web.now(request), reclaim_phone=form.get("reclaim_phone") == "yes")
         return redirect(request, f"/members/{member_id}", N_("The member is registered."))
 
@@ -223,12 +227,13 @@ class MembersController(Controller):
 
     @get("/{member_id:int}/verify")
     async def verify_form(self, request: Request, member_id: int) -> Template:
-        card = await members.card(member_id, today=web.today(request))
-        return form_page("rental/member_form.html", card.member, {}, member=card.member)
+        page = await members.desk_form_page(current_user(request), member_id)
+        return form_page("rental/member_form.html", page["values"], {}, member=page["member"],
+                         centres=page["centres"])
 
     @post("/{member_id:int}/verify", opt={"on_error": verification_again})
     async def verify(self, request: Request, member_id: int) -> Response[Any]:
-        await members.verify(member_id, await request.form(), actor_id=current_user(request).id,
+        await members.verify(member_id, await request.form(), actor=current_user(request),
                              today=web.today(request), now=web.now(request))
         return redirect(request, f"/members/{member_id}",
                         N_("The member's identity is verified."))

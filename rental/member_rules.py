@@ -15,6 +15,7 @@ from typing import Any
 
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
+from rental.kernel.identity import CurrentUser
 from rental.kernel.municipalities import is_code as is_municipality
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.kernel.settings import LANGUAGES
@@ -201,7 +202,19 @@ def desk_form(form: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     parsed = Parsed()
     parse_contact(form, parsed)
     parse_desk_fields(form, parsed, today=today)
+    centre = whole_number(form.get("home_centre"))
+    if centre is None or centre <= 0:
+        parsed.errors["home_centre"] = N_("Choose the member's home centre.")
+    else:
+        parsed.values["home_centre"] = centre
     return parsed.checked()
+
+
+def may_be_home_centre(centre: Mapping[str, Any], actor: CurrentUser,
+                       current: int | None = None) -> bool:
+    """A centre the desk may give a member as their home: an open one the staff member acts
+    for, or the one the member has already (kept when another centre's desk edits them)."""
+    return centre["id"] == current or (bool(centre["active"]) and actor.can_act_for(centre["id"]))
 
 
 def new_password_form(form: Mapping[str, Any]) -> str:

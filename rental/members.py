@@ -19,6 +19,7 @@ from rental.auth import Visit, hash_password, open_session, verify_password
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_, Day
+from rental.kernel.identity import CurrentUser
 from rental.kernel.qr import qr_svg
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
@@ -28,12 +29,14 @@ from rental.member_rules import (
     chosen_language,
     desk_form,
     erased_values,
+    may_be_home_centre,
     may_erase,
     membership_state,
     renewed_until,
     takes_reset_codes,
 )
 from rental.tables import (
+    Centre,
     ConcessionCategory,
     Member,
     MemberConcession,
@@ -90,6 +93,19 @@ async def _check_unique(values: dict[str, Any], member_id: int | None = None) ->
         raise MemberError(errors)
 
 
+async def _home_centres(actor: CurrentUser, current: int | None = None) -> list[dict[str, Any]]:
+    """The centres the desk may give a member as their home (member_rules.may_be_home_centre)."""
+    rows = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
+                               Centre.active).order_by(Centre.id)
+    return [row for row in rows if may_be_home_centre(row, actor, current)]
+
+
+async def _check_home_centre(values: dict[str, Any], actor: CurrentUser,
+                             current: int | None = None) -> None:
+    if values["home_centre"] not in {c["id"] for c in await _home_centres(actor, current)}:
+        raise MemberError({"home_centre": N_("Choose one of the centres in the list.")})
+
+
 async def _insert_member(values: dict[str, Any], now: datetime) -> int:
     rows = await Member.insert(Member(**values, created_at=now, updated_at=now)).returning(
         Member.id
@@ -122,14 +138,17 @@ async def sign_up(values: dict[str, Any], password: str, visit: Visit, *, now: d
         return await open_session(member_id, visit, now=now, session_days=session_days)
 
 
-async def register_at_desk(values: dict[str, Any], *, actor_id: int, now: datetime,
+async def register_at_desk(values: dict[str, Any], *, actor: CurrentUser, now: datetime,
                            reclaim_phone: bool = False) -> int:
-    """Desk registration after seeing the person: active at once, consents signed on paper.
+    """Desk registration after seeing the person: active at once, consents signed on paper,
+    at the home centre the desk chose among the centres its staff member acts for.
 
     A phone number an unverified online sign-up holds goes to the person at the desk only
     when staff confirm it is theirs (`reclaim_phone`): that sign-up is then closed (erased),
     so nobody can hold another's number by signing up first."""
+    actor_id = actor.id
     async with write_transaction():
+        await _check_home_centre(values, actor)
         holder = await Member.select(Member.id, Member.name, Member.status,
                                      Member.created_at).where(
             Member.phone == values["phone"]).first()
@@ -156,19 +175,21 @@ async def register_at_desk(values: dict[str, Any], *, actor_id: int, now: dateti
     return member_id
 
 
-async def verify(member_id: int, form: Mapping[str, Any], *, actor_id: int, today: date,
+async def verify(member_id: int, form: Mapping[str, Any], *, actor: CurrentUser, today: date,
                  now: datetime) -> None:
-    """The desk saw the document of a member who signed up online; the account becomes active.
+    """The desk saw the document of a member who signed up online; the account becomes active,
+    at the home centre the desk chose (or the one the member has already).
     The form is read once the member is known to be there: for one who is not, whatever was
     typed, the answer is that there is no such member."""
     async with write_transaction():
         member = await _member_for_update(member_id)
         values = desk_form(form, today=today)
+        await _check_home_centre(values, actor, member["home_centre"])
         await _check_unique(values, member_id)
         changes = {**values, "status": "active" if member["status"] == "pending"
-                   else member["status"], "verified_at": now, "verified_by": actor_id}
+                   else member["status"], "verified_at": now, "verified_by": actor.id}
         await _update(member_id, changes, now)
-        await audit.record("verify", "member", member_id, now=now, actor_id=actor_id,
+        await audit.record("verify", "member", member_id, now=now, actor_id=actor.id,
                            before=audit_view({k: member[k] for k in values}),
                            after=audit_view(values))
 
@@ -290,6 +311,24 @@ async def _erase(member_id: int, now: datetime, birth_date: date | None = None) 
 
 
 # --- reading -------------------------------------------------------------------------------
+
+
+async def desk_form_page(actor: CurrentUser, member_id: int | None = None) -> dict[str, Any]:
+    """The desk's form: a new member (no `member_id`) or one to verify, as they are, with the
+    centres their home may be; the home preselected: the member's, else the staff member's."""
+    async with read_transaction():
+        member = None
+        if member_id is not None:
+            member = await Member.select(Member.all_columns(exclude=[Member.password_hash])
+                                         ).where(Member.id == member_id).first()
+            if member is None:
+                raise NotFound(member_id)
+        current = member["home_centre"] if member else None
+        centres = await _home_centres(actor, current)
+    own = min(actor.centre_ids & {c["id"] for c in centres}, default=None)
+    values = dict(member) if member else {"language": "ka"}
+    values["home_centre"] = current or own
+    return {"member": member, "values": values, "centres": centres}
 
 
 async def search_page(query: str) -> dict[str, Any]:

@@ -156,7 +156,7 @@ class SessionPages(Controller):
                       ) -> Template:
         page = await sessions.summary_page(
             centre, calendar_day(starts), calendar_day(ends), today=web.today(request),
-            timezone=request.app.state.settings.default_timezone)
+            now=web.now(request), timezone=request.app.state.settings.default_timezone)
         return Template("bookings/session_summary.html", context=page,
                         status_code=422 if page["errors"] else 200)
 

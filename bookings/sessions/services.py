@@ -545,16 +545,16 @@ async def certificate(certificate_id: int | None = None, code: str | None = None
     return await Certificate.select(*_certificate_columns()).where(condition).first()
 
 
-async def summary(centre_id: int | None, starts: date, ends: date, timezone: str
-                  ) -> dict[str, Any]:
-    """Sessions held (not cancelled) in a period, by audience: sessions, places, enrolled,
-    attended; and certificates they issued. Three grouped queries."""
+async def summary(centre_id: int | None, starts: date, ends: date, timezone: str, *,
+                  now: datetime) -> dict[str, Any]:
+    """Sessions held (started before `now`, not cancelled) in a period, by audience: sessions,
+    places, enrolled, attended; and certificates they issued. Three grouped queries."""
     from rental.ledger import local_day_bounds
 
     start, _ = local_day_bounds(starts, timezone)
     _, end = local_day_bounds(ends, timezone)
     condition = ((SkillSession.starts_at >= start) & (SkillSession.starts_at < end)
-                 & (SkillSession.status == "scheduled"))
+                 & (SkillSession.starts_at < now) & (SkillSession.status == "scheduled"))
     if centre_id:
         condition &= SkillSession.centre == centre_id
     async with read_transaction():
@@ -648,12 +648,12 @@ async def attendance_page(session_id: int, asker: CurrentUser) -> dict[str, Any]
 
 
 async def summary_page(centre: int, starts: date | None, ends: date | None, *, today: date,
-                       timezone: str) -> dict[str, Any]:
+                       now: datetime, timezone: str) -> dict[str, Any]:
     """The summary of the period asked for (cut short when it is wrong, and said why)."""
     first, last, errors = summary_period(starts, ends, today)
     async with read_transaction():
         centres, _ = await choices()
-        view = await summary(centre or None, first, last, timezone)
+        view = await summary(centre or None, first, last, timezone, now=now)
     return {**view, "centres": centres, "centre": centre, "first": first, "last": last,
             "errors": errors, "audiences": AUDIENCES}
 

@@ -8,11 +8,12 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from helpers import credentials, csrf_token, log_in, today
+from helpers import SMG, credentials, csrf_token, log_in, today
 
 from rental.auth import verify_password
 from rental.tables import (
     AuditLog,
+    Centre,
     ConcessionCategory,
     Member,
     MemberConcession,
@@ -32,6 +33,7 @@ DESK = {
     "language": "ka", "id_document_type": "personal_number",
     "id_document_number": "01024056789", "birth_date": "1990-05-17", "sex": "male",
     "municipality": "samgori", "situation": "returning_migrant", "notes": "",
+    "home_centre": str(SMG),
 }
 
 
@@ -160,16 +162,86 @@ async def test_desk_verifies_a_member_who_signed_up_online(client, app, seeded):
                                  base_url="http://testserver") as member_browser:
         await post(member_browser, "/signup", SIGNUP, "/signup")
     member = await member_id(phone)
+    assert (await Member.select(Member.home_centre).where(Member.id == member).first()
+            )["home_centre"] is None  # online, nobody has chosen it yet
     await as_role(client, seeded, "staff")
     form = await client.get(f"/members/{member}/verify")
     assert "ნინო ბერიძე" in form.text
+    assert f'<option value="{SMG}" selected>' in form.text  # the desk's own centre
     response = await post(client, f"/members/{member}/verify",
                           {**DESK, "name": "ნინო ბერიძე", "phone": phone, "email": ""},
                           f"/members/{member}/verify")
     assert response.status_code == 303
-    row = await Member.select(Member.status, Member.verified_at).where(
+    row = await Member.select(Member.status, Member.verified_at, Member.home_centre).where(
         Member.id == member).first()
     assert row["status"] == "active" and row["verified_at"] is not None
+    assert row["home_centre"] == SMG
+    verified = await AuditLog.select(AuditLog.after).where(
+        (AuditLog.action == "verify") & (AuditLog.entity_id == member)).first()
+    assert json.loads(verified["after"])["home_centre"] == SMG
+
+
+async def kutaisi() -> int:
+    return (await Centre.select(Centre.id).where(Centre.code == "KUT").first())["id"]
+
+
+async def test_desk_registration_sets_the_home_centre_and_the_card_shows_it(client, seeded):
+    await as_role(client, seeded, "staff")
+    form = await client.get("/members/new")
+    assert f'<option value="{SMG}" selected>' in form.text  # the staff member's centre
+    response = await post(client, "/members/new", DESK, "/members/new")
+    assert response.status_code == 303
+    member = await Member.select().where(Member.phone == "+995599654321").first()
+    assert member["home_centre"] == SMG
+    registered = await AuditLog.select(AuditLog.after).where(
+        (AuditLog.action == "register") & (AuditLog.entity_id == member["id"])).first()
+    assert json.loads(registered["after"])["home_centre"] == SMG
+    samgori = await Centre.select(Centre.name_ka).where(Centre.id == SMG).first()
+    card = await client.get(f"/members/{member['id']}")
+    assert re.search(r"<dt>[^<]+</dt><dd>" + re.escape(samgori["name_ka"]) + "</dd>", card.text)
+
+
+@pytest.mark.parametrize("centre", ["", "abc", "-1", "99999", "kutaisi"])
+async def test_desk_registration_refuses_a_home_centre_the_desk_may_not_choose(
+        client, seeded, centre):
+    await as_role(client, seeded, "staff")  # Samgori's desk
+    if centre == "kutaisi":
+        centre = str(await kutaisi())
+    before = await Member.count()
+    response = await post(client, "/members/new", {**DESK, "home_centre": centre},
+                          "/members/new")
+    assert response.status_code == 422
+    assert 'id="e-home_centre"' in response.text
+    assert await Member.count() == before
+    assert not await AuditLog.exists().where(AuditLog.action == "register")
+
+
+async def test_samgori_staff_cannot_choose_kutaisi_but_a_coordinator_can(client, app, seeded):
+    import httpx
+
+    other = await kutaisi()
+    await as_role(client, seeded, "staff")
+    form = await client.get("/members/new")
+    assert f'value="{SMG}"' in form.text and f'<option value="{other}"' not in form.text
+    async with browser_at(app, "10.0.5.1") as member_browser:
+        await post(member_browser, "/signup", SIGNUP, "/signup")
+    pending = await member_id("+995599123456")
+    refused = await post(client, f"/members/{pending}/verify",
+                         {**DESK, "phone": SIGNUP["phone"], "home_centre": str(other)},
+                         f"/members/{pending}/verify")
+    assert refused.status_code == 422 and 'id="e-home_centre"' in refused.text
+    row = await Member.select(Member.status, Member.home_centre).where(
+        Member.id == pending).first()
+    assert row == {"status": "pending", "home_centre": None}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as coordinator:
+        await as_role(coordinator, seeded, "coordinator")
+        assert f'<option value="{other}"' in (await coordinator.get("/members/new")).text
+        done = await post(coordinator, "/members/new", {**DESK, "home_centre": str(other)},
+                          "/members/new")
+    assert done.status_code == 303
+    assert (await Member.select(Member.home_centre).where(
+        Member.phone == "+995599654321").first())["home_centre"] == other
 
 
 async def test_member_search_finds_by_name_phone_and_document(client, seeded):

@@ -13,7 +13,7 @@ DESK = {
     "name": "ლევან ჩხეიძე", "phone": "599 77 66 55", "email": "", "language": "ka",
     "id_document_type": "personal_number", "id_document_number": "01024056700",
     "birth_date": "1980-02-03", "sex": "male", "municipality": "kutaisi",
-    "situation": "local_resident", "notes": "",
+    "situation": "local_resident", "notes": "", "home_centre": "1",
 }
 SIGNUP = {
     "name": "ნინო ბერიძე", "phone": "599 12 34 56", "email": "", "language": "ka",
@@ -115,7 +115,7 @@ async def test_the_desk_sees_who_has_a_municipality_not_recognised_and_fixes_it(
         "name": "თამარ ქავთარაძე", "phone": "+995555000012", "email": "", "language": "ka",
         "id_document_type": "personal_number", "id_document_number": "01001012346",
         "birth_date": "1999-09-03", "sex": "female", "municipality": "isani",
-        "situation": "idp", "notes": ""}, f"/members/{flagged['id']}/verify")
+        "situation": "idp", "notes": "", "home_centre": "1"}, f"/members/{flagged['id']}/verify")
     assert fixed.status_code == 303
     assert await municipality_of(flagged["id"]) == ("isani", "")
     assert 'id="unrecognised-heading"' not in (await client.get("/members")).text

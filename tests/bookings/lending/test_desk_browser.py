@@ -281,6 +281,9 @@ async def test_the_basket_survives_a_reload_and_comes_back_on_one_receipt(live_s
     await until(page, "document.activeElement.id === 'f-scan'")  # once the swap has settled
     due = await _due_shown(page)
     await _screenshot(page, "desk-basket-two-days-1280-ka.png")
+    # the basket's table fits its card on a desk screen: no column cut off at the right
+    assert await page.evaluate("[...document.querySelectorAll('#basket .table-wrap')]"
+                               ".every(box => box.scrollWidth <= box.clientWidth + 1)")
     assert await _accessibility_problems(page) == []
 
     # a reload, and another page and back: the same member and basket, the same amount

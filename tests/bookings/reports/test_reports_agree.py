@@ -36,8 +36,8 @@ SCOPES = {"every centre": None, "Samgori": "SMG", "Kutaisi": "KUT"}
 async def add_december(data: dict[str, Any]) -> dict[str, int]:
     """December as the demo's was when the reports disagreed, on top of report_data's set.
 
-    - D1 registered at the desk on 3 December: no home centre (the desk's form does not ask
-      for one), a membership from that day; borrows at Kutaisi;
+    - D1 registered at the desk on 3 December: no home centre (registered before the desk's
+      form asked for one), a membership from that day; borrows at Kutaisi;
     - D2 signed up online on 25 November, was verified and given a membership on 2 December:
       new in December, not in November; Samgori;
     - D3 joined Kutaisi on 1 December and borrows at Samgori;
@@ -260,6 +260,37 @@ async def test_new_members_of_the_demos_december(december):
     for code, new in (("SMG", 1), ("KUT", 1)):
         found, _ = await every_report(await scope_of(code), DECEMBER, READ_ON)
         assert _new(found) == {new}, code
+
+
+async def test_a_member_registered_at_the_desk_is_new_at_the_home_centre_the_desk_chose(
+        december):
+    """The desk's form asks for the home centre: a member registered there on 6 December (and
+    given a membership that day) is a new member of Samgori, not of "no home centre"."""
+    from rental import members
+    from rental.kernel.identity import CurrentUser
+    from rental.member_rules import desk_form
+    from rental.tables import MembershipType
+
+    smg = december["centres"]["SMG"]
+    desk = CurrentUser(id=december["staff"], name="Desk", role="staff", status="active",
+                       language="ka", centre_ids=frozenset({smg}))
+    day = date(2026, 12, 6)
+    form = {"name": "გიორგი მაისურაძე", "phone": "555 20 00 09", "email": "", "language": "ka",
+            "id_document_type": "personal_number", "id_document_number": "01024056789",
+            "birth_date": "1990-05-17", "sex": "male", "municipality": "samgori",
+            "situation": "local_resident", "notes": "", "home_centre": str(smg)}
+    member = await members.register_at_desk(desk_form(form, today=day), actor=desk,
+                                            now=at(day))
+    standard = (await MembershipType.select(MembershipType.id).where(
+        MembershipType.slug == "standard").first())["id"]
+    await members.start_membership(member, standard, actor_id=desk.id, today=day, now=at(day))
+    found, dashboard = await every_report(await scope_of(None), DECEMBER, READ_ON)
+    assert _new(found) == {4}  # D1, D2, D3 and the desk's
+    rows = {row["code"] or "no home centre": row["new"]
+            for row in _table(dashboard, "centres").rows}
+    assert rows == {"SMG": 2, "KUT": 1, "no home centre": 1}
+    found, samgori = await every_report(await scope_of("SMG"), DECEMBER, READ_ON)
+    assert _new(found) == {2} and _table(samgori, "centres").rows[0]["new"] == 2
 
 
 async def test_new_members_of_november_are_counted_by_their_membership(december):

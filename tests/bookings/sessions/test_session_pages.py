@@ -3,7 +3,7 @@ attendance sheet, certificates, the public check and the summary."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -159,3 +159,27 @@ async def test_the_desk_enrolling_a_card_number_of_nobody_is_told_so_on_the_sess
     refused = await post(client, "/sessions/1/enrol", {"member": "M99999"}, page="/sessions/1")
     assert refused.status_code == 303 and refused.headers["location"] == "/sessions/1"
     assert await Enrolment.count() == 0
+
+
+async def test_the_summary_page_counts_as_held_only_sessions_that_have_started(client, seeded):
+    await SkillSession.delete(force=True)  # the seed's demo sessions lie on fixed days
+    from bookings.sessions import services as sessions
+
+    phone, password = credentials(seeded, "coordinator")
+    assert (await log_in(client, phone, password)).status_code == 303
+    coordinator = await Member.select(Member.id).where(Member.phone == phone).first()
+    day = now().astimezone(TBILISI).date()
+    for offset, places in ((-1, 3), (1, 5)):  # yesterday's is held, tomorrow's is not
+        starts = datetime.combine(day + timedelta(days=offset), time(10), TBILISI)
+        await sessions.create({
+            "centre": 1, "skill": None, "title_ka": "სესია", "title_en": "Session",
+            "description_ka": "", "description_en": "", "room": "", "instructor": "",
+            "starts_at": starts, "ends_at": starts + timedelta(hours=2), "capacity": places,
+            "audience": "everyone", "language": "ka", "weeks": 1},
+            actor_id=coordinator["id"], now=now() - timedelta(days=3))
+    period = {"centre": "1", "from": (day - timedelta(days=1)).isoformat(),
+              "to": (day + timedelta(days=1)).isoformat()}
+    page = await client.get("/sessions/summary", params=period)
+    total = page.text.split("<tfoot>")[1]
+    assert page.status_code == 200
+    assert '<td class="num">1</td><td class="num">3</td>' in total

@@ -795,7 +795,8 @@ async def test_summary_counts_sessions_places_enrolment_attendance_and_certifica
     await attend(cast, kutaisi, cast.other, today=first + timedelta(days=2),
                  now=at(first + timedelta(days=2), 11))
 
-    report = await sessions.summary(SMG, first, last, "Asia/Tbilisi")
+    after = at(last + timedelta(days=2), 12)  # when every session of the period has been held
+    report = await sessions.summary(SMG, first, last, "Asia/Tbilisi", now=after)
     assert report["by_audience"] == {
         "everyone": {"sessions": 2, "places": 13, "enrolled": 2, "attended": 1,
                      "certificates": 1},
@@ -805,14 +806,25 @@ async def test_summary_counts_sessions_places_enrolment_attendance_and_certifica
     }
     assert report["total"] == {"sessions": 4, "places": 22, "enrolled": 3, "attended": 2,
                                "certificates": 1}
-    everywhere = await sessions.summary(None, first, last, "Asia/Tbilisi")
+    everywhere = await sessions.summary(None, first, last, "Asia/Tbilisi", now=after)
     assert everywhere["by_audience"]["everyone"] == {
         "sessions": 3, "places": 19, "enrolled": 3, "attended": 2, "certificates": 2}
     assert everywhere["total"]["sessions"] == 5
     empty = await sessions.summary(SMG, today() + timedelta(days=30), today() + timedelta(days=31),
-                                   "Asia/Tbilisi")
+                                   "Asia/Tbilisi", now=after)
     assert empty == {"by_audience": {}, "total": {"sessions": 0, "places": 0, "enrolled": 0,
                                                   "attended": 0, "certificates": 0}}
+
+
+async def test_the_summary_counts_only_sessions_that_have_started(cast):
+    yesterday, tomorrow = today() - timedelta(days=1), today() + timedelta(days=1)
+    await new_session(cast, capacity=4, starts_at=at(yesterday, 10))
+    await new_session(cast, capacity=6, starts_at=at(tomorrow, 10))  # not held yet
+    report = await sessions.summary(SMG, yesterday, tomorrow, "Asia/Tbilisi", now=now())
+    assert report["by_audience"] == {"everyone": {"sessions": 1, "places": 4, "enrolled": 0,
+                                                  "attended": 0, "certificates": 0}}
+    ahead = await sessions.summary(SMG, tomorrow, tomorrow, "Asia/Tbilisi", now=now())
+    assert ahead["by_audience"] == {} and ahead["total"]["sessions"] == 0
 
 
 # --- found by review, fixed ------------------------------------------------------------------
