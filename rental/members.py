@@ -43,6 +43,7 @@ from rental.tables import (
     MemberConsent,
     Membership,
     MembershipType,
+    Notification,
     PasswordResetCode,
     UserSession,
 )
@@ -308,6 +309,9 @@ async def _erase(member_id: int, now: datetime, birth_date: date | None = None) 
     await _update(member_id, {**erased_values(member_id, birth_date), "erased_at": now}, now)
     await UserSession.delete().where(UserSession.member == member_id)
     await PasswordResetCode.delete().where(PasswordResetCode.member == member_id)
+    # what they were told goes; that they were told stays, for the counts
+    await Notification.update({Notification.subject: "", Notification.body: ""}).where(
+        Notification.member == member_id)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -475,9 +479,13 @@ async def export(member_id: int) -> dict[str, Any]:
         consents = await MemberConsent.select(
             MemberConsent.kind, MemberConsent.version, MemberConsent.given_at
         ).where(MemberConsent.member == member_id)
+        messages = await Notification.select(
+            Notification.created_at, Notification.channel, Notification.kind,
+            Notification.subject, Notification.body, Notification.status, Notification.read_at,
+        ).where(Notification.member == member_id).order_by(Notification.id)
     return {
         "member": member, "memberships": memberships, "concessions": concessions,
-        "consents": consents,
+        "consents": consents, "messages": messages,
     }
 
 

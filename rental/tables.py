@@ -244,3 +244,31 @@ class LedgerEntry(Table):
     concession = ForeignKey(ConcessionCategory, on_delete=OnDelete.restrict, null=True)
     created_at = Timestamptz()
     created_by = ForeignKey(Member, on_delete=OnDelete.set_null, null=True)
+
+
+NOTIFICATION_CHANNELS = ("page", "email", "sms")
+NOTIFICATION_STATUSES = ("queued", "sent", "failed", "suppressed")
+
+
+class Notification(Table):
+    """The outbox: one row per message to a member on one channel (rental.notifications queues
+    them). The text is written in the member's language when it is queued; `event_key` names
+    what it is about ('booking_confirmed:booking 812'), unique per member and channel, so an
+    event is told once however often it is queued. A page message is 'sent' when queued (the
+    member's page is its delivery) and read when `read_at` is set."""
+
+    member = ForeignKey(Member, on_delete=OnDelete.cascade, null=False)
+    centre = ForeignKey(Centre, on_delete=OnDelete.set_null, null=True)
+    channel = Varchar(length=8, default="page")
+    kind = Varchar(length=40)
+    language = Varchar(length=5, default="ka")
+    subject = Text()
+    body = Text()
+    event_key = Varchar(length=200)
+    status = Varchar(length=10, default="queued")
+    created_at = Timestamptz()
+    read_at = Timestamptz(null=True, default=None)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None)
+    provider_id = Varchar(length=100, null=True, default=None)
+    error = Text(null=True, default=None)

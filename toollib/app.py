@@ -24,6 +24,7 @@ from litestar.types import Message, Receive, Scope, Send
 import inventory.controllers
 import rental.controllers
 import rental.member_controllers
+import rental.notification_controllers
 import toollib.admin
 from bookings.catalogue import controllers as catalogue_pages
 from bookings.lending import controllers as booking_pages
@@ -50,6 +51,7 @@ log = logging.getLogger("rental")
 CONTROLLERS = [
     *rental.controllers.CONTROLLERS,
     *rental.member_controllers.CONTROLLERS,
+    *rental.notification_controllers.CONTROLLERS,
     *inventory.controllers.CONTROLLERS,
     *catalogue_pages.CONTROLLERS,
     *booking_pages.CONTROLLERS,
@@ -105,26 +107,29 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def periodic_jobs(app: Litestar) -> AsyncIterator[None]:
         """No-shows and lapsed waitlist offers, every few minutes (`rental bookings expire`
-        does the same from a timer). Safe in several workers: each run is one transaction."""
-        if not settings.expire_interval_seconds:
-            yield
-            return
+        does the same from a timer), and the members' reminders every hour or so (`rental
+        notify`). Safe in several workers: each run is one transaction, and a message's
+        unique key makes the sweep queue it once. An interval of 0 leaves the job out."""
+        from bookings.lending.reminders import notifications_sweep
+        from bookings.lending.reservations import expire
 
-        async def loop() -> None:
-            from bookings.lending.reservations import expire
-
+        async def loop(seconds: int, job, name: str) -> None:
             while True:
-                await asyncio.sleep(settings.expire_interval_seconds)
+                await asyncio.sleep(seconds)
                 try:
-                    await expire(now=settings.clock.now())
+                    await job(now=settings.clock.now())
                 except Exception:  # noqa: BLE001 - logged; the next round tries again
-                    log.exception("booking expiry failed")
+                    log.exception("%s failed", name)
 
-        task = asyncio.create_task(loop())
+        jobs = [(settings.expire_interval_seconds, expire, "booking expiry"),
+                (settings.notify_interval_seconds, notifications_sweep, "the reminders sweep")]
+        tasks = [asyncio.create_task(loop(seconds, job, name))
+                 for seconds, job, name in jobs if seconds]
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
 
     static = create_static_files_router(
         path="/static",

@@ -90,6 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     expire = booking_commands.add_parser(
         "expire", help="mark bookings not picked up as no-shows; let waitlist offers lapse")
     expire.set_defaults(run=cmd_bookings_expire)
+
+    notify = commands.add_parser(
+        "notify", help="queue the members' reminders due now (pick-ups, returns, late loans)")
+    notify.set_defaults(run=cmd_notify)
     return parser
 
 
@@ -279,6 +283,18 @@ def cmd_bookings_expire(args: argparse.Namespace) -> int:
 
     no_shows, lapsed = _run(go())
     print(f"{no_shows} no-shows marked, {lapsed} waitlist offers lapsed")
+    return 0
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from bookings.lending.reminders import notifications_sweep
+
+    async def go():
+        await _require_schema()
+        return await notifications_sweep(now=settings.clock.now())
+
+    print(f"{_run(go())} reminders queued")
     return 0
 
 

@@ -34,7 +34,7 @@ from bookings.lending.rules import (
 from bookings.sessions.services import certified_skills, member_record, next_session
 from bookings.tables import DEFAULT_POLICY, Booking, BookingPolicy, WaitlistEntry
 from inventory.tables import IN_CIRCULATION, ToolType, Unit
-from rental import audit, ledger, members
+from rental import audit, ledger, members, notifications
 from rental.fees import Quote, rental_quote
 from rental.kernel.db import lost_a_race, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
@@ -342,6 +342,10 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
                            actor_id=actor_id, centre_id=centre_id,
                            after={"unit": free[0], "starts_on": starts_on.isoformat(),
                                   "ends_on": ends_on.isoformat(), "member": member_id})
+        await notifications.queue(
+            member_id, "booking_confirmed", {"tool": Names.of(offer.tool_type, "name"),
+                                             "starts": Day(starts_on), "ends": Day(ends_on)},
+            now=now, centre_id=centre_id, event_key=f"booking_confirmed:booking {booking['id']}")
     return booking
 
 
@@ -377,11 +381,13 @@ async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime
     held for the centre's hours. Call inside the transaction that freed the unit."""
     policy = await BookingPolicy.select().where(BookingPolicy.centre == centre_id).first()
     hold = (policy or DEFAULT_POLICY)["offer_hold_hours"]
-    line = await WaitlistEntry.select().where(
+    line = await WaitlistEntry.select(
+        *WaitlistEntry.all_columns(), WaitlistEntry.centre.timezone.as_alias("timezone")).where(
         (WaitlistEntry.tool_type == tool_type_id) & (WaitlistEntry.centre == centre_id)
         & (WaitlistEntry.status == "waiting") & (WaitlistEntry.starts_on >= today)
     ).order_by(WaitlistEntry.created_at).order_by(WaitlistEntry.id)
     offered = 0
+    tool = None
     for entry in line:
         units = await availability.lendable_units(tool_type_id, centre_id, entry["ends_on"])
         busy = await availability.active_periods(units, entry["starts_on"], entry["ends_on"])
@@ -395,6 +401,15 @@ async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime
                 WaitlistEntry.offer_expires_at: now + timedelta(hours=hold),
             }).where(WaitlistEntry.id == entry["id"])
             offered += 1
+            tool = tool or await ToolType.select(ToolType.name_ka, ToolType.name_en).where(
+                ToolType.id == tool_type_id).first()
+            until = (now + timedelta(hours=hold)).astimezone(ZoneInfo(entry["timezone"]))
+            await notifications.queue(
+                entry["member"], "waitlist_offer", {
+                    "tool": Names.of(tool, "name"), "starts": Day(entry["starts_on"]),
+                    "ends": Day(entry["ends_on"]), "until_day": Day(until.date()),
+                    "until_time": TimeOfDay(until, entry["timezone"])},
+                now=now, centre_id=centre_id, event_key=f"waitlist_offer:waitlist {entry['id']}")
     return offered
 
 
@@ -436,9 +451,11 @@ async def expire(*, now: datetime) -> tuple[int, int]:
     no_shows = lapsed = 0
     async with write_transaction():
         candidates = await Booking.select(
-            Booking.id, Booking.starts_on, Booking.tool_type, Booking.centre,
-            Booking.centre.closes_at.as_alias("closes_at"),
+            Booking.id, Booking.starts_on, Booking.ends_on, Booking.tool_type, Booking.centre,
+            Booking.member, Booking.centre.closes_at.as_alias("closes_at"),
             Booking.centre.timezone.as_alias("timezone"),
+            Booking.tool_type.name_ka.as_alias("tool_name_ka"),
+            Booking.tool_type.name_en.as_alias("tool_name_en"),
         ).where((Booking.status == "reserved") & (Booking.starts_on <= now.date()))
         policies = {row["centre"]: row for row in await BookingPolicy.select()}
         freed: set[tuple[int, int]] = set()
@@ -448,6 +465,11 @@ async def expire(*, now: datetime) -> tuple[int, int]:
                 await Booking.update({Booking.status: "no_show"}).where(Booking.id == row["id"])
                 await audit.record("booking.no_show", "booking", row["id"], now=now,
                                    centre_id=row["centre"], after={"status": "no_show"})
+                await notifications.queue(
+                    row["member"], "no_show", {"tool": Names.of(row, "tool_name"),
+                                               "starts": Day(row["starts_on"]),
+                                               "ends": Day(row["ends_on"])},
+                    now=now, centre_id=row["centre"], event_key=f"no_show:booking {row['id']}")
                 freed.add((row["tool_type"], row["centre"]))
                 no_shows += 1
         lapsed_rows = await WaitlistEntry.update({WaitlistEntry.status: "expired"}).where(
@@ -479,13 +501,14 @@ def tool_type_and_centre_names(table) -> list[Any]:
 
 
 async def my_bookings_page(member_id: int, today: date) -> dict[str, Any]:
-    """The member's own page (/me): their card and card number, what they owe, their loans,
-    bookings and waitlist, sessions and certificates, in one read."""
+    """The member's own page (/me): their card and card number, what they owe, their latest
+    messages, their loans, bookings and waitlist, sessions and certificates, in one read."""
     async with read_transaction():
         return {**await members.own_page(member_id, today=today),
                 **await member_bookings(member_id, today),
                 **await member_record(member_id, today),
-                "balance": await ledger.balance(member_id)}
+                "balance": await ledger.balance(member_id),
+                "messages": await notifications.latest(member_id)}
 
 
 async def cancel_page(booking_id: int, *, member_id: int | None,

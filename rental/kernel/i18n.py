@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -74,6 +76,18 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 
 
 _ = gettext
+
+
+@contextmanager
+def in_locale(locale: str) -> Iterator[str]:
+    """Translate and format in `locale` for the block (a message written in its reader's
+    language, not the request's); an unknown language is the default one."""
+    chosen = locale if locale in LANGUAGES else DEFAULT_LOCALE
+    token = current_locale.set(chosen)
+    try:
+        yield chosen
+    finally:
+        current_locale.reset(token)
 
 
 def message_text(message: str | tuple[str, dict[str, object]]) -> str:

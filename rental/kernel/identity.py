@@ -16,6 +16,7 @@ class CurrentUser:
     status: str
     language: str
     centre_ids: frozenset[int]  # desk staff: their centres; others: empty
+    unread_messages: int = 0  # messages on their page not read yet (the menu shows it)
 
     @property
     def is_staff(self) -> bool:

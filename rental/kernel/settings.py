@@ -92,6 +92,7 @@ class Settings:
     expire_interval_seconds: int
     clock: Clock = field(default_factory=Clock)
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks of reverse proxies
+    notify_interval_seconds: int = 3600  # the members' reminders sweep; 0: not in the server
 
     @property
     def media_dir(self) -> Path:
@@ -208,4 +209,5 @@ def load_settings() -> Settings:
         expire_interval_seconds=_int("EXPIRE_INTERVAL_SECONDS", 300, minimum=0),
         clock=_clock(),
         trusted_proxies=_trusted_proxies(),
+        notify_interval_seconds=_int("NOTIFY_INTERVAL_SECONDS", 3600, minimum=0),
     )

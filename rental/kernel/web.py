@@ -170,7 +170,8 @@ MENU = (
 
 
 def main_menu(user: CurrentUser | None, path: str) -> list[dict[str, Any]]:
-    """The menu groups the visitor sees: {label, items: [{path, label, current}]}."""
+    """The menu groups the visitor sees: {label, items: [{path, label, current, unread,
+    unread_label}]}; `unread`: the messages not read yet on the member's page ("My page")."""
     def matched(prefixes: tuple[str, ...]) -> int:
         return max((len(p) for p in prefixes if path == p
                     or (p != "/" and path.startswith(p + "/"))), default=0)
@@ -179,9 +180,14 @@ def main_menu(user: CurrentUser | None, path: str) -> list[dict[str, Any]]:
                      or (user is not None and user.role in ACCESS_LEVELS[item[0]])])
             for label, items in MENU]
     best = max((length for _label, items in seen for _item, length in items), default=0)
+    unread = user.unread_messages if user is not None else 0
     return [{"label": label, "items": [
-        {"path": item[1], "label": item[2], "current": bool(best) and length == best}
+        {"path": item[1], "label": item[2], "current": bool(best) and length == best,
+         "unread": unread if item[1] == "/me" else 0, "unread_label": UNREAD_LABEL}
         for item, length in items]} for label, items in seen if items]
+
+
+UNREAD_LABEL = N_("Unread messages: %(count)s")  # beside "My page" for a screen reader
 
 
 # --- text as people send it: no control characters ---------------------------------------

@@ -8,7 +8,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from helpers import SMG, credentials, csrf_token, log_in, today
+from helpers import SMG, credentials, csrf_token, log_in, now, today
 
 from rental.auth import verify_password
 from rental.tables import (
@@ -20,6 +20,7 @@ from rental.tables import (
     MemberConsent,
     Membership,
     MembershipType,
+    Notification,
     UserSession,
 )
 
@@ -282,6 +283,17 @@ async def test_rental_agreement_prints_in_the_members_language(client, seeded):
     assert "ხელსაწყოს ქირავნობის ხელშეკრულება" in page.text
 
 
+async def tell(member: int, kind: str) -> None:
+    """A message on the member's page, as an event of the desk's day would queue it."""
+    from rental import notifications
+    from rental.kernel.db import write_transaction
+
+    async with write_transaction():
+        await notifications.queue(member, kind, {"tool": "ხელსაწყო", "centre": "სამგორი",
+                                                 "starts": "ხვალ", "ends": "ხვალ"},
+                                  now=now(), event_key=f"{kind}:test", centre_id=1)
+
+
 # --- a member's own page --------------------------------------------------------------------
 
 
@@ -289,10 +301,13 @@ async def test_own_page_and_data_download_show_only_ones_own_data(client, seeded
     me = await as_role(client, seeded, "member")
     page = await client.get("/me")
     assert "დავით მამულაშვილი" in page.text and "თამარ" not in page.text
+    await tell(me["id"], "pickup_tomorrow")
     download = await client.get("/me/data.json")
     assert download.status_code == 200
     assert "attachment" in download.headers["content-disposition"]
     data = json.loads(download.text)
+    assert [m["kind"] for m in data["messages"]] == ["pickup_tomorrow"]  # what they were told
+    assert "ხელსაწყო" in data["messages"][0]["body"]
     assert data["member"]["id"] == me["id"] and data["member"]["phone"] == "+995555000011"
     assert "password_hash" not in data["member"]
     assert data["memberships"] and data["concessions"]
@@ -473,6 +488,7 @@ async def test_admin_erases_a_member_keeping_only_statistics(client, app, seeded
                                  base_url="http://testserver") as member_browser:
         await log_in(member_browser, phone, password)
         member = await member_id(phone)
+        await tell(member, "due_tomorrow")
         await as_role(client, seeded, "admin")
         unconfirmed = await post(client, f"/members/{member}/erase", {"confirm": "no"},
                                  f"/members/{member}")
@@ -491,6 +507,10 @@ async def test_admin_erases_a_member_keeping_only_statistics(client, app, seeded
     assert (await log_in(client, phone, password)).status_code == 422
     # history stays consistent: the membership row is still there
     assert await Membership.exists().where(Membership.member == member)
+    # what they were told is gone, that they were told stays (the counts)
+    told = await Notification.select(Notification.subject, Notification.body).where(
+        Notification.member == member)
+    assert told == [{"subject": "", "body": ""}]
     # and the audit log never held the personal data
     for entry in await AuditLog.select(AuditLog.before, AuditLog.after):
         text = json.dumps(entry, default=str, ensure_ascii=False)

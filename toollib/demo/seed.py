@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from bookings.lending.reminders import notifications_sweep
 from inventory.rules import search_text
 from inventory.tables import Category, Skill, ToolType, Unit
 from rental import audit
@@ -100,6 +101,7 @@ async def seed_demo(
         await _by_key(ConcessionCategory, "slug", demo_data.CONCESSION_CATEGORIES, report)
         await _people(report, centres, known_passwords, now, hasher)
         await _memberships(report, now, today)
+    await notifications_sweep(now=now)  # the reminders due now, on the demo members' pages
     if report.credentials:
         for _role, phone, password in report.credentials:
             known_passwords[phone] = password

@@ -183,6 +183,7 @@ SETTINGS_VARIABLES = (
     "LOGIN_MAX_FAILURES",
     "LOGIN_WINDOW_MINUTES",
     "CLOCK_START",
+    "NOTIFY_INTERVAL_SECONDS",
 )
 
 
@@ -227,6 +228,12 @@ def test_load_settings_defaults(env, tmp_path):
             "DEFAULT_TIMEZONE", "Europe/Berlin", "default_timezone", "Europe/Berlin", id="tz"
         ),
         pytest.param("SECRET_KEY", "x" * 32, "secret_key", "x" * 32, id="secret-key-32"),
+        pytest.param("NOTIFY_INTERVAL_SECONDS", "", "notify_interval_seconds", 3600,
+                     id="notify-interval-default"),
+        pytest.param("NOTIFY_INTERVAL_SECONDS", "600", "notify_interval_seconds", 600,
+                     id="notify-interval"),
+        pytest.param("NOTIFY_INTERVAL_SECONDS", "0", "notify_interval_seconds", 0,
+                     id="notify-interval-off"),
     ],
 )
 def test_load_settings_reads_the_environment(env, name, value, field, expected):
@@ -253,6 +260,8 @@ def test_load_settings_reads_the_environment(env, name, value, field, expected):
         pytest.param("DATABASE_URL", "mysql://localhost/toollib", id="database-url"),
         pytest.param("CLOCK_START", "tomorrow", id="clock-start-words"),
         pytest.param("CLOCK_START", "2026-11-23T12:00:00", id="clock-start-without-offset"),
+        pytest.param("NOTIFY_INTERVAL_SECONDS", "-1", id="notify-interval-negative"),
+        pytest.param("NOTIFY_INTERVAL_SECONDS", "hourly", id="notify-interval-words"),
     ],
 )
 def test_load_settings_rejects_malformed_values(env, name, value):
@@ -701,3 +710,18 @@ def test_a_language_is_named_in_the_readers_language_in_running_text(code, en):
     with in_locale("en"):
         assert i18n.language_label(code) == en
     assert i18n.LANGUAGE_NAMES == {"ka": "ქართული", "en": "English"}
+
+
+# --- rental.kernel.i18n.in_locale: a message written in its reader's language --------------
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "en"), ("ka", "ka"), ("xx", "ka"), ("", "ka"),  # unknown: the default language
+])
+def test_in_locale_translates_in_a_language_for_the_block_only(language, expected):
+    outside = i18n.current_locale.get()
+    with i18n.in_locale(language) as chosen:
+        assert chosen == expected and i18n.current_locale.get() == expected
+        assert i18n.gettext("Booked") == ("Booked" if expected == "en" else
+                                          i18n.translations("ka").gettext("Booked"))
+    assert i18n.current_locale.get() == outside

@@ -1,0 +1,180 @@
+"""Messages to members: the outbox (rental.tables.Notification) and the member's page.
+
+`queue()` writes one message for an event, in the member's language, with the centre's name,
+phone and opening hours and a pointer to the member's page (/me). It opens no transaction:
+call it inside the transaction that makes the event happen (a booking, an offer, a no-show,
+the daily reminders sweep), so that the message exists if and only if the event does.
+`event_key` names the event ('booking_confirmed:booking 812'); the database keeps one row per
+member, channel and key (ON CONFLICT DO NOTHING), so queueing again, or from two workers at
+once, adds nothing.
+
+This first slice has the page channel only: a page message is written 'sent' (the member's
+page is its delivery) and read when its `read_at` is set. A suspended member is told nothing:
+their message is kept as 'suppressed' (never shown nor sent, and, the event having been
+recorded, not told later either); an erased member's account holds no personal data any more,
+so nothing is written for them at all.
+
+The reading functions below serve the member's page (/me) and /me/messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rental.kernel.db import engine, read_transaction, write_transaction
+from rental.kernel.i18n import (
+    N_,
+    Names,
+    format_money,
+    format_time,
+    format_weekdays,
+    gettext,
+    in_locale,
+)
+from rental.kernel.phones import display_phone
+from rental.tables import Centre, Member, Notification
+
+MY_PAGE = "/me"
+LATEST = 20  # the messages the member's page shows; /me/messages shows them all
+
+# Each kind of message: its subject and its body, with %(placeholders)s filled in the
+# member's language. Values that read differently per language are Names, Day, TimeOfDay
+# (rental.kernel.i18n) or Money (below), written when the message is.
+KINDS: dict[str, tuple[str, str]] = {
+    "booking_confirmed": (
+        N_("Booking confirmed: %(tool)s"),
+        N_("Your booking of %(tool)s at %(centre)s is confirmed. Pick it up on %(starts)s "
+           "and bring it back by %(ends)s."),
+    ),
+    "waitlist_offer": (
+        N_("A unit is free for you: %(tool)s"),
+        N_("A unit of %(tool)s is free for your dates, %(starts)s – %(ends)s, at %(centre)s. "
+           "It is held for you until %(until_day)s, %(until_time)s: book it on your page."),
+    ),
+    "no_show": (
+        N_("Booking not picked up: %(tool)s"),
+        N_("The booking of %(tool)s at %(centre)s was not picked up on %(starts)s, so it "
+           "has ended. You can book again on the catalogue."),
+    ),
+    "pickup_tomorrow": (
+        N_("Pick-up tomorrow: %(tool)s"),
+        N_("Your booking of %(tool)s is ready to pick up tomorrow, %(starts)s, at "
+           "%(centre)s."),
+    ),
+    "due_tomorrow": (
+        N_("Return tomorrow: %(tool)s"),
+        N_("Please bring %(tool)s back to %(centre)s tomorrow, %(ends)s."),
+    ),
+    "overdue": (
+        N_("Overdue: %(tool)s"),
+        N_("%(tool)s was due back at %(centre)s on %(ends)s. Please bring it back as soon "
+           "as you can."),
+    ),
+}
+LATE_FEE_LINE = N_("The late fee so far: %(fee)s.")
+CENTRE_LINE = N_("%(centre)s: %(phone)s, open %(days)s, %(opens)s–%(closes)s.")
+PAGE_LINE = N_("Your page: %(link)s")
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in tetri as a value of a message, written the reader's way."""
+
+    tetri: int
+
+    def __str__(self) -> str:
+        return format_money(self.tetri)
+
+
+def render(kind: str, params: dict[str, Any], centre: dict[str, Any] | None,
+           language: str) -> tuple[str, str]:
+    """The subject and body of a message of `kind`, in `language`: the kind's text with
+    `params` (and the centre's name as %(centre)s), the centre's phone and hours, the page."""
+    subject, body = KINDS[kind]
+    with in_locale(language):
+        about = _centre_values(centre) if centre is not None else {"centre": ""}
+        values = {"centre": about["centre"], **{key: str(value) for key, value in
+                                                 params.items()}}
+        lines = [gettext(body, **values)]
+        if "fee" in params:
+            lines.append(gettext(LATE_FEE_LINE, fee=values["fee"]))
+        if centre is not None:
+            lines.append(gettext(CENTRE_LINE, **about))
+        lines.append(gettext(PAGE_LINE, link=MY_PAGE))
+        return gettext(subject, **values), "\n".join(lines)
+
+
+def _centre_values(centre: dict[str, Any]) -> dict[str, str]:
+    return {"centre": str(Names.of(centre, "name")), "phone": display_phone(centre["phone"]),
+            "days": format_weekdays(centre["opening_days"]),
+            "opens": format_time(centre["opens_at"]) if centre["opens_at"] else "",
+            "closes": format_time(centre["closes_at"]) if centre["closes_at"] else ""}
+
+
+async def queue(member_id: int, kind: str, params: dict[str, Any], *, now: datetime,
+                event_key: str, centre_id: int | None = None) -> bool:
+    """Queue the message of `kind` about `event_key` for the member on their page. Call it
+    INSIDE the caller's transaction: it opens none. True if a row was written (False: told
+    before, or the member is erased)."""
+    if engine().current_transaction.get() is None:
+        raise RuntimeError("notifications.queue runs inside the transaction of its event")
+    member = await Member.select(Member.language, Member.status).where(
+        Member.id == member_id).first()
+    if member is None or member["status"] == "erased":
+        return False
+    centre = None
+    if centre_id is not None:
+        centre = await Centre.select(
+            Centre.name_ka, Centre.name_en, Centre.phone, Centre.opening_days, Centre.opens_at,
+            Centre.closes_at).where(Centre.id == centre_id).first()
+    with in_locale(member["language"]) as language:
+        subject, body = render(kind, params, centre, language)
+    status = "suppressed" if member["status"] == "suspended" else "sent"
+    rows = await Notification.insert(Notification(
+        member=member_id, centre=centre_id, channel="page", kind=kind, language=language,
+        subject=subject, body=body, event_key=event_key, status=status, created_at=now,
+    )).on_conflict(
+        target=(Notification.member, Notification.channel, Notification.event_key),
+        action="DO NOTHING",
+    ).returning(Notification.id)
+    return bool(rows)
+
+
+# --- the member's page ---------------------------------------------------------------------
+
+
+def _on_page(member_id: int):
+    return ((Notification.member == member_id) & (Notification.channel == "page")
+            & (Notification.status == "sent"))
+
+
+async def latest(member_id: int, limit: int | None = LATEST) -> list[dict[str, Any]]:
+    """The member's messages, newest first (a part of a page service's read)."""
+    query = Notification.select(
+        Notification.id, Notification.kind, Notification.subject, Notification.body,
+        Notification.created_at, Notification.read_at,
+    ).where(_on_page(member_id)).order_by(Notification.created_at, ascending=False).order_by(
+        Notification.id, ascending=False)
+    return await (query.limit(limit) if limit else query)
+
+
+async def unread_count(member_id: int) -> int:
+    return await Notification.count().where(_on_page(member_id)
+                                            & Notification.read_at.is_null())
+
+
+async def messages_page(member_id: int) -> dict[str, Any]:
+    """/me/messages: all the member's messages, newest first, and how many are unread."""
+    async with read_transaction():
+        return {"messages": await latest(member_id, limit=None),
+                "unread": await unread_count(member_id)}
+
+
+async def mark_all_read(member_id: int, *, now: datetime) -> int:
+    """Every unread message of the member is read now; returns how many."""
+    async with write_transaction():
+        rows = await Notification.update({Notification.read_at: now}).where(
+            _on_page(member_id) & Notification.read_at.is_null()).returning(Notification.id)
+    return len(rows)

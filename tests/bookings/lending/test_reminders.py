@@ -1,0 +1,219 @@
+"""Messages to members, queued with their events (a booking, a waitlist offer, a no-show) and by
+the reminders sweep (pick-up tomorrow, return tomorrow, late on days 1, 3 and 7): once each, in
+the member's language, never for a cancelled booking or a returned loan, never shown to a
+suspended member."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from conftest import DB, ON_POSTGRES, RUN_DIR, WORKER_DB_URL
+from helpers import SMG, TBILISI, demo_cast, now, open_day, today
+
+from bookings.lending import desk, reservations
+from bookings.lending.reminders import notifications_sweep
+from bookings.lending.reservations import expire
+from bookings.tables import Booking, WaitlistEntry
+from inventory.tables import Category, ToolType, Unit
+from rental import notifications
+from rental.kernel.db import write_transaction
+from rental.tables import Member, Notification
+
+pytestmark = pytest.mark.usefixtures("desk_open")
+
+
+async def a_tool(number: int = 7701) -> int:
+    """A tool type with one unit at Samgori (SMG-{number}), no skill, no inspection."""
+    category = await Category.select(Category.id).first()
+    rows = await ToolType.insert(ToolType(
+        slug=f"reminder-{number}", category=category["id"], name_ka="სატესტო სახერხი",
+        name_en="Test saw", daily_fee=200, deposit=1000, max_loan_days=14, created_at=now(),
+        search_text="test saw")).returning(ToolType.id)
+    await Unit.insert(Unit(tool_type=rows[0]["id"], centre=SMG, asset_tag=f"SMG-{number}",
+                           created_at=now()))
+    return rows[0]["id"]
+
+
+async def a_booking(member: int, tool: int, starts: date, ends: date, status: str) -> int:
+    unit = await Unit.select(Unit.id).where(Unit.tool_type == tool).first()
+    rows = await Booking.insert(Booking(
+        member=member, tool_type=tool, unit=unit["id"], centre=SMG, starts_on=starts,
+        ends_on=ends, status=status, created_at=now(),
+        checked_out_at=now() if status == "out" else None)).returning(Booking.id)
+    return rows[0]["id"]
+
+
+def noon(day: date) -> datetime:
+    """Noon of a day in Tbilisi, the demo centres' zone."""
+    return datetime.combine(day, time(12), TBILISI)
+
+
+async def messages(member: int, kind: str | None = None) -> list[dict]:
+    query = Notification.select().where(Notification.member == member)
+    if kind:
+        query = query.where(Notification.kind == kind)
+    return await query.order_by(Notification.id)
+
+
+async def book(member: int, tool: int, starts: date, ends: date) -> dict:
+    return await reservations.book(member_id=member, actor_id=member, tool_type_id=tool,
+                                   centre_id=SMG, starts_on=starts, ends_on=ends,
+                                   today=today(), now=now())
+
+
+async def test_a_booking_queues_one_confirmation_in_the_members_language(seeded):
+    cast = await demo_cast()
+    tool = await a_tool()
+    starts = open_day(2)
+    booking = await book(cast.other, tool, starts, starts)  # Levan reads English
+    [message] = await messages(cast.other)
+    assert message["kind"] == "booking_confirmed" and message["language"] == "en"
+    assert message["event_key"] == f"booking_confirmed:booking {booking['id']}"
+    assert message["channel"] == "page" and message["status"] == "sent"
+    assert message["read_at"] is None and message["centre"] == SMG
+    assert message["subject"] == "Booking confirmed: Test saw"
+    assert "Test saw" in message["body"] and "/me" in message["body"]
+    assert "Samgori" in message["body"] and "+995" in message["body"]  # the centre, its phone
+    # a Georgian reader gets Georgian
+    other_tool = await a_tool(7702)
+    await book(cast.member, other_tool, starts, starts)
+    [georgian] = await messages(cast.member)
+    assert georgian["language"] == "ka" and "სატესტო სახერხი" in georgian["subject"]
+    # the same event queued again: nothing more
+    async with write_transaction():
+        again = await notifications.queue(cast.other, "booking_confirmed", {
+            "tool": "Test saw", "starts": starts, "ends": starts}, now=now(), centre_id=SMG,
+            event_key=f"booking_confirmed:booking {booking['id']}")
+    assert again is False
+    assert len(await messages(cast.other)) == 1
+
+
+async def test_queue_runs_only_inside_its_events_transaction(seeded):
+    cast = await demo_cast()
+    with pytest.raises(RuntimeError):
+        await notifications.queue(cast.member, "overdue", {"tool": "x", "ends": "y"},
+                                  now=now(), event_key="overdue:test")
+
+
+async def test_an_erased_member_is_told_nothing_and_a_suspended_one_sees_nothing(seeded):
+    cast = await demo_cast()
+    await Member.update({Member.status: "suspended"}).where(Member.id == cast.member)
+    await Member.update({Member.status: "erased"}).where(Member.id == cast.other)
+    params = {"tool": "x", "starts": "a", "ends": "b"}
+    async with write_transaction():
+        for member in (cast.member, cast.other):
+            await notifications.queue(member, "pickup_tomorrow", params, now=now(),
+                                      centre_id=SMG, event_key="pickup_tomorrow:test")
+    [kept] = await messages(cast.member)
+    assert kept["status"] == "suppressed"  # recorded, never shown nor sent
+    assert await messages(cast.other) == []
+    assert await notifications.latest(cast.member) == []
+    assert await notifications.unread_count(cast.member) == 0
+
+
+async def test_pickup_reminder_the_day_before_and_none_for_a_cancelled_booking(seeded):
+    cast = await demo_cast()
+    tool, cancelled_tool = await a_tool(7703), await a_tool(7704)
+    starts = today() + timedelta(days=3)
+    kept = await a_booking(cast.member, tool, starts, starts, "reserved")
+    gone = await a_booking(cast.member, cancelled_tool, starts, starts, "reserved")
+    await reservations.cancel(gone, member_id=cast.member, centre_ids=None,
+                              actor_id=cast.member, now=now(), today=today())
+    assert await notifications_sweep(now=noon(starts - timedelta(days=2))) == 0
+    assert await notifications_sweep(now=noon(starts - timedelta(days=1))) == 1
+    assert await notifications_sweep(now=noon(starts - timedelta(days=1))) == 0  # once
+    [reminder] = await messages(cast.member, "pickup_tomorrow")
+    assert reminder["event_key"] == f"pickup_tomorrow:booking {kept}:{starts.isoformat()}"
+
+
+async def test_the_sweep_counts_days_in_the_centres_time(seeded):
+    """Half past midnight in Tbilisi is the evening before in UTC: the day is Tbilisi's."""
+    cast = await demo_cast()
+    starts = today() + timedelta(days=3)
+    await a_booking(cast.member, await a_tool(), starts, starts, "reserved")
+    two_days_before = datetime.combine(starts - timedelta(days=2), time(23, 30), TBILISI)
+    assert await notifications_sweep(now=two_days_before) == 0
+    just_after_midnight = two_days_before + timedelta(hours=1)
+    assert just_after_midnight.astimezone(UTC).date() == starts - timedelta(days=2)
+    assert await notifications_sweep(now=just_after_midnight) == 1
+
+
+async def test_due_tomorrow_and_overdue_on_days_1_3_and_7_once_each(seeded):
+    cast = await demo_cast()
+    tool = await a_tool()
+    ends = today() + timedelta(days=2)
+    loan = await a_booking(cast.other, tool, today(), ends, "out")
+    for day in range(0, 12):
+        for _twice in range(2):
+            await notifications_sweep(now=noon(today() + timedelta(days=day)))
+    rows = await messages(cast.other)
+    assert [row["kind"] for row in rows] == ["due_tomorrow", "overdue", "overdue", "overdue"]
+    assert [row["event_key"] for row in rows[1:]] == [
+        f"overdue:booking {loan}:{ends.isoformat()}:day {n}" for n in (1, 3, 7)]
+    assert rows[1]["subject"] == "Overdue: Test saw"
+    # the late fee so far (1 GEL a day after a day's grace): none on day 1, 2 GEL on day 3
+    assert "late fee" not in rows[1]["body"] and "GEL\xa02.00" in rows[2]["body"]
+
+
+async def test_a_returned_loan_gets_no_overdue_message(seeded):
+    cast = await demo_cast()
+    await a_tool(8801)
+    return_on = open_day(2)
+    due = (await desk.basket_view(cast.member, SMG, ["SMG-8801"], return_on, today())).due
+    await desk.check_out(
+        member_id=cast.member, centre_id=SMG, tags=["SMG-8801"], return_on=return_on,
+        payment={"method": "cash", "amount": due}, override_reason="", actor=cast.staff,
+        today=today(), now=now())
+    await desk.check_in(tag="SMG-8801", centre_ids=None, condition="fine", notes="",
+                        damage_charge=0, photo="", actor=cast.staff, today=today(), now=now())
+    for late in (1, 3, 7):
+        assert await notifications_sweep(now=noon(return_on + timedelta(days=late))) == 0
+    assert await messages(cast.member) == []
+
+
+async def test_a_waitlist_offer_and_a_no_show_are_told(seeded):
+    cast = await demo_cast()
+    tool = await a_tool()
+    starts = open_day(2)
+    a = await book(cast.migrant, tool, starts, starts)
+    await reservations.join_waitlist(member_id=cast.other, tool_type_id=tool, centre_id=SMG,
+                                     starts_on=starts, ends_on=starts, today=today(), now=now())
+    await reservations.cancel(a["id"], member_id=cast.migrant, centre_ids=None,
+                              actor_id=cast.migrant, now=now(), today=today())
+    entry = await WaitlistEntry.select().where(WaitlistEntry.member == cast.other).first()
+    [offer] = await messages(cast.other, "waitlist_offer")
+    assert offer["event_key"] == f"waitlist_offer:waitlist {entry['id']}"
+    assert offer["subject"] == "A unit is free for you: Test saw" and "held for you" in offer[
+        "body"]
+    # the member books it, then does not come: a no-show, told once
+    booking = await book(cast.other, tool, starts, starts)
+    after_closing = noon(starts) + timedelta(hours=12)
+    await expire(now=after_closing)
+    await expire(now=after_closing)
+    [no_show] = await messages(cast.other, "no_show")
+    assert no_show["event_key"] == f"no_show:booking {booking['id']}"
+
+
+async def test_two_sweeps_at_once_queue_each_message_once(seeded):
+    cast = await demo_cast()
+    starts = today() + timedelta(days=1)
+    for number in range(7710, 7716):
+        await a_booking(cast.member, await a_tool(number), starts, starts, "reserved")
+    counts = await asyncio.gather(*(notifications_sweep(now=now()) for _ in range(4)))
+    assert sum(counts) == 6
+    assert len(await messages(cast.member, "pickup_tomorrow")) == 6
+
+
+def test_notify_command_runs():
+    url = WORKER_DB_URL if ON_POSTGRES else "sqlite:///" + DB.connection_kwargs["database"]
+    done = subprocess.run([sys.executable, "-m", "toollib.cli", "notify"],
+                          env={**os.environ, "DATABASE_URL": url,
+                               "VAR_DIR": str(RUN_DIR / "cli-var")},
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "reminders queued" in done.stdout
