@@ -1,7 +1,7 @@
 """Messages to members: the outbox (rental.tables.Notification) and the member's page.
 
 `queue()` writes one message for an event, in the member's language, with the centre's name,
-phone and opening hours and a pointer to the member's page (/me). It opens no transaction:
+phone and opening hours. It opens no transaction:
 call it inside the transaction that makes the event happen (a booking, an offer, a no-show,
 the daily reminders sweep), so that the message exists if and only if the event does.
 `event_key` names the event ('booking_confirmed:booking 812'); the database keeps one row per
@@ -36,7 +36,6 @@ from rental.kernel.i18n import (
 from rental.kernel.phones import display_phone
 from rental.tables import Centre, Member, Notification
 
-MY_PAGE = "/me"
 LATEST = 20  # the messages the member's page shows; /me/messages shows them all
 
 # Each kind of message: its subject and its body, with %(placeholders)s filled in the
@@ -75,7 +74,6 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 LATE_FEE_LINE = N_("The late fee so far: %(fee)s.")
 CENTRE_LINE = N_("%(centre)s: %(phone)s, open %(days)s, %(opens)s–%(closes)s.")
-PAGE_LINE = N_("Your page: %(link)s")
 
 
 @dataclass(frozen=True)
@@ -91,7 +89,8 @@ class Money:
 def render(kind: str, params: dict[str, Any], centre: dict[str, Any] | None,
            language: str) -> tuple[str, str]:
     """The subject and body of a message of `kind`, in `language`: the kind's text with
-    `params` (and the centre's name as %(centre)s), the centre's phone and hours, the page."""
+    `params` (and the centre's name as %(centre)s), and the centre's phone and hours. (A link to
+    the page comes with the channels that leave it: e-mail and SMS.)"""
     subject, body = KINDS[kind]
     with in_locale(language):
         about = _centre_values(centre) if centre is not None else {"centre": ""}
@@ -102,7 +101,6 @@ def render(kind: str, params: dict[str, Any], centre: dict[str, Any] | None,
             lines.append(gettext(LATE_FEE_LINE, fee=values["fee"]))
         if centre is not None:
             lines.append(gettext(CENTRE_LINE, **about))
-        lines.append(gettext(PAGE_LINE, link=MY_PAGE))
         return gettext(subject, **values), "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from rental.tables import Notification
 
 MEMBER_PHONE = "+995555000012"
 OTHER_PHONE = "+995555000013"
-UNREAD_IN_MENU = '<span aria-hidden="true">({count})</span>'
+UNREAD_IN_MENU = '<span aria-hidden="true">&nbsp;({count})</span>'
 
 
 async def some_messages(member: int, count: int) -> None:
