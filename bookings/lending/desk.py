@@ -12,7 +12,7 @@ so the check and the write cannot interleave."""
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -726,10 +726,14 @@ async def check_out(*, member_id: int, centre_id: int, tags: list[str], return_o
                                      override_reason.strip()[:500], actor, today, now)
 
 
+LENT_BY_ANOTHER_DESK = {"scan": N_(
+    "Another desk has just lent or booked one of these units. Scan again to see which.")}
+
+
 @contextmanager
-def _first_desk_wins():
-    """A loan or booking another desk committed first becomes a conflict the desk can read;
-    the domain's own refusals pass as they are."""
+def _first_desk_wins(errors: dict[str, Any] = LENT_BY_ANOTHER_DESK):
+    """A loan or booking another desk committed first becomes a conflict the desk can read
+    (`errors`); the domain's own refusals pass as they are."""
     try:
         yield
     except (BookingError, ledger.MoneyError):
@@ -737,9 +741,7 @@ def _first_desk_wins():
     except Exception as exc:
         if not lost_to_another_request(exc):
             raise
-        raise DeskError("conflict", {"scan": N_(
-            "Another desk has just lent or booked one of these units. Scan again to see "
-            "which.")}) from None
+        raise DeskError("conflict", errors) from None
 
 
 async def check_out_basket(*, member_id: int, centre_id: int, shown: list[str] | None,
@@ -950,6 +952,10 @@ class Returned:
     damage_charge: int = 0
     photo: str = ""
 
+    def tidied(self) -> Returned:
+        """As it is recorded: the notes without surrounding blanks, at most 2,000 characters."""
+        return replace(self, notes=self.notes.strip()[:2000])
+
 
 def returned_problems(returned: Returned) -> dict[str, Any]:
     """What is wrong with how the desk says a unit came back, by field; empty when it can be
@@ -971,7 +977,7 @@ async def check_in(*, tag: str, centre_ids: frozenset[int] | None, condition: st
                    now: datetime) -> int:
     """Take a unit back: late fee, damage charge, the deposit returned and applied to what is
     owed, the rest handed back; damage opens a maintenance ticket. Returns the receipt id."""
-    returned = Returned(condition, notes.strip()[:2000], damage_charge, photo)
+    returned = Returned(condition, notes, damage_charge, photo).tidied()
     problems = returned_problems(returned)
     if problems:
         raise DeskError("invalid", problems)
@@ -1007,9 +1013,7 @@ async def finish_returns(centre_id: int, *, returned: dict[int, Returned], actor
             if loan["id"] != line["booking"]:  # taken back (and lent again) by another desk
                 raise DeskError("conflict", {"tag": (N_("%(tag)s is not out any more."),
                                                      {"tag": line["asset_tag"]})})
-            said = returned[line["booking"]]
-            taken.append((loan, Returned(said.condition, said.notes.strip()[:2000],
-                                         said.damage_charge, said.photo)))
+            taken.append((loan, returned[line["booking"]].tidied()))
         receipt = await _take_back(taken, actor=actor, today=today, now=now)
         await DeskReturnLine.delete().where(
             (DeskReturnLine.staff == actor.id) & (DeskReturnLine.centre == centre_id))
@@ -1078,17 +1082,10 @@ async def renew(booking_id: int, new_ends_on: date | None, *, member_id: int | N
     check-out). Returns the receipt."""
     if new_ends_on is None:
         raise DeskError("invalid", {"ends_on": N_("Choose the new return day.")})
-    try:
+    with _first_desk_wins({"ends_on": N_("Someone has just booked this unit for those days.")}):
         async with write_transaction():
             return await _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id,
                                 today, now, override_reason.strip()[:500])
-    except (BookingError, ledger.MoneyError):
-        raise
-    except Exception as exc:
-        if not lost_to_another_request(exc):
-            raise
-        raise DeskError("conflict", {"ends_on": N_(
-            "Someone has just booked this unit for those days.")}) from None
 
 
 async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today, now,
