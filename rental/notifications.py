@@ -19,97 +19,17 @@ The reading functions below serve the member's page (/me) and /me/messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from rental.kernel.db import engine, read_transaction, write_transaction
-from rental.kernel.i18n import (
-    N_,
-    Names,
-    format_money,
-    format_time,
-    format_weekdays,
-    gettext,
-    in_locale,
-)
-from rental.kernel.phones import display_phone
+from rental.kernel.i18n import in_locale
+from rental.notification_texts import Money, render
 from rental.tables import Centre, Member, Notification
 
+__all__ = ["Money", "latest", "mark_all_read", "messages_page", "queue", "unread_count"]
+
 LATEST = 20  # the messages the member's page shows; /me/messages shows them all
-
-# Each kind of message: its subject and its body, with %(placeholders)s filled in the
-# member's language. Values that read differently per language are Names, Day, TimeOfDay
-# (rental.kernel.i18n) or Money (below), written when the message is.
-KINDS: dict[str, tuple[str, str]] = {
-    "booking_confirmed": (
-        N_("Booking confirmed: %(tool)s"),
-        N_("Your booking of %(tool)s at %(centre)s is confirmed. Pick it up on %(starts)s "
-           "and bring it back by %(ends)s."),
-    ),
-    "waitlist_offer": (
-        N_("A unit is free for you: %(tool)s"),
-        N_("A unit of %(tool)s is free for your dates, %(starts)s – %(ends)s, at %(centre)s. "
-           "It is held for you until %(until_day)s, %(until_time)s: book it on your page."),
-    ),
-    "no_show": (
-        N_("Booking not picked up: %(tool)s"),
-        N_("The booking of %(tool)s at %(centre)s was not picked up on %(starts)s, so it "
-           "has ended. You can book again on the catalogue."),
-    ),
-    "pickup_tomorrow": (
-        N_("Pick-up tomorrow: %(tool)s"),
-        N_("Your booking of %(tool)s is ready to pick up tomorrow, %(starts)s, at "
-           "%(centre)s."),
-    ),
-    "due_tomorrow": (
-        N_("Return tomorrow: %(tool)s"),
-        N_("Please bring %(tool)s back to %(centre)s tomorrow, %(ends)s."),
-    ),
-    "overdue": (
-        N_("Overdue: %(tool)s"),
-        N_("%(tool)s was due back at %(centre)s on %(ends)s. Please bring it back as soon "
-           "as you can."),
-    ),
-}
-LATE_FEE_LINE = N_("The late fee so far: %(fee)s.")
-CENTRE_LINE = N_("%(centre)s: %(phone)s, open %(days)s, %(opens)s–%(closes)s.")
-
-
-@dataclass(frozen=True)
-class Money:
-    """An amount in tetri as a value of a message, written the reader's way."""
-
-    tetri: int
-
-    def __str__(self) -> str:
-        return format_money(self.tetri)
-
-
-def render(kind: str, params: dict[str, Any], centre: dict[str, Any] | None,
-           language: str) -> tuple[str, str]:
-    """The subject and body of a message of `kind`, in `language`: the kind's text with
-    `params` (and the centre's name as %(centre)s), and the centre's phone and hours. (A link to
-    the page comes with the channels that leave it: e-mail and SMS.)"""
-    subject, body = KINDS[kind]
-    with in_locale(language):
-        about = _centre_values(centre) if centre is not None else {"centre": ""}
-        values = {"centre": about["centre"], **{key: str(value) for key, value in
-                                                 params.items()}}
-        lines = [gettext(body, **values)]
-        if "fee" in params:
-            lines.append(gettext(LATE_FEE_LINE, fee=values["fee"]))
-        if centre is not None:
-            lines.append(gettext(CENTRE_LINE, **about))
-        return gettext(subject, **values), "\n".join(lines)
-
-
-def _centre_values(centre: dict[str, Any]) -> dict[str, str]:
-    return {"centre": str(Names.of(centre, "name")), "phone": display_phone(centre["phone"]),
-            "days": format_weekdays(centre["opening_days"]),
-            "opens": format_time(centre["opens_at"]) if centre["opens_at"] else "",
-            "closes": format_time(centre["closes_at"]) if centre["closes_at"] else ""}
-
 
 async def queue(member_id: int, kind: str, params: dict[str, Any], *, now: datetime,
                 event_key: str, centre_id: int | None = None) -> bool:
@@ -133,6 +53,7 @@ async def queue(member_id: int, kind: str, params: dict[str, Any], *, now: datet
     rows = await Notification.insert(Notification(
         member=member_id, centre=centre_id, channel="page", kind=kind, language=language,
         subject=subject, body=body, event_key=event_key, status=status, created_at=now,
+        sent_at=now if status == "sent" else None,
     )).on_conflict(
         target=(Notification.member, Notification.channel, Notification.event_key),
         action="DO NOTHING",

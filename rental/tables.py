@@ -43,6 +43,7 @@ class Centre(Table):
     active = Boolean(default=True)
     created_at = Timestamptz()
     asset_seq = Integer(default=0)  # the last asset-tag number handed out at this centre
+    overdue_reminder_limit = Integer(default=4)  # weekly overdue reminders after day 7
 
 
 class Member(Table):
@@ -70,6 +71,10 @@ class Member(Table):
     verified_at = Timestamptz(null=True, default=None)
     verified_by = ForeignKey("self", on_delete=OnDelete.set_null, null=True)
     erased_at = Timestamptz(null=True, default=None)
+    # reminders by SMS and e-mail, each turned off by the member or at the desk (audited)
+    sms_reminders = Boolean(default=True)
+    email_reminders = Boolean(default=True)
+    sms_latin = Boolean(default=False)  # Georgian SMS in the national Latin transliteration
 
 
 class MemberConsent(Table):
@@ -272,3 +277,5 @@ class Notification(Table):
     next_attempt_at = Timestamptz(null=True, default=None)
     provider_id = Varchar(length=100, null=True, default=None)
     error = Text(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    segments = Integer(null=True, default=None)  # an SMS's parts, as the gateway bills them
