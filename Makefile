@@ -23,7 +23,7 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/rental migrate
-	$(BIN)/rental seed-demo
+	$(BIN)/rental seed-demo --with-activity
 	$(BIN)/rental serve --host $(HOST) --port $(PORT)
 
 # Runs on SQLite; with TEST_DATABASE_URL=postgres://... the same suite runs on PostgreSQL.

@@ -10,10 +10,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Template
 
-from rental import auth, members, throttle
+from rental import auth, members, phone_codes, throttle
 from rental.kernel import i18n, web
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
+from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.kernel.responses import redirect, refusal_page
 from rental.kernel.values import calendar_day, whole_number
 from rental.kernel.web import SESSION_COOKIE, client_ip, current_user, form_values
@@ -21,10 +22,11 @@ from rental.member_rules import (
     DATA_PROCESSING_VERSION,
     RENTAL_AGREEMENT_VERSION,
     concession_category_form,
-    contact_form,
     desk_form,
     membership_type_form,
+    my_details_form,
     new_password_form,
+    reminders_form,
     reset_form,
     signup_form,
 )
@@ -50,7 +52,36 @@ def visit(request: Request) -> auth.Visit:
 
 async def signup_again(request: Request, error: DomainError) -> Template:
     return form_page("rental/signup.html", form_values(await request.form()), error.errors,
-                     error.status, versions=VERSIONS)
+                     error.status, versions=VERSIONS,
+                     sms_code=request.app.state.settings.sms is not None)
+
+
+# The sign-up's second step: the form's values ride along in hidden fields, checked again
+# when the code comes back; the page holds a password, so no cache keeps it.
+SIGNUP_FIELDS = ("name", "phone", "email", "language", "municipality", "password",
+                 "password_again", "agree_rental", "agree_data")
+
+
+def code_page(values: dict[str, Any], errors: dict[str, Any], status: int = 200,
+              *, phone: str) -> Template:
+    return Template("rental/signup_code.html", context={
+        "values": {k: values[k] for k in SIGNUP_FIELDS if isinstance(values.get(k), str)},
+        "errors": errors, "number": phone, "minutes": phone_codes.CODE_MINUTES},
+        status_code=status, headers={"Cache-Control": "no-store"})
+
+
+async def code_again(request: Request, error: DomainError) -> Template:
+    """The code refused: the code page again; the form's values refused (changed since, or
+    taken meanwhile): the form again, with the messages next to its fields."""
+    values = form_values(await request.form())
+    if set(error.errors) <= {"code", "form"}:
+        try:
+            phone = normalise_phone(values.get("phone") or "")
+        except InvalidPhone:
+            phone = ""
+        return code_page(values, error.errors, error.status, phone=phone)
+    return form_page("rental/signup.html", values, error.errors, error.status,
+                     versions=VERSIONS, sms_code=True)
 
 
 async def reset_again(request: Request, error: DomainError) -> Template:
@@ -83,11 +114,10 @@ async def verification_again(request: Request, error: DomainError) -> Response:
 
 async def card_again(request: Request, error: DomainError) -> Response:
     """The member's card, the refusal next to the form it came from."""
-    if error.kind == "not_found":
+    if error.kind in ("not_found", "forbidden"):
         return refusal_page(request, error)
     page = await members.card_page(request.path_params["member_id"],
-                                   viewer_role=current_user(request).role,
-                                   today=web.today(request))
+                                   viewer=current_user(request), today=web.today(request))
     return Template("rental/member.html", context={**page, "errors": error.errors},
                     status_code=error.status)
 
@@ -112,25 +142,48 @@ class SignUpController(Controller):
     opt = {"access": "public"}
 
     @get("/signup")
-    async def form(self) -> Template:
+    async def form(self, request: Request) -> Template:
         return form_page("rental/signup.html", {"language": i18n.current_locale.get()}, {},
-                         versions=VERSIONS)
+                         versions=VERSIONS, sms_code=request.app.state.settings.sms is not None)
 
     @post("/signup", opt={"on_error": signup_again})
     async def submit(self, request: Request) -> Response[Any]:
-        values, password = signup_form(await request.form())
+        form = await request.form()
+        values, password = signup_form(form)
         await throttle.admit(request, "signup", f"phone:{values['phone']}")
         settings = request.app.state.settings
+        if settings.sms is not None:  # the phone is confirmed by a code first
+            await members.check_sign_up(values)
+            await phone_codes.request_code(
+                values["phone"], address=client_ip(request), now=web.now(request),
+                sms=settings.sms, secret=settings.secret_key, language=values["language"])
+            return code_page(form_values(form), {}, phone=values["phone"])
         token = await members.sign_up(values, password, visit(request), now=web.now(request),
                                       session_days=settings.session_days)
-        i18n.current_locale.set(values["language"])  # the welcome in the chosen language
-        response = redirect(request, "/me", N_(
-            "Welcome! Bring an identity document to the centre's desk to finish your "
-            "registration."))
-        response.cookies.extend(web.session_cookies(
-            token, values["language"], session_days=settings.session_days,
-            secure=settings.secure_cookies))
-        return response
+        return welcome(request, token, values["language"])
+
+    @post("/signup/confirm", opt={"on_error": code_again})
+    async def confirm(self, request: Request) -> Response[Any]:
+        form = await request.form()
+        values, password = signup_form(form)
+        settings = request.app.state.settings
+        await phone_codes.confirm_code(values["phone"], web.form_text(form, "code", 40),
+                                       now=web.now(request), secret=settings.secret_key)
+        token = await members.sign_up(values, password, visit(request), now=web.now(request),
+                                      session_days=settings.session_days, phone_confirmed=True)
+        return welcome(request, token, values["language"])
+
+
+def welcome(request: Request, token: str, language: str) -> Response[Any]:
+    """A new member, logged in, on their page: welcomed in the language they chose."""
+    settings = request.app.state.settings
+    i18n.current_locale.set(language)
+    response = redirect(request, "/me", N_(
+        "Welcome! Bring an identity document to the centre's desk to finish your "
+        "registration."))
+    response.cookies.extend(web.session_cookies(
+        token, language, session_days=settings.session_days, secure=settings.secure_cookies))
+    return response
 
 
 class PasswordResetController(Controller):
@@ -166,8 +219,9 @@ class MyPageController(Controller):
     @post("/edit", opt={"on_error": my_details_again})
     async def edit(self, request: Request) -> Response[Any]:
         user = current_user(request)
-        values = contact_form(await request.form())
-        await members.update_contact(user.id, values, actor_id=user.id, now=web.now(request))
+        values, reminders = my_details_form(await request.form())
+        await members.update_contact(user.id, values, actor_id=user.id, now=web.now(request),
+                                     reminders=reminders)
         i18n.current_locale.set(values["language"])  # "saved", in the language just chosen
         response = redirect(request, "/me", N_("Your details are saved."))
         response.cookies.append(web.language_cookie(values["language"]))
@@ -221,7 +275,7 @@ class MembersController(Controller):
 
     @get("/{member_id:int}")
     async def card(self, request: Request, member_id: int) -> Template:
-        page = await members.card_page(member_id, viewer_role=current_user(request).role,
+        page = await members.card_page(member_id, viewer=current_user(request),
                                        today=web.today(request))
         return Template("rental/member.html", context={**page, "errors": {}})
 
@@ -246,6 +300,12 @@ class MembersController(Controller):
         return Template("rental/agreement.html", context={
             "member": card.member, "version": RENTAL_AGREEMENT_VERSION,
             "today": web.today(request)})
+
+    @post("/{member_id:int}/reminders", opt={"scope": "centre", "on_error": card_again})
+    async def reminders(self, request: Request, member_id: int) -> Response[Any]:
+        await members.change_reminders(member_id, reminders_form(await request.form()),
+                                       actor=current_user(request), now=web.now(request))
+        return redirect(request, f"/members/{member_id}", N_("The reminder choices are saved."))
 
     @post("/{member_id:int}/reset-code", opt={"on_error": card_again})
     async def reset_code(self, request: Request, member_id: int) -> Response[Any]:

@@ -358,3 +358,54 @@ def audit_view(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
+
+
+# --- how a member is told ------------------------------------------------------------------
+
+# Reminders on the member's page are always on; SMS and e-mail each may be turned off, and
+# SMS may come in Latin letters.
+REMINDER_CHOICES = ("sms_reminders", "email_reminders", "sms_latin")
+REMINDERS_SHOWN = "reminder_choices"  # a hidden field of the forms that show the boxes
+
+
+def parse_reminders(form: Mapping[str, Any], parsed: Parsed) -> None:
+    """The three checkboxes: ticked ("yes") or not sent at all; anything else is refused."""
+    for name in REMINDER_CHOICES:
+        value = form.get(name)
+        if value is None or value in ("", "yes"):
+            parsed.values[name] = value == "yes"
+        else:
+            parsed.errors[name] = N_("Tick the box or leave it empty.")
+
+
+def reminders_form(form: Mapping[str, Any]) -> dict[str, bool]:
+    parsed = Parsed()
+    parse_reminders(form, parsed)
+    return parsed.checked()
+
+
+def my_details_form(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, bool] | None]:
+    """A member's own details, and their reminder choices when the form showed them (an
+    unticked box is not sent, so only a form that says it showed the boxes turns one off)."""
+    parsed = Parsed()
+    parse_contact(form, parsed)
+    shown = form.get(REMINDERS_SHOWN) == "yes"
+    if shown:
+        parse_reminders(form, parsed)
+    values = parsed.checked()
+    choices = {name: values.pop(name) for name in REMINDER_CHOICES} if shown else None
+    return values, choices
+
+
+def reminder_channels(member: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where a member's reminders go: always their page; SMS and e-mail unless turned off
+    (e-mail only with an address)."""
+    return ("page",) + (("sms",) if member["sms_reminders"] else ()) + (
+        ("email",) if member["email_reminders"] and member.get("email") else ())
+
+
+def may_change_reminders(actor: CurrentUser, member: Mapping[str, Any]) -> bool:
+    """The desk changes how a member is told at the member's home centre; a sign-up with no
+    home centre yet is any desk's."""
+    return actor.is_staff and (member["home_centre"] is None
+                               or actor.can_act_for(member["home_centre"]))

@@ -23,6 +23,7 @@ from rental.kernel.identity import CurrentUser
 from rental.kernel.qr import qr_svg
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
+    REMINDER_CHOICES,
     RENTAL_AGREEMENT_VERSION,
     audit_view,
     card_number,
@@ -30,8 +31,10 @@ from rental.member_rules import (
     desk_form,
     erased_values,
     may_be_home_centre,
+    may_change_reminders,
     may_erase,
     membership_state,
+    reminder_channels,
     renewed_until,
     takes_reset_codes,
 )
@@ -45,11 +48,13 @@ from rental.tables import (
     MembershipType,
     Notification,
     PasswordResetCode,
+    PhoneCode,
     UserSession,
 )
 
 RESET_CODE_HOURS = 24
 RESET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a desk
+PHONE_CONFIRMED_MINUTES = 10  # a phone confirmed by a code signs up within this
 ERASE_WORD = "erase"  # what an administrator types to confirm an erasure
 
 
@@ -123,11 +128,23 @@ async def _record_consents(member_id: int, now: datetime) -> None:
     )
 
 
+async def check_sign_up(values: dict[str, Any]) -> None:
+    """Refuse a sign-up that could not be made (a phone, e-mail or document that has an account
+    already) before a code is sent to confirm its phone."""
+    async with read_transaction():
+        await _check_unique(values)
+
+
 async def sign_up(values: dict[str, Any], password: str, visit: Visit, *, now: datetime,
-                  session_days: int) -> str:
+                  session_days: int, phone_confirmed: bool = False) -> str:
     """A member's own sign-up: pending until the desk has seen an identity document. They are
-    logged in at once: returns the token of their first session."""
+    logged in at once: returns the token of their first session. `phone_confirmed`: only when
+    the phone was confirmed by a code (rental.phone_codes) in the last minutes."""
     async with write_transaction():
+        if phone_confirmed and not await PhoneCode.exists().where(
+                (PhoneCode.phone == values["phone"])
+                & (PhoneCode.confirmed_at > now - timedelta(minutes=PHONE_CONFIRMED_MINUTES))):
+            raise MemberError({"code": N_("Confirm your phone with the code we sent.")})
         await _check_unique(values)
         member_id = await _insert_member(
             {**values, "password_hash": hash_password(password), "role": "member",
@@ -196,8 +213,10 @@ async def verify(member_id: int, form: Mapping[str, Any], *, actor: CurrentUser,
 
 
 async def update_contact(
-    member_id: int, values: dict[str, Any], *, actor_id: int, now: datetime
+    member_id: int, values: dict[str, Any], *, actor_id: int, now: datetime,
+    reminders: dict[str, bool] | None = None,
 ) -> None:
+    """`reminders`: the member's reminder choices, when the form showed them."""
     async with write_transaction():
         member = await _member_for_update(member_id)
         await _check_unique(values, member_id)
@@ -205,6 +224,32 @@ async def update_contact(
         await audit.record("update", "member", member_id, now=now, actor_id=actor_id,
                            before=audit_view({k: member[k] for k in values}),
                            after=audit_view(values))
+        if reminders is not None:
+            await _change_reminders(member, reminders, actor_id=actor_id, now=now)
+
+
+async def change_reminders(member_id: int, choices: dict[str, bool], *, actor: CurrentUser,
+                           now: datetime) -> None:
+    """The desk changes how a member is told, at the member's home centre."""
+    async with write_transaction():
+        member = await _member_for_update(member_id)
+        if not may_change_reminders(actor, member):
+            raise DomainError("forbidden", {"form": N_(
+                "Only the desk of the member's home centre may change this.")})
+        await _change_reminders(member, choices, actor_id=actor.id, now=now)
+
+
+async def _change_reminders(member: dict[str, Any], choices: dict[str, bool], *,
+                            actor_id: int, now: datetime) -> None:
+    """Each choice that changed, with its value before and after: a consent on record."""
+    changed = {name for name in REMINDER_CHOICES if member[name] != choices[name]}
+    if not changed:
+        return
+    await _update(member["id"], {name: choices[name] for name in changed}, now)
+    await audit.record("member.reminders", "member", member["id"], now=now, actor_id=actor_id,
+                       centre_id=member["home_centre"],
+                       before={name: member[name] for name in sorted(changed)},
+                       after={name: choices[name] for name in sorted(changed)})
 
 
 async def set_language(member_id: int, language: str, *, now: datetime) -> None:
@@ -445,18 +490,21 @@ async def own_page(member_id: int, *, today: date) -> dict[str, Any]:
     """The signed-in member's own card: their details and the card number the desk asks for,
     to be shown large and as a QR code the desk's scanner reads from the phone."""
     number = card_number(member_id)
-    return {"card": await card(member_id, today=today), "card_number": number,
-            "card_qr": qr_svg(number)}
+    member_card = await card(member_id, today=today)
+    return {"card": member_card, "card_number": number, "card_qr": qr_svg(number),
+            "reminder_channels": reminder_channels(member_card.member)}
 
 
-async def card_page(member_id: int, *, viewer_role: str, today: date) -> dict[str, Any]:
+async def card_page(member_id: int, *, viewer: CurrentUser, today: date) -> dict[str, Any]:
     """The desk's card of a member, with the memberships and concessions it may give."""
     async with read_transaction():
         member_card = await card(member_id, today=today)
         return {"card": member_card, "types": await membership_types(),
                 "categories": await concession_categories(),
                 "can_issue_reset_code": takes_reset_codes(member_card.member),
-                "can_erase": may_erase(viewer_role, member_card.member)}
+                "can_erase": may_erase(viewer.role, member_card.member),
+                "reminder_channels": reminder_channels(member_card.member),
+                "can_change_reminders": may_change_reminders(viewer, member_card.member)}
 
 
 async def export(member_id: int) -> dict[str, Any]:
@@ -588,6 +636,21 @@ async def lift_suspension(member_id: int, *, actor_id: int, now: datetime) -> No
             Membership.id == current["id"])
         await audit.record("membership.unsuspend", "member", member_id, now=now,
                            actor_id=actor_id, after={"reason": ""})
+
+
+async def memberships_ending(first: date, last: date) -> list[dict[str, Any]]:
+    """Active memberships whose last day lies between `first` and `last`, with their type's
+    names and the member's home centre and its zone (None without one): what the reminders
+    sweep tells of, inside its transaction. A renewal moves ends_on, so a renewed membership
+    is no longer among them."""
+    return await Membership.select(
+        Membership.id, Membership.member, Membership.starts_on, Membership.ends_on,
+        Membership.membership_type.name_ka.as_alias("type_name_ka"),
+        Membership.membership_type.name_en.as_alias("type_name_en"),
+        Membership.member.home_centre.as_alias("centre"),
+        Membership.member.home_centre.timezone.as_alias("timezone"),
+    ).where((Membership.status == "active") & (Membership.ends_on >= first)
+            & (Membership.ends_on <= last)).order_by(Membership.id)
 
 
 async def _current_membership(member_id: int) -> dict[str, Any]:

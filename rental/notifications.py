@@ -8,11 +8,15 @@ the daily reminders sweep), so that the message exists if and only if the event 
 member, channel and key (ON CONFLICT DO NOTHING), so queueing again, or from two workers at
 once, adds nothing.
 
-This first slice has the page channel only: a page message is written 'sent' (the member's
-page is its delivery) and read when its `read_at` is set. A suspended member is told nothing:
-their message is kept as 'suppressed' (never shown nor sent, and, the event having been
-recorded, not told later either); an erased member's account holds no personal data any more,
-so nothing is written for them at all.
+Every message goes to the member's page: a page message is written 'sent' (the page is its
+delivery) and read when its `read_at` is set. When the site sends e-mail (EMAIL_URL) and the
+member has an address and wants reminders by e-mail, the same message is queued for e-mail,
+with a link to their page; when it sends SMS (SMS_URL) and the member wants them, a short text
+is queued for SMS (in Latin letters if the member asked), not to leave in the centre's quiet
+hours. rental.sending sends what is queued. A suspended member is told nothing: their messages
+are kept as 'suppressed' (never shown nor sent, and, the event having been recorded, not told
+later either); an erased member's account holds no personal data any more, so nothing is
+written for them at all.
 
 The reading functions below serve the member's page (/me) and /me/messages.
 """
@@ -23,42 +27,65 @@ from datetime import datetime
 from typing import Any
 
 from rental.kernel.db import engine, read_transaction, write_transaction
-from rental.kernel.i18n import in_locale
-from rental.notification_texts import Money, render
+from rental.kernel.i18n import N_, gettext, in_locale
+from rental.kernel.settings import current_settings
+from rental.notification_texts import Money, render, render_sms
+from rental.sending_rules import sms_allowed_from
+from rental.sms_rules import segments
 from rental.tables import Centre, Member, Notification
 
 __all__ = ["Money", "latest", "mark_all_read", "messages_page", "queue", "unread_count"]
 
 LATEST = 20  # the messages the member's page shows; /me/messages shows them all
+PAGE_LINK_LINE = N_("Your page: %(url)s")  # under an e-mail's text
+
 
 async def queue(member_id: int, kind: str, params: dict[str, Any], *, now: datetime,
                 event_key: str, centre_id: int | None = None) -> bool:
-    """Queue the message of `kind` about `event_key` for the member on their page. Call it
-    INSIDE the caller's transaction: it opens none. True if a row was written (False: told
-    before, or the member is erased)."""
+    """Queue the message of `kind` about `event_key` for the member on their page, and by
+    e-mail and SMS as the site and the member have them. Call it INSIDE the caller's
+    transaction: it opens none. True if a row was written (False: told before, or the member
+    is erased)."""
     if engine().current_transaction.get() is None:
         raise RuntimeError("notifications.queue runs inside the transaction of its event")
-    member = await Member.select(Member.language, Member.status).where(
-        Member.id == member_id).first()
+    member = await Member.select(
+        Member.language, Member.status, Member.email, Member.phone, Member.email_reminders,
+        Member.sms_reminders, Member.sms_latin).where(Member.id == member_id).first()
     if member is None or member["status"] == "erased":
         return False
     centre = None
     if centre_id is not None:
         centre = await Centre.select(
             Centre.name_ka, Centre.name_en, Centre.phone, Centre.opening_days, Centre.opens_at,
-            Centre.closes_at).where(Centre.id == centre_id).first()
+            Centre.closes_at, Centre.timezone).where(Centre.id == centre_id).first()
+    settings = current_settings()
+    suspended = member["status"] == "suspended"
+    common = {"member": member_id, "centre": centre_id, "kind": kind, "event_key": event_key,
+              "created_at": now}
     with in_locale(member["language"]) as language:
         subject, body = render(kind, params, centre, language)
-    status = "suppressed" if member["status"] == "suspended" else "sent"
-    rows = await Notification.insert(Notification(
-        member=member_id, centre=centre_id, channel="page", kind=kind, language=language,
-        subject=subject, body=body, event_key=event_key, status=status, created_at=now,
-        sent_at=now if status == "sent" else None,
-    )).on_conflict(
+        rows = [Notification(**common, channel="page", language=language, subject=subject,
+                             body=body, status="suppressed" if suspended else "sent",
+                             sent_at=None if suspended else now)]
+        if settings.email is not None and member["email"] and member["email_reminders"]:
+            page = settings.public_url + "/me"
+            link = gettext(PAGE_LINK_LINE, url=page)
+            rows.append(Notification(
+                **common, channel="email", language=language, subject=subject,
+                body=f"{body}\n\n{link}", status="suppressed" if suspended else "queued",
+                next_attempt_at=None if suspended else now))
+        if settings.sms is not None and member["phone"] and member["sms_reminders"]:
+            text = render_sms(kind, params, centre, language, latin=member["sms_latin"])
+            timezone = centre["timezone"] if centre else settings.default_timezone
+            rows.append(Notification(
+                **common, channel="sms", language=language, subject=subject, body=text,
+                segments=segments(text), status="suppressed" if suspended else "queued",
+                next_attempt_at=None if suspended else sms_allowed_from(now, timezone)))
+    written = await Notification.insert(*rows).on_conflict(  # a channel told before is skipped
         target=(Notification.member, Notification.channel, Notification.event_key),
         action="DO NOTHING",
     ).returning(Notification.id)
-    return bool(rows)
+    return bool(written)
 
 
 # --- the member's page ---------------------------------------------------------------------

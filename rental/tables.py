@@ -279,3 +279,17 @@ class Notification(Table):
     error = Text(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     segments = Integer(null=True, default=None)  # an SMS's parts, as the gateway bills them
+
+
+class PhoneCode(Table):
+    """A code sent by SMS to confirm a phone at sign-up (rental.phone_codes): only its keyed
+    SHA-256 is kept; it works for 10 minutes and 5 tries. The rows also count the codes a
+    phone and an address asked for, for the limits."""
+
+    phone = Varchar(length=16)  # E.164
+    code_hash = Varchar(length=64)
+    expires_at = Timestamptz()
+    attempts = Integer(default=0)  # wrong tries
+    requested_from = Varchar(length=64)  # the client's address
+    created_at = Timestamptz()
+    confirmed_at = Timestamptz(null=True, default=None)

@@ -50,6 +50,8 @@ def _test_database_name(suffix: str = "") -> str:
 
 os.environ["VAR_DIR"] = str(RUN_DIR / "var")
 os.environ.pop("SECRET_KEY", None)
+for _name in ("EMAIL_URL", "EMAIL_FROM", "SMS_URL", "SMS_TOKEN", "SMS_SENDER", "PUBLIC_URL"):
+    os.environ.pop(_name, None)  # a developer's own accounts never get the tests' messages
 os.environ["PICCOLO_CONF"] = "toollib.piccolo_conf"
 if ON_POSTGRES:
     WORKER_DB_URL = database_url_named(TEST_DATABASE_URL, _test_database_name())

@@ -7,7 +7,7 @@ import operator
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -166,3 +166,27 @@ async def free_tags(count: int, centre: int = SMG) -> list[str]:
         & Unit.tool_type.required_skill.is_null()
         & Unit.tool_type.inspection_interval_days.is_null()).order_by(Unit.asset_tag)
     return [row["asset_tag"] for row in rows][:count]
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    """A time in Tbilisi, as the aware datetime the services take."""
+    return datetime.combine(day, time(hour, minute), TBILISI)
+
+
+def session_values(**over) -> dict:
+    """A session form as parse_session returns it: three days ahead at 10:00, 10 places, no
+    skill."""
+    starts = over.pop("starts_at", at(today() + timedelta(days=3), 10))
+    return {"centre": SMG, "skill": None, "title_ka": "უსაფრთხოების სესია",
+            "title_en": "Safety session", "description_ka": "", "description_en": "",
+            "room": "Hall 2", "instructor": "Nino Beridze", "starts_at": starts,
+            "ends_at": over.pop("ends_at", starts + timedelta(hours=2)), "capacity": 10,
+            "audience": "everyone", "language": "ka", "weeks": 1, **over}
+
+
+async def new_session(cast: Cast, **over) -> int:
+    """A session scheduled by the demo coordinator (session_values, changed by `over`)."""
+    from bookings.sessions import services as sessions
+
+    return await sessions.create(session_values(**over), actor_id=cast.coordinator.id,
+                                 now=now())

@@ -25,6 +25,7 @@ import inventory.controllers
 import rental.controllers
 import rental.member_controllers
 import rental.notification_controllers
+import rental.outbox_controllers
 import toollib.admin
 from bookings.catalogue import controllers as catalogue_pages
 from bookings.lending import controllers as booking_pages
@@ -33,7 +34,7 @@ from bookings.reports import controllers as report_pages
 from bookings.sessions import controllers as session_pages
 from rental import auth
 from rental.kernel.responses import EXCEPTION_HANDLERS
-from rental.kernel.settings import PROJECT_ROOT, Settings, load_settings
+from rental.kernel.settings import PROJECT_ROOT, Settings, load_settings, use_settings
 from rental.kernel.values import MAX_INT
 from rental.kernel.web import (
     CONTROL_CHARACTERS,
@@ -52,6 +53,7 @@ CONTROLLERS = [
     *rental.controllers.CONTROLLERS,
     *rental.member_controllers.CONTROLLERS,
     *rental.notification_controllers.CONTROLLERS,
+    *rental.outbox_controllers.CONTROLLERS,
     *inventory.controllers.CONTROLLERS,
     *catalogue_pages.CONTROLLERS,
     *booking_pages.CONTROLLERS,
@@ -89,8 +91,12 @@ class ToolLibrary(Litestar):
         await super().__call__({**scope, "method": "GET"}, receive, headers_only)
 
 
+SEND_EVERY_SECONDS = 60
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
+    use_settings(settings)  # the services that ask for a setting deep in a call get these
 
     @asynccontextmanager
     async def database_pool(app: Litestar) -> AsyncIterator[None]:
@@ -107,11 +113,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def periodic_jobs(app: Litestar) -> AsyncIterator[None]:
         """No-shows and lapsed waitlist offers, every few minutes (`rental bookings expire`
-        does the same from a timer), and the members' reminders every hour or so (`rental
-        notify`). Safe in several workers: each run is one transaction, and a message's
-        unique key makes the sweep queue it once. An interval of 0 leaves the job out."""
+        does the same from a timer); the members' reminders every hour or so, and the e-mails
+        and SMS due every minute, since a waitlist offer is held for hours, not days (`rental
+        notify` does both). Safe in several workers: each run is one transaction, a message's
+        unique key makes the sweep queue it once, and each message is claimed by one sender.
+        An interval of 0 leaves the job out (NOTIFY_INTERVAL_SECONDS=0: both)."""
         from bookings.lending.reminders import notifications_sweep
         from bookings.lending.reservations import expire
+        from rental.sending import send_due
+
+        async def send(now) -> None:
+            await send_due(now=now, settings=settings)
 
         async def loop(seconds: int, job, name: str) -> None:
             while True:
@@ -123,6 +135,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
         jobs = [(settings.expire_interval_seconds, expire, "booking expiry"),
                 (settings.notify_interval_seconds, notifications_sweep, "the reminders sweep")]
+        if settings.notify_interval_seconds and (settings.email or settings.sms):
+            jobs.append((SEND_EVERY_SECONDS, send, "sending e-mail and SMS"))
         tasks = [asyncio.create_task(loop(seconds, job, name))
                  for seconds, job, name in jobs if seconds]
         try:

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rental.kernel.settings import ConfigError, load_settings
+from rental.kernel.settings import ConfigError, load_settings, use_settings
 
 
 class CommandError(Exception):
@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     migrate.set_defaults(run=cmd_migrate)
 
     seed = commands.add_parser("seed-demo", help="add the demo centres, tools and people")
+    seed.add_argument("--with-activity", action="store_true",
+                      help="and a few loans and bookings, so the demo members have messages")
     seed.set_defaults(run=cmd_seed_demo)
 
     serve = commands.add_parser("serve", help="serve the web app")
@@ -92,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     expire.set_defaults(run=cmd_bookings_expire)
 
     notify = commands.add_parser(
-        "notify", help="queue the members' reminders due now (pick-ups, returns, late loans)")
+        "notify", help="queue the members' reminders due now (pick-ups, returns, late loans) "
+        "and send the e-mails and SMS due")
     notify.set_defaults(run=cmd_notify)
     return parser
 
@@ -158,6 +161,10 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         from toollib.demo.sessions import seed_sessions  # the CLI composes the packages
 
         await seed_sessions(report, now=now, today=today)
+        if args.with_activity:
+            from toollib.demo.activity import seed_activity
+
+            await seed_activity(report, now=now, today=today)
         return report
 
     report = _run(go())
@@ -288,13 +295,18 @@ def cmd_bookings_expire(args: argparse.Namespace) -> int:
 
 def cmd_notify(args: argparse.Namespace) -> int:
     settings = load_settings()
+    use_settings(settings)
     from bookings.lending.reminders import notifications_sweep
+    from rental.sending import send_due
 
     async def go():
         await _require_schema()
-        return await notifications_sweep(now=settings.clock.now())
+        now = settings.clock.now()
+        return await notifications_sweep(now=now), await send_due(now=now, settings=settings)
 
-    print(f"{_run(go())} reminders queued")
+    queued, sent = _run(go())
+    print(f"{queued} reminders queued; sent {sent['sent']}, to retry {sent['retried']}, "
+          f"failed {sent['failed']}, suppressed {sent['suppressed']}")
     return 0
 
 

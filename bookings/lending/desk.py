@@ -49,10 +49,10 @@ from bookings.tables import (
 from inventory import services as inventory
 from inventory.rules import is_lendable, normalise_asset_tag
 from inventory.tables import Unit
-from rental import audit, ledger, members
+from rental import audit, ledger, members, notifications, outbox
 from rental.fees import Quote, days_late, extension_quote, late_fee, refund_due, rental_quote
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
-from rental.kernel.i18n import N_, Day, TimeOfDay
+from rental.kernel.i18n import N_, Day, Names, TimeOfDay
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import calendar_day
 from rental.member_rules import membership_state, parse_card_number
@@ -1162,20 +1162,32 @@ async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today
 # --- overdue and lost -------------------------------------------------------------------------
 
 
-async def overdue(centre_id: int, today: date) -> dict[str, Any]:
-    """Loans past their return day at a centre, most late first, with the late fee so far and
-    whether they may be declared lost."""
+async def overdue(centre_id: int, today: date,
+                  channels: frozenset[str] | None = None) -> dict[str, Any]:
+    """Loans past their return day at a centre, most late first, with the late fee so far,
+    whether they may be declared lost and when the member was last reminded (`reminded`);
+    and the call list: the overdue members whom neither SMS nor e-mail reaches (`channels`:
+    those set up; by default, as the app runs)."""
+    channels = outbox.configured_channels() if channels is None else channels
     async with read_transaction():
         centre = await _centre(centre_id)
         policy = await ledger.fee_policy(centre_id)
         loans = await Booking.select(*_loan_columns()).where(
             (Booking.centre == centre_id) & (Booking.status == "out")
             & (Booking.ends_on < today)).order_by(Booking.ends_on)
+        # the overdue reminders' event keys: 'overdue:booking 812:<return day>:day 3'
+        reminded = await outbox.last_reminders(
+            "overdue", {loan["id"]: f"overdue:booking {loan['id']}:" for loan in loans},
+            [loan["member"] for loan in loans], centre["timezone"])
+        call_list = await outbox.call_list(loans, channels)
     for loan in loans:
         loan["days_late"] = days_late(loan["ends_on"], today)
         loan["late_fee"] = _late_fee(loan["ends_on"], today, policy)
         loan["may_declare_lost"] = loan["days_late"] >= policy["lost_after_days"]
-    return {"centre": centre, "loans": loans, "policy": policy}
+        loan["reminded"] = reminded.get(loan["id"])
+    return {"centre": centre, "loans": loans, "policy": policy, "call_list": call_list,
+            "channels": channels, "channel_labels": outbox.CHANNEL_LABELS,
+            "status_labels": outbox.STATUS_LABELS}
 
 
 async def declare_lost(booking_id: int, *, replacement: int | None, centre_ids: frozenset[int]
@@ -1209,9 +1221,14 @@ async def declare_lost(booking_id: int, *, replacement: int | None, centre_ids: 
                 "The unit's cost is not recorded: enter the replacement cost.")})
         receipt = await ledger.open_receipt(member, centre, "lost", actor_id=actor.id, now=now)
         post = {"now": now, "actor_id": actor.id, "loan": booking_id}
-        await ledger.post(receipt, member, centre, "late_fee",
-                          _late_fee(loan["ends_on"], today, policy), **post)
+        fee = _late_fee(loan["ends_on"], today, policy)
+        await ledger.post(receipt, member, centre, "late_fee", fee, **post)
         await ledger.post(receipt, member, centre, "replacement", cost, **post)
+        await notifications.queue(
+            member, "declared_lost", {"tool": Names.of(loan, "tool_name"),
+                                      "ends": Day(loan["ends_on"]),
+                                      "charge": notifications.Money(fee + cost)},
+            now=now, centre_id=centre, event_key=f"declared_lost:booking {booking_id}")
         await _settle_deposit(receipt, member, centre, booking_id, actor_id=actor.id, now=now)
         await Booking.update({Booking.status: "lost", Booking.lost_at: now, Booking.ended_on: today,
                               Booking.in_receipt: receipt}).where(Booking.id == booking_id)

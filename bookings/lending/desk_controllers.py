@@ -15,9 +15,7 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.connection import ASGIConnection
-from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.handlers.base import BaseRouteHandler
+from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import Template
 
@@ -42,11 +40,6 @@ from rental.kernel.web import (
 from rental.member_rules import card_number
 
 CHECK_IN_UPLOAD: dict[str, Any] = {"request_max_body_size": media.PHOTO.max_bytes + 64 * 1024}
-
-
-def _staff_of_the_centre(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    if not current_user(connection).can_act_for(connection.path_params["centre_id"]):
-        raise PermissionDeniedException()
 
 
 # --- reading the forms ------------------------------------------------------------------------
@@ -263,7 +256,7 @@ async def _reverse_refused(request: Request, error: DomainError) -> Response[Any
 class DeskPages(Controller):
     path = "/desk/{centre_id:int}"
     opt = {"access": "staff", "scope": "centre"}
-    guards = [_staff_of_the_centre]
+    guards = [web.staff_of_the_centre]
 
     @get("/")
     async def page(self, request: Request, centre_id: int,

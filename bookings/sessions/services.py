@@ -33,11 +33,11 @@ from bookings.sessions.rules import (
 )
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES, Certificate, Enrolment, SkillSession
 from inventory.tables import Skill
-from rental import audit, members, throttle
+from rental import audit, members, notifications, throttle
 from rental.kernel import i18n
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Day, Names, TimeOfDay
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import calendar_day, whole_number
 from rental.tables import Centre, Member
@@ -156,6 +156,15 @@ async def update(session_id: int, values: dict[str, Any], *, actor_id: int,
                                    "starts_at": session["starts_at"].isoformat()},
                            after={"capacity": row["capacity"],
                                   "starts_at": row["starts_at"].isoformat()})
+        moved = (row["starts_at"].timestamp() != session["starts_at"].timestamp()
+                 or row["centre"] != session["centre"])
+        if moved and row["starts_at"] > now:
+            # the moment of the change is in the key: moved back to an earlier time is told too
+            await _tell(await _members_of(session_id, ("enrolled",)), "session_changed",
+                        {**session, **row}, now=now,
+                        key=f"session_changed:session {session_id}:"
+                            f"{row['starts_at'].isoformat(timespec='minutes')}:"
+                            f"changed {now.isoformat(timespec='seconds')}")
         await _promote(session_id, now)  # more places: the waitlist moves up
 
 
@@ -170,6 +179,10 @@ async def cancel(session_id: int, *, actor_id: int, now: datetime) -> None:
         await audit.record("session.cancel", "skill_session", session_id, now=now,
                            actor_id=actor_id, centre_id=session["centre"],
                            before={"status": "scheduled"}, after={"status": "cancelled"})
+        if session["starts_at"] > now:  # a session that is over is corrected, not called off
+            await _tell(await _members_of(session_id, ("enrolled", "waitlisted")),
+                        "session_cancelled", session, now=now,
+                        key=f"session_cancelled:session {session_id}")
 
 
 # --- enrolment --------------------------------------------------------------------------------
@@ -234,6 +247,9 @@ async def _enrol(session_id, member_id, actor_id, now) -> str:
     await audit.record(f"enrolment.{status}", "enrolment", rows[0]["id"], now=now,
                        actor_id=actor_id, centre_id=session["centre"],
                        after={"session": session_id, "member": member_id})
+    if status == "enrolled":  # a place on the waitlist is shown on the page; a place is told
+        await _tell([member_id], "session_enrolled", session, now=now,
+                    key=f"session_enrolled:enrolment {rows[0]['id']}")
     return status
 
 
@@ -264,9 +280,10 @@ async def cancel_enrolment(session_id: int, member_id: int, *, actor_id: int,
 
 async def _promote(session_id: int, now: datetime) -> None:
     """Free places go to the waitlist in the order people joined it."""
-    waiting = await Enrolment.select(Enrolment.id).where(
+    waiting = await Enrolment.select(Enrolment.id, Enrolment.member).where(
         (Enrolment.session == session_id) & (Enrolment.status == "waitlisted")
     ).order_by(Enrolment.created_at).order_by(Enrolment.id)
+    session = None
     for row in waiting:
         taken = await SkillSession.update({SkillSession.enrolled: SkillSession.enrolled + 1}
                                           ).where((SkillSession.id == session_id)
@@ -278,6 +295,39 @@ async def _promote(session_id: int, now: datetime) -> None:
         await Enrolment.update({Enrolment.status: "enrolled"}).where(Enrolment.id == row["id"])
         await audit.record("enrolment.promoted", "enrolment", row["id"], now=now,
                            after={"session": session_id, "status": "enrolled"})
+        session = session or await SkillSession.select().where(
+            SkillSession.id == session_id).first()
+        await _tell([row["member"]], "session_promoted", session, now=now,
+                    key=f"session_promoted:enrolment {row['id']}")
+
+
+async def _members_of(session_id: int, statuses: tuple[str, ...]) -> list[int]:
+    rows = await Enrolment.select(Enrolment.member).where(
+        (Enrolment.session == session_id) & Enrolment.status.is_in(list(statuses))
+    ).order_by(Enrolment.id)
+    return [row["member"] for row in rows]
+
+
+async def _tell(member_ids: list[int], kind: str, session: dict[str, Any], *, now: datetime,
+                key: str) -> None:
+    """Queue a message about a session (its title, day and time in its centre) for each
+    member, in the transaction of the change that causes it."""
+    if not member_ids:
+        return
+    centre = await Centre.select(Centre.timezone).where(Centre.id == session["centre"]).first()
+    params = session_params(session, centre["timezone"])
+    for member_id in member_ids:
+        await notifications.queue(member_id, kind, params, now=now, event_key=key,
+                                  centre_id=session["centre"])
+
+
+def session_params(session: dict[str, Any], timezone: str) -> dict[str, Any]:
+    """What a message about a session says of it: its title, and its day and time in its
+    centre's zone (also the reminders sweep's)."""
+    starts_at = session["starts_at"]
+    return {"session": Names.of(session, "title"),
+            "day": Day(starts_at.astimezone(ZoneInfo(timezone)).date()),
+            "time": TimeOfDay(starts_at, timezone)}
 
 
 # --- attendance and certificates --------------------------------------------------------------
@@ -357,6 +407,21 @@ async def _issue(member_id, skill_id, issued_on, expires_on, *, session_id, reas
     await audit.record("certificate.issue", "certificate", rows[0]["id"], now=now,
                        actor_id=actor_id, after={"member": member_id, "skill": skill_id,
                                                  "session": session_id, "reason": reason})
+    # told by the centre of the session that earned it, else by the member's home centre
+    if session_id:
+        centre = await SkillSession.select(SkillSession.centre.as_alias("centre")).where(
+            SkillSession.id == session_id).first()
+    else:
+        centre = await Member.select(Member.home_centre.as_alias("centre")).where(
+            Member.id == member_id).first()
+    skill = await Skill.select(Skill.name_ka, Skill.name_en).where(Skill.id == skill_id).first()
+    params: dict[str, Any] = {"skill": Names.of(skill, "name")}
+    if expires_on is not None:
+        params["until"] = Day(expires_on)
+    await notifications.queue(
+        member_id, "certificate_issued" if expires_on else "certificate_issued_no_expiry",
+        params, now=now, centre_id=centre["centre"],
+        event_key=f"certificate_issued:certificate {rows[0]['id']}")
     return rows[0]["id"]
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,11 +73,111 @@ def parse_database_url(url: str | None, var_dir: Path) -> Database:
 def _redact(url: str) -> str:
     """The URL with any password replaced, even when the URL is too broken to parse."""
     scheme, sep, rest = url.partition("://")
+    if not sep and "@" in url:  # user:password@host without a scheme
+        return "***@" + url.rpartition("@")[2]
     if not sep or "@" not in rest:
         return url
     credentials, _at, host = rest.rpartition("@")
     user = credentials.split(":", 1)[0]
     return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """The SMTP server members' e-mails leave through (EMAIL_URL, EMAIL_FROM)."""
+
+    host: str
+    port: int
+    username: str | None
+    password: str | None = field(repr=False)
+    implicit_tls: bool  # smtps://: TLS from the first byte; smtp://: STARTTLS when offered
+    sender: str  # the From header: an address, or "Name <address>"
+    timeout: float = 10.0  # seconds for each step of the conversation
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    """The SMS gateway's HTTP endpoint (SMS_URL, SMS_TOKEN, SMS_SENDER; rental.channels)."""
+
+    url: str
+    token: str = field(repr=False)
+    sender: str | None  # the name the phone shows; None: the gateway's default
+    timeout: float = 5.0  # seconds; then the message is tried again later
+
+
+def parse_email_url(url: str | None, sender: str | None) -> EmailConfig | None:
+    """EMAIL_URL (smtp://user:password@host:587, or smtps://...:465) and EMAIL_FROM; None
+    when EMAIL_URL is unset or empty: members are told on their page only."""
+    if not url:
+        return None
+    hint = ("write smtp://user:password@host:587 (STARTTLS when the server offers it) or "
+            "smtps://user:password@host:465 (TLS); percent-encode @ : / in the password")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"EMAIL_URL {_redact(url)!r}: {exc}; {hint}") from None
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(f"EMAIL_URL {_redact(url)!r}: {hint}")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise ConfigError(f"EMAIL_URL {_redact(url)!r}: nothing may follow host:port; {hint}")
+    if not sender:
+        raise ConfigError("EMAIL_FROM must be set with EMAIL_URL: the address members' "
+                          "e-mails come from, e.g. EMAIL_FROM='Tool library <tools@example.ge>'")
+    _name, address = parseaddr(sender)
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+        raise ConfigError(f"EMAIL_FROM={sender!r}: write an address, e.g. tools@example.ge or "
+                          "'Tool library <tools@example.ge>'")
+    implicit_tls = parts.scheme == "smtps"
+    return EmailConfig(
+        host=parts.hostname, port=port or (465 if implicit_tls else 587),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        implicit_tls=implicit_tls, sender=sender)
+
+
+SMS_SENDER_FORMAT = re.compile(r"[A-Za-z0-9 .\-]{1,11}|\+?[0-9]{3,15}")
+
+
+def parse_sms(url: str | None, token: str | None, sender: str | None) -> SmsConfig | None:
+    """SMS_URL (the gateway's https:// endpoint), SMS_TOKEN (sent as a bearer token) and
+    SMS_SENDER (an alphanumeric name of up to 11 characters, or a number); None when SMS_URL is
+    unset or empty: no SMS is sent."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        raise ConfigError(f"SMS_URL {_redact(url)!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"SMS_URL {_redact(url)!r}: write the gateway's address, e.g. "
+                          "https://sms.example.ge/v1/messages")
+    if parts.username or parts.password:
+        raise ConfigError(f"SMS_URL {_redact(url)!r}: put no credentials in the URL; "
+                          "the gateway's token goes in SMS_TOKEN")
+    if not token:
+        raise ConfigError("SMS_TOKEN must be set with SMS_URL: the gateway's API token")
+    if sender and not SMS_SENDER_FORMAT.fullmatch(sender):
+        raise ConfigError(f"SMS_SENDER={sender!r}: up to 11 Latin letters, digits, spaces, "
+                          "dots or dashes (a name), or a phone number")
+    return SmsConfig(url=url, token=token, sender=sender or None)
+
+
+def parse_public_url(url: str | None) -> str:
+    """PUBLIC_URL: where members reach the site, for the links in e-mail and SMS."""
+    if not url:
+        return "http://localhost:8000"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError as exc:
+        raise ConfigError(f"PUBLIC_URL={url!r}: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.username:
+        raise ConfigError(f"PUBLIC_URL={url!r}: write the address members open, e.g. "
+                          "https://tools.example.ge")
+    return url.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -93,6 +195,10 @@ class Settings:
     clock: Clock = field(default_factory=Clock)
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks of reverse proxies
     notify_interval_seconds: int = 3600  # the members' reminders sweep; 0: not in the server
+    email: EmailConfig | None = None  # None: no e-mail is sent
+    sms: SmsConfig | None = None  # None: no SMS is sent
+    public_url: str = "http://localhost:8000"  # the site's address, in links in messages
+    notify_max_attempts: int = 5  # tries of an e-mail or SMS before it shows as failed
 
     @property
     def media_dir(self) -> Path:
@@ -210,4 +316,29 @@ def load_settings() -> Settings:
         clock=_clock(),
         trusted_proxies=_trusted_proxies(),
         notify_interval_seconds=_int("NOTIFY_INTERVAL_SECONDS", 3600, minimum=0),
+        email=parse_email_url(os.environ.get("EMAIL_URL"), os.environ.get("EMAIL_FROM")),
+        sms=parse_sms(os.environ.get("SMS_URL"), os.environ.get("SMS_TOKEN"),
+                      os.environ.get("SMS_SENDER")),
+        public_url=parse_public_url(os.environ.get("PUBLIC_URL")),
+        notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 5),
     )
+
+
+_current: Settings | None = None
+
+
+def current_settings() -> Settings:
+    """The settings this process runs with: those the app or the command started with
+    (`use_settings`), else the environment's, read once. For the services that need a setting
+    deep in a call (rental.notifications asks which channels exist); the rest take theirs as
+    arguments."""
+    global _current
+    if _current is None:
+        _current = load_settings()
+    return _current
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Run with these settings from now on (None: read the environment again when asked)."""
+    global _current
+    _current = settings

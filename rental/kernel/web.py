@@ -108,6 +108,13 @@ def current_user(connection: ASGIConnection) -> CurrentUser | None:
     return connection.scope.get("user")  # type: ignore[return-value]
 
 
+def staff_of_the_centre(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The guard of the pages of one centre (/desk/{centre_id}/...): its staff and the
+    coordinators."""
+    if not current_user(connection).can_act_for(connection.path_params["centre_id"]):
+        raise PermissionDeniedException()
+
+
 def client_ip(connection: ASGIConnection) -> str:
     client = connection.scope.get("client")
     return client[0] if client else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -19,9 +20,10 @@ def current_database_url() -> str:
     return "sqlite:///" + DB.connection_kwargs["database"]  # absolute: sqlite:////tmp/...
 
 
-def rental(*args: str, stdin: str | None = None, database_url: str | None = None):
+def rental(*args: str, stdin: str | None = None, database_url: str | None = None,
+           env: dict[str, str] | None = None):
     env = {**os.environ, "DATABASE_URL": database_url or current_database_url(),
-           "VAR_DIR": str(RUN_DIR / "cli-var")}
+           "VAR_DIR": str(RUN_DIR / "cli-var"), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "toollib.cli", *args],
         input=stdin, env=env, capture_output=True, text=True, timeout=120, check=False,
@@ -49,6 +51,27 @@ def test_seed_before_migrate_says_what_to_do():
     done = rental("seed-demo", database_url=f"sqlite:///{RUN_DIR / 'never-migrated.sqlite'}")
     assert done.returncode == 2
     assert "run `rental migrate` first" in done.stderr
+
+
+def test_the_demo_with_activity_has_loans_bookings_and_messages():
+    """What `make run` seeds: the demo members find messages on their pages."""
+    url = f"sqlite:///{RUN_DIR / 'demo-with-activity.sqlite'}"
+    env = {"CLOCK_START": "2026-11-25T10:00:00+04:00"}  # a Wednesday: all three are made
+    assert rental("migrate", database_url=url).returncode == 0
+    done = rental("seed-demo", "--with-activity", database_url=url, env=env)
+    assert done.returncode == 0, done.stderr
+    again = rental("seed-demo", "--with-activity", database_url=url, env=env)
+    assert again.returncode == 0, again.stderr
+    database = sqlite3.connect(str(RUN_DIR / "demo-with-activity.sqlite"))
+    try:
+        counts = dict(database.execute(
+            "SELECT kind, count(*) FROM notification WHERE channel = 'page' GROUP BY kind"))
+        loans = database.execute("SELECT count(*) FROM booking WHERE status = 'out'").fetchone()
+    finally:
+        database.close()
+    assert loans == (2,)  # and the second run added nothing
+    assert counts == {"booking_confirmed": 2, "overdue": 1, "due_tomorrow": 1,
+                      "pickup_tomorrow": 1}
 
 
 def test_no_command_prints_help():

@@ -1,7 +1,9 @@
-"""Messages to members, queued with their events (a booking, a waitlist offer, a no-show) and by
-the reminders sweep (pick-up tomorrow, return tomorrow, late on days 1, 3 and 7): once each, in
-the member's language, never for a cancelled booking or a returned loan, never shown to a
-suspended member."""
+"""Messages to members, queued with their events (a booking, a waitlist offer, a no-show, a loan
+declared lost) and by the reminders sweep (pick-up tomorrow, return tomorrow, late on days 1, 3
+and 7 and then weekly up to the centre's limit, a session tomorrow, a certificate ending in 30
+days, a membership in 14): once each, in the member's language, never for a cancelled booking
+or session, a returned loan, a left session, a renewed certificate or membership, never shown
+to a suspended member."""
 
 from __future__ import annotations
 
@@ -18,11 +20,13 @@ from helpers import SMG, TBILISI, demo_cast, now, open_day, today
 from bookings.lending import desk, reservations
 from bookings.lending.reminders import notifications_sweep
 from bookings.lending.reservations import expire
-from bookings.tables import Booking, WaitlistEntry
-from inventory.tables import Category, ToolType, Unit
-from rental import notifications
+from bookings.sessions import services as sessions
+from bookings.tables import Booking, SkillSession, WaitlistEntry
+from inventory.tables import Category, Skill, ToolType, Unit
+from rental import members, notifications
 from rental.kernel.db import write_transaction
-from rental.tables import Member, Notification
+from rental.kernel.i18n import format_date, in_locale
+from rental.tables import Centre, Member, Membership, Notification
 
 pytestmark = pytest.mark.usefixtures("desk_open")
 
@@ -217,3 +221,132 @@ def test_notify_command_runs():
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "reminders queued" in done.stdout
+
+
+async def test_weekly_overdue_reminders_up_to_the_centres_limit(seeded):
+    cast = await demo_cast()
+    await Centre.update({Centre.overdue_reminder_limit: 2}).where(Centre.id == SMG)
+    ends = today() + timedelta(days=1)
+    loan = await a_booking(cast.other, await a_tool(), today(), ends, "out")
+    for day in range(0, 40):
+        for _twice in range(2):
+            await notifications_sweep(now=noon(today() + timedelta(days=day)))
+    rows = await messages(cast.other, "overdue")
+    assert [row["event_key"] for row in rows] == [
+        f"overdue:booking {loan}:{ends.isoformat()}:day {n}" for n in (1, 3, 7, 14, 21)]
+    assert "GEL\xa020.00" in rows[-1]["body"]  # 21 days late, a day's grace: 20 GEL so far
+
+
+async def test_a_loan_declared_lost_is_told_with_the_charge(seeded):
+    cast = await demo_cast()
+    tool = await a_tool()
+    ends = today() - timedelta(days=31)
+    loan = await a_booking(cast.other, tool, ends - timedelta(days=3), ends, "out")
+    await desk.declare_lost(loan, replacement=5000, centre_ids=frozenset({SMG}),
+                            actor=cast.staff, today=today(), now=now())
+    [lost] = await messages(cast.other, "declared_lost")
+    assert lost["event_key"] == f"declared_lost:booking {loan}"
+    assert lost["subject"] == "Declared lost: Test saw"
+    # 31 days late less a day's grace is 30 GEL, the cap, and 50 GEL for a new one
+    assert "charged GEL\xa080.00" in lost["body"]
+    await notifications_sweep(now=noon(ends + timedelta(days=35)))  # a weekly reminder's day
+    assert await messages(cast.other, "overdue") == []  # lost: no more overdue reminders
+
+
+async def a_session(coordinator, starts_at: datetime, capacity: int = 1) -> int:
+    return await sessions.create(
+        {"centre": SMG, "skill": None, "title_ka": "უსაფრთხოების სესია",
+         "title_en": "Safety session", "description_ka": "", "description_en": "",
+         "room": "Hall 2", "instructor": "Nino Beridze", "starts_at": starts_at,
+         "ends_at": starts_at + timedelta(hours=2), "capacity": capacity,
+         "audience": "everyone", "language": "ka", "weeks": 1},
+        actor_id=coordinator.id, now=now())
+
+
+async def test_a_session_tomorrow_is_told_to_the_enrolled(seeded):
+    cast = await demo_cast()
+    held_on = today() + timedelta(days=3)
+    starts_at = datetime.combine(held_on, time(10), TBILISI)
+    session = await a_session(cast.coordinator, starts_at)
+    called_off = await a_session(cast.coordinator, starts_at + timedelta(hours=3), 5)
+    for member in (cast.other, cast.member, cast.migrant):  # Levan has the place
+        await sessions.enrol(session, member, actor_id=member, now=now())
+        await sessions.enrol(called_off, member, actor_id=member, now=now())
+    await sessions.cancel_enrolment(session, cast.migrant, actor_id=cast.migrant, now=now())
+    await sessions.cancel(called_off, actor_id=cast.coordinator.id, now=now())
+    await notifications_sweep(now=noon(held_on - timedelta(days=2)))
+    assert await messages(cast.other, "session_tomorrow") == []
+    the_day_before = noon(held_on - timedelta(days=1))
+    await notifications_sweep(now=the_day_before)
+    assert await notifications_sweep(now=the_day_before) == 0  # once
+    [reminder] = await messages(cast.other, "session_tomorrow")
+    assert reminder["event_key"] == f"session_tomorrow:session {session}:{held_on.isoformat()}"
+    assert reminder["subject"] == "Tomorrow: Safety session" and "10:00" in reminder["body"]
+    assert await messages(cast.member, "session_tomorrow") == []  # on the waitlist
+    assert await messages(cast.migrant, "session_tomorrow") == []  # left it
+    assert len(await messages(cast.other, "session_tomorrow")) == 1  # not the cancelled one
+
+
+async def test_a_session_moved_to_another_day_is_reminded_on_the_eve_of_the_new_one(seeded):
+    cast = await demo_cast()
+    held_on = today() + timedelta(days=3)
+    session = await a_session(cast.coordinator, datetime.combine(held_on, time(10), TBILISI))
+    await sessions.enrol(session, cast.other, actor_id=cast.other, now=now())
+    moved = datetime.combine(held_on + timedelta(days=1), time(10), TBILISI)
+    await SkillSession.update({SkillSession.ends_at: moved + timedelta(hours=2)}).where(
+        SkillSession.id == session)
+    await SkillSession.update({SkillSession.starts_at: moved}).where(SkillSession.id == session)
+    await notifications_sweep(now=noon(held_on - timedelta(days=1)))
+    assert await messages(cast.other, "session_tomorrow") == []
+    await notifications_sweep(now=noon(held_on))
+    assert len(await messages(cast.other, "session_tomorrow")) == 1
+
+
+async def test_a_certificate_ending_in_30_days_unless_renewed(seeded):
+    cast = await demo_cast()
+    skill = await Skill.select(Skill.id, Skill.validity_days).where(
+        Skill.slug == "electrical-safety").first()
+    for member in (cast.other, cast.member):
+        await sessions.grant(member, skill["id"], "An electrician", actor_id=cast.coordinator.id,
+                             today=today(), now=now())
+    # the member took the session again ten days later: a newer certificate lasts longer
+    await sessions.grant(cast.member, skill["id"], "Attended again",
+                         actor_id=cast.coordinator.id, today=today() + timedelta(days=10),
+                         now=now())
+    ends = today() + timedelta(days=skill["validity_days"])
+    await notifications_sweep(now=noon(ends - timedelta(days=31)))
+    assert await messages(cast.other, "certificate_expiring") == []
+    await notifications_sweep(now=noon(ends - timedelta(days=30)))
+    assert await notifications_sweep(now=noon(ends - timedelta(days=30))) == 0  # once
+    await notifications_sweep(now=noon(ends - timedelta(days=29)))
+    [reminder] = await messages(cast.other, "certificate_expiring")
+    with in_locale("en"):
+        assert reminder["subject"] == f"Certificate ends on {format_date(ends)}: " \
+                                      "Electrical safety basics"
+    assert await messages(cast.member, "certificate_expiring") == []  # renewed
+    # the newer one is told before it ends in its turn
+    await notifications_sweep(now=noon(ends + timedelta(days=10 - 30)))
+    assert len(await messages(cast.member, "certificate_expiring")) == 1
+
+
+async def test_a_membership_ending_in_14_days_unless_renewed(seeded):
+    cast = await demo_cast()
+    mine = await Membership.select().where(Membership.member == cast.other).first()
+    renewed = await Membership.select().where(Membership.member == cast.member).first()
+    assert mine["status"] == renewed["status"] == "active"
+    ends = mine["ends_on"]
+    assert renewed["ends_on"] == ends  # the demo's members joined on the same day
+    await members.renew_membership(cast.member, actor_id=cast.staff.id, today=today(),
+                                   now=now())
+    await notifications_sweep(now=noon(ends - timedelta(days=15)))
+    assert await messages(cast.other, "membership_expiring") == []
+    two_weeks_before = noon(ends - timedelta(days=14))
+    await notifications_sweep(now=two_weeks_before)
+    assert await notifications_sweep(now=two_weeks_before) == 0
+    [reminder] = await messages(cast.other, "membership_expiring")
+    assert reminder["event_key"] == (
+        f"membership_expiring:membership {mine['id']}:{ends.isoformat()}")
+    with in_locale("en"):
+        assert format_date(ends) in reminder["subject"]
+    assert "Renew it at the desk" in reminder["body"]
+    assert await messages(cast.member, "membership_expiring") == []  # renewed

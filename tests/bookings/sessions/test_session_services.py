@@ -17,7 +17,20 @@ from zoneinfo import ZoneInfo
 
 import helpers
 import pytest
-from helpers import CLOCK, SMG, TBILISI, Cast, demo_cast, move_to_open_day, now, open_day, today
+from helpers import (
+    CLOCK,
+    SMG,
+    TBILISI,
+    Cast,
+    at,
+    demo_cast,
+    move_to_open_day,
+    new_session,
+    now,
+    open_day,
+    session_values,
+    today,
+)
 
 from bookings.lending import desk, reservations
 from bookings.lending.reservations import BookingError
@@ -41,10 +54,6 @@ def during() -> datetime:
     return now() + timedelta(hours=2)
 
 
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A time in Tbilisi, as the aware datetime the services take."""
-    return datetime.combine(day, time(hour, minute), TBILISI)
-
 
 @pytest.fixture
 async def cast(seeded) -> Cast:
@@ -55,19 +64,6 @@ async def cast(seeded) -> Cast:
     await SkillSession.delete(force=True)
     return dataclasses.replace(await demo_cast(), skills=skills)
 
-
-def values(**over) -> dict:
-    """A session form as parse_session returns it: three days ahead, 10 places, no skill."""
-    starts = over.pop("starts_at", at(today() + timedelta(days=3), 10))
-    return {"centre": SMG, "skill": None, "title_ka": "უსაფრთხოების სესია",
-            "title_en": "Safety session", "description_ka": "", "description_en": "",
-            "room": "Hall 2", "instructor": "Nino Beridze", "starts_at": starts,
-            "ends_at": over.pop("ends_at", starts + timedelta(hours=2)), "capacity": 10,
-            "audience": "everyone", "language": "ka", "weeks": 1, **over}
-
-
-async def new_session(cast: Cast, **over) -> int:
-    return await sessions.create(values(**over), actor_id=cast.coordinator.id, now=now())
 
 
 async def session_row(session_id: int) -> dict:
@@ -211,7 +207,7 @@ async def test_weekly_series_keeps_the_local_hour_over_a_daylight_saving_change(
 
 
 async def test_create_at_an_unknown_centre_is_refused(cast):
-    error = await refused("not_found", sessions.create(values(centre=99),
+    error = await refused("not_found", sessions.create(session_values(centre=99),
                                                        actor_id=cast.coordinator.id, now=now()))
     assert set(error.errors) == {"centre"}
 
@@ -220,11 +216,11 @@ async def test_update_changes_the_session_but_never_below_the_enrolled(cast):
     session = await new_session(cast, capacity=2)
     assert await enrol(session, cast.member) == "enrolled"
     assert await enrol(session, cast.other) == "enrolled"
-    error = await refused("invalid", sessions.update(session, values(capacity=1),
+    error = await refused("invalid", sessions.update(session, session_values(capacity=1),
                                                      actor_id=cast.coordinator.id, now=now()))
     assert error.errors["capacity"][1] == {"count": 2}
     later = at(today() + timedelta(days=4), 15)
-    await sessions.update(session, values(capacity=2, room="Hall 5", starts_at=later),
+    await sessions.update(session, session_values(capacity=2, room="Hall 5", starts_at=later),
                           actor_id=cast.coordinator.id, now=now())
     row = await session_row(session)
     assert (row["room"], row["starts_at"], row["enrolled"]) == ("Hall 5", later, 2)
@@ -236,7 +232,8 @@ async def test_more_places_move_the_waitlist_up_in_order(cast):
     session = await new_session(cast, capacity=1)
     people = await add_members(4)
     assert [await enrol(session, m) for m in people] == ["enrolled"] + ["waitlisted"] * 3
-    await sessions.update(session, values(capacity=3), actor_id=cast.coordinator.id, now=now())
+    await sessions.update(session, session_values(capacity=3), actor_id=cast.coordinator.id,
+                          now=now())
     assert await statuses(session) == {people[0]: "enrolled", people[1]: "enrolled",
                                        people[2]: "enrolled", people[3]: "waitlisted"}
     assert (await session_row(session))["enrolled"] == 3
@@ -246,7 +243,8 @@ async def test_more_places_move_the_waitlist_up_in_order(cast):
                                                                       Enrolment.member)}
     assert [row["entity_id"] for row in promoted] == [ids[people[1]], ids[people[2]]]
     # fewer places again, but not fewer than taken: nobody is moved back to the waitlist
-    await sessions.update(session, values(capacity=3), actor_id=cast.coordinator.id, now=now())
+    await sessions.update(session, session_values(capacity=3), actor_id=cast.coordinator.id,
+                          now=now())
     assert (await session_row(session))["enrolled"] == 3
 
 
@@ -269,7 +267,7 @@ async def test_cancelled_session_stays_on_the_members_page(cast):
     # nothing more can happen to it
     await refused("invalid", sessions.cancel(session, actor_id=cast.coordinator.id, now=now()))
     await refused("invalid", enrol(session, cast.migrant))
-    await refused("invalid", sessions.update(session, values(capacity=5),
+    await refused("invalid", sessions.update(session, session_values(capacity=5),
                                              actor_id=cast.coordinator.id, now=now()))
     await refused("invalid", attend(cast, session, cast.member,
                                     today=today() + timedelta(days=3)))
@@ -277,7 +275,7 @@ async def test_cancelled_session_stays_on_the_members_page(cast):
 
 async def test_unknown_sessions_are_not_found(cast):
     for call in (sessions.cancel(999, actor_id=cast.coordinator.id, now=now()),
-                 sessions.update(999, values(), actor_id=cast.coordinator.id, now=now()),
+                 sessions.update(999, session_values(), actor_id=cast.coordinator.id, now=now()),
                  enrol(999, cast.member),
                  sessions.cancel_enrolment(999, cast.member, actor_id=cast.member, now=now()),
                  attend(cast, 999, cast.member)):

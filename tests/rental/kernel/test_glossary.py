@@ -41,6 +41,7 @@ GLOSSARY = {
     "desk": Concept(r"\bdesks?\b", "მისაღებ", ("მაგიდ",), required=False),
     "funder": Concept(r"\bfunders?\b", "დამფინანს", ("სპონსორ", "დონორ")),
     "waiver": Concept(r"\bwaive", "პატი", ("ჩამოწერ",)),  # ჩამოწერა is retiring a unit
+    "session": Concept(r"\bsessions?\b", "შეხვედრ", ("სესი",)),
     "payment method": Concept(r"\bpayment method|^paid by$", "გადახდის მეთოდ",
                               ("დამფინანს",)),
 }

@@ -20,9 +20,14 @@ from rental.kernel.settings import (
     PROJECT_ROOT,
     ConfigError,
     Database,
+    EmailConfig,
     Settings,
+    SmsConfig,
     load_settings,
     parse_database_url,
+    parse_email_url,
+    parse_public_url,
+    parse_sms,
 )
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
@@ -184,6 +189,13 @@ SETTINGS_VARIABLES = (
     "LOGIN_WINDOW_MINUTES",
     "CLOCK_START",
     "NOTIFY_INTERVAL_SECONDS",
+    "EMAIL_URL",
+    "EMAIL_FROM",
+    "SMS_URL",
+    "SMS_TOKEN",
+    "SMS_SENDER",
+    "PUBLIC_URL",
+    "NOTIFY_MAX_ATTEMPTS",
 )
 
 
@@ -301,6 +313,193 @@ def test_empty_secret_key_file_is_not_used(env, tmp_path):
     except ConfigError:
         return  # refusing to start is an acceptable fix too
     assert len(key) >= 32
+
+
+# --- rental.settings: the providers of e-mail and SMS ----------------------------------------
+
+FROM = "Tool library <tools@example.ge>"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        pytest.param(f"smtp://tools:{PASSWORD}@mail.example.ge:587",
+                     EmailConfig("mail.example.ge", 587, "tools", PASSWORD, False, FROM),
+                     id="smtp-starttls"),
+        pytest.param("smtp://mail.example.ge", EmailConfig("mail.example.ge", 587, None, None,
+                                                           False, FROM), id="smtp-no-login"),
+        pytest.param(f"smtps://tools:{PASSWORD}@mail.example.ge",
+                     EmailConfig("mail.example.ge", 465, "tools", PASSWORD, True, FROM),
+                     id="smtps-default-port"),
+        pytest.param("smtps://tools%40example.ge:p%40ss%3Aword@mail.example.ge:2465",
+                     EmailConfig("mail.example.ge", 2465, "tools@example.ge", "p@ss:word", True,
+                                 FROM), id="percent-encoded-credentials"),
+        pytest.param("smtp://127.0.0.1:2525/",
+                     EmailConfig("127.0.0.1", 2525, None, None, False, FROM), id="loopback"),
+    ],
+)
+def test_parse_email_url(url, expected):
+    parsed = parse_email_url(url, FROM)
+    assert parsed == expected
+    assert PASSWORD not in repr(parsed)  # a settings dump in a log shows no password
+
+
+@pytest.mark.parametrize("url", [None, ""])
+def test_no_email_url_means_no_email(url):
+    assert parse_email_url(url, None) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param(f"http://tools:{PASSWORD}@mail.example.ge:587", id="http"),
+        pytest.param(f"smtp://tools:{PASSWORD}@:587", id="no-host"),
+        pytest.param(f"smtp://tools:{PASSWORD}@mail.example.ge:port", id="port-words"),
+        pytest.param(f"smtp://tools:{PASSWORD}@mail.example.ge:99999", id="port-too-big"),
+        pytest.param(f"smtp://tools:{PASSWORD}@mail.example.ge/inbox", id="a-path"),
+        pytest.param(f"smtp://tools:{PASSWORD}@mail.example.ge?tls=1", id="a-query"),
+        pytest.param(f"smtp://tools:{PASSWORD}@[::1", id="broken-ipv6"),
+        pytest.param(f"tools:{PASSWORD}@mail.example.ge:587", id="no-scheme"),
+    ],
+)
+def test_malformed_email_url_is_refused_without_showing_the_password(url):
+    with pytest.raises(ConfigError, match="EMAIL_URL") as info:
+        parse_email_url(url, FROM)
+    assert PASSWORD not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("sender", "accepted"),
+    [
+        ("tools@example.ge", True),
+        ("Tool library <tools@example.ge>", True),
+        ("ხელსაწყოების ბიბლიოთეკა <tools@example.ge>", True),
+        (None, False),
+        ("", False),
+        ("tools", False),
+        ("Tool library", False),
+        ("tools@localhost", False),
+    ],
+)
+def test_email_from_is_required_with_email_url(sender, accepted):
+    url = "smtp://mail.example.ge:587"
+    if accepted:
+        assert parse_email_url(url, sender).sender == sender
+    else:
+        with pytest.raises(ConfigError, match="EMAIL_FROM"):
+            parse_email_url(url, sender)
+
+
+@pytest.mark.parametrize(
+    ("url", "token", "sender", "expected"),
+    [
+        pytest.param(None, None, None, None, id="not-configured"),
+        pytest.param("", "t", "TOOLS", None, id="empty-url-not-configured"),
+        pytest.param("https://sms.example.ge/v1/messages", "tok", "TOOLS",
+                     SmsConfig("https://sms.example.ge/v1/messages", "tok", "TOOLS"),
+                     id="https"),
+        pytest.param("http://127.0.0.1:8025/sms", "tok", None,
+                     SmsConfig("http://127.0.0.1:8025/sms", "tok", None),
+                     id="local-adapter-no-sender"),
+        pytest.param("https://sms.example.ge", "tok", "+995322000000",
+                     SmsConfig("https://sms.example.ge", "tok", "+995322000000"),
+                     id="number-as-sender"),
+        pytest.param("https://sms.example.ge", "tok", "Tool Lib", SmsConfig(
+            "https://sms.example.ge", "tok", "Tool Lib"), id="eleven-characters"),
+    ],
+)
+def test_parse_sms(url, token, sender, expected):
+    assert parse_sms(url, token, sender) == expected
+
+
+def test_sms_token_is_not_in_the_repr():
+    assert PASSWORD not in repr(parse_sms("https://sms.example.ge", PASSWORD, None))
+
+
+@pytest.mark.parametrize(
+    ("url", "token", "sender", "named"),
+    [
+        pytest.param("https://sms.example.ge", None, None, "SMS_TOKEN", id="no-token"),
+        pytest.param("https://sms.example.ge", "", None, "SMS_TOKEN", id="empty-token"),
+        pytest.param("ftp://sms.example.ge", "tok", None, "SMS_URL", id="ftp"),
+        pytest.param("sms.example.ge/v1", "tok", None, "SMS_URL", id="no-scheme"),
+        pytest.param("https://:443/v1", "tok", None, "SMS_URL", id="no-host"),
+        pytest.param("https://sms.example.ge:port", "tok", None, "SMS_URL", id="bad-port"),
+        pytest.param(f"https://user:{PASSWORD}@sms.example.ge", "tok", None, "SMS_URL",
+                     id="credentials-in-url"),
+        pytest.param("https://sms.example.ge", "tok", "Tool Library Samgori", "SMS_SENDER",
+                     id="sender-too-long"),
+        pytest.param("https://sms.example.ge", "tok", "ბიბლიოთეკა", "SMS_SENDER",
+                     id="sender-georgian"),
+    ],
+)
+def test_malformed_sms_settings_are_refused(url, token, sender, named):
+    with pytest.raises(ConfigError, match=named) as info:
+        parse_sms(url, token, sender)
+    assert PASSWORD not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (None, "http://localhost:8000"),
+        ("", "http://localhost:8000"),
+        ("https://tools.example.ge", "https://tools.example.ge"),
+        ("https://tools.example.ge/", "https://tools.example.ge"),
+        ("https://example.ge/tools/", "https://example.ge/tools"),
+    ],
+)
+def test_parse_public_url(url, expected):
+    assert parse_public_url(url) == expected
+
+
+@pytest.mark.parametrize("url", ["tools.example.ge", "ftp://tools.example.ge",
+                                 "https://tools.example.ge/?x=1", "https://"])
+def test_malformed_public_url_is_refused(url):
+    with pytest.raises(ConfigError, match="PUBLIC_URL"):
+        parse_public_url(url)
+
+
+def test_load_settings_without_providers_sends_nothing(env):
+    settings = load_settings()
+    assert settings.email is None and settings.sms is None
+    assert settings.public_url == "http://localhost:8000"
+    assert settings.notify_max_attempts == 5
+
+
+def test_load_settings_reads_the_providers(env):
+    env.setenv("EMAIL_URL", f"smtp://tools:{PASSWORD}@mail.example.ge:587")
+    env.setenv("EMAIL_FROM", FROM)
+    env.setenv("SMS_URL", "https://sms.example.ge/v1/messages")
+    env.setenv("SMS_TOKEN", "tok")
+    env.setenv("SMS_SENDER", "TOOLS")
+    env.setenv("PUBLIC_URL", "https://tools.example.ge/")
+    env.setenv("NOTIFY_MAX_ATTEMPTS", "8")
+    settings = load_settings()
+    assert settings.email == EmailConfig("mail.example.ge", 587, "tools", PASSWORD, False, FROM)
+    assert settings.sms == SmsConfig("https://sms.example.ge/v1/messages", "tok", "TOOLS")
+    assert settings.public_url == "https://tools.example.ge"
+    assert settings.notify_max_attempts == 8
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"EMAIL_URL": "smtp://mail.example.ge:587"}, "EMAIL_FROM"),
+        ({"EMAIL_URL": f"pop3://tools:{PASSWORD}@mail.example.ge", "EMAIL_FROM": FROM},
+         "EMAIL_URL"),
+        ({"SMS_URL": "https://sms.example.ge"}, "SMS_TOKEN"),
+        ({"PUBLIC_URL": "tools.example.ge"}, "PUBLIC_URL"),
+        ({"NOTIFY_MAX_ATTEMPTS": "0"}, "NOTIFY_MAX_ATTEMPTS"),
+        ({"NOTIFY_MAX_ATTEMPTS": "many"}, "NOTIFY_MAX_ATTEMPTS"),
+    ],
+)
+def test_load_settings_refuses_malformed_provider_settings(env, variables, named):
+    for name, value in variables.items():
+        env.setenv(name, value)
+    with pytest.raises(ConfigError, match=named) as info:
+        load_settings()
+    assert PASSWORD not in str(info.value)
 
 
 # --- rental.i18n ---------------------------------------------------------------------------
