@@ -125,9 +125,11 @@ def _catalogue_columns() -> list[Any]:
         ToolType.category.slug.as_alias("category_slug"),
         ToolType.category.name_ka.as_alias("category_name_ka"),
         ToolType.category.name_en.as_alias("category_name_en"),
+        ToolType.category.name_ru.as_alias("category_name_ru"),
         ToolType.required_skill.slug.as_alias("skill_slug"),
         ToolType.required_skill.name_ka.as_alias("skill_name_ka"),
         ToolType.required_skill.name_en.as_alias("skill_name_en"),
+        ToolType.required_skill.name_ru.as_alias("skill_name_ru"),
     ]
 
 
@@ -141,10 +143,12 @@ async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> 
     page = clamp_page(page, total, per_page)
     items = (
         await ToolType.select(
-            ToolType.id, ToolType.slug, ToolType.name_ka, ToolType.name_en, ToolType.daily_fee,
-            ToolType.deposit, ToolType.active, ToolType.inspection_interval_days,
+            ToolType.id, ToolType.slug, ToolType.name_ka, ToolType.name_en, ToolType.name_ru,
+            ToolType.daily_fee, ToolType.deposit, ToolType.active,
+            ToolType.inspection_interval_days,
             ToolType.category.name_ka.as_alias("category_name_ka"),
             ToolType.category.name_en.as_alias("category_name_en"),
+            ToolType.category.name_ru.as_alias("category_name_ru"),
         )
         .where(condition)
         .order_by(ToolType.name_ka)
@@ -156,12 +160,14 @@ async def all_tool_types(query: str = "", page: int = 1, per_page: int = 50) -> 
 
 async def choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Categories and skills for the tool type form."""
-    skills = await Skill.select(Skill.id, Skill.name_ka, Skill.name_en).order_by(Skill.id)
+    skills = await Skill.select(Skill.id, Skill.name_ka, Skill.name_en, Skill.name_ru
+                                ).order_by(Skill.id)
     return await categories(), skills
 
 
 async def tool_type_choices() -> list[dict[str, Any]]:
-    return await ToolType.select(ToolType.id, ToolType.name_ka, ToolType.name_en).where(
+    return await ToolType.select(ToolType.id, ToolType.name_ka, ToolType.name_en,
+                                 ToolType.name_ru).where(
         ToolType.active.eq(True)
     ).order_by(ToolType.name_ka)
 

@@ -23,7 +23,7 @@ from typing import Any
 from inventory.forms import Form, clean_tool_type
 from inventory.rules import normalise_asset_tag
 from inventory.tables import UNIT_CONDITIONS
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Plural
 from rental.kernel.values import money_input, parse_date, parse_money
 
 BOM = "\ufeff"
@@ -33,8 +33,8 @@ MAX_BYTES = 5 * 1024 * 1024
 TOOL_TYPE_COLUMNS = (
     "record", "slug", "category", "name_ka", "name_en", "name_ru",
     "description_ka", "description_en", "description_ru", "safety_notes_ka", "safety_notes_en",
-    "daily_fee", "deposit", "max_loan_days", "required_skill", "inspection_interval_days",
-    "manual_url", "active",
+    "safety_notes_ru", "daily_fee", "deposit", "max_loan_days", "required_skill",
+    "inspection_interval_days", "manual_url", "active",
 )
 UNIT_COLUMNS = (
     "record", "tool_type", "centre", "asset_tag", "serial_number", "condition", "acquired_on",
@@ -48,7 +48,8 @@ RECORDS = ("tool_type", "unit")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = frozenset({
     "name_ka", "name_en", "name_ru", "description_ka", "description_en", "description_ru",
-    "safety_notes_ka", "safety_notes_en", "serial_number", "donor", "tool_name_ka",
+    "safety_notes_ka", "safety_notes_en", "safety_notes_ru", "serial_number", "donor",
+    "tool_name_ka",
 })
 YES = ("", "1", "yes", "true", "on", "y")
 NO = ("0", "no", "false", "off", "n")
@@ -149,8 +150,9 @@ def read_csv(content: bytes) -> Sheet:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) >= MAX_ROWS:
-                return Sheet([], error=(N_("Import at most %(max)s rows at a time."),
-                                        {"max": MAX_ROWS}))
+                return Sheet([], error=Plural("Import at most %(num)s row at a time.",
+                                              "Import at most %(num)s rows at a time.",
+                                              MAX_ROWS))
             row = {name: _uncell(cells[i]) if i < len(cells) else ""
                    for i, name in enumerate(names) if name in KNOWN_COLUMNS}
             rows.append((reader.line_num, row))

@@ -17,13 +17,17 @@ from inventory.media import name_of_url
 from inventory.rules import is_slug, search_text
 from inventory.tables import UNIT_CONDITIONS
 from rental.centres import opening_days_mask
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Plural
 from rental.kernel.municipalities import is_code as is_municipality
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.kernel.values import BadValue, parse_date, parse_int, parse_money, whole_number
 
 Errors = dict[str, Any]
 MAX_TEXT = 5000  # descriptions and notes
+
+
+def at_most_characters(limit: int) -> Plural:
+    return Plural("Use at most %(num)s character.", "Use at most %(num)s characters.", limit)
 
 
 class Form:
@@ -41,7 +45,7 @@ class Form:
         if required and not value:
             self.errors[name] = N_("This field is required.")
         elif len(value) > max_length:
-            self.errors[name] = (N_("Use at most %(max)s characters."), {"max": max_length})
+            self.errors[name] = at_most_characters(max_length)
         return value
 
     def parsed(self, name: str, parse: Callable[[str], Any]) -> Any:
@@ -131,6 +135,7 @@ def clean_centre(data: Mapping[str, Any], days: list[str], *, new: bool) -> tupl
         values["code"] = code
     values["name_ka"] = form.text("name_ka", 200, required=True)
     values["name_en"] = form.text("name_en", 200)
+    values["name_ru"] = form.text("name_ru", 200)
     municipality = form.text("municipality", 40)
     values["municipality"] = ""  # none chosen: what was typed before the list stays
     if is_municipality(municipality):
@@ -139,6 +144,7 @@ def clean_centre(data: Mapping[str, Any], days: list[str], *, new: bool) -> tupl
         form.errors["municipality"] = N_("Choose the municipality from the list.")
     values["address_ka"] = form.text("address_ka", 300)
     values["address_en"] = form.text("address_en", 300)
+    values["address_ru"] = form.text("address_ru", 300)
     values["phone"] = form.parsed("phone", clean_phone)
     values["timezone"] = form.parsed("timezone", clean_timezone)
     try:
@@ -196,7 +202,7 @@ def clean_url(text: str) -> str:
     if not value:
         return ""
     if len(value) > 500:
-        raise BadValue((N_("Use at most %(max)s characters."), {"max": 500}))
+        raise BadValue(at_most_characters(500))
     if value.startswith("/"):
         if name_of_url(value) is None:  # only a manual uploaded here
             raise BadValue(N_("Enter a web address starting with https://."))
@@ -216,7 +222,7 @@ def clean_tool_type(
                                                required=language == "ka")
         values[f"description_{language}"] = form.text(f"description_{language}", MAX_TEXT,
                                                       multiline=True)
-    for language in ("ka", "en"):
+    for language in ("ka", "en", "ru"):
         values[f"safety_notes_{language}"] = form.text(f"safety_notes_{language}", MAX_TEXT,
                                                        multiline=True)
     values["daily_fee"] = form.parsed("daily_fee", parse_money)

@@ -26,10 +26,12 @@ def _unit_columns() -> list[Any]:
         *Unit.all_columns(),
         Unit.tool_type.name_ka.as_alias("tool_name_ka"),
         Unit.tool_type.name_en.as_alias("tool_name_en"),
+        Unit.tool_type.name_ru.as_alias("tool_name_ru"),
         Unit.tool_type.inspection_interval_days.as_alias("interval_days"),
         Unit.centre.code.as_alias("centre_code"),
         Unit.centre.name_ka.as_alias("centre_name_ka"),
         Unit.centre.name_en.as_alias("centre_name_en"),
+        Unit.centre.name_ru.as_alias("centre_name_ru"),
         Unit.centre.timezone.as_alias("centre_timezone"),
     ]
 
@@ -71,8 +73,9 @@ async def unit_page(unit_id: int, today: date) -> UnitPage | None:
         inspections = await Inspection.select().where(Inspection.unit == unit_id).order_by(
             Inspection.inspected_on, ascending=False
         ).order_by(Inspection.id, ascending=False)
-        centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en
-                                      ).where(Centre.active.eq(True)).order_by(Centre.id)
+        centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
+                                      Centre.name_ru).where(Centre.active.eq(True)
+                                                            ).order_by(Centre.id)
     return UnitPage(_with_inspection(unit, today), events, tickets, inspections, centres)
 
 

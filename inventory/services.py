@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from inventory import catalogue, csvfiles, media, register
 from inventory.forms import (
+    at_most_characters,
     clean_category,
     clean_centre,
     clean_skill,
@@ -444,7 +445,7 @@ async def change_unit_status(unit_id: int, status: str, reason: str, *, actor: A
         if status == "retired" and not reason:
             raise Invalid({"reason": N_("Say why the unit is retired.")})
         if len(reason) > 300:
-            raise Invalid({"reason": (N_("Use at most %(max)s characters."), {"max": 300})})
+            raise Invalid({"reason": at_most_characters(300)})
         if unit["status"] == status:
             raise Refused(N_("The unit already has this status."), "status")
         if await MaintenanceTicket.exists().where(
@@ -522,7 +523,7 @@ async def open_ticket(unit_id: int, description: str, *, photo: str = "", actor:
     if not description:
         raise Invalid({"description": N_("Describe what is wrong.")})
     if len(description) > 5000:
-        raise Invalid({"description": (N_("Use at most %(max)s characters."), {"max": 5000})})
+        raise Invalid({"description": at_most_characters(5000)})
     async with write_transaction():
         unit = await _unit_for(unit_id, actor)
         if unit["status"] in ("retired", "lost"):
@@ -564,7 +565,7 @@ async def resolve_ticket(ticket_id: int, form: Form, *, actor: Actor, now: datet
             raise Invalid({"outcome": N_("Choose one of the options.")})
         work_notes = fields.get("work_notes", "").strip()
         if len(work_notes) > 5000:
-            raise Invalid({"work_notes": (N_("Use at most %(max)s characters."), {"max": 5000})})
+            raise Invalid({"work_notes": at_most_characters(5000)})
         if ticket["resolved_at"] is not None:
             raise Refused(N_("This ticket is resolved already."))
         status = "available" if outcome == "repaired" else "retired"
@@ -608,13 +609,13 @@ async def record_inspection(unit_id: int, form: Form, *, actor: Actor, today: da
         if not inspector:
             errors["inspector"] = N_("This field is required.")
         elif len(inspector) > 200:
-            errors["inspector"] = (N_("Use at most %(max)s characters."), {"max": 200})
+            errors["inspector"] = at_most_characters(200)
         if inspected_on > today:
             errors["inspected_on"] = N_("This date is in the future.")
         if result not in ("pass", "fail"):
             errors["result"] = N_("Choose one of the options.")
         if len(notes) > 5000:
-            errors["notes"] = (N_("Use at most %(max)s characters."), {"max": 5000})
+            errors["notes"] = at_most_characters(5000)
         if errors:
             raise Invalid(errors)
         interval = await ToolType.select(ToolType.inspection_interval_days).where(

@@ -55,6 +55,7 @@ class ToolType(Table):
     description_ru = Text()
     safety_notes_ka = Text()
     safety_notes_en = Text()
+    safety_notes_ru = Text()
     daily_fee = Integer()  # tetri
     deposit = Integer()  # tetri
     max_loan_days = Integer(default=7)

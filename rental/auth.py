@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from rental import audit
 from rental.kernel.db import read_transaction, write_transaction
 from rental.kernel.errors import DomainError
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Plural
 from rental.kernel.identity import CurrentUser
 from rental.kernel.phones import InvalidPhone, normalise_phone
 from rental.tables import ApiToken, LoginFailure, Member, Notification, StaffCentre, UserSession
@@ -103,9 +103,9 @@ async def log_in(
         (LoginFailure.ip == visit.ip) & (LoginFailure.at > since)
     )
     if failures_for_login >= max_failures or failures_for_ip >= max_failures * 4:
-        raise LoginRefused("throttled", {"form": (
-            N_("Too many failed attempts. Wait %(minutes)s minutes and try again."),
-            {"minutes": window_minutes})})
+        raise LoginRefused("throttled", {"form": Plural(
+            "Too many failed attempts. Wait %(num)s minute and try again.",
+            "Too many failed attempts. Wait %(num)s minutes and try again.", window_minutes)})
 
     if "@" in key:
         member = await Member.objects().where(Member.email == key).first()  # stored lower-case

@@ -206,8 +206,10 @@ async def receipt_entries(receipt_id: int) -> tuple[dict[str, Any], list[dict[st
         Receipt.member.language.as_alias("member_language"),
         Receipt.centre.name_ka.as_alias("centre_name_ka"),
         Receipt.centre.name_en.as_alias("centre_name_en"),
+        Receipt.centre.name_ru.as_alias("centre_name_ru"),
         Receipt.centre.address_ka.as_alias("centre_address_ka"),
         Receipt.centre.address_en.as_alias("centre_address_en"),
+        Receipt.centre.address_ru.as_alias("centre_address_ru"),
         Receipt.centre.phone.as_alias("centre_phone"),
         Receipt.centre.timezone.as_alias("timezone"),
         Receipt.created_by.name.as_alias("staff_name"),
@@ -264,7 +266,8 @@ async def funder_names() -> dict[str, dict[str, str]]:
     what was written, pages show it in the reader's language (call inside a read)."""
     names: dict[str, dict[str, str]] = {}
     for row in await ConcessionCategory.select(
-            ConcessionCategory.funder_ka, ConcessionCategory.funder_en).order_by(
+            ConcessionCategory.funder_ka, ConcessionCategory.funder_en,
+            ConcessionCategory.funder_ru).order_by(
             ConcessionCategory.id):
         for recorded in (row["funder_en"], row["funder_ka"]):
             if recorded:
@@ -274,13 +277,14 @@ async def funder_names() -> dict[str, dict[str, str]]:
 
 def funder_in_languages(recorded: str | None, names: dict[str, dict[str, str]]
                         ) -> dict[str, str]:
-    """A waiver's recorded funder as `funder_ka`/`funder_en` (for `localized(x, "funder")`);
-    nobody ('' or '-', a coordinator's waiver) is two blanks, an unknown name stays itself."""
+    """A waiver's recorded funder as `funder_ka`/`_en`/`_ru` (for `localized(x, "funder")`);
+    nobody ('' or '-', a coordinator's waiver) is blanks, an unknown name stays itself."""
     if not recorded or recorded == "-":
-        return {"funder_ka": "", "funder_en": ""}
+        return {"funder_ka": "", "funder_en": "", "funder_ru": ""}
     known = names.get(recorded, {})
     return {"funder_ka": known.get("funder_ka") or recorded,
-            "funder_en": known.get("funder_en") or ""}
+            "funder_en": known.get("funder_en") or "",
+            "funder_ru": known.get("funder_ru") or ""}
 
 
 def receipt_lines(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -292,7 +296,8 @@ def receipt_lines(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "funder": entry["funder"], "reason": entry["reason"], "loan": entry["loan"],
              # the funder in the reader's language: localized(line, "funder")
              **funder_in_languages(entry["funder"], {}),
-             **{key: entry[key] for key in ("funder_ka", "funder_en") if key in entry}}
+             **{key: entry[key] for key in ("funder_ka", "funder_en", "funder_ru")
+                if key in entry}}
             for entry in entries]
 
 
@@ -345,7 +350,8 @@ async def cash_up(centre_id: int, day: date) -> dict[str, Any] | None:
     taken and returned, waivers by funder; and the deposits the centre holds now."""
     async with read_transaction():
         centre = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
-                                     Centre.timezone).where(Centre.id == centre_id).first()
+                                     Centre.name_ru, Centre.timezone
+                                     ).where(Centre.id == centre_id).first()
         if centre is None:
             return None
         start, end = local_day_bounds(day, centre["timezone"])

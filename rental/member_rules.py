@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from rental.kernel.errors import DomainError
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Plural
 from rental.kernel.identity import CurrentUser
 from rental.kernel.municipalities import is_code as is_municipality
 from rental.kernel.phones import InvalidPhone, normalise_phone
@@ -101,7 +101,8 @@ def parse_contact(form: Mapping[str, Any], parsed: Parsed) -> None:
 def parse_password(form: Mapping[str, Any], parsed: Parsed, name: str = "password") -> None:
     password = _text(form, name)
     if len(password) < MIN_PASSWORD:
-        parsed.errors[name] = (N_("Use at least %(count)s characters."), {"count": MIN_PASSWORD})
+        parsed.errors[name] = Plural("Use at least %(num)s character.",
+                                     "Use at least %(num)s characters.", MIN_PASSWORD)
     elif len(password) > MAX_PASSWORD:
         parsed.errors[name] = N_("That password is too long.")
     elif _text(form, f"{name}_again") != password:
@@ -253,12 +254,13 @@ def membership_type_form(form: Mapping[str, Any]) -> dict[str, Any]:
 
 def concession_category_form(form: Mapping[str, Any]) -> dict[str, Any]:
     parsed = _policy_form(form, {"discount_percent": (0, 100)})
-    for name in ("funder_ka", "funder_en"):  # a name people read in several languages
+    for name in ("funder_ka", "funder_en", "funder_ru"):  # read in several languages
         funder = clean_name(_text(form, name))
         if len(funder) > 200:
             parsed.errors[name] = N_("At most 200 characters.")
         parsed.values[name] = funder
-    if parsed.values["funder_en"] and not parsed.values["funder_ka"]:
+    names = parsed.values
+    if (names["funder_en"] or names["funder_ru"]) and not names["funder_ka"]:
         parsed.errors["funder_ka"] = N_("Enter the funder's name in Georgian too.")
     return parsed.checked()
 
@@ -271,7 +273,7 @@ def _policy_form(form: Mapping[str, Any], numbers: dict[str, tuple[int, int]]) -
                                              for c in slug):
         parsed.errors["slug"] = N_("Use 1 to 40 Latin letters, digits and hyphens.")
     parsed.values["slug"] = slug
-    for name in ("name_ka", "name_en"):
+    for name in ("name_ka", "name_en", "name_ru"):
         text = clean_name(_text(form, name))
         if len(text) > 100:
             parsed.errors[name] = N_("At most 100 characters.")

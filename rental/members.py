@@ -102,7 +102,7 @@ async def _check_unique(values: dict[str, Any], member_id: int | None = None) ->
 async def _home_centres(actor: CurrentUser, current: int | None = None) -> list[dict[str, Any]]:
     """The centres the desk may give a member as their home (member_rules.may_be_home_centre)."""
     rows = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
-                               Centre.active).order_by(Centre.id)
+                               Centre.name_ru, Centre.active).order_by(Centre.id)
     return [row for row in rows if may_be_home_centre(row, actor, current)]
 
 
@@ -455,6 +455,7 @@ async def card(member_id: int, *, today: date) -> MemberCard:
             Member.all_columns(exclude=[Member.password_hash]),
             Member.home_centre.name_ka.as_alias("home_centre_name_ka"),
             Member.home_centre.name_en.as_alias("home_centre_name_en"),
+            Member.home_centre.name_ru.as_alias("home_centre_name_ru"),
         ).where(Member.id == member_id).first()
         if member is None:
             raise NotFound(member_id)
@@ -462,6 +463,7 @@ async def card(member_id: int, *, today: date) -> MemberCard:
             Membership.all_columns(),
             Membership.membership_type.name_ka.as_alias("type_name_ka"),
             Membership.membership_type.name_en.as_alias("type_name_en"),
+            Membership.membership_type.name_ru.as_alias("type_name_ru"),
             Membership.membership_type.max_tools_out.as_alias("max_tools_out"),
             Membership.membership_type.max_open_bookings.as_alias("max_open_bookings"),
         ).where((Membership.member == member_id) & (Membership.status != "closed")).first()
@@ -469,10 +471,12 @@ async def card(member_id: int, *, today: date) -> MemberCard:
             MemberConcession.all_columns(),
             MemberConcession.category.name_ka.as_alias("name_ka"),
             MemberConcession.category.name_en.as_alias("name_en"),
+            MemberConcession.category.name_ru.as_alias("name_ru"),
             MemberConcession.category.discount_percent.as_alias("discount_percent"),
             MemberConcession.category.funder_ka.as_alias("funder"),  # as the ledger records it
             MemberConcession.category.funder_ka.as_alias("funder_ka"),
             MemberConcession.category.funder_en.as_alias("funder_en"),
+            MemberConcession.category.funder_ru.as_alias("funder_ru"),
         ).where(
             (MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
         ).first()
@@ -647,6 +651,7 @@ async def memberships_ending(first: date, last: date) -> list[dict[str, Any]]:
         Membership.id, Membership.member, Membership.starts_on, Membership.ends_on,
         Membership.membership_type.name_ka.as_alias("type_name_ka"),
         Membership.membership_type.name_en.as_alias("type_name_en"),
+        Membership.membership_type.name_ru.as_alias("type_name_ru"),
         Membership.member.home_centre.as_alias("centre"),
         Membership.member.home_centre.timezone.as_alias("timezone"),
     ).where((Membership.status == "active") & (Membership.ends_on >= first)

@@ -56,8 +56,9 @@ async def queue(member_id: int, kind: str, params: dict[str, Any], *, now: datet
     centre = None
     if centre_id is not None:
         centre = await Centre.select(
-            Centre.name_ka, Centre.name_en, Centre.phone, Centre.opening_days, Centre.opens_at,
-            Centre.closes_at, Centre.timezone).where(Centre.id == centre_id).first()
+            Centre.name_ka, Centre.name_en, Centre.name_ru, Centre.phone, Centre.opening_days,
+            Centre.opens_at, Centre.closes_at, Centre.timezone
+        ).where(Centre.id == centre_id).first()
     settings = current_settings()
     suspended = member["status"] == "suspended"
     common = {"member": member_id, "centre": centre_id, "kind": kind, "event_key": event_key,

@@ -118,7 +118,8 @@ async def outbox_page(centre_id: int, user: CurrentUser, *, status: str = "", ch
             where &= column == chosen[name]
     async with read_transaction():
         centre = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
-                                     Centre.timezone).where(Centre.id == centre_id).first()
+                                     Centre.name_ru, Centre.timezone
+                                     ).where(Centre.id == centre_id).first()
         if centre is None:
             raise OutboxError("not_found", {"form": N_("There is no such centre.")})
         total = await Notification.count().where(where)
@@ -188,7 +189,7 @@ async def sms_by_month(centre_ids: frozenset[int] | None, today: date) -> dict[s
     calendar): {centres, months: ['YYYY-MM' newest first], counts: {(centre, month):
     {messages, segments}}}. One query for the centres and one per time zone among them."""
     query = Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
-                          Centre.timezone).order_by(Centre.id)
+                          Centre.name_ru, Centre.timezone).order_by(Centre.id)
     if centre_ids is not None:
         query = query.where(Centre.id.is_in(sorted(centre_ids) or [0]))
     centres = await query

@@ -13,7 +13,8 @@ Department of Geodesy and Cartography, Georgia's official one), with the ASCII a
 for the ejectives so that the result is GSM-7: cheaper, and readable on phones that show
 Georgian as boxes. It is a table, not a library: the Georgian package on PyPI (anbani) maps the
 keyboard layout (თ -> T, ყ -> y), and ICU's rules are other systems (BGN/PCGN: თ -> t’,
-წ -> ts; ISO 9984: letters with diacritics, which are not GSM-7).
+წ -> ts; ISO 9984: letters with diacritics, which are not GSM-7). Russian goes by ICAO Doc 9303,
+the system of Russian passports since 2014 (ж -> zh, щ -> shch, я -> ia), which is plain ASCII.
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ GEORGIAN_TO_LATIN = {
     "შ": "sh", "ჩ": "ch", "ც": "ts", "ძ": "dz", "წ": "ts'", "ჭ": "ch'", "ხ": "kh",
     "ჯ": "j", "ჰ": "h",
 }
+# ICAO Doc 9303, Cyrillic letter by letter (the soft sign is not written).
+RUSSIAN_TO_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
+    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
+    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
+    "щ": "shch", "ъ": "ie", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+}
 # Mtavruli, Georgian's capitals (U+1C90...), used for whole words in capitals: the same
 # letters in Latin capitals ('ᲗᲑᲘᲚᲘᲡᲘ' -> 'TBILISI').
 MTAVRULI_OFFSET = ord("Ა") - ord("ა")
@@ -42,6 +50,8 @@ _LATIN = str.maketrans({
     **GEORGIAN_TO_LATIN,
     **{chr(ord(letter) + MTAVRULI_OFFSET): latin.upper()
        for letter, latin in GEORGIAN_TO_LATIN.items()},
+    **RUSSIAN_TO_LATIN,
+    **{cyrillic.upper(): latin.capitalize() for cyrillic, latin in RUSSIAN_TO_LATIN.items()},
     "₾": "GEL",  # the lari sign is not GSM-7; Latin text writes the currency's code
 })
 
@@ -73,6 +83,7 @@ def segments(text: str) -> int:
 
 
 def to_latin(text: str) -> str:
-    """Georgian in the national Latin transliteration ('წყალი' -> "ts'q'ali"), and the lari
-    sign as GEL; every other character unchanged."""
+    """Georgian in the national Latin transliteration ('წყალი' -> "ts'q'ali"), Russian by
+    ICAO ('Заберите' -> 'Zaberite'), and the lari sign as GEL; every other character
+    unchanged."""
     return text.translate(_LATIN)

@@ -31,10 +31,12 @@ class Centre(Table):
     code = Varchar(length=8, unique=True)  # asset tags start with it: SMG-0042
     name_ka = Varchar(length=200)
     name_en = Varchar(length=200)
+    name_ru = Varchar(length=200)  # '' until translated: shown in English, then Georgian
     municipality = Varchar(length=40)  # a code of rental.kernel.municipalities, '' if none
     municipality_text = Varchar(length=100)  # typed before the list, matching no code
     address_ka = Varchar(length=300)
     address_en = Varchar(length=300)
+    address_ru = Varchar(length=300)
     phone = Varchar(length=16)  # E.164
     timezone = Varchar(length=64, default="Asia/Tbilisi")
     opening_days = Integer(default=0b0111111)  # bit 0 = Monday ... bit 6 = Sunday
@@ -90,6 +92,7 @@ class MembershipType(Table):
     slug = Varchar(length=40, unique=True)
     name_ka = Varchar(length=100)
     name_en = Varchar(length=100)
+    name_ru = Varchar(length=100)
     validity_days = Integer()
     max_tools_out = Integer()
     max_open_bookings = Integer()
@@ -113,10 +116,12 @@ class ConcessionCategory(Table):
     slug = Varchar(length=40, unique=True)
     name_ka = Varchar(length=100)
     name_en = Varchar(length=100)
+    name_ru = Varchar(length=100)
     discount_percent = Integer()
     # who pays the part of the fee the member does not, a name read in several languages
     funder_ka = Varchar(length=200)
     funder_en = Varchar(length=200)
+    funder_ru = Varchar(length=200)
     active = Boolean(default=True)
 
 

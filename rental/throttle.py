@@ -16,7 +16,7 @@ from litestar.connection import ASGIConnection
 from rental.kernel import web
 from rental.kernel.db import write_transaction
 from rental.kernel.errors import DomainError
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import Plural
 from rental.tables import RateEvent
 
 
@@ -34,15 +34,15 @@ LIMITS = {
 }
 
 
-TOO_MANY = N_("Too many attempts from here. Wait %(minutes)s minutes and try again, or ask at "
-              "the centre's desk.")
-
-
 class Throttled(DomainError):
     """Too many attempts (429); `minutes` is how long to wait at most."""
 
     def __init__(self, minutes: int):
-        super().__init__("throttled", {"form": (TOO_MANY, {"minutes": minutes})})
+        super().__init__("throttled", {"form": Plural(
+            "Too many attempts from here. Wait %(num)s minute and try again, or ask at the "
+            "centre's desk.",
+            "Too many attempts from here. Wait %(num)s minutes and try again, or ask at the "
+            "centre's desk.", minutes)})
         self.minutes = minutes
 
 

@@ -178,8 +178,9 @@ def session_values(**over) -> dict:
     skill."""
     starts = over.pop("starts_at", at(today() + timedelta(days=3), 10))
     return {"centre": SMG, "skill": None, "title_ka": "უსაფრთხოების სესია",
-            "title_en": "Safety session", "description_ka": "", "description_en": "",
-            "room": "Hall 2", "instructor": "Nino Beridze", "starts_at": starts,
+            "title_en": "Safety session", "title_ru": "", "description_ka": "",
+            "description_en": "", "description_ru": "", "room": "Hall 2",
+            "instructor": "Nino Beridze", "starts_at": starts,
             "ends_at": over.pop("ends_at", starts + timedelta(hours=2)), "capacity": 10,
             "audience": "everyone", "language": "ka", "weeks": 1, **over}
 

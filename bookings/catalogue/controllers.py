@@ -43,6 +43,7 @@ class FreeAtCentre:
     centre: str  # the centre's code, e.g. SMG
     name_ka: str
     name_en: str
+    name_ru: str
     free_today: int
 
 
@@ -59,6 +60,7 @@ class ToolTypeOut:
     description_ru: str
     safety_notes_ka: str
     safety_notes_en: str
+    safety_notes_ru: str
     daily_fee_tetri: int
     deposit_tetri: int
     max_loan_days: int
@@ -84,7 +86,8 @@ def _tool_type_out(item: dict[str, Any], centres: list[dict[str, Any]],
         name_ka=item["name_ka"], name_en=item["name_en"], name_ru=item["name_ru"],
         description_ka=item["description_ka"], description_en=item["description_en"],
         description_ru=item["description_ru"], safety_notes_ka=item["safety_notes_ka"],
-        safety_notes_en=item["safety_notes_en"], daily_fee_tetri=item["daily_fee"],
+        safety_notes_en=item["safety_notes_en"], safety_notes_ru=item["safety_notes_ru"],
+        daily_fee_tetri=item["daily_fee"],
         deposit_tetri=item["deposit"], max_loan_days=item["max_loan_days"],
         required_skill=item["skill_slug"],
         needs_inspection=bool(item["inspection_interval_days"]),
@@ -92,7 +95,7 @@ def _tool_type_out(item: dict[str, Any], centres: list[dict[str, Any]],
         manual_url=item["manual_url"] or None,
         free=[
             FreeAtCentre(centre=c["code"], name_ka=c["name_ka"], name_en=c["name_en"],
-                         free_today=free.get((item["id"], c["id"]), 0))
+                         name_ru=c["name_ru"], free_today=free.get((item["id"], c["id"]), 0))
             for c in centres
         ],
     )

@@ -52,7 +52,7 @@ from inventory.tables import Unit
 from rental import audit, ledger, members, notifications, outbox
 from rental.fees import Quote, days_late, extension_quote, late_fee, refund_due, rental_quote
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
-from rental.kernel.i18n import N_, Day, Names, TimeOfDay
+from rental.kernel.i18n import N_, Day, Names, Plural, TimeOfDay, message_id
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import calendar_day
 from rental.member_rules import membership_state, parse_card_number
@@ -106,7 +106,8 @@ async def _standing(member_id: int, today: date, policy: dict[str, int]) -> tupl
     concession = await MemberConcession.select(
         MemberConcession.category.discount_percent.as_alias("discount_percent"),
         MemberConcession.category.funder_ka.as_alias("funder_ka"),
-        MemberConcession.category.funder_en.as_alias("funder_en"), MemberConcession.category,
+        MemberConcession.category.funder_en.as_alias("funder_en"),
+        MemberConcession.category.funder_ru.as_alias("funder_ru"), MemberConcession.category,
     ).where((MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
             & (MemberConcession.expires_on >= today)).first()
     out = await Booking.select(Booking.ends_on).where(
@@ -115,7 +116,7 @@ async def _standing(member_id: int, today: date, policy: dict[str, int]) -> tupl
                             await ledger.balance(member_id), policy, today)
     member["discount_percent"] = concession["discount_percent"] if concession else 0
     # the ledger records the funder's Georgian name; pages show localized(member, "funder")
-    for key in ("funder_ka", "funder_en"):
+    for key in ("funder_ka", "funder_en", "funder_ru"):
         member[key] = concession[key] if concession else ""
     member["funder"] = member["funder_ka"]
     member["concession"] = concession["category"] if concession else None
@@ -255,7 +256,8 @@ def clean_tags(tags: list[str]) -> tuple[list[str], dict[str, Any]]:
         else:
             seen.append(tag)
     if len(seen) > MAX_BASKET:
-        errors["scan"] = (N_("At most %(count)s units at once."), {"count": MAX_BASKET})
+        errors["scan"] = Plural("At most %(num)s unit at once.", "At most %(num)s units at once.",
+                                MAX_BASKET)
         seen = seen[:MAX_BASKET]
     return seen, errors
 
@@ -277,8 +279,10 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
         Unit.tool_type.deposit.as_alias("deposit"),
         Unit.tool_type.max_loan_days.as_alias("max_loan_days"),
         Unit.tool_type.name_ka.as_alias("name_ka"), Unit.tool_type.name_en.as_alias("name_en"),
+        Unit.tool_type.name_ru.as_alias("name_ru"),
         Unit.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
         Unit.tool_type.safety_notes_en.as_alias("safety_notes_en"),
+        Unit.tool_type.safety_notes_ru.as_alias("safety_notes_ru"),
         Unit.tool_type.manual_url.as_alias("manual_url"),
     ).where(Unit.asset_tag.is_in(tags or ["-"])).order_by(Unit.asset_tag)
     if lock and is_postgres():  # in tag order, as bookings lock them: no deadlock between us
@@ -481,7 +485,8 @@ async def _scan_into_basket(staff_id: int, centre: dict[str, Any], member_id: in
     if tag in tags:
         return {"scan": (N_("%(tag)s is in the basket already."), {"tag": tag})}, ""
     if len(tags) >= MAX_BASKET:
-        return {"scan": (N_("At most %(count)s units at once."), {"count": MAX_BASKET})}, tag
+        return {"scan": Plural("At most %(num)s unit at once.",
+                               "At most %(num)s units at once.", MAX_BASKET)}, tag
     unit = await Unit.select(Unit.id, Unit.tool_type.max_loan_days.as_alias("max_loan_days")
                              ).where(Unit.asset_tag == tag).first()
     day = default_return_day(today, unit["max_loan_days"], centre["opening_days"],
@@ -830,8 +835,7 @@ async def _lend_basket(member_id, centre, tags, return_on, payment, override_rea
         await audit.record("loan.override", "receipt", receipt, now=now, actor_id=actor.id,
                            centre_id=centre_id, after={
                                "reason": override_reason,
-                               "warnings": [w if isinstance(w, str) else w[0]
-                                            for w in basket.soft]})
+                               "warnings": [message_id(w) for w in basket.soft]})
     return receipt
 
 
@@ -1109,9 +1113,9 @@ async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today
     policy = await BookingPolicy.select().where(BookingPolicy.centre == loan["centre"]).first()
     limit = (policy or DEFAULT_POLICY)["max_renewals"]
     if loan["renewals"] >= limit:
-        raise DeskError("invalid", {"form": (N_(
-            "This loan has been renewed %(count)s times, the most the centre allows."),
-            {"count": limit})})
+        raise DeskError("invalid", {"form": Plural(
+            "This loan has been renewed %(num)s time, the most the centre allows.",
+            "This loan has been renewed %(num)s times, the most the centre allows.", limit)})
     if new_ends_on <= loan["ends_on"]:
         raise DeskError("invalid", {"ends_on": N_("Choose a day after the current return day.")})
     if new_ends_on < today:
@@ -1212,9 +1216,10 @@ async def declare_lost(booking_id: int, *, replacement: int | None, centre_ids: 
         member, centre = loan["member"], loan["centre"]
         policy = await ledger.fee_policy(centre)
         if days_late(loan["ends_on"], today) < policy["lost_after_days"]:
-            raise DeskError("invalid", {"form": (N_(
-                "A loan can be declared lost after %(days)s days late."),
-                {"days": policy["lost_after_days"]})})
+            raise DeskError("invalid", {"form": Plural(
+                "A loan can be declared lost after %(num)s day late.",
+                "A loan can be declared lost after %(num)s days late.",
+                policy["lost_after_days"])})
         cost = replacement if replacement is not None else loan["unit_cost"]
         if cost is None:
             raise DeskError("invalid", {"replacement": N_(
@@ -1292,6 +1297,7 @@ async def _receipt_loans(receipt: dict[str, Any], entries: list[dict[str, Any]]
         *_loan_columns(),
         Booking.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
         Booking.tool_type.safety_notes_en.as_alias("safety_notes_en"),
+        Booking.tool_type.safety_notes_ru.as_alias("safety_notes_ru"),
     ).where(condition).order_by(Booking.id)
     history: dict[int, list[dict[str, Any]]] = {loan["id"]: [] for loan in loans}
     if loans:

@@ -50,6 +50,7 @@ async def _bookings(now: datetime) -> int:
         Booking.id, Booking.member, Booking.centre, Booking.status, Booking.starts_on,
         Booking.ends_on, Booking.tool_type.name_ka.as_alias("tool_name_ka"),
         Booking.tool_type.name_en.as_alias("tool_name_en"),
+        Booking.tool_type.name_ru.as_alias("tool_name_ru"),
         Booking.centre.timezone.as_alias("timezone"),
     ).where(
         ((Booking.status == "reserved") & (Booking.starts_on >= day - timedelta(days=1))
@@ -85,7 +86,8 @@ async def _sessions(now: datetime) -> int:
     """Every member enrolled in a session that is tomorrow in its centre's day."""
     sessions = await SkillSession.select(
         SkillSession.id, SkillSession.centre, SkillSession.title_ka, SkillSession.title_en,
-        SkillSession.starts_at, SkillSession.centre.timezone.as_alias("timezone"),
+        SkillSession.title_ru, SkillSession.starts_at,
+        SkillSession.centre.timezone.as_alias("timezone"),
     ).where((SkillSession.status == "scheduled") & (SkillSession.starts_at > now)
             & (SkillSession.starts_at < now + timedelta(days=3))).order_by(SkillSession.id)
     queued = 0
@@ -114,6 +116,7 @@ async def _certificates(now: datetime) -> int:
         Certificate.id, Certificate.member, Certificate.skill, Certificate.issued_on,
         Certificate.expires_on, Certificate.skill.name_ka.as_alias("skill_name_ka"),
         Certificate.skill.name_en.as_alias("skill_name_en"),
+        Certificate.skill.name_ru.as_alias("skill_name_ru"),
         Certificate.session.centre.as_alias("session_centre"),
         Certificate.session.centre.timezone.as_alias("session_timezone"),
         Certificate.member.home_centre.as_alias("home_centre"),

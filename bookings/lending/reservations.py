@@ -38,7 +38,7 @@ from rental import audit, ledger, members, notifications
 from rental.fees import Quote, rental_quote
 from rental.kernel.db import lost_a_race, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
-from rental.kernel.i18n import N_, Day, Names, TimeOfDay
+from rental.kernel.i18n import N_, Day, Names, Plural, TimeOfDay
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import BadValue, money_input, parse_money, whole_number
 from rental.member_rules import membership_state
@@ -213,8 +213,9 @@ async def _eligibility(member_id: int, tool: dict[str, Any], today: date, now: d
     open_count = await Booking.count().where(
         (Booking.member == member_id) & (Booking.status == "reserved"))
     if open_count >= membership["max_open_bookings"]:
-        return {"form": (N_("You have %(count)s open bookings, the most your membership "
-                            "allows."), {"count": open_count})}
+        return {"form": Plural(
+            "You have %(num)s open booking, the most your membership allows.",
+            "You have %(num)s open bookings, the most your membership allows.", open_count)}
     if tool["required_skill"]:
         return await certificate_refusal(member_id, tool["required_skill"], today, now,
                                          centre_id)
@@ -401,7 +402,8 @@ async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime
                 WaitlistEntry.offer_expires_at: now + timedelta(hours=hold),
             }).where(WaitlistEntry.id == entry["id"])
             offered += 1
-            tool = tool or await ToolType.select(ToolType.name_ka, ToolType.name_en).where(
+            tool = tool or await ToolType.select(ToolType.name_ka, ToolType.name_en,
+                                                 ToolType.name_ru).where(
                 ToolType.id == tool_type_id).first()
             until = (now + timedelta(hours=hold)).astimezone(ZoneInfo(entry["timezone"]))
             await notifications.queue(
@@ -456,6 +458,7 @@ async def expire(*, now: datetime) -> tuple[int, int]:
             Booking.centre.timezone.as_alias("timezone"),
             Booking.tool_type.name_ka.as_alias("tool_name_ka"),
             Booking.tool_type.name_en.as_alias("tool_name_en"),
+            Booking.tool_type.name_ru.as_alias("tool_name_ru"),
         ).where((Booking.status == "reserved") & (Booking.starts_on <= now.date()))
         policies = {row["centre"]: row for row in await BookingPolicy.select()}
         freed: set[tuple[int, int]] = set()
@@ -491,12 +494,14 @@ async def expire(*, now: datetime) -> tuple[int, int]:
 
 
 def tool_type_and_centre_names(table) -> list[Any]:
-    """The tool's and the centre's names in both languages, for a row pointing at both."""
+    """The tool's and the centre's names in every language, for a row pointing at both."""
     return [
         table.tool_type.name_ka.as_alias("tool_name_ka"),
         table.tool_type.name_en.as_alias("tool_name_en"),
+        table.tool_type.name_ru.as_alias("tool_name_ru"),
         table.centre.name_ka.as_alias("centre_name_ka"),
         table.centre.name_en.as_alias("centre_name_en"),
+        table.centre.name_ru.as_alias("centre_name_ru"),
     ]
 
 
@@ -628,8 +633,9 @@ def policy_values(form: Any) -> dict[str, int]:
 async def policies() -> list[dict[str, Any]]:
     """Every active centre with its booking and fee policy (the defaults where it has none)."""
     async with read_transaction():
-        centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en
-                                      ).where(Centre.active.eq(True)).order_by(Centre.id)
+        centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
+                                      Centre.name_ru).where(Centre.active.eq(True)
+                                                            ).order_by(Centre.id)
         rows = {row["centre"]: row for row in await BookingPolicy.select()}
         fees = await ledger.fee_policies()
     return [{**centre, **{k: rows.get(centre["id"], DEFAULT_POLICY)[k] for k in DEFAULT_POLICY},

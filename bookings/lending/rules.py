@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from rental.centres import is_open_on
-from rental.kernel.i18n import N_, Day
+from rental.kernel.i18n import N_, Day, Plural
 from rental.kernel.values import money_input
 
 Period = tuple[date, date]  # both days included
@@ -74,15 +74,17 @@ def period_problems(starts_on: date, ends_on: date, limits: PeriodLimits) -> dic
     if starts_on < limits.today:
         problems["starts_on"] = N_("The pick-up day has passed.")
     elif starts_on > limits.today + timedelta(days=limits.horizon_days):
-        problems["starts_on"] = (N_("That is too far ahead: book at most %(days)s days ahead."),
-                                 {"days": limits.horizon_days})
+        problems["starts_on"] = Plural(
+            "That is too far ahead: book at most %(num)s day ahead.",
+            "That is too far ahead: book at most %(num)s days ahead.", limits.horizon_days)
     elif not is_open_on(limits.opening_days, starts_on):
         problems["starts_on"] = N_("The centre is closed on the pick-up day.")
     if ends_on < starts_on:
         problems["ends_on"] = N_("The return day is before the pick-up day.")
     elif (ends_on - starts_on).days > limits.max_loan_days:
-        problems["ends_on"] = (N_("This tool can be borrowed for at most %(days)s days."),
-                               {"days": limits.max_loan_days})
+        problems["ends_on"] = Plural("This tool can be borrowed for at most %(num)s day.",
+                                     "This tool can be borrowed for at most %(num)s days.",
+                                     limits.max_loan_days)
     elif not is_open_on(limits.opening_days, ends_on):
         problems["ends_on"] = N_("The centre is closed on the return day.")
     return problems
@@ -241,8 +243,9 @@ def member_blocks(standing: MemberStanding, adding: int = 0) -> tuple[list[Any],
     if standing.overdue:
         soft.append((N_("Overdue tools: %(count)s."), {"count": standing.overdue}))
     if standing.max_tools_out is not None and standing.tools_out + adding > standing.max_tools_out:
-        soft.append((N_("This goes over the membership's limit of %(count)s tools out."),
-                     {"count": standing.max_tools_out}))
+        soft.append(Plural("This goes over the membership's limit of %(num)s tool out.",
+                           "This goes over the membership's limit of %(num)s tools out.",
+                           standing.max_tools_out))
     return hard, soft
 
 

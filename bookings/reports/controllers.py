@@ -9,6 +9,7 @@ from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
 from bookings.reports.services import FILTERS, report_download, report_page
+from bookings.reports.translations import missing_translations_page
 from rental.kernel import i18n, web
 from rental.kernel.web import current_user
 
@@ -50,4 +51,16 @@ class ReportPages(Controller):
             "content-disposition": f'attachment; filename="{download.filename}"'})
 
 
-CONTROLLERS = [ReportPages]
+class TranslationPages(Controller):
+    """The texts not yet written in a language, for the coordinator who writes them."""
+
+    path = "/manage/translations"
+    opt = {"access": "coordinator"}
+
+    @get("/")
+    async def missing(self, request: Request) -> Template:
+        return Template("bookings/reports/translations.html",
+                        context=await missing_translations_page(now=web.now(request)))
+
+
+CONTROLLERS = [ReportPages, TranslationPages]

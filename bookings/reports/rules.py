@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Plural
 from rental.kernel.values import calendar_day
 
 PERIOD_KINDS = ("month", "quarter", "year", "dates")
@@ -122,7 +122,8 @@ def parse_period(params: Mapping[str, str], today: date) -> tuple[Period, dict[s
     if ends < starts:
         return fallback, {"to": N_("The end is before the start.")}
     if ends >= _years_later(starts, MAX_YEARS):
-        return fallback, {"to": (N_("Choose at most %(years)s years."), {"years": MAX_YEARS})}
+        return fallback, {"to": Plural("Choose at most %(num)s year.",
+                                       "Choose at most %(num)s years.", MAX_YEARS)}
     return Period("dates", starts, ends), errors
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bookings.tables import AUDIENCES, SESSION_LANGUAGES
-from rental.kernel.i18n import N_
+from rental.kernel.i18n import N_, Plural
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import calendar_day, whole_number
 
@@ -59,10 +59,13 @@ def parse_session(form: Mapping[str, Any], *, timezone: str, now: datetime,
     errors: dict[str, Any] = {}
     values: dict[str, Any] = {
         "title_ka": text("title_ka", 200), "title_en": text("title_en", 200),
+        "title_ru": text("title_ru", 200),
         "description_ka": (form.get("description_ka") or "").strip()[:5000]
         if isinstance(form.get("description_ka"), str) else "",
         "description_en": (form.get("description_en") or "").strip()[:5000]
         if isinstance(form.get("description_en"), str) else "",
+        "description_ru": (form.get("description_ru") or "").strip()[:5000]
+        if isinstance(form.get("description_ru"), str) else "",
         "room": text("room", 100), "instructor": text("instructor", 200),
         "audience": text("audience", 20), "language": text("language", 5),
     }
@@ -86,8 +89,9 @@ def parse_session(form: Mapping[str, Any], *, timezone: str, now: datetime,
         errors["capacity"] = (N_("Enter a number from %(low)s to %(high)s."),
                               {"low": 1, "high": 500})
     elif capacity < enrolled:
-        errors["capacity"] = (N_("%(count)s members are enrolled already: the places cannot "
-                                 "be fewer."), {"count": enrolled})
+        errors["capacity"] = Plural(
+            "%(num)s member is enrolled already: the places cannot be fewer.",
+            "%(num)s members are enrolled already: the places cannot be fewer.", enrolled)
     values["capacity"] = capacity
     day = calendar_day(form.get("day"))
     starts, ends = _time(form.get("starts")), _time(form.get("ends"))

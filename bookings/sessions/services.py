@@ -37,14 +37,14 @@ from rental import audit, members, notifications, throttle
 from rental.kernel import i18n
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
-from rental.kernel.i18n import N_, Day, Names, TimeOfDay
+from rental.kernel.i18n import N_, Day, Names, Plural, TimeOfDay
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import calendar_day, whole_number
 from rental.tables import Centre, Member
 
-SESSION_FIELDS = ("centre", "skill", "title_ka", "title_en", "description_ka", "description_en",
-                  "room", "instructor", "starts_at", "ends_at", "capacity", "audience",
-                  "language")
+SESSION_FIELDS = ("centre", "skill", "title_ka", "title_en", "title_ru", "description_ka",
+                  "description_en", "description_ru", "room", "instructor", "starts_at",
+                  "ends_at", "capacity", "audience", "language")
 
 
 class SessionError(DomainError):
@@ -59,10 +59,10 @@ def _is_unique_violation(exc: Exception) -> bool:
 async def choices() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     async with read_transaction():
         centres = await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
-                                      Centre.timezone).where(Centre.active.eq(True)
+                                      Centre.name_ru, Centre.timezone).where(Centre.active.eq(True)
                                                              ).order_by(Centre.id)
         skills = await Skill.select(Skill.id, Skill.slug, Skill.name_ka, Skill.name_en,
-                                    Skill.validity_days).order_by(Skill.slug)
+                                    Skill.name_ru, Skill.validity_days).order_by(Skill.slug)
     return centres, skills
 
 
@@ -146,9 +146,10 @@ async def update(session_id: int, values: dict[str, Any], *, actor_id: int,
         if session["status"] == "cancelled":
             raise SessionError("invalid", {"form": N_("This session is cancelled.")})
         if row["capacity"] < session["enrolled"]:
-            raise SessionError("invalid", {"capacity": (N_(
-                "%(count)s members are enrolled already: the places cannot be fewer."),
-                {"count": session["enrolled"]})})
+            raise SessionError("invalid", {"capacity": Plural(
+                "%(num)s member is enrolled already: the places cannot be fewer.",
+                "%(num)s members are enrolled already: the places cannot be fewer.",
+                session["enrolled"])})
         await SkillSession.update(row).where(SkillSession.id == session_id)
         await audit.record("session.update", "skill_session", session_id, now=now,
                            actor_id=actor_id, centre_id=row["centre"],
@@ -414,7 +415,8 @@ async def _issue(member_id, skill_id, issued_on, expires_on, *, session_id, reas
     else:
         centre = await Member.select(Member.home_centre.as_alias("centre")).where(
             Member.id == member_id).first()
-    skill = await Skill.select(Skill.name_ka, Skill.name_en).where(Skill.id == skill_id).first()
+    skill = await Skill.select(Skill.name_ka, Skill.name_en, Skill.name_ru).where(
+        Skill.id == skill_id).first()
     params: dict[str, Any] = {"skill": Names.of(skill, "name")}
     if expires_on is not None:
         params["until"] = Day(expires_on)
@@ -496,8 +498,8 @@ async def _next_session(skill_id: int, now: datetime, extra: Any) -> dict[str, A
     if extra is not None:
         condition &= extra
     return await SkillSession.select(
-        SkillSession.id, SkillSession.title_ka, SkillSession.title_en, SkillSession.starts_at,
-        SkillSession.centre.timezone.as_alias("timezone"),
+        SkillSession.id, SkillSession.title_ka, SkillSession.title_en, SkillSession.title_ru,
+        SkillSession.starts_at, SkillSession.centre.timezone.as_alias("timezone"),
     ).where(condition).order_by(SkillSession.starts_at).first()
 
 
@@ -506,10 +508,12 @@ def _session_columns() -> list[Any]:
         SkillSession.all_columns(),
         SkillSession.centre.name_ka.as_alias("centre_name_ka"),
         SkillSession.centre.name_en.as_alias("centre_name_en"),
+        SkillSession.centre.name_ru.as_alias("centre_name_ru"),
         SkillSession.centre.code.as_alias("centre_code"),
         SkillSession.centre.timezone.as_alias("timezone"),
         SkillSession.skill.name_ka.as_alias("skill_name_ka"),
         SkillSession.skill.name_en.as_alias("skill_name_en"),
+        SkillSession.skill.name_ru.as_alias("skill_name_ru"),
     ]
 
 
@@ -573,6 +577,7 @@ def _certificate_columns() -> list[Any]:
         Certificate.all_columns(),
         Certificate.skill.name_ka.as_alias("skill_name_ka"),
         Certificate.skill.name_en.as_alias("skill_name_en"),
+        Certificate.skill.name_ru.as_alias("skill_name_ru"),
         Certificate.member.name.as_alias("member_name"),
         Certificate.member.language.as_alias("member_language"),
     ]
@@ -584,10 +589,11 @@ async def member_record(member_id: int, today: date) -> dict[str, Any]:
         enrolments = await Enrolment.select(
             Enrolment.all_columns(),
             *[getattr(Enrolment.session, c._meta.name).as_alias(f"session_{c._meta.name}")
-              for c in (SkillSession.title_ka, SkillSession.title_en, SkillSession.starts_at,
-                        SkillSession.status, SkillSession.room)],
+              for c in (SkillSession.title_ka, SkillSession.title_en, SkillSession.title_ru,
+                        SkillSession.starts_at, SkillSession.status, SkillSession.room)],
             Enrolment.session.centre.name_ka.as_alias("centre_name_ka"),
             Enrolment.session.centre.name_en.as_alias("centre_name_en"),
+            Enrolment.session.centre.name_ru.as_alias("centre_name_ru"),
         ).where((Enrolment.member == member_id) & (Enrolment.status != "cancelled")
                 ).order_by(Enrolment.session.starts_at, ascending=False).limit(50)
         certificates = await member_certificates(member_id, today)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -34,7 +34,11 @@ from rental.kernel.settings import LANGUAGES
 
 LOCALE_DIR = Path(__file__).parents[1] / "locale"  # rental/locale: one catalog for the project
 DEFAULT_LOCALE = LANGUAGES[0]
-LANGUAGE_NAMES = {"ka": "ქართული", "en": "English"}  # each in its own language, never translated
+# each in its own language, never translated; one per language of settings.LANGUAGES
+LANGUAGE_NAMES = {"ka": "ქართული", "en": "English", "ru": "Русский"}
+# browsers' languages whose readers read Russian more readily than Georgian or English (many
+# returning migrants come back from Ukraine and Belarus)
+READ_AS = {"uk": "ru", "be": "ru"}
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
@@ -90,9 +94,39 @@ def in_locale(locale: str) -> Iterator[str]:
         current_locale.reset(token)
 
 
-def message_text(message: str | tuple[str, dict[str, object]]) -> str:
-    """A message id, or one with its values (as services report errors), translated."""
-    return gettext(message) if isinstance(message, str) else gettext(message[0], **message[1])
+@dataclass(frozen=True)
+class Plural:
+    """A message whose words follow a number (1 day, 2 days; Russian has 1 день, 2 дня,
+    5 дней), as a service reports it: chosen and written in the reader's language when it is
+    shown. The number is %(num)s in both forms; `Plural` is an extraction keyword (1, 2)."""
+
+    singular: str
+    plural: str
+    n: int
+    values: dict[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return ngettext(self.singular, self.plural, self.n, **self.values)
+
+
+Message = str | tuple[str, dict[str, object]] | Plural
+
+
+def message_text(message: Message) -> str:
+    """A message id, or one with its values, or a Plural (as services report errors),
+    translated."""
+    if isinstance(message, str):
+        return gettext(message)
+    if isinstance(message, Plural):
+        return str(message)
+    return gettext(message[0], **message[1])
+
+
+def message_id(message: Message) -> str:
+    """The untranslated id of a message, for the audit log."""
+    if isinstance(message, str):
+        return message
+    return message.singular if isinstance(message, Plural) else message[0]
 
 
 def choose_locale(
@@ -103,6 +137,7 @@ def choose_locale(
         if candidate in LANGUAGES:
             return candidate
     for tag in _accepted(accept_language or ""):
+        tag = READ_AS.get(tag, tag)
         if tag in LANGUAGES:
             return tag
     return DEFAULT_LOCALE
@@ -135,13 +170,19 @@ _CODE_BESIDE_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 
 def format_money(tetri: int) -> str:
-    """Integer tetri as GEL in the current locale: 1250 -> '12,50 ₾' (ka) or 'GEL 12.50' (en)."""
+    """Integer tetri as GEL in the current locale: 1250 -> '12,50 ₾' (ka), 'GEL 12.50' (en),
+    '12,50 ₾' (ru)."""
     return _money(tetri, current_locale.get())
+
+
+LARI_SIGN = {"ru"}
 
 
 @lru_cache(maxsize=4096)  # a catalogue page formats the same few fees dozens of times
 def _money(tetri: int, locale: str) -> str:
     text = format_currency(Decimal(tetri) / 100, "GEL", locale=_babel_locale(locale))
+    if locale in LARI_SIGN:  # CLDR's Russian writes the code; people in Georgia read the sign
+        text = text.replace("GEL", "₾")
     # CLDR's currency spacing, which Babel does not apply: a letter code never touches a digit
     return _CODE_BESIDE_DIGIT.sub("\u00a0", text)
 
@@ -208,12 +249,20 @@ def format_month(label: str, format: str = "MMM y") -> str:
                              locale=_babel_locale(current_locale.get()))
 
 
+# where a text not written in the reader's language is read instead: a Russian reader is
+# likelier to read English than Georgian; Georgian is always written
+FALLBACK = {"ka": ("en",), "en": ("ka",), "ru": ("en", "ka")}
+
+
 def localized(record: object, field: str) -> str:
-    """`record.<field>_<locale>`, falling back to Georgian (always present), then English."""
+    """`record.<field>_<locale>`, or the first of the locale's FALLBACK that is written."""
     locale = current_locale.get()
     get = record.get if isinstance(record, dict) else lambda key: getattr(record, key, None)
     prefix = f"{field}_" if field else ""
-    return get(f"{prefix}{locale}") or get(f"{prefix}ka") or get(f"{prefix}en") or ""
+    for language in (locale, *FALLBACK.get(locale, ("ka", "en"))):
+        if text := get(f"{prefix}{language}"):
+            return text
+    return ""
 
 
 def weekday_names(width: str = "abbreviated") -> list[str]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rental.kernel.clock import Clock, StartedClock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = ("ka", "en")  # complete catalogs; the first is the default
+LANGUAGES = ("ka", "en", "ru")  # complete catalogs; the first is the default
 
 
 class ConfigError(Exception):

@@ -172,7 +172,9 @@ MENU = (
     (N_("Manage"), (("coordinator", "/manage/tool-types", N_("Manage the catalogue"), ("/manage",)),
                     ("coordinator", "/policy", N_("Memberships and concessions"), ("/policy",)),
                     ("coordinator", "/booking-policy", N_("Lending rules"),
-                     ("/booking-policy",)))),
+                     ("/booking-policy",)),
+                    ("coordinator", "/manage/translations", N_("Missing translations"),
+                     ("/manage/translations",)))),
 )
 
 

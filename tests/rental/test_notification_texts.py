@@ -34,7 +34,7 @@ def longest_per_language(names: list[Names]) -> Names:
 
 
 TOOL = longest_per_language([Names.of(row, "name") for row in TOOL_TYPES])
-SESSION = longest_per_language([Names(ka=row[6], en=row[7]) for row in DEMO_SESSIONS])
+SESSION = longest_per_language([Names.of(row[-1], "title") for row in DEMO_SESSIONS])
 SKILL = longest_per_language([Names.of(row, "name") for row in SKILLS])
 MEMBERSHIP = longest_per_language([Names.of(row, "name") for row in MEMBERSHIP_TYPES])
 _CENTRE = max(CENTRES, key=lambda row: len(row["name_ka"]) + len(row["name_en"]))

@@ -84,6 +84,11 @@ def test_is_gsm7(text, expected):
      "khval daabrunet: burghi (SMG-0042), +995322470815."),
     ("Return tomorrow: Wire stripper", "Return tomorrow: Wire stripper"),  # unchanged
     ("", ""),
+    # Russian by ICAO Doc 9303, as in Russian passports
+    ("Заберите завтра: дрель", "Zaberite zavtra: drel"),
+    ("Щётка, Жёлтая", "Shchetka, Zheltaia"),
+    ("Юрий Хачатурян", "Iurii Khachaturian"),
+    ("подъезд", "podieezd"),
 ])
 def test_to_latin(georgian, latin):
     assert to_latin(georgian) == latin
@@ -94,3 +99,9 @@ def test_every_georgian_letter_of_the_system_becomes_gsm7():
     latin = to_latin(alphabet)
     assert is_gsm7(latin) and latin.isascii()
     assert to_latin(alphabet.upper()) == latin.upper()  # Unicode's capitals are Mtavruli
+
+
+def test_every_russian_letter_becomes_gsm7():
+    alphabet = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
+    latin = to_latin(alphabet + alphabet.upper())
+    assert is_gsm7(latin) and latin.isascii()

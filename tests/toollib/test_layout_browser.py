@@ -36,7 +36,8 @@ LANDING = {"member": "/me", "staff": "/desk", "coordinator": "/desk"}
 EVERYONE = ("/", "/sessions")
 MEMBER = (*EVERYONE, "/me")
 STAFF = (*MEMBER, "/desk", "/members", "/units", "/inspections/due", "/reports")
-COORDINATOR = (*STAFF, "/manage/tool-types", "/policy", "/booking-policy")
+COORDINATOR = (*STAFF, "/manage/tool-types", "/policy", "/booking-policy",
+               "/manage/translations")
 MENU = {"anonymous": EVERYONE, "member": MEMBER, "english member": MEMBER, "staff": STAFF,
         "coordinator": COORDINATOR}
 
@@ -54,7 +55,8 @@ PAGES = {
                     ("/booking-policy", "/booking-policy"), ("/reports/donor", "/reports"),
                     ("/reports/usage", "/reports"),
                     ("/reports/money", "/reports"), ("/reports/condition", "/reports"),
-                    ("/desk/1/cash-up", "/desk"), ("/desk/2/messages", "/desk")),
+                    ("/desk/1/cash-up", "/desk"), ("/desk/2/messages", "/desk"),
+                    ("/manage/translations", "/manage/translations")),
 }
 ENGLISH = {"anonymous": (("/", "/"), ("/sessions", "/sessions"), ("/login", "")),
            "english member": (("/me", "/me"), ("/me/bookings", "/me"), ("/", "/")),
@@ -342,6 +344,7 @@ def _current(role: str | None, path: str) -> list[str]:
     (None, "/sessions/4", ["/sessions"]),
     ("coordinator", "/manage/sessions/new", ["/sessions"]),  # the longest prefix wins
     ("coordinator", "/manage/categories", ["/manage/tool-types"]),
+    ("coordinator", "/manage/translations", ["/manage/translations"]),
     ("coordinator", "/booking-policy", ["/booking-policy"]),
     ("coordinator", "/policy", ["/policy"]),
     ("staff", "/desk/1/cash-up", ["/desk"]),

@@ -99,6 +99,7 @@ async def seed_demo(
         await _units(report, centres, tool_types, now, today)
         await _by_key(MembershipType, "slug", demo_data.MEMBERSHIP_TYPES, report)
         await _by_key(ConcessionCategory, "slug", demo_data.CONCESSION_CATEGORIES, report)
+        await _russian(report)
         await _people(report, centres, known_passwords, now, hasher)
         await _memberships(report, now, today)
     await notifications_sweep(now=now)  # the reminders due now, on the demo members' pages
@@ -147,12 +148,42 @@ async def _tool_types(report, categories, skills, now) -> dict[str, int]:
             "required_skill": skills[row["required_skill"]] if row["required_skill"] else None,
             "safety_notes_ka": row["safety_ka"],
             "safety_notes_en": row["safety_en"],
+            "safety_notes_ru": row["safety_ru"],
             "inspection_interval_days": row["inspection_days"],
             "search_text": search_text(row["name_ka"], row["name_en"], row["name_ru"]),
             "created_at": now,
         }
 
     return await _by_key(ToolType, "slug", demo_data.TOOL_TYPES, report, extra=extra)
+
+
+# Russian came after the first demo networks were seeded: a demo row made before gets the
+# Russian it lacks. Only an empty column is written, so a coordinator's own text stays, and a
+# second run finds nothing to write.
+RUSSIAN = [  # table, its key, the demo rows, {column: the rows' key}
+    (Centre, "code", demo_data.CENTRES, {"name_ru": "name_ru", "address_ru": "address_ru"}),
+    (Skill, "slug", demo_data.SKILLS, {"name_ru": "name_ru"}),
+    (ToolType, "slug", demo_data.TOOL_TYPES, {"name_ru": "name_ru",
+                                              "description_ru": "description_ru",
+                                              "safety_notes_ru": "safety_ru"}),
+    (MembershipType, "slug", demo_data.MEMBERSHIP_TYPES, {"name_ru": "name_ru"}),
+    (ConcessionCategory, "slug", demo_data.CONCESSION_CATEGORIES,
+     {"name_ru": "name_ru", "funder_ru": "funder_ru"}),
+]
+
+
+async def _russian(report: SeedReport) -> None:
+    for table, key, rows, columns in RUSSIAN:
+        demo = {row[key]: row for row in rows}
+        found = await table.select(table.id, getattr(table, key),
+                                   *(getattr(table, column) for column in columns))
+        for row in found:
+            written = demo.get(row[key], {})
+            missing = {getattr(table, column): written[name] for column, name in columns.items()
+                       if not row[column] and written.get(name)}
+            if missing:
+                await table.update(missing).where(table.id == row["id"])
+                report.count(f"{table._meta.tablename} (Russian)")
 
 
 async def _units(report, centres, tool_types, now, today) -> None:

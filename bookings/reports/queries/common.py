@@ -40,7 +40,7 @@ class Scope:
 
 async def centres() -> list[dict[str, Any]]:
     return await Centre.select(Centre.id, Centre.code, Centre.name_ka, Centre.name_en,
-                               Centre.timezone).order_by(Centre.id)
+                               Centre.name_ru, Centre.timezone).order_by(Centre.id)
 
 
 class _InCentres:

@@ -15,7 +15,7 @@ from rental.kernel.i18n import N_
 DAMAGED = "('damaged', 'missing_parts')"
 
 RETURNS_BY_TOOL_TYPE = """
-    SELECT b.tool_type AS id, t.name_ka, t.name_en,
+    SELECT b.tool_type AS id, t.name_ka, t.name_en, t.name_ru,
       SUM(CASE WHEN b.ended_on >= $p0 THEN 1 ELSE 0 END) AS returns,
       SUM(CASE WHEN b.ended_on >= $p0 AND b.return_condition IN {damaged}
           THEN 1 ELSE 0 END) AS damaged,
@@ -25,7 +25,7 @@ RETURNS_BY_TOOL_TYPE = """
     FROM booking b JOIN tool_type t ON t.id = b.tool_type
     WHERE b.status = 'returned' AND b.ended_on BETWEEN $q0 AND $p1
       {in_centres[b.centre]}
-    GROUP BY b.tool_type, t.name_ka, t.name_en"""
+    GROUP BY b.tool_type, t.name_ka, t.name_en, t.name_ru"""
 
 TICKETS_OPENED = """
     SELECT SUM(CASE WHEN k.opened_at >= $t0 THEN 1 ELSE 0 END) AS current,
@@ -95,7 +95,8 @@ async def condition(scope: Scope, period: Period, today: date) -> dict[str, Any]
         returned, damaged = number(row["returns"]), number(row["damaged"])
         if returned:
             type_rows.append({"id": row["id"], "name_ka": row["name_ka"],
-                              "name_en": row["name_en"], "returns": returned,
+                              "name_en": row["name_en"], "name_ru": row["name_ru"],
+                              "returns": returned,
                               "damaged": damaged, "damage_rate": share(damaged, returned)})
     type_rows.sort(key=lambda r: (-(r["damage_rate"] or 0), -r["damaged"], r["name_en"]))
     total_returns = sum(number(r["returns"]) for r in returns)

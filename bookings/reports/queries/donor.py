@@ -87,7 +87,7 @@ SERVED_BEFORE = """
 
 # {loaned}: figures.LOANED
 LOANS_BY_DOMAIN = """
-    SELECT c.id, c.name_ka, c.name_en, c.position,
+    SELECT c.id, c.name_ka, c.name_en, c.name_ru, c.position,
       SUM(CASE WHEN b.starts_on >= $p0 THEN 1 ELSE 0 END) AS loans,
       COUNT(DISTINCT CASE WHEN b.starts_on >= $p0 THEN b.member END) AS borrowers,
       SUM(CASE WHEN b.starts_on >= $p0 THEN COALESCE(t.saving_per_loan, 0) ELSE 0 END)
@@ -100,7 +100,7 @@ LOANS_BY_DOMAIN = """
     FROM booking b JOIN tool_type t ON t.id = b.tool_type
       JOIN category c ON c.id = t.category
     WHERE {loaned}
-    GROUP BY c.id, c.name_ka, c.name_en, c.position"""
+    GROUP BY c.id, c.name_ka, c.name_en, c.name_ru, c.position"""
 
 # {held}: figures.HELD
 SESSIONS_BY_AUDIENCE = """

@@ -28,12 +28,13 @@ CHARGE_KINDS = ("fee", "late_fee", "damage", "replacement")
 LEDGER_SUMS = """
     SELECT CASE WHEN e.created_at >= $t0 THEN 1 ELSE 0 END AS current, e.centre,
       e.created_by, m.name AS staff, e.kind, e.method, e.funder, e.concession,
-      k.name_ka AS concession_ka, k.name_en AS concession_en, SUM(e.amount) AS amount
+      k.name_ka AS concession_ka, k.name_en AS concession_en, k.name_ru AS concession_ru,
+      SUM(e.amount) AS amount
     FROM ledger_entry e
       LEFT JOIN member m ON m.id = e.created_by
       LEFT JOIN concession_category k ON k.id = e.concession
     WHERE e.created_at >= $s0 AND e.created_at < $t1{in_centres[e.centre]}
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"""
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"""
 
 # {month}: the month of e.created_at on the scope's calendar
 BY_MONTH = """
@@ -122,7 +123,8 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
 
     by_centre = sorted(grouped("centre", lambda k, rows: {
         "name_ka": names.get(k, {}).get("name_ka", ""),
-        "name_en": names.get(k, {}).get("name_en", "")}), key=lambda r: r["name_en"])
+        "name_en": names.get(k, {}).get("name_en", ""),
+        "name_ru": names.get(k, {}).get("name_ru", "")}), key=lambda r: r["name_en"])
     by_staff = sorted(grouped("created_by", lambda k, rows: {
         "staff": rows[0]["staff"] or "—"}), key=lambda r: r["staff"])
     waivers: dict[tuple[Any, str], int] = defaultdict(int)
@@ -132,14 +134,15 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     labels = {(r["concession"], r["funder"]): r for r in current if r["kind"] == "waiver"}
     waiver_rows = sorted(({
         "name_ka": labels[key]["concession_ka"] or "", "name_en":
-        labels[key]["concession_en"] or "", "concession": key[0],
+        labels[key]["concession_en"] or "", "name_ru": labels[key]["concession_ru"] or "",
+        "concession": key[0],
         "funder": "" if key[1] == "-" else key[1], **funder_in_languages(key[1], funders),
         "amount": amount}
         for key, amount in waivers.items() if amount),
         key=lambda r: (r["concession"] is None, r["name_en"], r["funder"]))
     for row in waiver_rows:
         if row["concession"] is None:
-            row["name_ka"] = row["name_en"] = ""
+            row["name_ka"] = row["name_en"] = row["name_ru"] = ""
             row["fallback"] = "waived_by_coordinator" if not row["funder"] else "no_category"
     tables = [
         Table("by_centre", N_("By centre"),

@@ -75,9 +75,11 @@ async def network(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         return row
 
     rows = [row_of(c["id"], {"id": c["id"], "code": c["code"], "name_ka": c["name_ka"],
-                             "name_en": c["name_en"]}) for c in listed]
+                             "name_en": c["name_en"], "name_ru": c["name_ru"]})
+            for c in listed]
     if joined.get(None, nothing) != nothing:  # members the desk gave no home centre
         rows.append(row_of(None, {"id": None, "code": "", "name_ka": "", "name_en": "",
+                                  "name_ru": "",
                                   "fallback": NO_HOME_CENTRE}))
     loans = figures.total(lent["loans"])
     total = {"loans": loans.current, "previous_loans": loans.previous,

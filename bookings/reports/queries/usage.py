@@ -75,8 +75,8 @@ UNITS_GONE = """
     GROUP BY u.id, u.tool_type, u.acquired_on"""
 
 TOOL_TYPES = """
-    SELECT t.id, t.name_ka, t.name_en, t.category, c.name_ka AS category_ka,
-      c.name_en AS category_en, c.position
+    SELECT t.id, t.name_ka, t.name_en, t.name_ru, t.category, c.name_ka AS category_ka,
+      c.name_en AS category_en, c.name_ru AS category_ru, c.position
     FROM tool_type t JOIN category c ON c.id = t.category
     WHERE t.id IN (SELECT u.tool_type FROM unit u WHERE 1 = 1
                    {in_centres[u.centre]})
@@ -84,7 +84,7 @@ TOOL_TYPES = """
                    {in_centres[b.centre]})"""
 
 NEVER_LENT = """
-    SELECT u.id, u.asset_tag, u.acquired_on, t.name_ka, t.name_en,
+    SELECT u.id, u.asset_tag, u.acquired_on, t.name_ka, t.name_en, t.name_ru,
       COUNT(*) OVER () AS total
     FROM unit u JOIN tool_type t ON t.id = u.tool_type
     WHERE u.status NOT IN ('retired', 'lost') AND COALESCE(u.acquired_on, $p1) <= $p1
@@ -103,7 +103,7 @@ CANCELLED_AND_NO_SHOWS = """
 
 # waitlist entries that expired, or still wait for a day that has passed
 UNMET_DEMAND = """
-    SELECT w.tool_type AS id, t.name_ka, t.name_en,
+    SELECT w.tool_type AS id, t.name_ka, t.name_en, t.name_ru,
       SUM(CASE WHEN w.starts_on >= $p0 THEN 1 ELSE 0 END) AS requests,
       COUNT(DISTINCT CASE WHEN w.starts_on >= $p0 THEN w.member END) AS members,
       SUM(CASE WHEN w.starts_on < $p0 THEN 1 ELSE 0 END) AS previous
@@ -112,7 +112,7 @@ UNMET_DEMAND = """
       AND (w.status = 'expired' OR (w.status IN ('waiting', 'offered')
                                     AND w.starts_on < $today))
       {in_centres[w.centre]}
-    GROUP BY w.tool_type, t.name_ka, t.name_en"""
+    GROUP BY w.tool_type, t.name_ka, t.name_en, t.name_ru"""
 
 
 def _loan_days(start: str, end: str) -> str:
@@ -177,8 +177,9 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         extra = gone_days.get(t["id"], [0, 0])
         type_rows.append({
             "id": t["id"], "name_ka": t["name_ka"], "name_en": t["name_en"],
-            "category": t["category"], "category_ka": t["category_ka"],
-            "category_en": t["category_en"], "position": t["position"],
+            "name_ru": t["name_ru"], "category": t["category"],
+            "category_ka": t["category_ka"], "category_en": t["category_en"],
+            "category_ru": t["category_ru"], "position": t["position"],
             "loans": number(loan.get("loans")),
             "previous_loans": number(loan.get("previous_loans")),
             "loan_days": number(loan.get("loan_days")),
@@ -195,6 +196,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     for row in type_rows:
         bucket = categories.setdefault(row["category"], {
             "id": row["category"], "name_ka": row["category_ka"], "name_en": row["category_en"],
+            "name_ru": row["category_ru"],
             "position": row["position"], "loans": 0, "loan_days": 0, "units": 0,
             "unit_days": 0,
             "borrowers": number(category_borrowers.get(row["category"], {}).get("borrowers"))})

@@ -26,7 +26,7 @@ from rental.fees import (
     rental_fee,
     rental_quote,
 )
-from rental.kernel.i18n import Day
+from rental.kernel.i18n import Day, Plural
 from rental.member_rules import card_number, parse_card_number
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
@@ -298,7 +298,8 @@ MEMBERSHIP_SUSPENDED = "The membership is suspended."
 NO_MEMBERSHIP = "There is no membership."
 EXPIRED = "The membership has expired."
 BALANCE = "The unpaid balance is over the centre's limit."
-TOO_MANY = ("This goes over the membership's limit of %(count)s tools out.", {"count": 2})
+TOO_MANY = Plural("This goes over the membership's limit of %(num)s tool out.",
+                  "This goes over the membership's limit of %(num)s tools out.", 2)
 
 
 @pytest.mark.parametrize(

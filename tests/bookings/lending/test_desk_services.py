@@ -20,7 +20,7 @@ from bookings.lending.desk import DeskError
 from bookings.tables import Booking, BookingPolicy
 from inventory.tables import Category, MaintenanceTicket, ToolType, Unit
 from rental import ledger
-from rental.kernel.i18n import Day
+from rental.kernel.i18n import Day, Plural
 from rental.ledger import MoneyError
 from rental.tables import (
     AuditLog,
@@ -413,8 +413,9 @@ async def nothing(cast: Cast, tags: list[str]) -> None:
         (lend_first, lambda t: t[0], return_day, "This unit is already out."),
         (nothing, lambda t: t[0], lambda: None, "Choose the return day first."),
         (nothing, lambda t: "KUT-0001", return_day, "This unit belongs to another centre."),
-        (nothing, lambda t: t[0], lambda: today() + timedelta(days=8), (
-            "This tool can be borrowed for at most %(days)s days.", {"days": 7})),
+        (nothing, lambda t: t[0], lambda: today() + timedelta(days=8), Plural(
+            "This tool can be borrowed for at most %(num)s day.",
+            "This tool can be borrowed for at most %(num)s days.", 7)),
     ],
     ids=["unknown-tag", "already-out", "no-return-day", "other-centre", "too-long"],
 )
@@ -619,7 +620,7 @@ async def test_renewal_charges_the_added_days_up_to_the_centres_limit(cast):
     with pytest.raises(DeskError) as refused:
         await renew(cast, loan, until + timedelta(days=1))
     assert refused.value.kind == "invalid"
-    assert refused.value.errors["form"][1] == {"count": 1}
+    assert refused.value.errors["form"].n == 1
     assert await written() == before
     assert (await Booking.select(Booking.ends_on).where(Booking.id == loan).first())[
         "ends_on"] == until
@@ -743,7 +744,7 @@ async def test_declaring_a_loan_lost_charges_the_replacement_less_the_deposit(ca
         await desk.declare_lost(loan, replacement=None, centre_ids=frozenset({SMG}),
                                 actor=cast.staff, today=return_day() + timedelta(days=29),
                                 now=now())
-    assert too_soon.value.kind == "invalid" and too_soon.value.errors["form"][1] == {"days": 30}
+    assert too_soon.value.kind == "invalid" and too_soon.value.errors["form"].n == 30
     assert await written() == before
 
     receipt = await desk.declare_lost(loan, replacement=None, centre_ids=frozenset({SMG}),
@@ -906,8 +907,9 @@ async def test_cash_up_sums_the_day_by_staff_member(cast):
     assert staff["waivers"] == {"IOM-ის განვითარების ფონდი": fee}  # as the ledger recorded it
     assert day["funders"] == {  # and its names, for the reader's language
         "IOM-ის განვითარების ფონდი": {"funder_ka": "IOM-ის განვითარების ფონდი",
-                                      "funder_en": "IOM Development Fund"},
-        "": {"funder_ka": "", "funder_en": ""}}
+                                      "funder_en": "IOM Development Fund",
+                                      "funder_ru": "Фонд развития IOM"},
+        "": {"funder_ka": "", "funder_en": "", "funder_ru": ""}}
     assert staff["net_cash"] == fee + 1000
     assert (coordinator["cash"], coordinator["card"]) == (0, fee + 1000)
     assert coordinator["deposits_taken"] == 1000

@@ -256,8 +256,9 @@ async def test_a_loan_declared_lost_is_told_with_the_charge(seeded):
 async def a_session(coordinator, starts_at: datetime, capacity: int = 1) -> int:
     return await sessions.create(
         {"centre": SMG, "skill": None, "title_ka": "უსაფრთხოების სესია",
-         "title_en": "Safety session", "description_ka": "", "description_en": "",
-         "room": "Hall 2", "instructor": "Nino Beridze", "starts_at": starts_at,
+         "title_en": "Safety session", "title_ru": "", "description_ka": "",
+         "description_en": "", "description_ru": "", "room": "Hall 2",
+         "instructor": "Nino Beridze", "starts_at": starts_at,
          "ends_at": starts_at + timedelta(hours=2), "capacity": capacity,
          "audience": "everyone", "language": "ka", "weeks": 1},
         actor_id=coordinator.id, now=now())

@@ -82,7 +82,8 @@ async def names() -> dict[str, dict[Any, dict[str, Any]]]:
     return {
         "category": {row["slug"]: row for row in await Category.select()},
         "type": {row["slug"]: row for row in await ToolType.select(
-            ToolType.id, ToolType.slug, ToolType.name_ka, ToolType.name_en, ToolType.category)},
+            ToolType.id, ToolType.slug, ToolType.name_ka, ToolType.name_en, ToolType.name_ru,
+            ToolType.category)},
         "centre": {row["code"]: row for row in await Centre.select()},
         "person": {row["phone"]: row for row in await Member.select(Member.id, Member.phone,
                                                                    Member.name)},
@@ -121,8 +122,9 @@ async def expected_type_rows(scope: reports.Scope) -> list[dict[str, Any]]:
         category = categories[kind["category"]]
         rows.append({
             "id": kind["id"], "name_ka": kind["name_ka"], "name_en": kind["name_en"],
-            "category": category["id"], "category_ka": category["name_ka"],
-            "category_en": category["name_en"], "position": category["position"],
+            "name_ru": kind["name_ru"], "category": category["id"],
+            "category_ka": category["name_ka"], "category_en": category["name_en"],
+            "category_ru": category["name_ru"], "position": category["position"],
             "loans": loans, "previous_loans": previous_loans, "loan_days": loan_days,
             "previous_loan_days": previous_loan_days, "borrowers": borrowers, "units": units,
             "unit_days": units * 20 + extra, "previous_unit_days": units * 31 + previous_extra,
@@ -183,7 +185,8 @@ async def test_usage(report_data, scope):
         category = known["category"][slug]
         expected.append({
             "id": category["id"], "name_ka": category["name_ka"],
-            "name_en": category["name_en"], "position": category["position"], "loans": loans,
+            "name_en": category["name_en"], "name_ru": category["name_ru"],
+            "position": category["position"], "loans": loans,
             "loan_days": loan_days, "units": units, "unit_days": unit_days,
             "borrowers": borrowers, "utilisation": percent(loan_days, unit_days)})
     assert by_category.rows == expected
@@ -211,12 +214,13 @@ async def test_usage(report_data, scope):
     drill = known["type"]["cordless-drill"]
     assert table(report, "unmet").rows == [{  # W1 expired; W2 still waits for 25 November
         "id": drill["id"], "name_ka": drill["name_ka"], "name_en": drill["name_en"],
-        "requests": 1, "members": 1, "previous": 0}]
+        "name_ru": drill["name_ru"], "requests": 1, "members": 1, "previous": 0}]
 
     never = table(report, "never_lent")
     units_left = await Unit.select(Unit.id, Unit.asset_tag, Unit.acquired_on,
                                    Unit.tool_type.name_ka.as_alias("name_ka"),
-                                   Unit.tool_type.name_en.as_alias("name_en")).where(
+                                   Unit.tool_type.name_en.as_alias("name_en"),
+                                   Unit.tool_type.name_ru.as_alias("name_ru")).where(
         Unit.status.not_in(["retired", "lost"])).order_by(Unit.asset_tag)
     unlent = [row for row in units_left if row["asset_tag"] not in LOANED_TAGS
               and (scope is ALL or row["asset_tag"].startswith("SMG-"))]
@@ -258,7 +262,7 @@ async def test_condition(report_data, scope):
     def row(slug: str, returns: int, damaged: int) -> dict[str, Any]:
         kind = known[slug]
         return {"id": kind["id"], "name_ka": kind["name_ka"], "name_en": kind["name_en"],
-                "returns": returns, "damaged": damaged,
+                "name_ru": kind["name_ru"], "returns": returns, "damaged": damaged,
                 "damage_rate": percent(damaged, returns)}
 
     damage = table(report, "damage")
@@ -323,11 +327,12 @@ async def test_money(report_data, scope):
     smg, kut = known["centre"]["SMG"], known["centre"]["KUT"]
     staff = known["person"]["+995555000003"]["name"]
     coordinator = known["person"]["+995555000002"]["name"]
-    centre_rows = [{"name_ka": smg["name_ka"], "name_en": smg["name_en"], **SAMGORI_MONEY}]
+    centre_rows = [{"name_ka": smg["name_ka"], "name_en": smg["name_en"],
+                    "name_ru": smg["name_ru"], **SAMGORI_MONEY}]
     staff_rows = [{"staff": staff, **SAMGORI_MONEY}]
     if scope is ALL:  # Kutaisi sorts first in English
         centre_rows.insert(0, {"name_ka": kut["name_ka"], "name_en": kut["name_en"],
-                               **KUTAISI_MONEY})
+                               "name_ru": kut["name_ru"], **KUTAISI_MONEY})
         staff_rows.append({"staff": coordinator, **KUTAISI_MONEY})
         staff_rows.sort(key=lambda r: r["staff"])
     by_centre = table(report, "by_centre")
@@ -339,12 +344,13 @@ async def test_money(report_data, scope):
         ConcessionCategory.slug == "returning-migrant").first()
     waivers = table(report, "waivers")
     expected = [{"name_ka": migrant["name_ka"], "name_en": migrant["name_en"],
+                 "name_ru": migrant["name_ru"],
                  "concession": migrant["id"], "funder": "IOM-ის განვითარების ფონდი",
                  "funder_ka": "IOM-ის განვითარების ფონდი", "funder_en": "IOM Development Fund",
-                 "amount": 1000}]
+                 "funder_ru": "Фонд развития IOM", "amount": 1000}]
     if scope is ALL:  # the coordinator's goodwill waiver at Kutaisi: no category, no funder
-        expected.append({"name_ka": "", "name_en": "", "concession": None, "funder": "",
-                         "funder_ka": "", "funder_en": "",
+        expected.append({"name_ka": "", "name_en": "", "name_ru": "", "concession": None,
+                         "funder": "", "funder_ka": "", "funder_en": "", "funder_ru": "",
                          "amount": 200, "fallback": "waived_by_coordinator"})
     assert waivers.rows == expected
     assert waivers.total == {"name": "Total", "amount": this["waived"]}
@@ -436,7 +442,8 @@ async def test_donor_tables_and_charts(report_data, scope):
     by_domain = table(report, "by_domain")
     assert by_domain.rows == [{
         "id": known[slug]["id"], "name_ka": known[slug]["name_ka"],
-        "name_en": known[slug]["name_en"], "position": known[slug]["position"],
+        "name_en": known[slug]["name_en"], "name_ru": known[slug]["name_ru"],
+        "position": known[slug]["position"],
         "loans": loans_, "borrowers": borrowers, "savings": saved, "without_figure": 0,
         "previous_loans": before, "previous_savings": saved_before,
     } for slug, (loans_, borrowers, saved, before, saved_before) in DOMAINS[scope].items()]
@@ -513,13 +520,15 @@ async def test_network(report_data, scope):
                                            "54.5,27.0 65.5,27.0 76.4,27.0 87.3,27.0 98.2,27.0 "
                                            "109.1,1.0 120.0,1.0")
     rows = [{"id": smg["id"], "code": "SMG", "name_ka": smg["name_ka"],
-             "name_en": smg["name_en"], "loans": 3, "previous_loans": 3, "borrowers": 3,
+             "name_en": smg["name_en"], "name_ru": smg["name_ru"], "loans": 3,
+             "previous_loans": 3, "borrowers": 3,
              "new": 2, "collected": 4500, "sessions": 1, "attended": 1,
              "trend": samgori_trend, "change": 0.0,
              "trend_points": sparkline_of(samgori_trend)}]
     if scope is ALL:
         rows.append({"id": kut["id"], "code": "KUT", "name_ka": kut["name_ka"],
-                     "name_en": kut["name_en"], "loans": 1, "previous_loans": 0,
+                     "name_en": kut["name_en"], "name_ru": kut["name_ru"], "loans": 1,
+                     "previous_loans": 0,
                      "borrowers": 1, "new": 1, "collected": 300, "sessions": 0,
                      "attended": 0, "trend": kutaisi_trend, "change": None,
                      "trend_points": sparkline_of(kutaisi_trend)})

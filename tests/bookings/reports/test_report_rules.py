@@ -47,7 +47,7 @@ THIS_MONTH = Period("month", date(2026, 11, 1), date(2026, 11, 30))
 BAD_DATE = "Enter a date as YYYY-MM-DD."
 BAD_KIND = "Choose a month, a quarter, a year or dates."
 END_BEFORE_START = "The end is before the start."
-TOO_LONG = ("Choose at most %(years)s years.", {"years": 10})
+TOO_LONG = i18n.Plural("Choose at most %(num)s year.", "Choose at most %(num)s years.", 10)
 
 
 def d(text: str) -> date:

@@ -173,7 +173,8 @@ async def test_the_summary_page_counts_as_held_only_sessions_that_have_started(c
         starts = datetime.combine(day + timedelta(days=offset), time(10), TBILISI)
         await sessions.create({
             "centre": 1, "skill": None, "title_ka": "სესია", "title_en": "Session",
-            "description_ka": "", "description_en": "", "room": "", "instructor": "",
+            "title_ru": "", "description_ka": "", "description_en": "", "description_ru": "",
+            "room": "", "instructor": "",
             "starts_at": starts, "ends_at": starts + timedelta(hours=2), "capacity": places,
             "audience": "everyone", "language": "ka", "weeks": 1},
             actor_id=coordinator["id"], now=now() - timedelta(days=3))

@@ -218,7 +218,7 @@ async def test_update_changes_the_session_but_never_below_the_enrolled(cast):
     assert await enrol(session, cast.other) == "enrolled"
     error = await refused("invalid", sessions.update(session, session_values(capacity=1),
                                                      actor_id=cast.coordinator.id, now=now()))
-    assert error.errors["capacity"][1] == {"count": 2}
+    assert error.errors["capacity"].n == 2
     later = at(today() + timedelta(days=4), 15)
     await sessions.update(session, session_values(capacity=2, room="Hall 5", starts_at=later),
                           actor_id=cast.coordinator.id, now=now())

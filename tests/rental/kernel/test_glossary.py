@@ -47,13 +47,29 @@ GLOSSARY = {
 }
 NEVER = ("დეპოზიტ",)  # words no Georgian text of ours uses, whatever it is about
 
+# Russian (rental/locale/GLOSSARY.md): the same rule, stems of Russian words
+RUSSIAN = {
+    "deposit": Concept(r"\bdeposits?\b", "залог", ("депозит",)),
+    "receipt": Concept(r"\breceipts?\b", "квитанц", ("чек",)),
+    "booking": Concept(r"\bbook(s|ed|ing|ings)?\b", "брон", ("резерв",)),
+    "tool": Concept(r"\btools?\b(?! type)", "инструмент", ("прибор", "оборудован")),
+    "member": Concept(r"(?<!staff )\bmembers?\b", "участник",
+                      ("пользовател", "клиент", "абонент")),
+    "membership": Concept(r"\bmembership", "членств", ("абонемент", "подписк")),
+    "debt": Concept(r"\bowed\b|\bowing\b|\bdebts?\b", "задолж", ("долг ", "долга")),
+    "renew": Concept(r"\brenew", "продл", ("пролонг",)),
+    "desk": Concept(r"\bdesks?\b", "стойк", ("ресепшн", "приёмн"), required=False),
+    "funder": Concept(r"\bfunders?\b", "финансирующ", ("спонсор", "донор")),
+    "session": Concept(r"\bsessions?\b", "заняти", ("сесси", "семинар")),
+}
+
 PLACEHOLDER = re.compile(r"%\([^)]*\)[sd]")
 
 
-def georgian_catalog() -> list[tuple[str, str]]:
+def georgian_catalog(language: str = "ka") -> list[tuple[str, str]]:
     """(message id, translation) for every translated message, plural forms each."""
-    with (LOCALE_DIR / "ka" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        catalog = read_po(fh, locale="ka")
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh, locale=language)
     pairs = []
     for message in catalog:
         if not message.id or not message.string:
@@ -75,6 +91,20 @@ def test_one_georgian_word_per_concept(concept):
         if synonyms or (rule.required and rule.georgian not in georgian):
             wrong.append(f"{english!r} -> {georgian!r}")
     assert wrong == [], f"{concept} is '{rule.georgian}…' in Georgian:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("concept", RUSSIAN, ids=str)
+def test_one_russian_word_per_concept(concept):
+    rule = RUSSIAN[concept]
+    wrong = []
+    for english, russian in georgian_catalog("ru"):
+        if not re.search(rule.english, PLACEHOLDER.sub("", english), re.IGNORECASE):
+            continue
+        text = russian.lower()
+        synonyms = [word for word in rule.forbidden if word in text]
+        if synonyms or (rule.required and rule.georgian not in text):
+            wrong.append(f"{english!r} -> {russian!r}")
+    assert wrong == [], f"{concept} is '{rule.georgian}…' in Russian:\n" + "\n".join(wrong)
 
 
 def test_no_georgian_text_uses_a_word_the_glossary_retired():

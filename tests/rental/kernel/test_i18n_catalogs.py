@@ -13,7 +13,7 @@ from rental.kernel.settings import LANGUAGES, PROJECT_ROOT
 
 pytestmark = pytest.mark.no_database  # reads the catalogs and the source, not the database
 
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "Plural": (1, 2)}
 METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2")]
 # the app's own extensions, and loud: a template the extractor cannot parse must fail the test,
 # not be skipped with its messages

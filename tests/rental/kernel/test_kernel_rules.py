@@ -521,12 +521,25 @@ def test_load_settings_refuses_malformed_provider_settings(env, variables, named
         pytest.param(None, None, "ka;q=0.5, en;q=0.9", "en", id="highest-q-wins"),
         pytest.param(None, None, "en;q=0.5, ka;q=0.5", "en", id="tie-keeps-order"),
         pytest.param(None, None, "fr, de;q=0.9, en;q=0.1", "en", id="unknown-skipped"),
-        pytest.param(None, None, "ru-RU, ru;q=0.9", "ka", id="only-unknown-default"),
+        pytest.param(None, None, "fr-FR, de;q=0.9", "ka", id="only-unknown-default"),
         pytest.param(None, None, "en;q=0", "ka", id="q-zero-excluded"),
         pytest.param(None, None, "en;q=abc, ka;q=0.2", "ka", id="malformed-q-ignored"),
-        pytest.param(None, None, "en;q=, ru", "ka", id="empty-q-ignored"),
+        pytest.param(None, None, "en;q=, ru", "ru", id="empty-q-ignored"),
         pytest.param(None, None, "*", "ka", id="wildcard"),
         pytest.param(None, None, " , ;q=1, en", "en", id="empty-items"),
+        # Russian, and the languages read as Russian
+        pytest.param(None, None, "ru", "ru", id="ru"),
+        pytest.param(None, None, "ru-RU", "ru", id="ru-region"),
+        pytest.param(None, None, "uk,en;q=0.5", "ru", id="ukrainian-reads-russian"),
+        pytest.param(None, None, "be", "ru", id="belarusian-reads-russian"),
+        pytest.param(None, None, "ka,ru", "ka", id="first-of-two-known"),
+        pytest.param(None, None, "en-GB,ru;q=0.9", "en", id="higher-q-beats-russian"),
+        pytest.param(None, None, "de", "ka", id="unknown-only-default"),
+        pytest.param("ru", "en", "ka", "ru", id="saved-ru-beats-cookie-and-header"),
+        pytest.param(None, "ru", "en", "ru", id="ru-cookie-beats-header"),
+        pytest.param("en", "ru", "ru", "en", id="saved-en-beats-ru-cookie"),
+        pytest.param(None, "uk", "en", "en", id="unknown-cookie-ignored-not-read-as-ru"),
+        pytest.param(None, "xx", "ru", "ru", id="unknown-cookie-header-ru"),
     ],
 )
 def test_choose_locale(user_language, cookie, accept_language, expected):
@@ -908,7 +921,7 @@ def test_a_language_is_named_in_the_readers_language_in_running_text(code, en):
     """'Everyone · Georgian' on an English page; only the switcher names each in its own."""
     with in_locale("en"):
         assert i18n.language_label(code) == en
-    assert i18n.LANGUAGE_NAMES == {"ka": "ქართული", "en": "English"}
+    assert i18n.LANGUAGE_NAMES == {"ka": "ქართული", "en": "English", "ru": "Русский"}
 
 
 # --- rental.kernel.i18n.in_locale: a message written in its reader's language --------------
