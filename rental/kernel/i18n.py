@@ -30,12 +30,11 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
+from rental.kernel.settings import LANGUAGE_NAMES as LANGUAGE_NAMES  # the switch shows them
 from rental.kernel.settings import LANGUAGES
 
 LOCALE_DIR = Path(__file__).parents[1] / "locale"  # rental/locale: one catalog for the project
 DEFAULT_LOCALE = LANGUAGES[0]
-# each in its own language, never translated; one per language of settings.LANGUAGES
-LANGUAGE_NAMES = {"ka": "ქართული", "en": "English", "ru": "Русский"}
 # browsers' languages whose readers read Russian more readily than Georgian or English (many
 # returning migrants come back from Ukraine and Belarus)
 READ_AS = {"uk": "ru", "be": "ru"}

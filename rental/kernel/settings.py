@@ -16,7 +16,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rental.kernel.clock import Clock, StartedClock
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = ("ka", "en", "ru")  # complete catalogs; the first is the default
+# The languages of the interface, each named in its own (the switch shows these names), each
+# with a complete catalog in rental/locale; the first is the default. A language more is one
+# line here and its catalog (`pybabel init -l <code>`, then `make messages`).
+LANGUAGE_NAMES = {"ka": "ქართული", "en": "English", "ru": "Русский"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
 
 
 class ConfigError(Exception):
