@@ -28,7 +28,7 @@ class HealthController(Controller):
     opt = {"access": "public"}
 
     @get("/healthz", include_in_schema=False, cache=False)
-    async def healthz(self) -> Response[dict[str, str]]:
+    async def healthz(self, request: Request) -> Response[dict[str, Any]]:
         try:
             # a query on a real table proves the schema is there, not only the server
             await asyncio.wait_for(Centre.count().run(), timeout=5)
@@ -37,7 +37,14 @@ class HealthController(Controller):
                 {"status": "error", "database": _reason(exc)},
                 status_code=HTTP_503_SERVICE_UNAVAILABLE,
             )
-        return Response({"status": "ok", "database": "ok"})
+        return Response({"status": "ok", "database": "ok",
+                         "backup_age_hours": backup_age_hours(request)})
+
+
+def backup_age_hours(request: Request) -> float | None:
+    """The age of the newest good backup, from the provider the app factory set (None: none)."""
+    provider = request.app.state.get("backup_age_hours")
+    return provider() if provider else None
 
 
 def _reason(exc: Exception) -> str:

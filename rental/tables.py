@@ -298,3 +298,16 @@ class PhoneCode(Table):
     requested_from = Varchar(length=64)  # the client's address
     created_at = Timestamptz()
     confirmed_at = Timestamptz(null=True, default=None)
+
+
+class JobLease(Table):
+    """A periodic job's lease (rental.kernel.leases, which reads and writes it in SQL): when the
+    job is next due, which worker runs it now and until when, how often it has run."""
+
+    name = Varchar(length=100, unique=True)  # the job, as the server's log names it
+    due_at = Timestamptz()
+    held_until = Timestamptz(null=True, default=None)  # None: no run goes on
+    held_by = Varchar(length=100)  # host, process and claim
+    runs = Integer(default=0)
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)  # the last run that did its work

@@ -96,6 +96,26 @@ def run_on_live_database(script: str, *args: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _text_of(log: Path) -> str:
+    return log.read_text()
+
+
+async def healthy(base: str, server: subprocess.Popen, log: Path, *, seconds: int) -> None:
+    """Until the server at `base` answers /healthz; fails with its log if it stops, or after
+    `seconds`."""
+    deadline = time.monotonic() + seconds
+    async with httpx.AsyncClient(timeout=1) as http:
+        while True:
+            try:
+                if (await http.get(f"{base}/healthz")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, _text_of(log)
+            assert time.monotonic() < deadline, f"{base} did not start in {seconds} s"
+            await asyncio.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 async def live_server():
     """`rental migrate`, `rental seed-demo`, `rental serve` on a database of its own (made
@@ -117,17 +137,7 @@ async def live_server():
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        async with httpx.AsyncClient(timeout=1) as http:
-            while True:
-                try:
-                    if (await http.get(f"{base}/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert server.poll() is None, (RUN_DIR / "browser-server.log").read_text()
-                assert time.monotonic() < deadline, "the server did not start in 30 s"
-                await asyncio.sleep(0.2)
+        await healthy(base, server, RUN_DIR / "browser-server.log", seconds=30)
         yield base
     finally:
         os.killpg(server.pid, signal.SIGTERM)

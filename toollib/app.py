@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from litestar import Litestar, Request, Router
@@ -33,6 +34,7 @@ from bookings.lending import desk_controllers as desk_pages
 from bookings.reports import controllers as report_pages
 from bookings.sessions import controllers as session_pages
 from rental import auth
+from rental.kernel.observe import answer_logged, configure_logging, job_run, note_user
 from rental.kernel.responses import EXCEPTION_HANDLERS
 from rental.kernel.settings import PROJECT_ROOT, Settings, load_settings, use_settings
 from rental.kernel.values import MAX_INT
@@ -46,6 +48,8 @@ from rental.kernel.web import (
     make_environment,
     security_headers,
 )
+from rental.retention import purge
+from toollib.metrics import PROMETHEUS, metrics
 
 log = logging.getLogger("rental")
 
@@ -74,7 +78,7 @@ class ToolLibrary(Litestar):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         entry = getattr(self, "_entry", None)
-        await (entry or self._answer)(scope, receive, send)
+        await answer_logged(entry or self._answer, scope, receive, send)  # its id, its log line
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "HEAD":
@@ -92,11 +96,32 @@ class ToolLibrary(Litestar):
 
 
 SEND_EVERY_SECONDS = 60
+PURGE_EVERY_SECONDS = 3600
+BACKUP_CHECK_SECONDS = 900
+
+
+def _backup_age(settings: Settings):
+    """/healthz and the coordinators' pages ask this for the age of the newest good backup in
+    hours (None: there is none); the pages below toollib cannot import toollib.backup."""
+    from toollib.backup import backup_age_hours
+
+    return lambda: backup_age_hours(settings, now=settings.clock.now())
+
+
+def _backup_warning(settings: Settings):
+    """Whether this person's pages warn that the backups stopped: coordinators and admins, when
+    the newest good backup is over two days old or missing."""
+    from toollib.backup import backup_age_hours
+    from toollib.backup_rules import backup_overdue
+
+    return lambda user: bool(user and user.all_centres and backup_overdue(
+        backup_age_hours(settings, now=settings.clock.now())))
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     use_settings(settings)  # the services that ask for a setting deep in a call get these
+    configure_logging(settings.log_format, settings.log_level)
 
     @asynccontextmanager
     async def database_pool(app: Litestar) -> AsyncIterator[None]:
@@ -121,15 +146,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
         from bookings.lending.reminders import notifications_sweep
         from bookings.lending.reservations import expire
         from rental.sending import send_due
+        from toollib.backup import scheduled_backup
 
         async def send(now) -> None:
             await send_due(now=now, settings=settings)
 
+        async def purge_old(now) -> None:
+            purged = await purge(now=now, login_window_minutes=settings.login_window_minutes)
+            log.info("retention purge: %s", purged)
+
         async def loop(seconds: int, job, name: str) -> None:
+            from rental.kernel.leases import lease
+
             while True:
                 await asyncio.sleep(seconds)
                 try:
-                    await job(now=settings.clock.now())
+                    # every worker of every host wakes; the one that takes the lease runs it
+                    async with lease(name, seconds, settings.clock) as ours:
+                        if ours:
+                            with job_run(name, settings.clock):  # its log line; lag metric
+                                await job(now=settings.clock.now())
                 except Exception:  # noqa: BLE001 - logged; the next round tries again
                     log.exception("%s failed", name)
 
@@ -137,6 +173,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 (settings.notify_interval_seconds, notifications_sweep, "the reminders sweep")]
         if settings.notify_interval_seconds and (settings.email or settings.sms):
             jobs.append((SEND_EVERY_SECONDS, send, "sending e-mail and SMS"))
+        jobs.append((PURGE_EVERY_SECONDS, purge_old, "the retention purge"))
+        if settings.backup_interval_hours:  # checks often; backs up when the last is that old
+            jobs.append((BACKUP_CHECK_SECONDS, partial(scheduled_backup, settings), "the backup"))
         tasks = [asyncio.create_task(loop(seconds, job, name))
                  for seconds, job, name in jobs if seconds]
         try:
@@ -154,13 +193,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
 
     app = ToolLibrary(
-        route_handlers=[*CONTROLLERS, static, toollib.admin.admin_mount],
+        route_handlers=[*CONTROLLERS, static, toollib.admin.admin_mount, metrics],
         request_class=AppRequest,
         template_config=TemplateConfig(
             engine=FragmentJinjaEngine.from_environment(
                 make_environment(settings.debug, settings.default_timezone))
         ),
         middleware=[
+            PROMETHEUS.middleware,  # requests by route template, for /metrics
             DefineMiddleware(RequestContextMiddleware, settings=settings,
                              identify=auth.request_user),
             # after the user is known: bearer-token API requests need no CSRF token
@@ -176,7 +216,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[database_pool, periodic_jobs],
         before_request=_path_names_something,
-        before_send=[security_headers(settings)],
+        before_send=[security_headers(settings), note_user],
         # The schema only: the documentation UIs load scripts from CDNs, which centres lack.
         openapi_config=OpenAPIConfig(
             title="Tool library API",
@@ -186,8 +226,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             openapi_router=Router(path="/api/v1/schema", route_handlers=[],
                                   opt={"access": "public"}),
         ),
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "backup_age_hours": _backup_age(settings),
+                     "backup_warning": _backup_warning(settings)}),
         debug=False,  # our own error pages; tracebacks go to the log, never to the user
+        logging_config=None,  # configure_logging's, not a second handler of Litestar's
     )
     _check_every_route_declares_access(app)
     if settings.trusted_proxies:

@@ -32,7 +32,10 @@ class ReportPages(Controller):
 
     @get("/")
     async def dashboard(self, request: Request) -> Template:
-        return await _page(request, "network")
+        page = await _page(request, "network")
+        warn = request.app.state.get("backup_warning")  # set by the app factory
+        page.context["backup_warning"] = bool(warn and warn(current_user(request)))
+        return page
 
     @get("/{name:str}")
     async def report(self, request: Request, name: str) -> Template:

@@ -25,6 +25,7 @@ from litestar.response import Redirect, Template
 from rental.kernel import i18n
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
+from rental.kernel.observe import request_id
 from rental.kernel.web import (
     SESSION_COOKIE,
     current_user,
@@ -118,18 +119,22 @@ TITLES = {400: N_("Something is wrong with the request"), 403: N_("Not allowed")
           404: N_("Page not found"), 405: N_("Not allowed")}
 
 
-def error_page(request: Request, status: int, title: str, message: Any) -> Response:
+def error_page(request: Request, status: int, title: str, message: Any,
+               reference: str | None = None) -> Response:
     """`title` and `message` are message ids (the message may come with its values),
-    translated here once the language is known."""
+    translated here once the language is known; `reference`: the request id a person quotes
+    to the staff (server errors), which finds the stack trace in the log."""
     # A 404 never reaches the route middleware, so pick the language here too.
     i18n.current_locale.set(locale_for_scope(request.scope, current_user(request)))
     if wants_json(request):
-        return Response({"status": status, "detail": i18n.message_text(message)},
-                        status_code=status)
+        body = {"status": status, "detail": i18n.message_text(message)}
+        if reference:
+            body["request_id"] = reference
+        return Response(body, status_code=status)
     return Template(
         template_name="error.html",
         context={"status": status, "title": i18n.gettext(title),
-                 "message": i18n.message_text(message)},
+                 "message": i18n.message_text(message), "reference": reference},
         status_code=status, media_type=MediaType.HTML,
         headers={"Vary": "HX-Request, HX-Target"},
     )
@@ -165,10 +170,11 @@ def http_error(request: Request, exc: HTTPException) -> Response:
 
 
 def server_error(request: Request, exc: Exception) -> Response:
+    # the log line carries the request id the page shows, to find this trace by it
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_page(request, 500, N_("Something went wrong"), N_(
         "We could not finish this. Please try again in a moment; if it happens again, tell "
-        "the staff."))
+        "the staff."), reference=request_id())
 
 
 EXCEPTION_HANDLERS = {

@@ -203,10 +203,24 @@ class Settings:
     sms: SmsConfig | None = None  # None: no SMS is sent
     public_url: str = "http://localhost:8000"  # the site's address, in links in messages
     notify_max_attempts: int = 5  # tries of an e-mail or SMS before it shows as failed
+    log_format: str = "text"  # LOG_FORMAT: "text" for a person, "json" for a log collector
+    log_level: str = "INFO"  # LOG_LEVEL
+    # METRICS_ALLOW: the clients /metrics answers (others get a 404)
+    metrics_allow: tuple[str, ...] = ("127.0.0.1", "::1")
+    backup_dir: Path | None = None  # BACKUP_DIR; None: var_dir / "backups"
+    backup_interval_hours: int = 24  # the server's own backups; 0: none (a timer runs them)
+    backup_keep_daily: int = 7  # the newest backup of each of the last N days with backups
+    backup_keep_weekly: int = 4  # ... and of each of the last M weeks
+    pg_dump: Path | None = None  # PG_DUMP: pg_dump to use (pg_restore beside it); None: found
 
     @property
     def media_dir(self) -> Path:
         return self.var_dir / "media"
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.var_dir / "backups"
+
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -291,6 +305,43 @@ def _clock() -> Clock:
     return StartedClock(start)
 
 
+def _pg_dump() -> Path | None:
+    """PG_DUMP: the pg_dump to back up PostgreSQL with (pg_restore is taken from beside it)."""
+    value = os.environ.get("PG_DUMP")
+    if not value:
+        return None
+    path = Path(value)
+    if not path.is_file() or not os.access(path, os.X_OK):
+        raise ConfigError(f"PG_DUMP={value!r}: no program there; name the pg_dump of the "
+                          "server's version, e.g. /usr/lib/postgresql/15/bin/pg_dump")
+    return path
+
+
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _choice(name: str, default: str, choices: tuple[str, ...], *, upper: bool = False) -> str:
+    value = (os.environ.get(name) or default).strip()
+    value = value.upper() if upper else value.lower()
+    if value not in choices:
+        raise ConfigError(f"{name}={os.environ.get(name)!r}: choose one of {', '.join(choices)}")
+    return value
+
+
+def _networks(name: str, default: str) -> tuple[str, ...]:
+    """Addresses or networks separated by commas (127.0.0.1, ::1, 10.0.0.0/8)."""
+    names = tuple(part.strip() for part in (os.environ.get(name) or default).split(",")
+                  if part.strip())
+    for part in names:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {part!r} is not an address or a network, "
+                              "e.g. 127.0.0.1 or 10.0.0.0/8") from None
+    return names
+
+
 def var_dir_from_env() -> Path:
     return Path(os.environ.get("VAR_DIR") or PROJECT_ROOT / "var")
 
@@ -325,6 +376,14 @@ def load_settings() -> Settings:
                       os.environ.get("SMS_SENDER")),
         public_url=parse_public_url(os.environ.get("PUBLIC_URL")),
         notify_max_attempts=_int("NOTIFY_MAX_ATTEMPTS", 5),
+        log_format=_choice("LOG_FORMAT", "text", LOG_FORMATS),
+        log_level=_choice("LOG_LEVEL", "INFO", LOG_LEVELS, upper=True),
+        metrics_allow=_networks("METRICS_ALLOW", "127.0.0.1, ::1"),
+        backup_dir=Path(os.environ["BACKUP_DIR"]) if os.environ.get("BACKUP_DIR") else None,
+        backup_interval_hours=_int("BACKUP_INTERVAL_HOURS", 24, minimum=0),
+        backup_keep_daily=_int("BACKUP_KEEP_DAILY", 7),
+        backup_keep_weekly=_int("BACKUP_KEEP_WEEKLY", 4, minimum=0),
+        pg_dump=_pg_dump(),
     )
 
 

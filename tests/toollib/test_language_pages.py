@@ -182,8 +182,10 @@ async def words_left(client, path: str) -> tuple[list[str], list[str]]:
     text = shown_text(response.text)
     with i18n.in_locale("ru"):
         on_purpose = [i18n.gettext(text) for text in ON_PURPOSE]
-    # what people typed, and the languages named each in its own where one is chosen
-    for name in (*on_purpose, *await people_typed(), *LANGUAGE_NAMES.values()):
+    # what people typed, the languages named each in its own where one is chosen, and the
+    # commands a volunteer types as they are
+    for name in (*on_purpose, *await people_typed(), *LANGUAGE_NAMES.values(),
+                 "rental backup"):
         text = text.replace(name, "")
     georgian = [text[max(0, m.start() - 40):m.end() + 40] for m in GEORGIAN.finditer(text)]
     short_names = {row["slug"] for table in (Category, Skill, ToolType)
