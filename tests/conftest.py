@@ -33,12 +33,18 @@ def database_url_named(url: str, name: str) -> str:
 
 
 async def recreate_postgres_database(url: str, name: str) -> None:
+    await drop_postgres_database(url, name, create_again=True)
+
+
+async def drop_postgres_database(url: str, name: str, *, create_again: bool = False) -> None:
+    """Drop the database `name` on the server of `url` (and make it afresh if asked)."""
     import asyncpg
 
     admin = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        if create_again:
+            await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
 

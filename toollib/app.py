@@ -108,14 +108,13 @@ def _backup_age(settings: Settings):
     return lambda: backup_age_hours(settings, now=settings.clock.now())
 
 
-def _backup_warning(settings: Settings):
+def _backup_warning(backup_age):
     """Whether this person's pages warn that the backups stopped: coordinators and admins, when
-    the newest good backup is over two days old or missing."""
-    from toollib.backup import backup_age_hours
+    the newest good backup (`backup_age`, the provider above) is over two days old or
+    missing."""
     from toollib.backup_rules import backup_overdue
 
-    return lambda user: bool(user and user.all_centres and backup_overdue(
-        backup_age_hours(settings, now=settings.clock.now())))
+    return lambda user: bool(user and user.all_centres and backup_overdue(backup_age()))
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -192,6 +191,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         include_in_schema=False,
     )
 
+    backup_age = _backup_age(settings)
     app = ToolLibrary(
         route_handlers=[*CONTROLLERS, static, toollib.admin.admin_mount, metrics],
         request_class=AppRequest,
@@ -226,8 +226,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             openapi_router=Router(path="/api/v1/schema", route_handlers=[],
                                   opt={"access": "public"}),
         ),
-        state=State({"settings": settings, "backup_age_hours": _backup_age(settings),
-                     "backup_warning": _backup_warning(settings)}),
+        state=State({"settings": settings, "backup_age_hours": backup_age,
+                     "backup_warning": _backup_warning(backup_age)}),
         debug=False,  # our own error pages; tracebacks go to the log, never to the user
         logging_config=None,  # configure_logging's, not a second handler of Litestar's
     )

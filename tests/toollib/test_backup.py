@@ -26,6 +26,7 @@ from conftest import (
     WORKER_DB_URL,
     _test_database_name,
     database_url_named,
+    drop_postgres_database,
     recreate_postgres_database,
 )
 from helpers import SMG, credentials, demo_cast, free_tags, log_in, now, today
@@ -68,11 +69,7 @@ async def scratch(tmp_path):
 
     yield make
     for name in made:
-        admin = await asyncpg.connect(TEST_DATABASE_URL.replace("postgres://", "postgresql://"))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_postgres_database(TEST_DATABASE_URL, name)
 
 
 @pytest.fixture

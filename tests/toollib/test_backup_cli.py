@@ -10,13 +10,13 @@ import shutil
 import tarfile
 from pathlib import Path
 
-import asyncpg
 import pytest
 from conftest import (
     ON_POSTGRES,
     TEST_DATABASE_URL,
     _test_database_name,
     database_url_named,
+    drop_postgres_database,
     recreate_postgres_database,
 )
 from test_cli import rental
@@ -45,11 +45,7 @@ async def scratch_url(tmp_path):
 
     yield make
     for name in made:
-        admin = await asyncpg.connect(TEST_DATABASE_URL.replace("postgres://", "postgresql://"))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await drop_postgres_database(TEST_DATABASE_URL, name)
 
 
 def run(*args: str, url: str, var: Path, **env: str):

@@ -30,6 +30,7 @@ from conftest import (
     TEST_DATABASE_URL,
     _test_database_name,
     database_url_named,
+    drop_postgres_database,
     recreate_postgres_database,
 )
 from helpers import SAMGORI_OPEN, at, csrf_token, log_in, open_day
@@ -147,16 +148,6 @@ def _stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
-async def _drop_database(name: str) -> None:
-    import asyncpg
-
-    admin = await asyncpg.connect(TEST_DATABASE_URL.replace("postgres://", "postgresql://", 1))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 async def test_two_hosts_on_one_database_behave_as_one():
     name = _test_database_name("_hosts")
     url = database_url_named(TEST_DATABASE_URL, name)
@@ -207,7 +198,7 @@ async def test_two_hosts_on_one_database_behave_as_one():
     finally:
         for server, _log in servers:
             _stop(server)
-        await _drop_database(name)
+        await drop_postgres_database(TEST_DATABASE_URL, name)
 
 
 async def _job_runs(url: str) -> dict[str, int]:
