@@ -37,12 +37,21 @@ async def recreate_postgres_database(url: str, name: str) -> None:
 
 
 async def drop_postgres_database(url: str, name: str, *, create_again: bool = False) -> None:
-    """Drop the database `name` on the server of `url` (and make it afresh if asked)."""
+    """Drop the database `name` on the server of `url` (and make it afresh if asked). An
+    autovacuum worker on a database just written cannot be terminated by a role without
+    pg_signal_backend: it ends in moments, so the drop is tried again."""
     import asyncpg
 
     admin = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
     try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for attempt in range(20):
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                break
+            except asyncpg.exceptions.InsufficientPrivilegeError:
+                if attempt == 19:
+                    raise
+                await asyncio.sleep(0.25)
         if create_again:
             await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
