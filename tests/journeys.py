@@ -64,6 +64,13 @@ async def until(page, condition: str, arg=None, within_ms: float = 10_000) -> No
         await asyncio.sleep(0.05)
 
 
+async def settled(page) -> None:
+    """htmx is done: no request out, nothing swapping or settling. Until then a swapped form's
+    buttons are not yet bound, and the desk's script may still move the focus back to the scan
+    field, so that text typed meanwhile (Playwright's fill types too) lands there."""
+    await until(page, "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+
+
 @contextlib.asynccontextmanager
 async def screenshot_on_failure(page, name: str):
     """A journey that fails leaves what the person saw: test-artifacts/failed-<name>.png."""

@@ -22,6 +22,7 @@ live_server = journeys.live_server
 browser = journeys.browser
 nothing_blocked_by_the_security_policy = journeys.nothing_blocked_by_the_security_policy
 until = journeys.until
+settled = journeys.settled
 ARTIFACTS = journeys.ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -101,7 +102,10 @@ async def _desk(chromium, base: str, *, width: int, javascript: bool = True):
 
 async def _scan(page, field: str, tag: str, *, javascript: bool = True) -> None:
     """A USB scanner: the tag typed fast into whatever has the focus, then Enter (without
-    JavaScript, the form is posted and the whole page comes back)."""
+    JavaScript, the form is posted and the whole page comes back). A person scans once the
+    last verdict is shown and its form is bound."""
+    if javascript:
+        await settled(page)
     assert await page.evaluate("document.activeElement.id") == field
     await page.keyboard.type(tag, delay=5)
     if javascript:
@@ -159,11 +163,13 @@ async def test_scans_keep_the_amount_due_and_the_field_empty_and_focused(live_se
     await until(page, "document.querySelectorAll('#basket input[name=tag]').length === 3")
     assert not await page.locator("#e-scan").count()
     assert await page.input_value("#f-amount") == await _due_shown(page)
+    await settled(page)  # or the fill below may be typed into the scan field
 
     # a short payment without the choice: refused, said at the amount, nothing written
     await page.fill("#f-amount", amounts[0])
     await page.locator("#basket button.primary").click()
     await page.wait_for_selector("#e-amount")
+    await settled(page)
     assert await _due_shown(page) in await page.locator("#e-amount").inner_text()
     assert "/desk/1" in page.url and await _basket_size(page) == 3
     await _screenshot(page, "desk-short-payment-1280-ka.png")
@@ -268,6 +274,7 @@ async def test_the_basket_survives_a_reload_and_comes_back_on_one_receipt(live_s
         assert not await page.locator("#e-scan").count()  # neither is refused
         assert await page.input_value("#f-scan") == ""
         assert await page.evaluate("document.activeElement.id") == "f-scan"
+    await settled(page)
     assert await page.input_value(f"#f-ends-{long_tag}") == wanted.isoformat()
     short_day = await page.input_value(f"#f-ends-{short_tag}")
     assert short_day and short_day < wanted.isoformat()  # the short tool's own, earlier day
@@ -278,7 +285,8 @@ async def test_the_basket_survives_a_reload_and_comes_back_on_one_receipt(live_s
     await until(page, f"document.querySelector('#basket-due').textContent !== {json.dumps(before)}")
     assert await page.input_value(f"#f-ends-{long_tag}") == earlier.isoformat()
     assert await page.input_value("#f-amount") == await _due_shown(page)
-    await until(page, "document.activeElement.id === 'f-scan'")  # once the swap has settled
+    await settled(page)
+    assert await page.evaluate("document.activeElement.id") == "f-scan"
     due = await _due_shown(page)
     await _screenshot(page, "desk-basket-two-days-1280-ka.png")
     # the basket's table fits its card on a desk screen: no column cut off at the right
