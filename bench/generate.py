@@ -44,6 +44,7 @@ UTC_OFFSET_MINUTES = 4 * 60  # Asia/Tbilisi, no daylight saving since 2005
 DESK_HOURS_UTC = (9 * 60 - UTC_OFFSET_MINUTES, 18 * 60 + 30 - UTC_OFFSET_MINUTES)
 BENCH_PHONE = "+995500000{:03d}"  # bench accounts; members' prefixes never start with 500
 COORDINATOR_PHONE = BENCH_PHONE.format(100)
+MEMBER_PHONE = BENCH_PHONE.format(200)  # a generated member who may book, for /me
 FEES = DEFAULT_FEE_POLICY
 CHUNK = 50_000
 
@@ -399,6 +400,13 @@ class Network:
                     consents.append((self.next_id("member_consent"), member_id, kind_, version,
                                      created_at))
             self.people.append(person)
+        # the bench's member login: the first generated member who may book today, so /me
+        # shows a real history (the phone and password change, nothing the rng draws)
+        chosen = next((n for n, person in enumerate(self.people) if self.may_book(person)), None)
+        if chosen is not None:
+            row = list(members[chosen])
+            row[2], row[4] = MEMBER_PHONE, self.password_hash
+            members[chosen] = tuple(row)
         yield self.rows("member", "id name phone email password_hash role status language "
                         "home_centre created_at updated_at id_document_type id_document_number "
                         "birth_date sex municipality situation notes verified_at verified_by "

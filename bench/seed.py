@@ -6,8 +6,9 @@ types and concessions are reused), then the generated network on top, written in
 seed on the same day gives the same generated rows. At scale 1: 12 centres, 2,000 tool types,
 20,000 units, 50,000 members, 1,000,000 past and 100,000 future bookings, 5,000 sessions.
 
-It also makes the accounts the benchmark logs in with: desk staff at every centre and a
-coordinator, all with BENCH_PASSWORD (printed; for a bench database only)."""
+It also makes the accounts the benchmark logs in with: desk staff at every centre, a
+coordinator and a member (one of the generated members), all with BENCH_PASSWORD (printed; for a
+bench database only)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from bench.bulk import PostgresWriter, SqliteWriter, Writer
 from bench.generate import (
     BENCH_PHONE,
     COORDINATOR_PHONE,
+    MEMBER_PHONE,
     Base,
     Encoder,
     Plan,
@@ -77,12 +79,15 @@ def main(argv: list[str] | None = None) -> int:
         today = now.astimezone(ZoneInfo(settings.default_timezone)).date()
         stats, plan = asyncio.run(populate(scale=args.scale, seed=args.seed, today=today,
                                            password_hash=hash_password(BENCH_PASSWORD)))
+        # as the server's hourly job would have by now: the reports read closed months from it
+        step("report-summaries", lambda: rental_command("report-summaries"))
     except (ConfigError, RefusedError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"done in {time.perf_counter() - started:.1f} s: {plan}")
     print(f"\nBench accounts (this database only), password {BENCH_PASSWORD}:")
     print(f"  coordinator   {COORDINATOR_PHONE}")
+    print(f"  member        {MEMBER_PHONE}")
     for index, code in enumerate(stats.centres, start=1):
         print(f"  desk {code:<8} {BENCH_PHONE.format(index)}")
     return 0

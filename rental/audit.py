@@ -8,6 +8,22 @@ from typing import Any
 from rental.tables import AuditLog
 
 
+def entry(
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+    centre_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditLog:
+    """One row, not yet written: `record_many` writes an action's rows in one statement."""
+    return AuditLog(at=now, actor=actor_id, action=action, entity=entity, entity_id=entity_id,
+                    centre=centre_id, before=before, after=after)
+
+
 async def record(
     action: str,
     entity: str,
@@ -20,15 +36,11 @@ async def record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Call inside the service's transaction, so the entry lands with the change or not at all."""
-    await AuditLog.insert(
-        AuditLog(
-            at=now,
-            actor=actor_id,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            centre=centre_id,
-            before=before,
-            after=after,
-        )
-    )
+    await record_many([entry(action, entity, entity_id, now=now, actor_id=actor_id,
+                             centre_id=centre_id, before=before, after=after)])
+
+
+async def record_many(rows: list[AuditLog]) -> None:
+    """Rows made by `entry`, in this order, in one statement (inside the service's transaction)."""
+    if rows:
+        await AuditLog.insert(*rows)

@@ -12,16 +12,19 @@ import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from rental import audit
+from rental.kernel import token_rules
 from rental.kernel.db import read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_, Plural
 from rental.kernel.identity import CurrentUser
 from rental.kernel.phones import InvalidPhone, normalise_phone
+from rental.kernel.settings import current_settings
 from rental.tables import ApiToken, LoginFailure, Member, Notification, StaffCentre, UserSession
 
 # argon2id with OWASP's recommended cost (19 MiB, 2 passes, 1 lane): about 30 ms a login on a
@@ -172,6 +175,7 @@ async def session_user(token: str, now: datetime) -> CurrentUser | None:
                 UserSession.member.role.as_alias("role"),
                 UserSession.member.status.as_alias("status"),
                 UserSession.member.language.as_alias("language"),
+                UserSession.member.home_centre.as_alias("home_centre"),
             )
             .where((UserSession.token_hash == token_digest(token)) & (UserSession.expires_at > now))
             .first()
@@ -185,27 +189,63 @@ async def session_user(token: str, now: datetime) -> CurrentUser | None:
         return replace(user, unread_messages=unread)
 
 
+class TokenThrottled(DomainError):
+    """An API token sent more requests this minute than API_TOKEN_RATE_PER_MINUTE allows
+    (429, with Retry-After: the error path reads `minutes`)."""
+
+    def __init__(self, limit: int):
+        super().__init__("throttled", {"form": Plural(
+            "This API token may send %(num)s request a minute. Wait a minute and try again.",
+            "This API token may send %(num)s requests a minute. Wait a minute and try again.",
+            limit)})
+        self.minutes = 1
+
+
 async def token_user(token: str, now: datetime) -> CurrentUser | None:
-    """The user behind an API bearer token that is not revoked."""
+    """The user behind an API bearer token that is neither revoked nor past its last day, with
+    the token's scopes that the user's role allows today; one request more than the rate limit
+    allows this minute is refused (TokenThrottled)."""
+    settings = current_settings()
+    today = now.astimezone(ZoneInfo(settings.default_timezone)).date()
     async with read_transaction():
         row = (
             await ApiToken.select(
                 ApiToken.id.as_alias("token_id"),
                 ApiToken.last_used_at.as_alias("last_used_at"),
+                ApiToken.scopes.as_alias("scopes"),
                 ApiToken.member.id.as_alias("id"),
                 ApiToken.member.name.as_alias("name"),
                 ApiToken.member.role.as_alias("role"),
                 ApiToken.member.status.as_alias("status"),
                 ApiToken.member.language.as_alias("language"),
+                ApiToken.member.home_centre.as_alias("home_centre"),
             )
-            .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null())
+            .where((ApiToken.token_hash == token_digest(token)) & ApiToken.revoked_at.is_null()
+                   & (ApiToken.expires_on.is_null() | (ApiToken.expires_on >= today)))
             .first()
         )
         user = await _current_user(row)
-    if row is not None and token_use_is_news(row["last_used_at"], now):
+    if user is None:
+        return None
+    limit = settings.api_token_rate_per_minute
+    if limit and await requests_this_minute(row["token_id"], now) > limit:
+        raise TokenThrottled(limit)
+    if token_use_is_news(row["last_used_at"], now):
         await ApiToken.update({ApiToken.last_used_at: now}).where(
             ApiToken.id == row["token_id"])
-    return user
+    return replace(user, scopes=token_rules.held(row["scopes"], user.role))
+
+
+async def requests_this_minute(token_id: int, now: datetime) -> int:
+    """Count one request of the token and return how many it sent this minute: a counter in
+    the token's row, so the limit holds across workers and hosts, in one statement (a row per
+    request, as rental.throttle keeps for forms, would be three on every API call)."""
+    minute = int(now.timestamp() // 60)
+    rows = await ApiToken.raw(
+        "UPDATE api_token SET window_requests = CASE WHEN window_minute = {} "
+        "THEN window_requests + 1 ELSE 1 END, window_minute = {} WHERE id = {} "
+        "RETURNING window_requests", minute, minute, token_id)
+    return rows[0]["window_requests"] if rows else 0
 
 
 # "Last used" is shown to the minute; writing it on every request would make every API call
@@ -226,5 +266,6 @@ async def _current_user(row: dict | None) -> CurrentUser | None:
             StaffCentre.member == row["id"]
         )
         centre_ids = frozenset(link["centre"] for link in links)
-    fields = {key: row[key] for key in ("id", "name", "role", "status", "language")}
+    fields = {key: row[key] for key in ("id", "name", "role", "status", "language",
+                                        "home_centre")}
     return CurrentUser(centre_ids=centre_ids, **fields)

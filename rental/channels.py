@@ -35,7 +35,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 import aiosmtplib
-import httpx
 
 from rental.kernel.settings import EmailConfig, SmsConfig
 
@@ -96,6 +95,8 @@ async def send_sms(config: SmsConfig, phone: str, text: str, *, reference: str |
                    ) -> str:
     """Send one SMS through the gateway (the request and its answers: above); returns the
     gateway's id for it."""
+    import httpx  # here: 7 MB in every worker, and most centres send no SMS
+
     payload = {"to": phone, "from": config.sender, "text": text, "reference": reference}
     try:
         async with httpx.AsyncClient(timeout=config.timeout) as client:

@@ -1,4 +1,5 @@
-"""Account pages (log in, log out), the language switch and the health check."""
+"""Account pages (log in, log out, a person's own API tokens), the language switch and the
+health check."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from rental import auth, members
+from rental import accounts, auth, members
 from rental.kernel import i18n, web
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.responses import redirect
 from rental.kernel.settings import Settings
-from rental.kernel.web import SESSION_COOKIE, client_ip, current_user, safe_next
+from rental.kernel.token_rules import SCOPE_LABELS, token_form
+from rental.kernel.web import SESSION_COOKIE, client_ip, current_user, form_values, safe_next
 from rental.member_rules import chosen_language
 from rental.tables import Centre
 
@@ -123,4 +125,53 @@ class LanguageController(Controller):
         return response
 
 
-CONTROLLERS = [AccountController, LanguageController, HealthController]
+async def tokens_again(request: Request, error: DomainError) -> Template:
+    """The token form again, with what was typed and the messages next to the fields."""
+    form = await request.form()
+    page = await accounts.tokens_page(current_user(request), today=web.today(request))
+    return tokens_template({**page, "values": form_values(form),
+                            "chosen": form.getall("scopes", [])}, error.errors, error.status)
+
+
+def tokens_template(page: dict[str, Any], errors: dict[str, Any],
+                    status: int = 200) -> Template:
+    # the page may hold a new token: no cache keeps it
+    return Template("rental/tokens.html", context={
+        "values": {}, "chosen": [], "new_token": None, **page, "errors": errors,
+        "scope_labels": SCOPE_LABELS}, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+class TokenController(Controller):
+    """A person's own API tokens: made (the token shown once), listed, and revoked after a page
+    that asks. Desk staff, coordinators and admins use them for their systems; a member too,
+    for a phone app that reads and books (their role allows no more)."""
+
+    path = "/me/tokens"
+    opt = {"access": "member"}
+
+    @get("/")
+    async def page(self, request: Request) -> Template:
+        return tokens_template(await accounts.tokens_page(current_user(request),
+                                                          today=web.today(request)), {})
+
+    @post("/", opt={"on_error": tokens_again})
+    async def create(self, request: Request) -> Template:
+        user = current_user(request)
+        wanted = token_form(await request.form(), user.role, today=web.today(request))
+        return tokens_template(await accounts.create_my_token(
+            user, wanted, now=web.now(request), today=web.today(request)), {})
+
+    @get("/{token_id:int}/revoke")
+    async def confirm_revoke(self, request: Request, token_id: int) -> Template:
+        return Template("rental/token_revoke.html", context={
+            "token": await accounts.my_token(current_user(request), token_id)})
+
+    @post("/{token_id:int}/revoke")
+    async def revoke(self, request: Request, token_id: int) -> Redirect:
+        name = await accounts.revoke_my_token(current_user(request), token_id,
+                                              now=web.now(request))
+        return redirect(request, "/me/tokens", (N_("The API token “%(name)s” is revoked."),
+                                                {"name": name}))
+
+
+CONTROLLERS = [AccountController, LanguageController, HealthController, TokenController]

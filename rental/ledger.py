@@ -11,6 +11,7 @@ charges with the loans it creates); the other public functions own one transacti
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -104,6 +105,14 @@ async def post_payment(receipt_id: int, member_id: int, centre_id: int, payment:
                        *, owed: int, may_waive: bool, now: datetime, actor_id: int) -> None:
     """A payment or a coordinator's waiver of part of what is owed, checked against it.
     `payment`: method (cash, card, waiver), amount, reference, reason."""
+    postings = Postings(receipt_id, member_id, centre_id, now=now, actor_id=actor_id)
+    add_payment(postings, payment, owed=owed, may_waive=may_waive)
+    await postings.write()
+
+
+def add_payment(postings: Postings, payment: dict[str, Any], *, owed: int,
+                may_waive: bool) -> None:
+    """`post_payment` onto an action's postings (written with its other lines)."""
     amount = payment.get("amount", 0)
     if amount == 0 and owed <= 0:
         return
@@ -116,19 +125,68 @@ async def post_payment(receipt_id: int, member_id: int, centre_id: int, payment:
             raise MoneyError("forbidden", {"method": N_("Only a coordinator can waive a fee.")})
         if not payment.get("reason"):
             raise MoneyError("invalid", {"reason": N_("Write why the fee is waived.")})
-        await post(receipt_id, member_id, centre_id, "waiver", -amount, now=now,
-                   actor_id=actor_id, reason=payment["reason"], funder="")
-        await audit.record("ledger.waiver_by_coordinator", "receipt", receipt_id, now=now,
-                           actor_id=actor_id, centre_id=centre_id,
-                           after={"amount": amount, "reason": payment["reason"]})
+        postings.post("waiver", -amount, reason=payment["reason"], funder="")
+        postings.audit("ledger.waiver_by_coordinator", "receipt", postings.receipt_id,
+                       after={"amount": amount, "reason": payment["reason"]})
         return
     if method not in ("cash", "card"):
         raise MoneyError("invalid", {"method": N_("Choose how the member pays.")})
     if method == "card" and not payment.get("reference"):
         raise MoneyError("invalid", {"reference": N_(
             "Enter the card terminal's slip number.")})
-    await post(receipt_id, member_id, centre_id, "payment", -amount, now=now,
-               actor_id=actor_id, method=method, reference=payment.get("reference", ""))
+    postings.post("payment", -amount, method=method, reference=payment.get("reference", ""))
+
+
+class Postings:
+    """The ledger lines of one receipt and the audit rows of its action, kept in order and
+    written at the action's end in one statement each (the audit row of a line names the line's
+    id), so a basket of ten costs the statements of a basket of one. Inside the caller's
+    transaction; what is not yet written is in `total`."""
+
+    def __init__(self, receipt_id: int, member_id: int, centre_id: int, *, now: datetime,
+                 actor_id: int | None) -> None:
+        self.receipt_id, self.member_id, self.centre_id = receipt_id, member_id, centre_id
+        self.now, self.actor_id = now, actor_id
+        self.lines: list[LedgerEntry] = []
+        self.audit_rows: list[Any] = []
+        self._line_rows: list[tuple[Any, int]] = []  # a line's audit row, the line's index
+
+    @property
+    def total(self) -> int:
+        """What the lines not yet written add to the member's balance."""
+        return sum(line.amount for line in self.lines)
+
+    def post(self, kind: str, amount: int, *, loan: int | None = None, **fields: Any) -> None:
+        """One entry, as `post` writes it; a zero amount writes nothing."""
+        if amount == 0:
+            return
+        self.lines.append(LedgerEntry(
+            receipt=self.receipt_id, member=self.member_id, centre=self.centre_id, kind=kind,
+            amount=amount, loan=loan, created_at=self.now, created_by=self.actor_id, **fields))
+        row = audit.entry(f"ledger.{kind}", "ledger_entry", None, now=self.now,
+                          actor_id=self.actor_id, centre_id=self.centre_id,
+                          after={"member": self.member_id, "amount": amount, "loan": loan,
+                                 **{k: v for k, v in fields.items() if k != "reference"}})
+        self.audit_rows.append(row)
+        self._line_rows.append((row, len(self.lines) - 1))
+
+    def audit(self, action: str, entity: str, entity_id: int | None, *,
+              before: dict[str, Any] | None = None, after: dict[str, Any] | None = None
+              ) -> None:
+        """An audit row of the action, in its place among the lines' rows."""
+        self.audit_rows.append(audit.entry(action, entity, entity_id, now=self.now,
+                                           actor_id=self.actor_id, centre_id=self.centre_id,
+                                           before=before, after=after))
+
+    async def write(self) -> None:
+        if self.lines:
+            rows = await LedgerEntry.insert(*self.lines).returning(LedgerEntry.id)
+            # one statement numbers its rows in the order of its VALUES
+            ids = sorted(row["id"] for row in rows)
+            for row, index in self._line_rows:
+                row.entity_id = ids[index]
+        await audit.record_many(self.audit_rows)
+        self.lines, self.audit_rows, self._line_rows = [], [], []
 
 
 # --- services -------------------------------------------------------------------------------
@@ -197,10 +255,10 @@ async def member_ledger(member_id: int) -> dict[str, Any]:
     return {"entries": entries, "balance": sum(e["amount"] for e in entries)}
 
 
-async def receipt_entries(receipt_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """A receipt with its member and centre, and its entries (call inside a read)."""
-    receipt = await Receipt.select(
-        Receipt.all_columns(),
+@functools.cache  # a joined, aliased column costs Piccolo deep copies to build: build it once
+def _receipt_columns() -> tuple[Any, ...]:
+    return (
+        *Receipt.all_columns(),
         Receipt.member.name.as_alias("member_name"),
         Receipt.member.phone.as_alias("member_phone"),
         Receipt.member.language.as_alias("member_language"),
@@ -213,12 +271,19 @@ async def receipt_entries(receipt_id: int) -> tuple[dict[str, Any], list[dict[st
         Receipt.centre.phone.as_alias("centre_phone"),
         Receipt.centre.timezone.as_alias("timezone"),
         Receipt.created_by.name.as_alias("staff_name"),
-    ).where(Receipt.id == receipt_id).first()
+    )
+
+
+async def receipt_entries(receipt_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A receipt with its member and centre, and its entries (call inside a read)."""
+    receipt = await Receipt.select(*_receipt_columns()).where(Receipt.id == receipt_id).first()
     if receipt is None:
         return None
     entries = await LedgerEntry.select().where(LedgerEntry.receipt == receipt_id).order_by(
         LedgerEntry.id)
-    names = await funder_names()
+    # a concession's funder is named in each language; a receipt without one needs no names
+    named = any(entry["funder"] not in (None, "", "-") for entry in entries)
+    names = await funder_names() if named else {}
     for entry in entries:
         entry.update(funder_in_languages(entry["funder"], names))
     return receipt, entries

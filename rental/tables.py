@@ -203,6 +203,11 @@ class ApiToken(Table):
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    scopes = Varchar(length=40, default="read")  # rental.kernel.token_rules: "read book ..."
+    expires_on = Date(null=True, default=None)  # works through this day; None: never expires
+    # the per-token rate limit: requests in the current minute (minutes since 1970, UTC)
+    window_minute = Integer(default=0)
+    window_requests = Integer(default=0)
 
 
 class FeePolicy(Table):

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from granian.utils.proxies import wrap_asgi_with_proxy_headers
 from litestar import Litestar, Request, Router
@@ -28,12 +29,14 @@ import rental.member_controllers
 import rental.notification_controllers
 import rental.outbox_controllers
 import toollib.admin
+import toollib.api_docs
 from bookings.catalogue import controllers as catalogue_pages
 from bookings.lending import controllers as booking_pages
 from bookings.lending import desk_controllers as desk_pages
 from bookings.reports import controllers as report_pages
 from bookings.sessions import controllers as session_pages
 from rental import auth
+from rental.kernel import api, wire
 from rental.kernel.observe import answer_logged, configure_logging, job_run, note_user
 from rental.kernel.responses import EXCEPTION_HANDLERS
 from rental.kernel.settings import PROJECT_ROOT, Settings, load_settings, use_settings
@@ -97,6 +100,7 @@ class ToolLibrary(Litestar):
 
 SEND_EVERY_SECONDS = 60
 PURGE_EVERY_SECONDS = 3600
+SUMMARISE_EVERY_SECONDS = 3600  # a month closes once a day; an hour late is soon enough
 BACKUP_CHECK_SECONDS = 900
 
 
@@ -144,11 +148,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         An interval of 0 leaves the job out (NOTIFY_INTERVAL_SECONDS=0: both)."""
         from bookings.lending.reminders import notifications_sweep
         from bookings.lending.reservations import expire
+        from bookings.reports.summaries import bring_up_to_date
         from rental.sending import send_due
         from toollib.backup import scheduled_backup
 
         async def send(now) -> None:
             await send_due(now=now, settings=settings)
+
+        async def summarise(now) -> None:  # reports do it too; this keeps their first view fast
+            zone = settings.default_timezone
+            await bring_up_to_date(zone, now.astimezone(ZoneInfo(zone)).date())
 
         async def purge_old(now) -> None:
             purged = await purge(now=now, login_window_minutes=settings.login_window_minutes)
@@ -173,6 +182,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.notify_interval_seconds and (settings.email or settings.sms):
             jobs.append((SEND_EVERY_SECONDS, send, "sending e-mail and SMS"))
         jobs.append((PURGE_EVERY_SECONDS, purge_old, "the retention purge"))
+        jobs.append((SUMMARISE_EVERY_SECONDS, summarise, "the report summaries"))
         if settings.backup_interval_hours:  # checks often; backs up when the last is that old
             jobs.append((BACKUP_CHECK_SECONDS, partial(scheduled_backup, settings), "the backup"))
         tasks = [asyncio.create_task(loop(seconds, job, name))
@@ -193,13 +203,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     backup_age = _backup_age(settings)
     app = ToolLibrary(
-        route_handlers=[*CONTROLLERS, static, toollib.admin.admin_mount, metrics],
+        route_handlers=[*CONTROLLERS, static, toollib.admin.admin_mount, metrics,
+                        toollib.api_docs.api_docs],
         request_class=AppRequest,
         template_config=TemplateConfig(
             engine=FragmentJinjaEngine.from_environment(
                 make_environment(settings.debug, settings.default_timezone))
         ),
         middleware=[
+            wire.compression(),  # outermost: what the others send is what gets compressed
+            wire.ConditionalGet,  # tags the body as written, before compression
             PROMETHEUS.middleware,  # requests by route template, for /metrics
             DefineMiddleware(RequestContextMiddleware, settings=settings,
                              identify=auth.request_user),
@@ -217,10 +230,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[database_pool, periodic_jobs],
         before_request=_path_names_something,
         before_send=[security_headers(settings), note_user],
-        # The schema only: the documentation UIs load scripts from CDNs, which centres lack.
+        # Only the API is documented: its controllers opt in (rental.kernel.api.ApiController),
+        # so a page can never leak into the schema. People read it at /api/v1/docs.
+        include_in_schema=False,
         openapi_config=OpenAPIConfig(
             title="Tool library API",
             version="1",
+            description=api.DOCUMENTATION,
+            components=api.COMPONENTS,
             path="/api/v1/schema",
             render_plugins=[JsonRenderPlugin()],
             openapi_router=Router(path="/api/v1/schema", route_handlers=[],

@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime
 
 from rental.kernel.settings import ConfigError, load_settings, use_settings
 
@@ -77,14 +78,25 @@ def _parser() -> argparse.ArgumentParser:
 
     tokens = commands.add_parser("api-token", help="API tokens for scripts and other systems")
     token_commands = tokens.add_subparsers(metavar="ACTION")
-    create = token_commands.add_parser("create", help="make a token for an account; shown once")
-    create.add_argument("--user", required=True, metavar="PHONE")
-    create.add_argument("--label", default="", help="what the token is for")
+    create = token_commands.add_parser(
+        "create", help="make a token for an account; shown once",
+        description="e.g. rental api-token create --scopes read,book --expires 2027-06-30 "
+        "--name kiosk 555000012")
+    create.add_argument("phone", nargs="?", metavar="PHONE", help="the account's phone")
+    create.add_argument("--user", metavar="PHONE", help="the same, as an option")
+    create.add_argument("--name", "--label", dest="label", default="",
+                        help="what the token is for")
+    create.add_argument("--scopes", metavar="LIST", help="some of read,book,desk,coordinate "
+                        "(default: every scope the account's role allows)")
+    create.add_argument("--expires", metavar="YYYY-MM-DD",
+                        help="its last day (default: none)")
     create.set_defaults(run=cmd_api_token_create)
     revoke = token_commands.add_parser("revoke", help="revoke a token by its number")
     revoke.add_argument("token_id", type=int)
     revoke.set_defaults(run=cmd_api_token_revoke)
     listing = token_commands.add_parser("list", help="list tokens (never the tokens themselves)")
+    listing.add_argument("phone", nargs="?", metavar="PHONE",
+                         help="only this account's (default: every account's)")
     listing.set_defaults(run=cmd_api_token_list)
 
     bookings = commands.add_parser("bookings", help="booking jobs")
@@ -92,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     expire = booking_commands.add_parser(
         "expire", help="mark bookings not picked up as no-shows; let waitlist offers lapse")
     expire.set_defaults(run=cmd_bookings_expire)
+
+    summaries = commands.add_parser(
+        "report-summaries", help="bring the reports' monthly summaries up to date (the first "
+        "report after a month closes does it too)")
+    summaries.set_defaults(run=cmd_report_summaries)
 
     notify = commands.add_parser(
         "notify", help="queue the members' reminders due now (pick-ups, returns, late loans) "
@@ -252,9 +269,24 @@ def cmd_api_token_create(args: argparse.Namespace) -> int:
     settings = load_settings()
     from rental.accounts import AccountError, create_api_token
 
+    phone = args.phone or args.user
+    if not phone or (args.phone and args.user and args.phone != args.user):
+        raise CommandError("name the account by one phone number, e.g. "
+                           "rental api-token create --name kiosk 555000012")
+    scopes = None if args.scopes is None else [
+        part.strip() for part in args.scopes.split(",") if part.strip()]
+    expires_on = None
+    if args.expires:
+        try:
+            expires_on = date.fromisoformat(args.expires)
+        except ValueError:
+            raise CommandError(f"--expires {args.expires!r}: write a day as YYYY-MM-DD") from None
+
     async def go():
         await _require_schema()
-        return await create_api_token(args.user, args.label, now=settings.clock.now())
+        return await create_api_token(
+            phone, args.label, now=settings.clock.now(), scopes=scopes, expires_on=expires_on,
+            today=settings.clock.today(settings.default_timezone))
 
     try:
         token_id, token = _run(go())
@@ -282,17 +314,34 @@ def cmd_api_token_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_api_token_list(args: argparse.Namespace) -> int:
-    load_settings()
-    from rental.accounts import api_tokens
+    settings = load_settings()
+    from rental.accounts import AccountError, api_tokens
+
+    today = settings.clock.today(settings.default_timezone)
 
     async def go():
         await _require_schema()
-        return await api_tokens()
+        return await api_tokens(args.phone)
 
-    for row in _run(go()):
-        state = "revoked" if row["revoked_at"] else "active"
-        print(f"#{row['id']:<5} {row['phone']:<16} {state:<8} {row['label']}")
+    try:
+        rows = _run(go())
+    except AccountError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"{'#':<6} {'phone':<16} {'state':<8} {'scopes':<27} {'created':<17} "
+          f"{'last used':<17} {'expires':<10} name")
+    for row in rows:
+        state = "revoked" if row["revoked_at"] else "expired" if (
+            row["expires_on"] and row["expires_on"] < today) else "active"
+        scopes = row["scopes"].replace(" ", ",")
+        print(f"#{row['id']:<5} {row['phone']:<16} {state:<8} {scopes:<27} "
+              f"{_minute(row['created_at']):<17} {_minute(row['last_used_at']) or 'never':<17} "
+              f"{row['expires_on'].isoformat() if row['expires_on'] else 'never':<10} "
+              f"{row['label']}")
     return 0
+
+
+def _minute(instant: datetime | None) -> str:
+    return instant.strftime("%Y-%m-%d %H:%M") if instant else ""  # UTC, as stored
 
 
 def cmd_bookings_expire(args: argparse.Namespace) -> int:
@@ -305,6 +354,21 @@ def cmd_bookings_expire(args: argparse.Namespace) -> int:
 
     no_shows, lapsed = _run(go())
     print(f"{no_shows} no-shows marked, {lapsed} waitlist offers lapsed")
+    return 0
+
+
+def cmd_report_summaries(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from bookings.reports.summaries import bring_up_to_date
+
+    async def go():
+        await _require_schema()
+        zone = settings.default_timezone
+        return await bring_up_to_date(zone, settings.clock.today(zone))
+
+    rebuilt = _run(go())
+    print(f"report summaries rebuilt for: {', '.join(rebuilt)}" if rebuilt
+          else "report summaries are up to date")
     return 0
 
 

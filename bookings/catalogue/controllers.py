@@ -11,7 +11,9 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from bookings.catalogue.services import catalogue_page, catalogue_view, tool_type_view
-from rental.kernel import web
+from inventory.catalogue import PER_PAGE
+from rental.kernel import api, web
+from rental.kernel.api import ApiController, Money, PageParam, Paging, PerPageParam
 from rental.kernel.values import MAX_INT
 
 
@@ -69,14 +71,27 @@ class ToolTypeOut:
     photo_url: str | None
     manual_url: str | None
     free: list[FreeAtCentre]
+    daily_fee: Money
+    deposit: Money
 
 
 @dataclass
-class ToolTypeList:
+class ToolTypeList(Paging):
     items: list[ToolTypeOut]
-    total: int
-    page: int
-    pages: int
+
+
+DRILL = {
+    "id": 7, "slug": "cordless-drill", "category": "power-tools",
+    "name_ka": "აკუმულატორიანი დრელი", "name_en": "Cordless drill",
+    "name_ru": "Аккумуляторная дрель", "description_ka": "",
+    "description_en": "18 V, two batteries", "description_ru": "", "safety_notes_ka": "",
+    "safety_notes_en": "Wear goggles.",
+    "safety_notes_ru": "", "daily_fee_tetri": 500, "deposit_tetri": 5000, "max_loan_days": 7,
+    "required_skill": None, "needs_inspection": False, "photo_url": None, "manual_url": None,
+    "free": [{"centre": "SMG", "name_ka": "სამგორი", "name_en": "Samgori", "name_ru": "Самгори",
+              "free_today": 2}],
+    "daily_fee": {"tetri": 500, "text": "5,00 ₾"}, "deposit": {"tetri": 5000, "text": "50,00 ₾"},
+}
 
 
 def _tool_type_out(item: dict[str, Any], centres: list[dict[str, Any]],
@@ -93,6 +108,7 @@ def _tool_type_out(item: dict[str, Any], centres: list[dict[str, Any]],
         needs_inspection=bool(item["inspection_interval_days"]),
         photo_url=f"/media/{item['photo']}" if item["photo"] else None,
         manual_url=item["manual_url"] or None,
+        daily_fee=api.money(item["daily_fee"]), deposit=api.money(item["deposit"]),
         free=[
             FreeAtCentre(centre=c["code"], name_ka=c["name_ka"], name_en=c["name_en"],
                          name_ru=c["name_ru"], free_today=free.get((item["id"], c["id"]), 0))
@@ -101,14 +117,16 @@ def _tool_type_out(item: dict[str, Any], centres: list[dict[str, Any]],
     )
 
 
-class CatalogueApiController(Controller):
+class CatalogueApiController(ApiController):
     """The public catalogue as JSON, read-only."""
 
     path = "/api/v1/tool-types"
     opt = {"access": "public"}
     tags = ["catalogue"]
 
-    @get("/")
+    @get("/", responses={**api.refusals(404), **api.answer(200, ToolTypeList, {
+        "items": [DRILL], "total": 31, "page": 1, "pages": 2,
+        "next": "/api/v1/tool-types?centre=SMG&page=2"})})
     async def list_tool_types(
         self,
         request: Request,
@@ -116,22 +134,22 @@ class CatalogueApiController(Controller):
                            "or an asset tag"),
         category: str = Parameter(default="", max_length=40, description="category slug"),
         centre: str = Parameter(default="", max_length=8, description="centre code, e.g. SMG"),
-        page: int = Parameter(default=1, ge=1, le=10_000),
+        page: PageParam = 1,
+        per_page: PerPageParam = PER_PAGE,
     ) -> ToolTypeList:
-        """Active tool types with the units free today at each centre (a fixed few queries)."""
-        today = web.today(request)
-        view = await catalogue_view(query=q, category=category or None, page=page, today=today,
+        """Active tool types with the units free today at each centre (a fixed few queries);
+        404 when the centre is unknown."""
+        view = await catalogue_view(query=q, category=category or None, page=page,
+                                    per_page=per_page, today=web.today(request),
                                     centre=centre or None)
         if centre and view.centre is None:
-            raise NotFoundException("There is no such centre.")
+            raise NotFoundException()
+        found = view.tool_types
         return ToolTypeList(
-            items=[_tool_type_out(item, view.shown_centres, view.free)
-                   for item in view.tool_types.items],
-            total=view.tool_types.total, page=view.tool_types.page,
-            pages=view.tool_types.pages,
-        )
+            items=[_tool_type_out(item, view.shown_centres, view.free) for item in found.items],
+            **api.paging(request, total=found.total, page=found.page, per_page=per_page))
 
-    @get("/{tool_type_id:int}")
+    @get("/{tool_type_id:int}", responses=api.answer(200, ToolTypeOut, DRILL))
     async def get_tool_type(self, request: Request, tool_type_id: int) -> ToolTypeOut:
         """One active tool type with the units free today at each centre; 404 when unknown."""
         found = await tool_type_view(tool_type_id, web.today(request))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bookings.catalogue.rules import booking_for, parse_period
+from bookings.catalogue.rules import booking_for, card_centres, parse_period
 from bookings.lending.availability import free_units_between
 from inventory import catalogue
 from rental.kernel.db import read_transaction
@@ -27,21 +27,28 @@ class CatalogueView:
     period: tuple[date, date] | None = None
     # (tool type id, centre id) where the centre has units in circulation: booked only there
     lent: frozenset[tuple[int, int]] = frozenset()
+    reader_centre: int | None = None  # the centre chosen, or the reader's home centre
 
     @property
     def shown_centres(self) -> list[dict[str, Any]]:
         return [self.centre] if self.centre else self.centres
 
-    def lent_at(self, tool_type_id: int) -> list[dict[str, Any]]:
-        """The shown centres that lend this tool type (a booking link each)."""
-        return [place for place in self.shown_centres if (tool_type_id, place["id"]) in self.lent]
+    def card(self, tool_type_id: int) -> Card:
+        """The centres one tool type's card names, with their units free, and the rest."""
+        by_id = {place["id"]: place for place in self.centres}
+        lending = [place["id"] for place in self.centres
+                   if (tool_type_id, place["id"]) in self.lent]
+        free = {place: self.free.get((tool_type_id, place), 0) for place in lending}
+        chosen = card_centres(lending, free, self.reader_centre)
+        return Card([(by_id[place], free[place]) for place in chosen.shown],
+                    [by_id[place] for place in chosen.others], by_id.get(self.reader_centre))
 
-    def free_at(self, tool_type_id: int) -> list[tuple[dict[str, Any], int]]:
-        """The shown centres with a unit of this tool type free, and how many."""
-        return [
-            (place, n) for place in self.shown_centres
-            if (n := self.free.get((tool_type_id, place["id"]), 0))
-        ]
+
+@dataclass(frozen=True)
+class Card:
+    shown: list[tuple[dict[str, Any], int]]  # centre, units free (today or the whole period)
+    others: list[dict[str, Any]]  # the other centres that lend it, most units free first
+    reader_centre: dict[str, Any] | None  # the reader's centre, whether it lends it or not
 
 
 async def catalogue_view(
@@ -53,6 +60,7 @@ async def catalogue_view(
     centre: str | None = None,
     period: tuple[date, date] | None = None,
     per_page: int = catalogue.PER_PAGE,
+    home_centre: int | None = None,
 ) -> CatalogueView:
     """The public catalogue with free units per centre (today, or for every day of `period`),
     optionally at one centre (by code): at most seven queries whatever matches."""
@@ -72,7 +80,9 @@ async def catalogue_view(
         shown = [item["id"] for item in tool_types.items]
         free = await free_units_between(shown, starts, ends)
         lent = await catalogue.lent_where(shown)
-    return CatalogueView(centres, categories, tool_types, dict(free), chosen, period, lent)
+    reader = centre_id or (home_centre if any(c["id"] == home_centre for c in centres) else None)
+    return CatalogueView(centres, categories, tool_types, dict(free), chosen, period, lent,
+                         reader)
 
 
 async def catalogue_page(*, query: str, category: str, centre: str, starts: str, ends: str,
@@ -86,7 +96,8 @@ async def catalogue_page(*, query: str, category: str, centre: str, starts: str,
     except BadValue as bad:
         errors["period"], period = bad.message, None
     view = await catalogue_view(query=query, category=category or None, page=page, today=today,
-                                centre=centre or None, period=period)
+                                centre=centre or None, period=period,
+                                home_centre=asker.home_centre if asker else None)
     if centre and view.centre is None:
         errors["centre"] = N_("There is no such centre.")
     return {"view": view, "q": query, "category": category, "today": today, "centre": centre,

@@ -8,17 +8,19 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, Parameter
 from litestar.response import Template
 
 from bookings.lending import reservations
 from bookings.lending.calendar_rules import read_choice
-from rental.kernel import i18n, web
+from rental.kernel import api, i18n, web
+from rental.kernel.api import ApiController
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.identity import CurrentUser
 from rental.kernel.responses import redirect, refusal_page
-from rental.kernel.values import MAX_INT, calendar_day, whole_number
+from rental.kernel.values import FIRST_DAY, LAST_DAY, MAX_INT, calendar_day, whole_number
 from rental.kernel.web import Id, current_user, days_in_window
 
 
@@ -219,34 +221,54 @@ class DayOut:
     free: int
 
 
-class BookingApi(Controller):
-    path = "/api/v1"
+def _period(starts: date, ends: date) -> tuple[date, date]:
+    """The days availability is asked for: up to three months, the end after the start."""
+    if ends < starts or (ends - starts).days > 92:
+        raise DomainError("invalid", {"to": N_(
+            "Choose up to three months, the end after the start.")})
+    if not FIRST_DAY <= starts <= ends <= LAST_DAY:
+        raise DomainError("invalid", {"from": (N_(
+            "Choose a date between %(first)s and %(last)s."), {
+            "first": i18n.format_date(FIRST_DAY), "last": i18n.format_date(LAST_DAY)})})
+    return starts, ends
 
-    @get("/tool-types/{tool_type_id:int}/availability", opt={"access": "public"})
+
+BOOKING_EXAMPLE = {"tool_type_id": 7, "centre_id": 1, "starts_on": "2026-12-10",
+                   "ends_on": "2026-12-12"}
+
+
+class BookingApi(ApiController):
+    path = "/api/v1"
+    tags = ["bookings"]
+
+    @get("/tool-types/{tool_type_id:int}/availability", opt={"access": "public"},
+         responses={**api.refusals(422), **api.answer(200, list[DayOut], [
+             {"day": "2026-12-10", "free": 2}, {"day": "2026-12-11", "free": 0}])})
     async def availability(
         self, request: Request, tool_type_id: int,
-        centre: Annotated[int, Parameter(ge=1, le=MAX_INT)],
-        from_day: Annotated[str, Parameter(query="from", max_length=10)],
-        to_day: Annotated[str, Parameter(query="to", max_length=10)],
-    ) -> Response[list[DayOut]]:
-        """Free units per day of a tool type at a centre (at most 92 days)."""
-        starts, ends = calendar_day(from_day), calendar_day(to_day)
-        if starts is None or ends is None:
-            return Response({"status": 422, "detail": i18n.gettext(
-                "Enter the dates as YYYY-MM-DD.")}, status_code=422)
-        if ends < starts or (ends - starts).days > 92:
-            return Response({"status": 422, "detail": i18n.gettext(
-                "Choose up to three months, the end after the start.")}, status_code=422)
+        centre: Annotated[int, Parameter(ge=1, le=MAX_INT, description="the centre's id")],
+        from_day: Annotated[date, Parameter(query="from", description="the first day")],
+        to_day: Annotated[date, Parameter(query="to", description="the last day")],
+    ) -> list[DayOut]:
+        """Free units per day of a tool type at a centre (at most 92 days); 404 when the tool
+        type or the centre is unknown."""
+        starts, ends = _period(from_day, to_day)
         free = await reservations.free_between(tool_type_id, centre, starts, ends,
                                                web.today(request))
         if free is None:
-            return Response({"status": 404, "detail": i18n.gettext(
-                "There is no such tool or centre.")}, status_code=404)
-        return Response([DayOut(day, count) for day, count in sorted(free.items())])
+            raise DomainError("not_found", {"form": N_("There is no such tool or centre.")})
+        return [DayOut(day, count) for day, count in sorted(free.items())]
 
-    @post("/bookings", opt={"access": "member"}, status_code=201)
-    async def create(self, request: Request, data: BookingIn) -> Response[BookingOut]:
-        """Book a unit of a tool type; 409 when the period is no longer free."""
+    @post("/bookings", opt={"access": "member"}, status_code=201,
+          responses={**api.refusals(404, 409, 422), **api.answer(201, BookingOut, {
+              "id": 311, "member_id": 42, "unit_id": 19, "status": "booked", **BOOKING_EXAMPLE},
+              "Booked")})
+    async def create(self, request: Request, data: Annotated[BookingIn, Body(examples=[
+            Example(summary="a member books", value=BOOKING_EXAMPLE),
+            Example(summary="the desk books for a member",
+                    value={**BOOKING_EXAMPLE, "member_id": 42})])]) -> Response[BookingOut]:
+        """Book a unit of a tool type (the desk: for `member_id`); 409 when the period is no
+        longer free."""
         booking = await reservations.book_by_api(
             current_user(request), member_id=data.member_id, tool_type_id=data.tool_type_id,
             centre_id=data.centre_id, starts_on=data.starts_on, ends_on=data.ends_on,

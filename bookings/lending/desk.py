@@ -11,6 +11,7 @@ so the check and the write cannot interleave."""
 
 from __future__ import annotations
 
+import functools
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -62,8 +63,7 @@ from rental.tables import (
     Centre,
     LedgerEntry,
     Member,
-    MemberConcession,
-    Membership,
+    Receipt,
 )
 
 MAX_BASKET = 20
@@ -91,36 +91,60 @@ async def find_members(query: str) -> list[dict[str, Any]]:
     return await members.search(query)
 
 
+# The member, their membership and concession, their loans out and their balance: what the
+# desk's standing needs, in one statement (a membership or concession `.first()` would pick).
+_STANDING_SQL = """
+SELECT m.id, m.name, m.phone, m.status, m.role, m.language,
+       ms.status AS membership_status, ms.ends_on AS membership_ends_on, mt.max_tools_out,
+       mc.category AS concession, cc.discount_percent, cc.funder_ka, cc.funder_en,
+       cc.funder_ru,
+       (SELECT COUNT(*) FROM booking b WHERE b.member = m.id AND b.status = 'out') AS tools_out,
+       (SELECT COUNT(*) FROM booking b WHERE b.member = m.id AND b.status = 'out'
+          AND b.ends_on < {}) AS overdue,
+       (SELECT SUM(e.amount) FROM ledger_entry e WHERE e.member = m.id) AS balance
+FROM member m
+LEFT JOIN membership ms ON ms.member = m.id AND ms.status != 'closed'
+LEFT JOIN membership_type mt ON mt.id = ms.membership_type
+LEFT JOIN member_concession mc ON mc.member = m.id AND mc.revoked_at IS NULL
+     AND mc.expires_on >= {}
+LEFT JOIN concession_category cc ON cc.id = mc.category
+WHERE m.id = {}
+LIMIT 1"""
+
+
 async def _standing(member_id: int, today: date, policy: dict[str, int]) -> tuple[
         dict[str, Any], MemberStanding, int]:
-    """The member, their standing at the desk and their concession discount (five queries)."""
-    member = await Member.select(Member.id, Member.name, Member.phone, Member.status,
-                                 Member.role, Member.language).where(
-        Member.id == member_id).first()
-    if member is None or member["status"] == "erased":
+    """The member, their standing at the desk and their concession discount (one query)."""
+    rows = await Member.raw(_STANDING_SQL, today, today, member_id)
+    if not rows or rows[0]["status"] == "erased":
         raise DeskError("not_found", {"member": N_("There is no such member.")})
-    membership = await Membership.select(
-        Membership.status, Membership.ends_on,
-        Membership.membership_type.max_tools_out.as_alias("max_tools_out"),
-    ).where((Membership.member == member_id) & (Membership.status != "closed")).first()
-    concession = await MemberConcession.select(
-        MemberConcession.category.discount_percent.as_alias("discount_percent"),
-        MemberConcession.category.funder_ka.as_alias("funder_ka"),
-        MemberConcession.category.funder_en.as_alias("funder_en"),
-        MemberConcession.category.funder_ru.as_alias("funder_ru"), MemberConcession.category,
-    ).where((MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
-            & (MemberConcession.expires_on >= today)).first()
-    out = await Booking.select(Booking.ends_on).where(
-        (Booking.member == member_id) & (Booking.status == "out"))
-    standing = _standing_of(member, membership, [row["ends_on"] for row in out],
-                            await ledger.balance(member_id), policy, today)
-    member["discount_percent"] = concession["discount_percent"] if concession else 0
+    row = rows[0]
+    member = {key: row[key] for key in ("id", "name", "phone", "status", "role", "language")}
+    has_membership = row["membership_status"] is not None
+    standing = MemberStanding(
+        status=member["status"],
+        membership=membership_state(row["membership_status"],
+                                    _day(row["membership_ends_on"]), today)
+        if has_membership else None,
+        balance=int(row["balance"] or 0),
+        balance_limit=policy["balance_limit"],
+        overdue=int(row["overdue"]),
+        tools_out=int(row["tools_out"]),
+        max_tools_out=row["max_tools_out"] if has_membership else None,
+    )
+    concession = row["concession"] is not None
+    member["discount_percent"] = row["discount_percent"] if concession else 0
     # the ledger records the funder's Georgian name; pages show localized(member, "funder")
     for key in ("funder_ka", "funder_en", "funder_ru"):
-        member[key] = concession[key] if concession else ""
+        member[key] = row[key] if concession else ""
     member["funder"] = member["funder_ka"]
-    member["concession"] = concession["category"] if concession else None
+    member["concession"] = row["concession"]
     return member, standing, member["discount_percent"]
+
+
+def _day(value: Any) -> date | None:
+    """A date column as a date (raw SQL on SQLite may give its ISO text)."""
+    return value if isinstance(value, date) or value is None else date.fromisoformat(value)
 
 
 def _standing_of(member: dict[str, Any], membership: dict[str, Any] | None,
@@ -139,15 +163,36 @@ def _standing_of(member: dict[str, Any], membership: dict[str, Any] | None,
     )
 
 
-def _loan_columns() -> list[Any]:
-    return [
-        Booking.all_columns(),
+@functools.cache  # a joined, aliased column costs Piccolo deep copies to build: build it once
+def _loan_columns() -> tuple[Any, ...]:
+    return (
+        *Booking.all_columns(),
         *reservations.tool_type_and_centre_names(Booking),
         Booking.unit.asset_tag.as_alias("asset_tag"),
         Booking.tool_type.daily_fee.as_alias("daily_fee"),
         Booking.member.name.as_alias("member_name"),
         Booking.member.phone.as_alias("member_phone"),
-    ]
+    )
+
+
+@functools.cache
+def _unit_columns() -> tuple[Any, ...]:
+    """What the basket needs of a scanned unit and its tool type."""
+    return (
+        Unit.id, Unit.asset_tag, Unit.tool_type, Unit.centre, Unit.status,
+        Unit.last_inspected_on, Unit.last_inspection_result,
+        Unit.tool_type.inspection_interval_days.as_alias("interval_days"),
+        Unit.tool_type.required_skill.as_alias("required_skill"),
+        Unit.tool_type.daily_fee.as_alias("daily_fee"),
+        Unit.tool_type.deposit.as_alias("deposit"),
+        Unit.tool_type.max_loan_days.as_alias("max_loan_days"),
+        Unit.tool_type.name_ka.as_alias("name_ka"), Unit.tool_type.name_en.as_alias("name_en"),
+        Unit.tool_type.name_ru.as_alias("name_ru"),
+        Unit.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
+        Unit.tool_type.safety_notes_en.as_alias("safety_notes_en"),
+        Unit.tool_type.safety_notes_ru.as_alias("safety_notes_ru"),
+        Unit.tool_type.manual_url.as_alias("manual_url"),
+    )
 
 
 async def member_panel(member_id: int, centre_id: int, today: date) -> dict[str, Any]:
@@ -270,21 +315,8 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
     ends = ends or {}
     policy = await ledger.fee_policy(centre["id"])
     member, standing, discount = await _standing(member_id, today, policy)
-    query = Unit.select(
-        Unit.id, Unit.asset_tag, Unit.tool_type, Unit.centre, Unit.status,
-        Unit.last_inspected_on, Unit.last_inspection_result,
-        Unit.tool_type.inspection_interval_days.as_alias("interval_days"),
-        Unit.tool_type.required_skill.as_alias("required_skill"),
-        Unit.tool_type.daily_fee.as_alias("daily_fee"),
-        Unit.tool_type.deposit.as_alias("deposit"),
-        Unit.tool_type.max_loan_days.as_alias("max_loan_days"),
-        Unit.tool_type.name_ka.as_alias("name_ka"), Unit.tool_type.name_en.as_alias("name_en"),
-        Unit.tool_type.name_ru.as_alias("name_ru"),
-        Unit.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
-        Unit.tool_type.safety_notes_en.as_alias("safety_notes_en"),
-        Unit.tool_type.safety_notes_ru.as_alias("safety_notes_ru"),
-        Unit.tool_type.manual_url.as_alias("manual_url"),
-    ).where(Unit.asset_tag.is_in(tags or ["-"])).order_by(Unit.asset_tag)
+    query = Unit.select(*_unit_columns()).where(
+        Unit.asset_tag.is_in(tags or ["-"])).order_by(Unit.asset_tag)
     if lock and is_postgres():  # in tag order, as bookings lock them: no deadlock between us
         query = query.lock_rows(of=(Unit,))
     units = {row["asset_tag"]: row for row in await query}
@@ -816,79 +848,76 @@ async def _lend_basket(member_id, centre, tags, return_on, payment, override_rea
             "Write why you lend despite the warnings, or resolve them first.")})
     receipt = await ledger.open_receipt(member_id, centre_id, "check_out",
                                         actor_id=actor.id, now=now)
-    for line in basket.lines:
-        loan = await _lend(line, member_id, centre_id, receipt, actor.id, today, now)
-        await _charge(receipt, member_id, centre_id, loan, line.quote,
-                      basket.member, actor_id=actor.id, now=now)
+    postings = ledger.Postings(receipt, member_id, centre_id, now=now, actor_id=actor.id)
+    loans = await _lend(basket.lines, member_id, centre_id, receipt, actor.id, today, now)
+    for line, loan in zip(basket.lines, loans, strict=True):
+        postings.audit("loan.check_out", "booking", loan, after={
+            "unit": line.unit["id"], "member": member_id, "kind": line.verdict.kind,
+            "ends_on": line.verdict.ends_on.isoformat(), "receipt": receipt})
+        _charge(postings, loan, line.quote, basket.member)
     if paid:  # how it is paid is checked first (method, slip, waiver); nothing paid: no line
-        await ledger.post_payment(receipt, member_id, centre_id, payment,
-                                  owed=await ledger.balance(member_id),
-                                  may_waive=actor.all_centres, now=now, actor_id=actor.id)
+        # the balance read with the member's standing, in this transaction, and this basket
+        ledger.add_payment(postings, payment, owed=basket.standing.balance + postings.total,
+                           may_waive=actor.all_centres)
     if problems:  # not what is due, and not by choice: the whole check-out rolls back
         raise ledger.MoneyError("invalid", problems)
     if paid < basket.due:
-        await audit.record("loan.left_owing", "receipt", receipt, now=now, actor_id=actor.id,
-                           centre_id=centre_id, after={
-                               "due": basket.due, "paid": paid,
-                               "owing": basket.due - paid, "reason": owing_reason[:500]})
+        postings.audit("loan.left_owing", "receipt", receipt, after={
+            "due": basket.due, "paid": paid, "owing": basket.due - paid,
+            "reason": owing_reason[:500]})
     if basket.soft:
-        await audit.record("loan.override", "receipt", receipt, now=now, actor_id=actor.id,
-                           centre_id=centre_id, after={
-                               "reason": override_reason,
-                               "warnings": [message_id(w) for w in basket.soft]})
+        postings.audit("loan.override", "receipt", receipt, after={
+            "reason": override_reason, "warnings": [message_id(w) for w in basket.soft]})
+    await postings.write()
     return receipt
 
 
-async def _charge(receipt: int, member_id: int, centre_id: int, loan: int, quote: Quote,
-                  member: dict[str, Any], *, actor_id: int, now: datetime) -> None:
+def _charge(postings: ledger.Postings, loan: int, quote: Quote, member: dict[str, Any]) -> None:
     """A loan's fee, the concession's share as a waiver naming its category and funder (for
     the donor reports), and the deposit (zero amounts write nothing)."""
-    post = {"now": now, "actor_id": actor_id, "loan": loan}
-    await ledger.post(receipt, member_id, centre_id, "fee", quote.full_fee, **post)
-    await ledger.post(receipt, member_id, centre_id, "waiver", -quote.waived,
-                      funder=member["funder"] or "-", concession=member["concession"], **post)
-    await ledger.post(receipt, member_id, centre_id, "deposit", quote.deposit, **post)
+    postings.post("fee", quote.full_fee, loan=loan)
+    postings.post("waiver", -quote.waived, loan=loan, funder=member["funder"] or "-",
+                  concession=member["concession"])
+    postings.post("deposit", quote.deposit, loan=loan)
 
 
-async def _settle_deposit(receipt: int, member_id: int, centre_id: int, loan: int, *,
-                          actor_id: int, now: datetime) -> None:
-    """The loan's deposit comes back, applied first to what the member owes; what is left is
-    handed back in cash."""
-    post = {"now": now, "actor_id": actor_id, "loan": loan}
-    held = await _deposit_held(loan)
-    await ledger.post(receipt, member_id, centre_id, "deposit_return", -held, **post)
-    refund = refund_due(await ledger.balance(member_id), held)
-    await ledger.post(receipt, member_id, centre_id, "refund", refund, method="cash", **post)
+def _settle_deposit(postings: ledger.Postings, loan: int, held: int, owed_before: int) -> None:
+    """The loan's deposit (`held`) comes back, applied first to what the member owes
+    (`owed_before` this action's lines); what is left is handed back in cash."""
+    postings.post("deposit_return", -held, loan=loan)
+    refund = refund_due(owed_before + postings.total, held)
+    postings.post("refund", refund, loan=loan, method="cash")
 
 
-async def _lend(line: Line, member_id: int, centre_id: int, receipt: int, actor_id: int,
-                today: date, now: datetime) -> int:
-    unit = line.unit
-    verdict = line.verdict
-    if verdict.kind == "pickup":
+async def _lend(lines: list[Line], member_id: int, centre_id: int, receipt: int, actor_id: int,
+                today: date, now: datetime) -> list[int]:
+    """The loans of these lines, in their order: a reservation picked up, or a walk-in's new
+    booking (all of them in one statement)."""
+    loans: dict[int, int] = {}  # by the line's index
+    for index, line in enumerate(lines):
+        if line.verdict.kind != "pickup":
+            continue
         rows = await Booking.update({
             Booking.status: "out", Booking.checked_out_at: now, Booking.out_receipt: receipt,
-            Booking.unit: unit["id"],
-        }).where((Booking.id == verdict.booking) & (Booking.status == "reserved")).returning(
-            Booking.id)
+            Booking.unit: line.unit["id"],
+        }).where((Booking.id == line.verdict.booking) & (Booking.status == "reserved")
+                 ).returning(Booking.id)
         if not rows:
             raise DeskError("conflict", {"scan": N_(
                 "Another desk has just lent or booked one of these units. Scan again to see "
                 "which.")})
-        loan = rows[0]["id"]
-    else:
-        rows = await Booking.insert(Booking(
-            member=member_id, tool_type=unit["tool_type"], unit=unit["id"], centre=centre_id,
-            starts_on=today, ends_on=verdict.ends_on,
-            status="out", created_at=now, created_by=actor_id, checked_out_at=now,
-            out_receipt=receipt,
-        )).returning(Booking.id)
-        loan = rows[0]["id"]
-    await audit.record("loan.check_out", "booking", loan, now=now, actor_id=actor_id,
-                       centre_id=centre_id, after={
-                           "unit": unit["id"], "member": member_id, "kind": verdict.kind,
-                           "ends_on": verdict.ends_on.isoformat(), "receipt": receipt})
-    return loan
+        loans[index] = rows[0]["id"]
+    walk_ins = [index for index in range(len(lines)) if index not in loans]
+    if walk_ins:
+        rows = await Booking.insert(*[Booking(
+            member=member_id, tool_type=lines[index].unit["tool_type"],
+            unit=lines[index].unit["id"], centre=centre_id, starts_on=today,
+            ends_on=lines[index].verdict.ends_on, status="out", created_at=now,
+            created_by=actor_id, checked_out_at=now, out_receipt=receipt,
+        ) for index in walk_ins]).returning(Booking.id)
+        # one statement numbers its rows in the order of its VALUES
+        loans.update(zip(walk_ins, sorted(row["id"] for row in rows), strict=True))
+    return [loans[index] for index in range(len(lines))]
 
 
 # --- check-in ---------------------------------------------------------------------------------
@@ -914,6 +943,16 @@ async def _open_loan(tag: str, centre_ids: frozenset[int] | None, *, lock: bool 
     if centre_ids is not None and loan["centre"] not in centre_ids:
         raise DeskError("forbidden", {"tag": N_("This unit was lent by another centre.")})
     return loan
+
+
+async def _open_loans(tags: list[str], *, lock: bool = False) -> dict[str, dict[str, Any]]:
+    """The open loans of these units (normalised tags), by tag, in one query."""
+    query = Booking.select(*_loan_columns()).where(
+        Booking.unit.asset_tag.is_in(tags or ["-"]) & (Booking.status == "out")
+    ).order_by(Booking.unit.asset_tag)
+    if lock and is_postgres():  # in tag order, as a check-out locks units: no deadlock
+        query = query.lock_rows(of=(Booking,))
+    return {loan["asset_tag"]: loan for loan in await query}
 
 
 async def _deposit_held(loan_id: int) -> int:
@@ -1012,8 +1051,11 @@ async def finish_returns(centre_id: int, *, returned: dict[int, Returned], actor
         if errors:
             raise DeskError("invalid", errors)
         taken = []
+        open_loans = await _open_loans([line["asset_tag"] for line in lines], lock=True)
         for line in lines:
-            loan = await _open_loan(line["asset_tag"], desk_centres(actor), lock=True)
+            loan = open_loans.get(line["asset_tag"])
+            if loan is None or not actor.can_act_for(loan["centre"]):
+                loan = await _open_loan(line["asset_tag"], desk_centres(actor))  # says why
             if loan["id"] != line["booking"]:  # taken back (and lent again) by another desk
                 raise DeskError("conflict", {"tag": (N_("%(tag)s is not out any more."),
                                                      {"tag": line["asset_tag"]})})
@@ -1032,35 +1074,41 @@ async def _take_back(taken: list[tuple[dict[str, Any], Returned]], *, actor: Any
     member, centre = taken[0][0]["member"], taken[0][0]["centre"]
     policy = await ledger.fee_policy(centre)
     receipt = await ledger.open_receipt(member, centre, "check_in", actor_id=actor.id, now=now)
+    postings = ledger.Postings(receipt, member, centre, now=now, actor_id=actor.id)
     for loan, returned in taken:
-        post = {"now": now, "actor_id": actor.id, "loan": loan["id"]}
-        await ledger.post(receipt, member, centre, "late_fee",
-                          _late_fee(loan["ends_on"], today, policy), **post)
-        await ledger.post(receipt, member, centre, "damage", returned.damage_charge,
-                          reason=returned.notes[:500], **post)
+        postings.post("late_fee", _late_fee(loan["ends_on"], today, policy), loan=loan["id"])
+        postings.post("damage", returned.damage_charge, loan=loan["id"],
+                      reason=returned.notes[:500])
+    held = await _deposits_held([loan["id"] for loan, _ in taken])
+    owed_before = await ledger.balance(member)  # this action's lines are not written yet
     for loan, _ in taken:
-        await _settle_deposit(receipt, member, centre, loan["id"], actor_id=actor.id, now=now)
+        _settle_deposit(postings, loan["id"], held.get(loan["id"], 0), owed_before)
+
+    async def audit_later(action: str, entity: str, entity_id: int | None, **row: Any) -> None:
+        postings.audit_rows.append(audit.entry(action, entity, entity_id, **row))
+
     freed: list[int] = []  # a tool type once a unit freed
+    returns: dict[tuple[str, str, int | None], list[int]] = {}  # loans by how they came back
     for loan, returned in taken:
         ticket = None
         if returned.condition in NEEDS_REPAIR:
             ticket = await inventory.open_ticket(
                 loan["unit"], f"{loan['member_name']} ({loan['asset_tag']}): {returned.notes}",
-                photo=returned.photo, actor=actor, now=now, audit=audit.record)
-        else:  # back early or on time: the unit may serve the waitlist now
+                photo=returned.photo, actor=actor, now=now, audit=audit_later)
+        elif loan["tool_type"] not in freed:  # back early or on time: it may serve the waitlist
             freed.append(loan["tool_type"])
+        returns.setdefault((returned.condition, returned.notes, ticket), []).append(loan["id"])
+        postings.audit("loan.check_in", "booking", loan["id"], before={"status": "out"}, after={
+            "status": "returned", "condition": returned.condition, "ticket": ticket,
+            "receipt": receipt, "days_late": days_late(loan["ends_on"], today)})
+    for (condition, notes, ticket), ids in returns.items():
         await Booking.update({
             Booking.status: "returned", Booking.returned_at: now, Booking.ended_on: today,
-            Booking.in_receipt: receipt,
-            Booking.return_condition: returned.condition, Booking.return_notes: returned.notes,
-            Booking.return_ticket: ticket,
-        }).where(Booking.id == loan["id"])
-        await audit.record("loan.check_in", "booking", loan["id"], now=now, actor_id=actor.id,
-                           centre_id=centre, before={"status": "out"}, after={
-                               "status": "returned", "condition": returned.condition,
-                               "ticket": ticket, "receipt": receipt,
-                               "days_late": days_late(loan["ends_on"], today)})
-    for tool_type in freed:
+            Booking.in_receipt: receipt, Booking.return_condition: condition,
+            Booking.return_notes: notes, Booking.return_ticket: ticket,
+        }).where(Booking.id.is_in(ids))
+    await postings.write()
+    for tool_type in await reservations.waited_for(freed, centre, today):
         await reservations.offer_freed_period(tool_type, centre, now=now, today=today)
     return receipt
 
@@ -1155,11 +1203,13 @@ async def _renew(booking_id, new_ends_on, member_id, centre_ids, actor_id, today
                          ).where(Booking.id == booking_id)
     receipt = await ledger.open_receipt(loan["member"], loan["centre"], "renewal",
                                         actor_id=actor_id, now=now)
-    await _charge(receipt, loan["member"], loan["centre"], booking_id, quote, member,
-                  actor_id=actor_id, now=now)
-    await audit.record("loan.renew", "booking", booking_id, now=now, actor_id=actor_id,
-                       centre_id=loan["centre"], before={"ends_on": loan["ends_on"].isoformat()},
-                       after={"ends_on": new_ends_on.isoformat(), "receipt": receipt})
+    postings = ledger.Postings(receipt, loan["member"], loan["centre"], now=now,
+                               actor_id=actor_id)
+    _charge(postings, booking_id, quote, member)
+    postings.audit("loan.renew", "booking", booking_id,
+                   before={"ends_on": loan["ends_on"].isoformat()},
+                   after={"ends_on": new_ends_on.isoformat(), "receipt": receipt})
+    await postings.write()
     return receipt
 
 
@@ -1225,16 +1275,18 @@ async def declare_lost(booking_id: int, *, replacement: int | None, centre_ids: 
             raise DeskError("invalid", {"replacement": N_(
                 "The unit's cost is not recorded: enter the replacement cost.")})
         receipt = await ledger.open_receipt(member, centre, "lost", actor_id=actor.id, now=now)
-        post = {"now": now, "actor_id": actor.id, "loan": booking_id}
+        postings = ledger.Postings(receipt, member, centre, now=now, actor_id=actor.id)
         fee = _late_fee(loan["ends_on"], today, policy)
-        await ledger.post(receipt, member, centre, "late_fee", fee, **post)
-        await ledger.post(receipt, member, centre, "replacement", cost, **post)
+        postings.post("late_fee", fee, loan=booking_id)
+        postings.post("replacement", cost, loan=booking_id)
         await notifications.queue(
             member, "declared_lost", {"tool": Names.of(loan, "tool_name"),
                                       "ends": Day(loan["ends_on"]),
                                       "charge": notifications.Money(fee + cost)},
             now=now, centre_id=centre, event_key=f"declared_lost:booking {booking_id}")
-        await _settle_deposit(receipt, member, centre, booking_id, actor_id=actor.id, now=now)
+        _settle_deposit(postings, booking_id, await _deposit_held(booking_id),
+                        await ledger.balance(member))  # before this receipt's lines
+        await postings.write()
         await Booking.update({Booking.status: "lost", Booking.lost_at: now, Booking.ended_on: today,
                               Booking.in_receipt: receipt}).where(Booking.id == booking_id)
         await inventory.change_unit_status(
@@ -1293,12 +1345,7 @@ async def _receipt_loans(receipt: dict[str, Any], entries: list[dict[str, Any]]
         condition |= ((Booking.member == receipt["member"])
                       & (Booking.centre == receipt["centre"]) & (Booking.renewals > 0)
                       & (Booking.checked_out_at <= receipt["created_at"]))
-    loans = await Booking.select(
-        *_loan_columns(),
-        Booking.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
-        Booking.tool_type.safety_notes_en.as_alias("safety_notes_en"),
-        Booking.tool_type.safety_notes_ru.as_alias("safety_notes_ru"),
-    ).where(condition).order_by(Booking.id)
+    loans = await Booking.select(*_receipt_loan_columns()).where(condition).order_by(Booking.id)
     history: dict[int, list[dict[str, Any]]] = {loan["id"]: [] for loan in loans}
     if loans:
         for row in await AuditLog.select(
@@ -1313,6 +1360,14 @@ async def _receipt_loans(receipt: dict[str, Any], entries: list[dict[str, Any]]
         if moment is not None:
             shown.append({**loan, "moment": moment})
     return shown
+
+
+@functools.cache
+def _receipt_loan_columns() -> tuple[Any, ...]:
+    return (*_loan_columns(),
+            Booking.tool_type.safety_notes_ka.as_alias("safety_notes_ka"),
+            Booking.tool_type.safety_notes_en.as_alias("safety_notes_en"),
+            Booking.tool_type.safety_notes_ru.as_alias("safety_notes_ru"))
 
 
 def _moment(loan: dict[str, Any], receipt_id: int, history: list[dict[str, Any]],
@@ -1351,10 +1406,18 @@ async def receipt_page(receipt_id: int, user: CurrentUser) -> dict[str, Any] | N
 
 
 async def receipt_summary(receipt_id: int) -> dict[str, Any]:
-    """A receipt and the member's balance after it (what the desk API answers)."""
+    """What the desk API answers about the receipt it has just written: the receipt, its loans
+    as the receipt shows them, the sum of its entries (`total`) and the member's balance."""
     async with read_transaction():
-        view = await receipt_view(receipt_id)  # the receipt the caller has just written
-        return {**view, "balance": await ledger.balance(view["receipt"]["member"])}
+        receipt = await Receipt.select(
+            Receipt.id, Receipt.member, Receipt.centre, Receipt.kind, Receipt.created_at,
+        ).where(Receipt.id == receipt_id).first()
+        entries = await LedgerEntry.select(LedgerEntry.loan, LedgerEntry.amount).where(
+            LedgerEntry.receipt == receipt_id)
+        loans = await _receipt_loans(receipt, entries)
+        balance = await ledger.balance(receipt["member"])
+    return {"receipt": receipt, "loans": loans, "balance": balance,
+            "total": sum(entry["amount"] for entry in entries)}
 
 
 # --- a member's account -----------------------------------------------------------------------

@@ -12,18 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.openapi.spec import Example
+from litestar.params import Body, Parameter
 from litestar.response import Template
 
 from bookings.lending import desk
 from bookings.tables import RETURN_CONDITIONS
 from inventory import media
 from rental import ledger
-from rental.kernel import i18n, web
+from rental.kernel import api, i18n, web
+from rental.kernel.api import ApiController, Money
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.responses import go, refusal_page
@@ -462,7 +464,19 @@ class ReceiptOut:
     receipt_id: int
     total_tetri: int
     balance_tetri: int
+    total: Money
+    balance: Money  # what the member owes after this receipt
     loans: list[LoanOut] = field(default_factory=list)
+
+
+CHECK_OUT_EXAMPLE = {"member_id": 42, "centre_id": 1, "asset_tags": ["SMG-0012", "SMG-0040"],
+                     "return_on": "2026-12-12",
+                     "payment": {"method": "cash", "amount_tetri": 6500}}
+RECEIPT_EXAMPLE = {
+    "receipt_id": 908, "total_tetri": 6500, "balance_tetri": 0,
+    "total": {"tetri": 6500, "text": "65,00 ₾"}, "balance": {"tetri": 0, "text": "0,00 ₾"},
+    "loans": [{"id": 77, "asset_tag": "SMG-0012", "member_id": 42, "starts_on": "2026-12-10",
+               "ends_on": "2026-12-12", "status": "out"}]}
 
 
 def _paid(payment: PaymentIn | None) -> dict[str, Any]:
@@ -479,19 +493,23 @@ def _receipt_out(view: dict[str, Any]) -> Response[ReceiptOut]:
     member = view["receipt"]["member"]
     return Response(ReceiptOut(
         receipt_id=view["receipt"]["id"], total_tetri=view["total"],
-        balance_tetri=view["balance"],
+        balance_tetri=view["balance"], total=api.money(view["total"]),
+        balance=api.money(view["balance"]),
         loans=[LoanOut(id=loan["id"], asset_tag=loan["asset_tag"], member_id=member,
                        starts_on=loan["starts_on"], ends_on=loan["ends_on"],
                        status=loan["status"]) for loan in view["loans"]]), status_code=201)
 
 
-class LoanApi(Controller):
+class LoanApi(ApiController):
     path = "/api/v1/loans"
     opt = {"access": "staff"}
     tags = ["desk"]
 
-    @post("/check-out", status_code=201)
-    async def check_out(self, request: Request, data: CheckOutIn) -> Response[Any]:
+    @post("/check-out", status_code=201, responses={
+        **api.refusals(404, 409, 422), **api.answer(201, ReceiptOut, RECEIPT_EXAMPLE, "Lent")})
+    async def check_out(self, request: Request, data: Annotated[CheckOutIn, Body(examples=[
+            Example(summary="two drills, paid in cash", value=CHECK_OUT_EXAMPLE)])],
+    ) -> Response[ReceiptOut]:
         """Lend these units to a member in one transaction, with the payment; the same rules,
         status codes and messages as the desk page."""
         receipt = await desk.check_out(
@@ -501,8 +519,14 @@ class LoanApi(Controller):
             today=web.today(request), now=web.now(request))
         return _receipt_out(await desk.receipt_summary(receipt))
 
-    @post("/check-in", status_code=201)
-    async def check_in(self, request: Request, data: CheckInIn) -> Response[Any]:
+    @post("/check-in", status_code=201, responses={
+        **api.refusals(404, 409, 422), **api.answer(201, ReceiptOut, {
+            **RECEIPT_EXAMPLE, "total": {"tetri": 0, "text": "0,00 ₾"}, "total_tetri": 0,
+            "loans": []}, "Taken back")})
+    async def check_in(self, request: Request, data: Annotated[CheckInIn, Body(examples=[
+            Example(summary="back in good order", value={"asset_tag": "SMG-0012",
+                                                         "condition": "fine"})])],
+    ) -> Response[ReceiptOut]:
         """Take a unit back: late fee, damage, the deposit returned or applied."""
         user = current_user(request)
         receipt = await desk.check_in(

@@ -8,6 +8,7 @@ transaction starts with BEGIN IMMEDIATE, so the check and the insert cannot inte
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -42,7 +43,7 @@ from rental.kernel.i18n import N_, Day, Names, Plural, TimeOfDay
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import BadValue, money_input, parse_money, whole_number
 from rental.member_rules import membership_state
-from rental.tables import DEFAULT_FEE_POLICY, Centre, Member, MemberConcession, Membership
+from rental.tables import DEFAULT_FEE_POLICY, Centre, Member, MemberConcession
 
 
 class BookingError(DomainError):
@@ -135,12 +136,29 @@ async def booking_page(tool_type_id: int, centre_id: int, viewer: CurrentUser | 
         if bookable and not await _units_free_for(offer, starts, ends, for_member):
             problems["form"] = N_("No unit is free for all of these days. Choose other days, "
                                   "or join the waitlist.")
+        elsewhere = await other_centres(tool_type_id, offer.centre["id"], today)
     picked = days_to_build_on(starts, ends, problems)
-    return {"offer": offer, "free": free, "weeks": month_calendar(month, free, limits, *picked),
+    return {"offer": offer, "free": free, "other_centres": elsewhere,
+            "weeks": month_calendar(month, free, limits, *picked),
             "month": month, "previous": shift_month(month, -1), "next": shift_month(month, 1),
             "today": today, "starts": starts, "ends": ends, "picked": picked, "member": member,
             "problems": problems, "full": "form" in problems,
             "quote": quote(offer, starts, ends) if bookable and not problems else None}
+
+
+async def other_centres(tool_type_id: int, centre_id: int,
+                        today: date) -> list[tuple[dict[str, Any], int]]:
+    """The other active centres that lend this tool type and their units free today, most
+    first (where the catalogue's "also at other centres" leads): three queries."""
+    units = await Unit.select(Unit.centre).where(
+        (Unit.tool_type == tool_type_id) & (Unit.centre != centre_id)
+        & Unit.status.is_in(list(IN_CIRCULATION)) & Unit.centre.active.eq(True)).distinct()
+    if not units:
+        return []
+    free = await availability.free_units_between([tool_type_id], today, today)
+    places = await Centre.select().where(Centre.id.is_in([row["centre"] for row in units]))
+    return sorted(((place, free.get((tool_type_id, place["id"]), 0)) for place in places),
+                  key=lambda pair: (-pair[1], pair[0]["id"]))
 
 
 def _limits(offer: Offer, today: date) -> PeriodLimits:
@@ -188,10 +206,24 @@ async def held_offers(tool_type_id: int, centre_id: int, starts: date, ends: dat
     return [(row["starts_on"], row["ends_on"]) for row in rows]
 
 
+# The member, their current membership and how many bookings they have open, in one statement.
+_ELIGIBILITY_SQL = """
+SELECT m.status, ms.status AS membership_status, ms.ends_on AS membership_ends_on,
+       mt.max_open_bookings,
+       (SELECT COUNT(*) FROM booking b WHERE b.member = m.id AND b.status = 'reserved')
+         AS open_bookings
+FROM member m
+LEFT JOIN membership ms ON ms.member = m.id AND ms.status != 'closed'
+LEFT JOIN membership_type mt ON mt.id = ms.membership_type
+WHERE m.id = {}
+LIMIT 1"""
+
+
 async def _eligibility(member_id: int, tool: dict[str, Any], today: date, now: datetime,
                        centre_id: int) -> dict[str, Any]:
     """Why this member may not book now, or nothing."""
-    member = await Member.select(Member.status, Member.role).where(Member.id == member_id).first()
+    rows = await Member.raw(_ELIGIBILITY_SQL, member_id)
+    member = rows[0] if rows else None
     if member is None or member["status"] == "erased":
         raise BookingError("not_found", {"member": N_("There is no such member.")})
     if member["status"] == "pending":
@@ -199,20 +231,18 @@ async def _eligibility(member_id: int, tool: dict[str, Any], today: date, now: d
                            "the centre's desk.")}
     if member["status"] == "suspended":
         return {"form": N_("This account is suspended. Please talk to the desk.")}
-    membership = await Membership.select(
-        Membership.status, Membership.ends_on,
-        Membership.membership_type.max_open_bookings.as_alias("max_open_bookings"),
-    ).where((Membership.member == member_id) & (Membership.status != "closed")).first()
-    if membership is None:
+    if member["membership_status"] is None:
         return {"form": N_("A membership is needed to book: the desk can start one.")}
-    state = membership_state(membership["status"], membership["ends_on"], today)
+    ends_on = member["membership_ends_on"]
+    if not isinstance(ends_on, date):  # raw SQL on SQLite may give the ISO text
+        ends_on = date.fromisoformat(ends_on)
+    state = membership_state(member["membership_status"], ends_on, today)
     if state == "suspended":
         return {"form": N_("The membership is suspended. Please talk to the desk.")}
     if state != "active":
         return {"form": N_("The membership has expired: renew it at the desk.")}
-    open_count = await Booking.count().where(
-        (Booking.member == member_id) & (Booking.status == "reserved"))
-    if open_count >= membership["max_open_bookings"]:
+    open_count = int(member["open_bookings"])
+    if open_count >= member["max_open_bookings"]:
         return {"form": Plural(
             "You have %(num)s open booking, the most your membership allows.",
             "You have %(num)s open bookings, the most your membership allows.", open_count)}
@@ -415,6 +445,18 @@ async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime
     return offered
 
 
+async def waited_for(tool_type_ids: list[int], centre_id: int, today: date) -> list[int]:
+    """Which of these tool types (in their order) someone waits for at the centre: only they
+    need `offer_freed_period` (one query for them all)."""
+    if not tool_type_ids:
+        return []
+    rows = await WaitlistEntry.select(WaitlistEntry.tool_type).where(
+        WaitlistEntry.tool_type.is_in(tool_type_ids) & (WaitlistEntry.centre == centre_id)
+        & (WaitlistEntry.status == "waiting") & (WaitlistEntry.starts_on >= today)).distinct()
+    waiting = {row["tool_type"] for row in rows}
+    return [tool_type for tool_type in tool_type_ids if tool_type in waiting]
+
+
 async def join_waitlist(*, member_id: int, tool_type_id: int, centre_id: int,
                         starts_on: date | None, ends_on: date | None, today: date,
                         now: datetime) -> int:
@@ -493,16 +535,17 @@ async def expire(*, now: datetime) -> tuple[int, int]:
 # --- reading --------------------------------------------------------------------------------
 
 
-def tool_type_and_centre_names(table) -> list[Any]:
+@functools.cache  # a joined, aliased column costs Piccolo deep copies to build: build it once
+def tool_type_and_centre_names(table) -> tuple[Any, ...]:
     """The tool's and the centre's names in every language, for a row pointing at both."""
-    return [
+    return (
         table.tool_type.name_ka.as_alias("tool_name_ka"),
         table.tool_type.name_en.as_alias("tool_name_en"),
         table.tool_type.name_ru.as_alias("tool_name_ru"),
         table.centre.name_ka.as_alias("centre_name_ka"),
         table.centre.name_en.as_alias("centre_name_en"),
         table.centre.name_ru.as_alias("centre_name_ru"),
-    ]
+    )
 
 
 async def my_bookings_page(member_id: int, today: date) -> dict[str, Any]:

@@ -8,9 +8,6 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from bookings.reports.rules import SHEETS, Table, sheet_name, suppressed_table
 from rental.kernel import i18n
 from rental.kernel.web import choice_label
@@ -63,6 +60,9 @@ def csv_bytes(table: Table) -> bytes:
 def xlsx_bytes(title: str, tables: list[Table], period: str) -> bytes:
     """One sheet per table, named by its short name (rules.SHEETS) in the reader's language,
     its full title and the period above the headings."""
+    from openpyxl import Workbook  # here: 6 MB in every worker for a download a few ask for
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     for table in tables:

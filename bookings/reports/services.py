@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from bookings.reports import exports
+from bookings.reports import exports, summaries
 from bookings.reports.queries import (
     Scope,
     centres,
@@ -125,6 +125,8 @@ async def report_page(visitor: CurrentUser, name: str, filters: Mapping[str, str
     params = {key: filters.get(key, "") for key in FILTERS}
     period, errors = parse_period(params, today)
     build, title = REPORTS[name]
+    if not errors:
+        await summaries.bring_up_to_date(default_zone, today)
     async with read_transaction():
         listed = await centres()
         scope, centre, centre_errors = _scope(visitor, params["centre"], listed, default_zone)

@@ -17,6 +17,10 @@ class CurrentUser:
     language: str
     centre_ids: frozenset[int]  # desk staff: their centres; others: empty
     unread_messages: int = 0  # messages on their page not read yet (the menu shows it)
+    home_centre: int | None = None  # where they usually come (the catalogue shows it first)
+    # an API token's scopes that the role allows today (rental.kernel.token_rules); None: a
+    # session, with every right of the role
+    scopes: frozenset[str] | None = None
 
     @property
     def is_staff(self) -> bool:

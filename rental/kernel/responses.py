@@ -19,10 +19,11 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    ValidationException,
 )
 from litestar.response import Redirect, Template
 
-from rental.kernel import i18n
+from rental.kernel import api, i18n
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.observe import request_id
@@ -62,14 +63,6 @@ def go(request: Request, path: str, message: Any = None, level: str = "success")
     return response
 
 
-def api_refusal(status: int, errors: dict[str, Any]) -> Response[dict[str, Any]]:
-    """The API's one error body: {"status", "errors": {field: message}}, in the reader's
-    language."""
-    return Response({"status": status,
-                     "errors": {k: i18n.message_text(v) for k, v in errors.items()}},
-                    status_code=status)
-
-
 class Later(Response):
     """A response made when it is sent: exception handlers are synchronous, and re-rendering
     a form may need the database (its choices, the record)."""
@@ -99,7 +92,9 @@ def refusal(request: Request, error: DomainError) -> Response:
     """A service refused: the form again (the route's `on_error`), the API's body, or else the
     first message on the page the form was on (or the error page of its status)."""
     if wants_json(request):
-        return api_refusal(error.status, error.errors)
+        minutes = getattr(error, "minutes", None)  # a throttle's window: when to come back
+        return api.error_response(request, error.status, error.errors,
+                                  retry_after=minutes * 60 if minutes else None)
     render: Renderer | None = request.route_handler.opt.get("on_error")
     if render is not None:  # it decides, e.g. a wrong card number is a message, not a 404
         return Later(lambda: render(request, error))
@@ -127,10 +122,10 @@ def error_page(request: Request, status: int, title: str, message: Any,
     # A 404 never reaches the route middleware, so pick the language here too.
     i18n.current_locale.set(locale_for_scope(request.scope, current_user(request)))
     if wants_json(request):
-        body = {"status": status, "detail": i18n.message_text(message)}
-        if reference:
-            body["request_id"] = reference
-        return Response(body, status_code=status)
+        response = api.error_response(request, status, {"form": message})
+        if reference:  # the one body, and the id that finds the trace in the log
+            response.content["request_id"] = reference
+        return response
     return Template(
         template_name="error.html",
         context={"status": status, "title": i18n.gettext(title),
@@ -161,12 +156,25 @@ def http_error(request: Request, exc: HTTPException) -> Response:
                      "try again.") if "CSRF" in str(exc.detail) else N_(
             "You do not have access to this page.")
         return error_page(request, 403, TITLES[403], message)
+    if isinstance(exc, ValidationException) and wants_json(request):
+        return unreadable(request, exc)
     if status == 405:
         return error_page(request, 405, TITLES[405], N_("This address does not accept that."))
     if 400 <= status < 500:
         return error_page(request, status, TITLES[400],
                           N_("Check the address or the form and try again."))
     return server_error(request, exc)
+
+
+def unreadable(request: Request, exc: ValidationException) -> Response:
+    """400: the API could not read the request (malformed JSON, a wrong type, a missing field,
+    a number out of bounds); each field named, else the whole request."""
+    i18n.current_locale.set(locale_for_scope(request.scope, current_user(request)))
+    fields = [problem.get("key") for problem in exc.extra or [] if isinstance(problem, dict)]
+    errors: dict[str, Any] = {
+        str(key): N_("This value is missing or of the wrong kind.") for key in fields if key}
+    return api.error_response(request, 400, errors or {
+        "form": N_("Check the address or the form and try again.")})
 
 
 def server_error(request: Request, exc: Exception) -> Response:

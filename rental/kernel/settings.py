@@ -212,6 +212,8 @@ class Settings:
     backup_keep_daily: int = 7  # the newest backup of each of the last N days with backups
     backup_keep_weekly: int = 4  # ... and of each of the last M weeks
     pg_dump: Path | None = None  # PG_DUMP: pg_dump to use (pg_restore beside it); None: found
+    # API_TOKEN_RATE_PER_MINUTE: requests an API token may make a minute (then 429); 0: no limit
+    api_token_rate_per_minute: int = 120
 
     @property
     def media_dir(self) -> Path:
@@ -371,6 +373,7 @@ def load_settings() -> Settings:
         backup_keep_daily=_int("BACKUP_KEEP_DAILY", 7),
         backup_keep_weekly=_int("BACKUP_KEEP_WEEKLY", 4, minimum=0),
         pg_dump=_pg_dump(),
+        api_token_rate_per_minute=_int("API_TOKEN_RATE_PER_MINUTE", 120, minimum=0),
     )
 
 

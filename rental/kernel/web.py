@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, nodes, select_autoescape
+from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, FormMultiDict, MutableScopeHeaders
 from litestar.exceptions import (
@@ -33,7 +34,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from msgspec import Meta
 
-from rental.kernel import i18n, municipalities
+from rental.kernel import i18n, municipalities, token_rules, wire
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import CHOICE_LABELS, N_
 from rental.kernel.identity import STAFF_ROLES, CurrentUser
 from rental.kernel.phones import display_phone
@@ -134,6 +136,11 @@ def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
         raise NotAuthorizedException()
     if user.role not in roles:
         raise PermissionDeniedException()
+    if user.scopes is not None:  # an API token: what the route asks of it (token_rules)
+        needed = token_rules.scope_needed(level, connection.scope["method"])
+        if needed not in user.scopes:
+            raise DomainError("forbidden", {"form": (
+                N_("This API token lacks the “%(scope)s” scope."), {"scope": needed})})
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -391,6 +398,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def locale_for_scope(scope: Scope, user: CurrentUser | None) -> str:
+    accepted = _header(scope, b"accept-language")
+    if accepted and scope.get("path", "").startswith("/api/"):
+        # the API answers in the language asked: a kiosk's reader, whoever its token's account
+        return i18n.choose_locale(None, None, accepted)
     return i18n.choose_locale(
         user.language if user else None,
         _cookies(scope).get(LANGUAGE_COOKIE),
@@ -555,10 +566,19 @@ def make_environment(debug: bool, timezone: str = "Asia/Tbilisi") -> Environment
 
 class CSRFUnlessBearer(CSRFMiddleware):
     """Litestar's double-submit CSRF check, except for requests authenticated by an API bearer
-    token: a browser never attaches one by itself, so a forged cross-site request cannot."""
+    token: a browser never attaches one by itself, so a forged cross-site request cannot. Pages
+    carry the token masked afresh for each response (rental.kernel.wire)."""
+
+    def __init__(self, app: ASGIApp, config: CSRFConfig) -> None:
+        super().__init__(wire.masking_csrf_token(app), config)
+
+    def _csrf_tokens_match(self, request_csrf_token: str, cookie_csrf_token: str) -> bool:
+        return super()._csrf_tokens_match(wire.unmasked(request_csrf_token), cookie_csrf_token)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("auth") == "bearer":
+        # an API request of nobody rides on no session: its route answers 401 (or serves it)
+        nobody = scope.get("user") is None and scope.get("path", "").startswith("/api/")
+        if scope.get("auth") == "bearer" or nobody:
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)

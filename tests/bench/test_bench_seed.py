@@ -10,13 +10,13 @@ from datetime import date
 
 from conftest import ON_POSTGRES, memoized_hash
 
-from bench.generate import FULL, Encoder, Plan, Stats, generate
+from bench.generate import FULL, MEMBER_PHONE, Encoder, Plan, Stats, generate
 from bench.seed import BENCH_PASSWORD, open_writer, populate, read_base
 from bookings.tables import Booking, Certificate, Enrolment, SkillSession
 from inventory.tables import ToolType, Unit
 from rental import ledger
 from rental.auth import verify_password
-from rental.tables import Centre, LedgerEntry, Member, Receipt
+from rental.tables import Centre, LedgerEntry, Member, Membership, Receipt
 
 TODAY = date(2026, 11, 23)  # the demo seed's day
 SCALE = 0.001
@@ -139,10 +139,18 @@ async def test_sessions_keep_to_their_places_and_certify_who_attended(seeded):
 
 async def test_the_bench_accounts_log_in_and_the_schema_holds(seeded):
     stats, _plan = await seed_network()
-    staff = await Member.select(Member.password_hash, Member.role).where(
+    accounts = await Member.select(Member.password_hash, Member.role).where(
         Member.phone.like("+995500000%"))
-    assert len(staff) == len(stats.centres) + 1
-    assert all(verify_password(row["password_hash"], BENCH_PASSWORD) for row in staff)
+    # a desk at every centre, the coordinator, and one member who may book
+    assert sorted(row["role"] for row in accounts) == sorted(
+        ["staff"] * len(stats.centres) + ["coordinator", "member"])
+    assert all(verify_password(row["password_hash"], BENCH_PASSWORD) for row in accounts)
+    member = await Member.select(Member.id, Member.status).where(
+        Member.phone == MEMBER_PHONE).first()
+    assert member["status"] == "active"
+    assert await Membership.exists().where(
+        (Membership.member == member["id"]) & (Membership.status == "active")
+        & (Membership.ends_on >= TODAY))
     if ON_POSTGRES:  # the load took them off and put them back, checking every row
         names = {row["conname"] for row in await rows("SELECT conname FROM pg_constraint")}
         assert {"booking_unit_no_overlap", "ledger_entry_receipt_fkey"} <= names

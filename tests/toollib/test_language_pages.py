@@ -172,7 +172,7 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]")
 # codes, and the standards named in tool names (Torx, Tri-wing, SDS-plus)
 KEPT_IN_LATIN = {"SMS", "GEL", "CSV", "XLSX", "QR", "IOM", "PDF", "JPEG", "PNG", "WebP",
                  "SMG", "KUT", "ID", "URL", "Tri-wing", "Torx", "SDS-plus", "PVC", "PPR",
-                 "LED"}
+                 "LED", "API"}
 
 
 async def words_left(client, path: str) -> tuple[list[str], list[str]]:

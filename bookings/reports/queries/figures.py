@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bookings.reports import summaries
 from bookings.reports.queries.common import ATTENDED_BY_SESSION, Scope, compose, fetch, number
 
 # --- the fragments a figure and its breakdowns select their rows with ---------------------------
@@ -68,12 +69,12 @@ NEW_MEMBERS_BY_CENTRE = """
       SUM(CASE WHEN n.first_day < $p0 THEN 1 ELSE 0 END) AS previous
     FROM ({new_members}) n GROUP BY n.centre"""
 
+# {ledger}: summaries.LEDGER over the period and the one before
 COLLECTED_BY_CENTRE = """
-    SELECT e.centre, -SUM(CASE WHEN e.created_at >= $t0 THEN e.amount ELSE 0 END) AS current,
-      -SUM(CASE WHEN e.created_at < $t0 THEN e.amount ELSE 0 END) AS previous
-    FROM ledger_entry e
-    WHERE e.kind IN ('payment', 'refund') AND e.created_at >= $s0 AND e.created_at < $t1
-      {in_centres[e.centre]}
+    SELECT e.centre, -SUM(CASE WHEN e.current = 1 THEN e.amount ELSE 0 END) AS current,
+      -SUM(CASE WHEN e.current = 0 THEN e.amount ELSE 0 END) AS previous
+    FROM ({ledger}) e
+    WHERE e.kind IN ('payment', 'refund')
     GROUP BY e.centre"""
 
 # {held}: HELD; {attended_by_session}: common.ATTENDED_BY_SESSION
@@ -162,7 +163,9 @@ async def collected(scope: Scope, values: Mapping[str, Any]) -> ByCentre:
     """Collected: the money taken (ledger payments, cash or card) less the money paid back
     (refunds), by the instant it was entered on the centre's calendar, at the centre that took
     it, in tetri. Deposits taken are payments too; a reversal nets out its entry."""
-    rows = await fetch(COLLECTED_BY_CENTRE, scope, values)
+    entries, entry_values = await summaries.ledger(scope, values["q0"], values["p1"],
+                                                   values["p0"], values["today"])
+    rows = await fetch(COLLECTED_BY_CENTRE, scope, {**values, **entry_values}, ledger=entries)
     return {r["centre"]: Count(number(r["current"]), number(r["previous"])) for r in rows}
 
 

@@ -8,12 +8,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
+from bookings.reports import summaries
 from bookings.reports.queries import figures
 from bookings.reports.queries.common import (
     Scope,
     centres,
     fetch,
-    local_month,
     number,
     period_values,
 )
@@ -25,36 +25,36 @@ from rental.ledger import funder_in_languages
 
 CHARGE_KINDS = ("fee", "late_fee", "damage", "replacement")
 
+# {ledger}: summaries.LEDGER over the period and the one before
 LEDGER_SUMS = """
-    SELECT CASE WHEN e.created_at >= $t0 THEN 1 ELSE 0 END AS current, e.centre,
-      e.created_by, m.name AS staff, e.kind, e.method, e.funder, e.concession,
-      k.name_ka AS concession_ka, k.name_en AS concession_en, k.name_ru AS concession_ru,
-      SUM(e.amount) AS amount
-    FROM ledger_entry e
+    SELECT e.current, e.centre, e.created_by, m.name AS staff, e.kind, e.method, e.funder,
+      e.concession, k.name_ka AS concession_ka, k.name_en AS concession_en,
+      k.name_ru AS concession_ru, SUM(e.amount) AS amount
+    FROM ({ledger}) e
       LEFT JOIN member m ON m.id = e.created_by
       LEFT JOIN concession_category k ON k.id = e.concession
-    WHERE e.created_at >= $s0 AND e.created_at < $t1{in_centres[e.centre]}
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"""
 
-# {month}: the month of e.created_at on the scope's calendar
+# {ledger}: summaries.LEDGER over the period and the one before
 BY_MONTH = """
-    SELECT {month} AS month,
+    SELECT e.month,
       SUM(CASE WHEN e.kind IN $charges THEN e.amount ELSE 0 END) AS charged,
       -SUM(CASE WHEN e.kind IN ('payment', 'refund') THEN e.amount ELSE 0 END)
         AS collected
-    FROM ledger_entry e
-    WHERE e.created_at >= $t0 AND e.created_at < $t1{in_centres[e.centre]}
+    FROM ({ledger}) e WHERE e.current = 1
     GROUP BY 1"""
 
+# {ledger}: summaries.LEDGER_EVER
 DEPOSITS_HELD = """
     SELECT SUM(CASE WHEN e.kind IN ('deposit', 'deposit_return') THEN e.amount ELSE 0
                     END) AS deposits
-    FROM ledger_entry e WHERE 1 = 1{in_centres[e.centre]}"""
+    FROM ({ledger}) e"""
 
+# {balances}: summaries.BALANCES
 BALANCES_OWED = """
     SELECT COUNT(*) AS members, SUM(balance) AS owed FROM (
-      SELECT e.member, SUM(e.amount) AS balance FROM ledger_entry e
-      WHERE 1 = 1{in_centres[e.centre]} GROUP BY e.member) balances
+      SELECT e.member, SUM(e.amount) AS balance FROM ({balances}) e
+      GROUP BY e.member) balances
     WHERE balance > 0"""
 
 
@@ -63,13 +63,18 @@ async def money(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     damage and replacement charges, per centre and per staff member; deposits held and
     balances owed now. Ledger sums, so a reversal nets out its entry."""
     v = period_values(scope, period, today)
-    month, month_values = local_month("e.created_at", scope, period)
     async with read_transaction():
-        sums = await fetch(LEDGER_SUMS, scope, v)
-        trend = await fetch(BY_MONTH, scope, {**v, **month_values,
-                                              "charges": list(CHARGE_KINDS)}, month=month)
-        now = await fetch(DEPOSITS_HELD, scope, v)
-        owed = await fetch(BALANCES_OWED, scope, v)
+        known = await summaries.state(scope.timezone)
+        entries, entry_values = await summaries.ledger(scope, v["q0"], v["p1"], v["p0"], today,
+                                                       known)
+        ever, ever_values = await summaries.ledger_ever(scope, today, known)
+        owing, owing_values = await summaries.balances(scope, known)
+        v.update({**entry_values, **ever_values, **owing_values,
+                  "charges": list(CHARGE_KINDS)})
+        sums = await fetch(LEDGER_SUMS, scope, v, ledger=entries)
+        trend = await fetch(BY_MONTH, scope, v, ledger=entries)
+        now = await fetch(DEPOSITS_HELD, scope, v, ledger=ever)
+        owed = await fetch(BALANCES_OWED, scope, v, balances=owing)
         names = {row["id"]: row for row in await centres()}
         taken = figures.total(await figures.collected(scope, v))
         funders = await ledger.funder_names()

@@ -45,8 +45,7 @@ BORROWERS_BY_CATEGORY = """
 
 # {month}: the month of b.starts_on
 LOANS_BY_MONTH = """
-    SELECT {month} AS month, COUNT(*) AS loans,
-      COUNT(DISTINCT b.member) AS borrowers
+    SELECT {month} AS month, COUNT(*) AS loans
     FROM booking b
     WHERE b.status IN {loan} AND b.starts_on BETWEEN $p0 AND $p1
       {in_centres[b.centre]}

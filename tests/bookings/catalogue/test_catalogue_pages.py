@@ -204,3 +204,65 @@ async def test_inactive_centre_is_not_offered(client, seeded):
     await Centre.update({Centre.active: False}).where(Centre.code == "KUT")
     response = await client.get("/")
     assert 'value="KUT"' not in response.text
+
+
+def _card(page: str, name: str) -> str:
+    """The HTML of the catalogue card of the tool type named `name`."""
+    start = page.index(f"<h3>{name}</h3>")
+    return page[start:page.index("</article>", start)]
+
+
+async def test_a_member_sees_their_centre_and_the_others_counted(client, seeded):
+    """Issue 21: a card names the member's home centre, not every centre of the network;
+    "also at N other centres" leads to a booking page that lists where else it is lent."""
+    from helpers import credentials, log_in
+
+    from rental.tables import Member
+
+    phone, password = credentials(seeded, "member")
+    await Member.update({Member.language: "en"}).where(Member.phone == phone)
+    await log_in(client, phone, password)
+    home = (await Member.select(Member.home_centre).where(Member.phone == phone).first())[
+        "home_centre"]
+    other = await Centre.select().where(Centre.id != home).first()
+    drill = await ToolType.select(ToolType.id, ToolType.name_en).where(
+        ToolType.name_ka == DRILL).first()
+    card = _card((await client.get("/", params={"q": "drill"})).text, drill["name_en"])
+    assert f'/tool-types/{drill["id"]}/book?centre={home}"' in card
+    assert other["name_en"] not in card  # named on the page it leads to, not here
+    also = f'/tool-types/{drill["id"]}/book?centre={other["id"]}#other-centres'
+    assert also in card and "Also at 1 other centre" in card
+    there = await client.get(also.split("#")[0])
+    assert there.status_code == 200 and 'id="other-centres"' in there.text
+    listed = there.text[there.text.index('id="other-centres"'):]
+    assert f'/tool-types/{drill["id"]}/book?centre={home}"' in listed
+
+
+async def test_a_visitor_sees_the_two_centres_with_most_free_of_a_network(client, seeded):
+    """Four centres lend a tool type: a card names the two with the most units free and counts
+    the other two, whose names stay off the card."""
+    from inventory.tables import Category
+
+    smg = await Centre.select().where(Centre.code == "SMG").first()
+    made = []
+    for code in ("RST", "ZGD"):
+        made.append((await Centre.insert(Centre(
+            code=code, name_ka=f"ცენტრი {code}", name_en=f"Centre {code}", name_ru="",
+            address_ka="", address_en="", address_ru="", phone="", opening_days=smg["opening_days"],
+            opens_at=smg["opens_at"], closes_at=smg["closes_at"], created_at=now())
+        ).returning(Centre.id))[0]["id"])
+    kut = (await Centre.select(Centre.id).where(Centre.code == "KUT").first())["id"]
+    category = await Category.select(Category.id).first()
+    tool = (await ToolType.insert(ToolType(
+        slug="network-saw", category=category["id"], name_ka="ქსელის ხერხი", name_en="Network saw",
+        daily_fee=200, deposit=0, max_loan_days=7, created_at=now(), search_text="network saw")
+    ).returning(ToolType.id))[0]["id"]
+    units = {smg["id"]: 1, kut: 1, made[0]: 2, made[1]: 3}
+    await Unit.insert(*[Unit(tool_type=tool, centre=centre, asset_tag=f"N{centre}-{n}",
+                             created_at=now())
+                        for centre, count in units.items() for n in range(count)])
+    client.cookies.set("lang", "en")
+    card = _card((await client.get("/", params={"q": "network saw"})).text, "Network saw")
+    assert "Centre ZGD: 3 free today" in card and "Centre RST: 2 free today" in card
+    assert smg["name_en"] not in card and "Also at 2 other centres" in card
+    assert f"/tool-types/{tool}/book?centre={smg['id']}#other-centres" in card

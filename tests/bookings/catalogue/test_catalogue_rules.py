@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bookings.catalogue.rules import booking_for
+from bookings.catalogue.rules import booking_for, card_centres
 from rental.kernel.identity import CurrentUser
 
 pytestmark = pytest.mark.no_database  # pure rules: plain values in and out
@@ -21,3 +21,18 @@ def test_only_the_staff_book_for_another_member(role, member, booked_for):
     asker = CurrentUser(id=7, name="N", role=role, status="active", language="ka",
                         centre_ids=frozenset()) if role else None
     assert booking_for(member, asker) == booked_for
+
+
+# centres 1..4 lend it (in the centres' order), with these units free; the reader's centre
+@pytest.mark.parametrize(("lending", "free", "reader", "shown", "others"), [
+    ([1, 2], {1: 3, 2: 1}, None, (1, 2), ()),  # a visitor: both, as two fit
+    ([1, 2, 3, 4], {3: 2, 4: 5}, None, (4, 3), (1, 2)),  # the most free first, the rest counted
+    ([1, 2, 3, 4], {}, None, (1, 2), (3, 4)),  # none free: the centres' order
+    ([1, 2, 3], {1: 0, 2: 4, 3: 1}, 1, (1,), (2, 3)),  # the reader's centre even with none free
+    ([2, 3], {2: 1}, 1, (), (2, 3)),  # not lent at the reader's centre: only the others
+    ([], {}, 1, (), ()),  # not lent anywhere
+    ([], {}, None, (), ()),
+])
+def test_a_card_names_the_readers_centre_or_the_most_free(lending, free, reader, shown, others):
+    chosen = card_centres(lending, free, reader)
+    assert (chosen.shown, chosen.others) == (shown, others)
