@@ -24,20 +24,10 @@ def entry(
                     centre=centre_id, before=before, after=after)
 
 
-async def record(
-    action: str,
-    entity: str,
-    entity_id: int | None,
-    *,
-    now: datetime,
-    actor_id: int | None = None,
-    centre_id: int | None = None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """Call inside the service's transaction, so the entry lands with the change or not at all."""
-    await record_many([entry(action, entity, entity_id, now=now, actor_id=actor_id,
-                             centre_id=centre_id, before=before, after=after)])
+async def record(action: str, entity: str, entity_id: int | None, **fields: Any) -> None:
+    """One row (`entry`'s fields), inside the service's transaction, so that it lands with the
+    change or not at all."""
+    await record_many([entry(action, entity, entity_id, **fields)])
 
 
 async def record_many(rows: list[AuditLog]) -> None:
