@@ -101,6 +101,12 @@ async def balance(member_id: int) -> int:
     return int(row["total"] or 0) if row else 0
 
 
+async def balance_now(member_id: int) -> int:
+    """`balance` in its own read, for a record that shows it beside another service's data."""
+    async with read_transaction():
+        return await balance(member_id)
+
+
 async def post_payment(receipt_id: int, member_id: int, centre_id: int, payment: dict[str, Any],
                        *, owed: int, may_waive: bool, now: datetime, actor_id: int) -> None:
     """A payment or a coordinator's waiver of part of what is owed, checked against it.

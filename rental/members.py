@@ -24,6 +24,7 @@ from rental.kernel.qr import qr_svg
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
     REMINDER_CHOICES,
+    REMINDERS_SHOWN,
     RENTAL_AGREEMENT_VERSION,
     audit_view,
     card_number,
@@ -34,6 +35,8 @@ from rental.member_rules import (
     may_change_reminders,
     may_erase,
     membership_state,
+    my_details_form,
+    parse_card_number,
     reminder_channels,
     renewed_until,
     takes_reset_codes,
@@ -219,13 +222,46 @@ async def update_contact(
     """`reminders`: the member's reminder choices, when the form showed them."""
     async with write_transaction():
         member = await _member_for_update(member_id)
-        await _check_unique(values, member_id)
-        await _update(member_id, values, now)
-        await audit.record("update", "member", member_id, now=now, actor_id=actor_id,
-                           before=audit_view({k: member[k] for k in values}),
-                           after=audit_view(values))
-        if reminders is not None:
-            await _change_reminders(member, reminders, actor_id=actor_id, now=now)
+        await _save_contact(member, values, reminders, actor_id=actor_id, now=now)
+
+
+async def _save_contact(member: dict[str, Any], values: dict[str, Any],
+                        reminders: dict[str, bool] | None, *, actor_id: int,
+                        now: datetime) -> None:
+    member_id = member["id"]
+    await _check_unique(values, member_id)
+    await _update(member_id, values, now)
+    await audit.record("update", "member", member_id, now=now, actor_id=actor_id,
+                       before=audit_view({k: member[k] for k in values}),
+                       after=audit_view(values))
+    if reminders is not None:
+        await _change_reminders(member, reminders, actor_id=actor_id, now=now)
+
+
+CONTACT_FIELDS = ("name", "phone", "email", "language")
+
+
+async def change_details(member_id: int, changes: Mapping[str, Any], *, actor_id: int,
+                         now: datetime, own: bool) -> None:
+    """The API's partial change of a member's contact and language, and (`own`: the member
+    themselves) their reminder choices: what is not sent (None) stays as it is, and the whole
+    is checked as the page's form checks it (my_details_form). The desk changes community
+    members only; staff accounts are an administrator's."""
+    async with write_transaction():
+        member = await _member_for_update(member_id)
+        if not own and member["role"] != "member":
+            raise DomainError("forbidden", {"form": N_(
+                "Staff accounts are changed by an administrator.")})
+        form: dict[str, Any] = {name: member[name] or "" for name in CONTACT_FIELDS}
+        form.update({name: changes[name] for name in CONTACT_FIELDS
+                     if changes.get(name) is not None})
+        if own and any(changes.get(name) is not None for name in REMINDER_CHOICES):
+            form[REMINDERS_SHOWN] = "yes"  # the boxes as they are, but those sent
+            for name in REMINDER_CHOICES:
+                ticked = member[name] if changes.get(name) is None else changes[name]
+                form[name] = "yes" if ticked else ""
+        values, reminders = my_details_form(form)
+        await _save_contact(member, values, reminders, actor_id=actor_id, now=now)
 
 
 async def change_reminders(member_id: int, choices: dict[str, bool], *, actor: CurrentUser,
@@ -408,9 +444,37 @@ async def unrecognised_municipalities(limit: int = 50) -> dict[str, Any]:
 
 async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
     """By name (any part), phone (any run of its digits) or identity document number."""
+    condition = _search_condition(query)
+    if condition is None:
+        return []
+    return await Member.select(*SEARCH_COLUMNS).where(condition).order_by(
+        Member.name).limit(limit)
+
+
+SEARCH_COLUMNS = (Member.id, Member.name, Member.phone, Member.status, Member.role,
+                  Member.id_document_number)
+
+
+async def find(query: str, *, page: int, per_page: int) -> dict[str, Any]:
+    """The desk's search a page at a time (the API's): a card number (M00042) finds its
+    member, anything else is searched as `search` does; `items` and the `total` found."""
+    async with read_transaction():
+        number = parse_card_number(query)
+        condition = ((Member.id == number) & (Member.role == "member")
+                     & (Member.status != "erased")) if number else _search_condition(query)
+        if condition is None:
+            return {"items": [], "total": 0}
+        return {"total": await Member.count().where(condition),
+                "items": await Member.select(*SEARCH_COLUMNS).where(condition).order_by(
+                    Member.name).order_by(Member.id).offset((page - 1) * per_page).limit(
+                    per_page)}
+
+
+def _search_condition(query: str) -> Any:
+    """The members a search finds, as a condition; None: too short to search."""
     text = " ".join(query.split())[:100]
     if len(text) < 2:
-        return []
+        return None
     digits = "".join(ch for ch in text if ch in "0123456789")
     needle = text.lower().replace("%", "").replace("_", "")
     pattern = f"%{needle}%"
@@ -426,12 +490,7 @@ async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
         condition &= WhereRaw(
             "member.id IN (SELECT rowid FROM member_search WHERE member_search MATCH {})",
             " OR ".join(phrases))
-    return await Member.select(
-        Member.id, Member.name, Member.phone, Member.status, Member.role,
-        Member.id_document_number,
-    ).where(condition & (Member.role == "member") & (Member.status != "erased")).order_by(
-        Member.name
-    ).limit(limit)
+    return condition & (Member.role == "member") & (Member.status != "erased")
 
 
 def _phrase(text: str) -> str:
@@ -497,6 +556,37 @@ async def own_page(member_id: int, *, today: date) -> dict[str, Any]:
     member_card = await card(member_id, today=today)
     return {"card": member_card, "card_number": number, "card_qr": qr_svg(number),
             "reminder_channels": reminder_channels(member_card.member)}
+
+
+async def record(member_id: int, *, today: date) -> dict[str, Any]:
+    """A member's record as the API gives it, in one read: their card (what the desk's card
+    and /me show), the card number, where reminders go, and every membership and concession,
+    newest first."""
+    async with read_transaction():
+        member_card = await card(member_id, today=today)
+        memberships = await Membership.select(
+            Membership.id, Membership.starts_on, Membership.ends_on, Membership.status,
+            Membership.suspended_reason,
+            Membership.membership_type.name_ka.as_alias("type_name_ka"),
+            Membership.membership_type.name_en.as_alias("type_name_en"),
+            Membership.membership_type.name_ru.as_alias("type_name_ru"),
+        ).where(Membership.member == member_id).order_by(Membership.id, ascending=False)
+        concessions = await MemberConcession.select(
+            MemberConcession.id, MemberConcession.expires_on, MemberConcession.granted_at,
+            MemberConcession.revoked_at,
+            MemberConcession.category.name_ka.as_alias("name_ka"),
+            MemberConcession.category.name_en.as_alias("name_en"),
+            MemberConcession.category.name_ru.as_alias("name_ru"),
+            MemberConcession.category.discount_percent.as_alias("discount_percent"),
+        ).where(MemberConcession.member == member_id).order_by(MemberConcession.id,
+                                                               ascending=False)
+    for row in memberships:
+        row["state"] = membership_state(row["status"], row["ends_on"], today)
+    for row in concessions:
+        row["in_force"] = row["revoked_at"] is None and row["expires_on"] >= today
+    return {"card": member_card, "card_number": card_number(member_id),
+            "reminder_channels": reminder_channels(member_card.member),
+            "memberships": memberships, "concessions": concessions}
 
 
 async def card_page(member_id: int, *, viewer: CurrentUser, today: date) -> dict[str, Any]:

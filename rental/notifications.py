@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from rental.kernel.db import engine, read_transaction, write_transaction
+from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_, gettext, in_locale
 from rental.kernel.settings import current_settings
 from rental.notification_texts import Money, render, render_sms
@@ -34,7 +35,8 @@ from rental.sending_rules import sms_allowed_from
 from rental.sms_rules import segments
 from rental.tables import Centre, Member, Notification
 
-__all__ = ["Money", "latest", "mark_all_read", "messages_page", "queue", "unread_count"]
+__all__ = ["Money", "latest", "mark_all_read", "mark_read", "messages_page", "page_of_messages",
+           "queue", "unread_count"]
 
 LATEST = 20  # the messages the member's page shows; /me/messages shows them all
 PAGE_LINK_LINE = N_("Your page: %(url)s")  # under an e-mail's text
@@ -125,3 +127,32 @@ async def mark_all_read(member_id: int, *, now: datetime) -> int:
         rows = await Notification.update({Notification.read_at: now}).where(
             _on_page(member_id) & Notification.read_at.is_null()).returning(Notification.id)
     return len(rows)
+
+
+MESSAGE_COLUMNS = (Notification.id, Notification.kind, Notification.subject, Notification.body,
+                   Notification.created_at, Notification.read_at)
+
+
+async def page_of_messages(member_id: int, *, page: int, per_page: int) -> dict[str, Any]:
+    """The member's messages a page at a time (the API's), newest first: `items`, the
+    `total` and how many are `unread`."""
+    async with read_transaction():
+        items = await Notification.select(*MESSAGE_COLUMNS).where(_on_page(member_id)).order_by(
+            Notification.created_at, ascending=False).order_by(
+            Notification.id, ascending=False).offset((page - 1) * per_page).limit(per_page)
+        return {"items": items, "total": await Notification.count().where(_on_page(member_id)),
+                "unread": await unread_count(member_id)}
+
+
+async def mark_read(member_id: int, message_id: int, *, now: datetime) -> dict[str, Any]:
+    """One of the member's messages is read (now, unless it was before); another's, or one
+    not on their page, is not there for them."""
+    async with write_transaction():
+        await Notification.update({Notification.read_at: now}).where(
+            _on_page(member_id) & (Notification.id == message_id)
+            & Notification.read_at.is_null())
+        message = await Notification.select(*MESSAGE_COLUMNS).where(
+            _on_page(member_id) & (Notification.id == message_id)).first()
+        if message is None:
+            raise DomainError("not_found", {"form": N_("There is no such message.")})
+        return message

@@ -25,12 +25,14 @@ from litestar.types import Message, Receive, Scope, Send
 
 import inventory.controllers
 import rental.controllers
+import rental.member_api
 import rental.member_controllers
 import rental.notification_controllers
 import rental.outbox_controllers
 import toollib.admin
 import toollib.api_docs
 from bookings.catalogue import controllers as catalogue_pages
+from bookings.lending import booking_api
 from bookings.lending import controllers as booking_pages
 from bookings.lending import desk_controllers as desk_pages
 from bookings.reports import controllers as report_pages
@@ -59,12 +61,14 @@ log = logging.getLogger("rental")
 CONTROLLERS = [
     *rental.controllers.CONTROLLERS,
     *rental.member_controllers.CONTROLLERS,
+    *rental.member_api.CONTROLLERS,
     *rental.notification_controllers.CONTROLLERS,
     *rental.outbox_controllers.CONTROLLERS,
     *inventory.controllers.CONTROLLERS,
     *catalogue_pages.CONTROLLERS,
     *booking_pages.CONTROLLERS,
     *desk_pages.CONTROLLERS,
+    *booking_api.CONTROLLERS,
     *session_pages.CONTROLLERS,
     *report_pages.CONTROLLERS,
 ]

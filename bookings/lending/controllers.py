@@ -260,6 +260,9 @@ class BookingApi(ApiController):
         return [DayOut(day, count) for day, count in sorted(free.items())]
 
     @post("/bookings", opt={"access": "member"}, status_code=201,
+          operation_class=api.linked(201, {  # operations of bookings/lending/booking_api.py
+              "read": api.link_to("getBooking", "booking_id", "Read the booking."),
+              "cancel": api.link_to("cancelBooking", "booking_id", "Cancel the booking.")}),
           responses={**api.refusals(404, 409, 422), **api.answer(201, BookingOut, {
               "id": 311, "member_id": 42, "unit_id": 19, "status": "booked", **BOOKING_EXAMPLE},
               "Booked")})

@@ -573,6 +573,113 @@ async def cancel_page(booking_id: int, *, member_id: int | None,
     return {"booking": booking, "cancellable": booking["status"] == "reserved"}
 
 
+# --- the API's reads and the waitlist's leave and accept ------------------------------------
+
+
+async def booking_list(viewer: CurrentUser, *, centre_id: int | None, day: date | None,
+                       status: str | None, page: int, per_page: int) -> dict[str, Any]:
+    """A page of bookings, latest pick-up first: a member's own; desk staff's: one of their
+    centres', which they must name; a coordinator's: any centre's, or every centre's.
+    `day`: those picked up or due back that day (the desk's day); `status`: those in it."""
+    member_id = None if viewer.is_staff else viewer.id
+    if viewer.is_staff and not viewer.all_centres:
+        if centre_id is None:
+            raise BookingError("invalid", {"centre": N_("Choose a centre you work for.")})
+        if not viewer.can_act_for(centre_id):
+            raise NotYourCentre()
+    condition = Booking.id > 0
+    if member_id is not None:
+        condition &= Booking.member == member_id
+    if centre_id is not None:
+        condition &= Booking.centre == centre_id
+    if day is not None:
+        condition &= (Booking.starts_on == day) | (Booking.ends_on == day)
+    if status is not None:
+        condition &= Booking.status == status
+    async with read_transaction():
+        total = await Booking.count().where(condition)
+        rows = await Booking.select(
+            Booking.all_columns(), *tool_type_and_centre_names(Booking),
+            Booking.unit.asset_tag.as_alias("asset_tag"),
+        ).where(condition).order_by(Booking.starts_on, ascending=False).order_by(
+            Booking.id, ascending=False).limit(per_page).offset((page - 1) * per_page)
+    return {"items": rows, "total": total}
+
+
+def whose(viewer: CurrentUser) -> dict[str, Any]:
+    """Which bookings a user handles, as `cancel` and `booking_view` take it: a member their
+    own (`member_id`), desk staff their centres' (`centre_ids`), coordinators every one."""
+    return {"member_id": None if viewer.is_staff else viewer.id,
+            "centre_ids": viewer.centre_ids if viewer.is_staff and not viewer.all_centres
+            else None}
+
+
+async def booking_view(booking_id: int, *, member_id: int | None,
+                       centre_ids: frozenset[int] | None) -> dict[str, Any]:
+    """One booking with its tool's and centre's names, refused as `cancel` refuses: another
+    member's is not there (404), another centre's is not the desk's (403)."""
+    async with read_transaction():
+        booking = await Booking.select(
+            Booking.all_columns(), *tool_type_and_centre_names(Booking),
+            Booking.unit.asset_tag.as_alias("asset_tag"),
+        ).where(Booking.id == booking_id).first()
+    _check_whose(booking, member_id, centre_ids)
+    return booking
+
+
+async def waitlist_entries(member_id: int, entry_id: int | None = None) -> list[dict[str, Any]]:
+    """A member's waitlist entries still open (waiting or offered), or the one named (in any
+    state), with the tool's and centre's names."""
+    condition = WaitlistEntry.member == member_id
+    if entry_id is None:
+        condition &= WaitlistEntry.status.is_in(["waiting", "offered"])
+    else:
+        condition &= WaitlistEntry.id == entry_id
+    async with read_transaction():
+        return await WaitlistEntry.select(
+            WaitlistEntry.all_columns(), *tool_type_and_centre_names(WaitlistEntry),
+        ).where(condition).order_by(WaitlistEntry.starts_on).order_by(WaitlistEntry.id)
+
+
+def _no_entry() -> BookingError:
+    return BookingError("not_found", {"form": N_("There is no such waitlist entry.")})
+
+
+async def leave_waitlist(entry_id: int, *, member_id: int, now: datetime, today: date) -> None:
+    """A member leaves the waitlist (their own entry, waiting or offered); an offer they held
+    goes to the next in line."""
+    async with write_transaction():
+        entry = await WaitlistEntry.select().where(
+            (WaitlistEntry.id == entry_id) & (WaitlistEntry.member == member_id)).first()
+        if entry is None:
+            raise _no_entry()
+        if entry["status"] not in ("waiting", "offered"):
+            raise BookingError("invalid", {"form": N_(
+                "You are no longer on this waitlist.")})
+        await WaitlistEntry.update({WaitlistEntry.status: "cancelled"}).where(
+            WaitlistEntry.id == entry_id)
+        if entry["status"] == "offered":  # the unit it held is free for the next one
+            await offer_freed_period(entry["tool_type"], entry["centre"], now=now, today=today)
+
+
+async def accept_offer(entry_id: int, *, member_id: int, today: date,
+                       now: datetime) -> dict[str, Any]:
+    """A member takes the unit a waitlist offer holds for them: it becomes a booking for the
+    entry's days, by `book` and its rules (which marks the entry booked)."""
+    async with read_transaction():
+        entry = await WaitlistEntry.select().where(
+            (WaitlistEntry.id == entry_id) & (WaitlistEntry.member == member_id)).first()
+    if entry is None:
+        raise _no_entry()
+    if entry["status"] != "offered" or entry["offer_expires_at"] <= now:
+        raise BookingError("invalid", {"form": N_(
+            "There is no open offer on this waitlist entry: only an offer not lapsed yet can "
+            "be taken.")})
+    return await book(member_id=member_id, tool_type_id=entry["tool_type"],
+                      centre_id=entry["centre"], starts_on=entry["starts_on"],
+                      ends_on=entry["ends_on"], actor_id=member_id, today=today, now=now)
+
+
 async def member_bookings(member_id: int, today: date) -> dict[str, list[dict[str, Any]]]:
     """A member's current and upcoming bookings (each marked overdue or not) and waitlist
     entries, in two queries."""

@@ -24,7 +24,8 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, Response
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Components, Example, SecurityScheme
+from litestar.openapi.spec import Components, Example, Link, Operation, SecurityScheme
+from litestar.openapi.spec.response import OpenAPIResponse
 from litestar.params import Parameter
 
 from rental.kernel import i18n
@@ -173,3 +174,26 @@ class Money:
 
 def money(tetri: int) -> Money:
     return Money(tetri=tetri, text=i18n.format_money(tetri))
+
+
+# --- links: what a client may do next with what it got (schemathesis' stateful runs follow them)
+
+
+def link_to(operation_id: str, parameter: str, description: str) -> Link:
+    """The operation `operation_id`, its `parameter` taken from the answer's `id`."""
+    return Link(operation_id=operation_id, parameters={parameter: "$response.body#/id"},
+                description=description)
+
+
+def linked(status: int, links: dict[str, Link]) -> type[Operation]:
+    """An operation whose `status` answer names the operations a client may follow it with
+    (OpenAPI links), for a route's `operation_class=`."""
+
+    @dataclass
+    class LinkedOperation(Operation):
+        def __post_init__(self) -> None:
+            answer = (self.responses or {}).get(str(status))
+            if isinstance(answer, OpenAPIResponse):
+                answer.links = links
+
+    return LinkedOperation
