@@ -564,12 +564,7 @@ async def cancel_page(booking_id: int, *, member_id: int | None,
     """What a cancellation would cancel, asked before it is done: a member's own booking
     (`member_id`), or one of the desk's centres (`centre_ids`; None: every centre); refused as
     `cancel` refuses. `cancellable`: not picked up yet."""
-    async with read_transaction():
-        booking = await Booking.select(
-            Booking.all_columns(), *tool_type_and_centre_names(Booking),
-            Booking.unit.asset_tag.as_alias("asset_tag"),
-        ).where(Booking.id == booking_id).first()
-    _check_whose(booking, member_id, centre_ids)
+    booking = await booking_view(booking_id, member_id=member_id, centre_ids=centre_ids)
     return {"booking": booking, "cancellable": booking["status"] == "reserved"}
 
 
@@ -598,12 +593,17 @@ async def booking_list(viewer: CurrentUser, *, centre_id: int | None, day: date 
         condition &= Booking.status == status
     async with read_transaction():
         total = await Booking.count().where(condition)
-        rows = await Booking.select(
-            Booking.all_columns(), *tool_type_and_centre_names(Booking),
-            Booking.unit.asset_tag.as_alias("asset_tag"),
-        ).where(condition).order_by(Booking.starts_on, ascending=False).order_by(
-            Booking.id, ascending=False).limit(per_page).offset((page - 1) * per_page)
+        rows = await Booking.select(*_booking_shown()).where(condition).order_by(
+            Booking.starts_on, ascending=False).order_by(Booking.id, ascending=False).limit(
+            per_page).offset((page - 1) * per_page)
     return {"items": rows, "total": total}
+
+
+def _booking_shown() -> list[Any]:
+    """A booking as the member, the desk and the API are shown it: its columns, its tool's and
+    centre's names and its unit's tag."""
+    return [Booking.all_columns(), *tool_type_and_centre_names(Booking),
+            Booking.unit.asset_tag.as_alias("asset_tag")]
 
 
 def whose(viewer: CurrentUser) -> dict[str, Any]:
@@ -619,10 +619,7 @@ async def booking_view(booking_id: int, *, member_id: int | None,
     """One booking with its tool's and centre's names, refused as `cancel` refuses: another
     member's is not there (404), another centre's is not the desk's (403)."""
     async with read_transaction():
-        booking = await Booking.select(
-            Booking.all_columns(), *tool_type_and_centre_names(Booking),
-            Booking.unit.asset_tag.as_alias("asset_tag"),
-        ).where(Booking.id == booking_id).first()
+        booking = await Booking.select(*_booking_shown()).where(Booking.id == booking_id).first()
     _check_whose(booking, member_id, centre_ids)
     return booking
 
