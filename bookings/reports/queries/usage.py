@@ -78,9 +78,12 @@ TOOL_TYPES = """
       c.name_en AS category_en, c.name_ru AS category_ru, c.position
     FROM tool_type t JOIN category c ON c.id = t.category
     WHERE t.id IN (SELECT u.tool_type FROM unit u WHERE 1 = 1
-                   {in_centres[u.centre]})
-       OR t.id IN (SELECT b.tool_type FROM booking b WHERE b.starts_on BETWEEN $q0 AND $p1
+                   {in_centres[u.centre]}
+                   UNION
+                   SELECT b.tool_type FROM booking b WHERE b.starts_on BETWEEN $q0 AND $p1
                    {in_centres[b.centre]})"""
+# one IN over a UNION, not two INs joined by OR: PostgreSQL planned the OR for one centre as
+# a scan of the bookings per tool type (14.8 s at national scale; 0.26 s so)
 
 NEVER_LENT = """
     SELECT u.id, u.asset_tag, u.acquired_on, t.name_ka, t.name_en, t.name_ru,
