@@ -36,7 +36,9 @@ from bookings.lending import booking_api
 from bookings.lending import controllers as booking_pages
 from bookings.lending import desk_controllers as desk_pages
 from bookings.reports import controllers as report_pages
+from bookings.reports import report_api
 from bookings.sessions import controllers as session_pages
+from bookings.sessions import session_api
 from rental import auth
 from rental.kernel import api, wire
 from rental.kernel.observe import answer_logged, configure_logging, job_run, note_user
@@ -70,7 +72,9 @@ CONTROLLERS = [
     *desk_pages.CONTROLLERS,
     *booking_api.CONTROLLERS,
     *session_pages.CONTROLLERS,
+    *session_api.CONTROLLERS,
     *report_pages.CONTROLLERS,
+    *report_api.CONTROLLERS,
 ]
 
 

@@ -39,7 +39,7 @@ from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_, Day, Names, Plural, TimeOfDay
 from rental.kernel.identity import CurrentUser
-from rental.kernel.values import calendar_day, whole_number
+from rental.kernel.values import MAX_INT, calendar_day, whole_number
 from rental.tables import Centre, Member
 
 SESSION_FIELDS = ("centre", "skill", "title_ka", "title_en", "title_ru", "description_ka",
@@ -534,6 +534,43 @@ async def listing(*, centre: int | None, skill: int | None, audience: str | None
         condition &= SkillSession.audience == audience
     return await SkillSession.select(*_session_columns()).where(condition).order_by(
         SkillSession.starts_at).limit(200)
+
+
+async def session_list(*, centre: int | None, from_day: date | None, to_day: date | None,
+                       now: datetime, timezone: str, page: int, per_page: int
+                       ) -> dict[str, Any]:
+    """The API's list: sessions from `from_day` (else upcoming: from `now`) through `to_day`
+    (days in `timezone`), soonest first, a page of them with their waitlist lengths; `total`."""
+    zone = ZoneInfo(timezone)
+    condition = SkillSession.starts_at >= (
+        datetime.combine(from_day, datetime.min.time(), zone) if from_day else now)
+    if to_day:
+        condition &= SkillSession.starts_at < datetime.combine(
+            to_day + timedelta(days=1), datetime.min.time(), zone)
+    if centre:
+        condition &= SkillSession.centre == centre
+    async with read_transaction():
+        total = await SkillSession.count().where(condition)
+        rows = await SkillSession.select(*_session_columns()).where(condition).order_by(
+            SkillSession.starts_at).order_by(SkillSession.id).limit(per_page).offset(
+            (page - 1) * per_page)
+        waiting = await Enrolment.select(
+            Enrolment.session, Count(Enrolment.id).as_alias("waiting")).where(
+            Enrolment.session.is_in([row["id"] for row in rows] or [0])
+            & (Enrolment.status == "waitlisted")).group_by(Enrolment.session)
+    counts = {row["session"]: row["waiting"] for row in waiting}
+    return {"total": total, "items": [{**row, "free": places_free(row),
+                                       "waiting": counts.get(row["id"], 0)} for row in rows]}
+
+
+async def session_centre(session_id: int) -> int | None:
+    """The centre a session is held at (None: no such session)."""
+    if not 1 <= session_id <= MAX_INT:  # a route's guard asks before any bounds are checked
+        return None
+    async with read_transaction():
+        row = await SkillSession.select(SkillSession.centre).where(
+            SkillSession.id == session_id).first()
+    return row["centre"] if row else None
 
 
 async def session_view(session_id: int, member_id: int | None) -> dict[str, Any] | None:
