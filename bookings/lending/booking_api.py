@@ -16,7 +16,7 @@ from litestar.routes import HTTPRoute
 
 from bookings.lending import desk, reservations
 from rental.kernel import api, i18n, web
-from rental.kernel.api import ApiController, Money, PageParam, Paging, PerPageParam
+from rental.kernel.api import ApiController, Money, Named, PageParam, Paging, PerPageParam, named
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.values import FIRST_DAY, LAST_DAY, MAX_INT
@@ -26,16 +26,6 @@ BookingStatus = Literal["reserved", "out", "returned", "cancelled", "no_show", "
 
 
 # --- what the API answers ----------------------------------------------------------------------
-
-
-@dataclass
-class Named:
-    """A tool type or a centre: its id and its name in each language ("" where none)."""
-
-    id: int
-    name_ka: str
-    name_en: str
-    name_ru: str
 
 
 @dataclass
@@ -99,25 +89,20 @@ class WaitlistItem:
     offer_expires_at: datetime | None  # an offer: taken until then (POST .../accept)
 
 
-def _named(row: dict[str, Any], prefix: str, key: str) -> Named:
-    return Named(id=row[key], name_ka=row[f"{prefix}_ka"] or "",
-                 name_en=row[f"{prefix}_en"] or "", name_ru=row[f"{prefix}_ru"] or "")
-
-
 def _booking(row: dict[str, Any]) -> BookingItem:
     return BookingItem(
         id=row["id"], member_id=row["member"], status=row["status"],
         starts_on=row["starts_on"], ends_on=row["ends_on"],
-        tool_type=_named(row, "tool_name", "tool_type"),
-        centre=_named(row, "centre_name", "centre"), unit_id=row["unit"],
+        tool_type=named(row, "tool_name", "tool_type"),
+        centre=named(row, "centre_name", "centre"), unit_id=row["unit"],
         asset_tag=row["asset_tag"] or "", renewals=row["renewals"])
 
 
 def _entry(row: dict[str, Any]) -> WaitlistItem:
     return WaitlistItem(
         id=row["id"], status=row["status"], starts_on=row["starts_on"],
-        ends_on=row["ends_on"], tool_type=_named(row, "tool_name", "tool_type"),
-        centre=_named(row, "centre_name", "centre"), offer_expires_at=row["offer_expires_at"])
+        ends_on=row["ends_on"], tool_type=named(row, "tool_name", "tool_type"),
+        centre=named(row, "centre_name", "centre"), offer_expires_at=row["offer_expires_at"])
 
 
 def _day_in_window(day: date | None) -> date | None:

@@ -20,7 +20,7 @@ from litestar.params import Body, Parameter
 from bookings.sessions import services as sessions
 from bookings.sessions.rules import certificate_valid, places_free
 from rental.kernel import api, i18n, web
-from rental.kernel.api import ApiController, PageParam, Paging, PerPageParam
+from rental.kernel.api import ApiController, Named, PageParam, Paging, PerPageParam, named
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.values import FIRST_DAY, LAST_DAY, MAX_INT
@@ -29,16 +29,6 @@ from rental.kernel.web import Id, current_user
 # --- what the API answers ----------------------------------------------------------------------
 
 CertificateStatus = Literal["valid", "expired", "revoked"]
-
-
-@dataclass
-class Named:
-    """A centre or a skill: its id and its name in each language ("" where none)."""
-
-    id: int
-    name_ka: str
-    name_en: str
-    name_ru: str
 
 
 @dataclass
@@ -135,11 +125,6 @@ def _sheet(sheet: dict[str, Any]) -> AttendanceSheet:
                            waitlisted=rows("waitlisted"))
 
 
-def _named(row: dict[str, Any], prefix: str, key: str) -> Named:
-    return Named(id=row[key], name_ka=row[f"{prefix}_ka"] or "",
-                 name_en=row[f"{prefix}_en"] or "", name_ru=row[f"{prefix}_ru"] or "")
-
-
 def _instant(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
@@ -148,8 +133,8 @@ def _session_fields(row: dict[str, Any], waiting: int) -> dict[str, Any]:
     return {
         "id": row["id"], "title_ka": row["title_ka"] or "", "title_en": row["title_en"] or "",
         "title_ru": row["title_ru"] or "",
-        "skill": _named(row, "skill_name", "skill") if row["skill"] else None,
-        "centre": _named(row, "centre_name", "centre"), "room": row["room"] or "",
+        "skill": named(row, "skill_name", "skill") if row["skill"] else None,
+        "centre": named(row, "centre_name", "centre"), "room": row["room"] or "",
         "starts_at": _instant(row["starts_at"]), "ends_at": _instant(row["ends_at"]),
         "status": row["status"], "audience": row["audience"], "language": row["language"],
         "capacity": row["capacity"], "places_free": places_free(row),
@@ -164,7 +149,7 @@ def _status(certificate: dict[str, Any], today: date) -> CertificateStatus:
 
 def _certificate(row: dict[str, Any], today: date) -> CertificateItem:
     return CertificateItem(
-        id=row["id"], code=row["code"], skill=_named(row, "skill_name", "skill"),
+        id=row["id"], code=row["code"], skill=named(row, "skill_name", "skill"),
         issued_on=row["issued_on"], expires_on=row["expires_on"], status=_status(row, today),
         session_id=row["session"])
 
@@ -344,7 +329,7 @@ class CertificatesApi(ApiController):
         page = await sessions.verification_page(code[:32], today)
         found = page["certificate"]
         return Verification(code=found["code"], status=_status(found, today),
-                            skill=_named(found, "skill_name", "skill"),
+                            skill=named(found, "skill_name", "skill"),
                             issued_on=found["issued_on"], holder_initials=page["initials"])
 
 

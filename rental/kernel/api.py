@@ -46,6 +46,25 @@ DOCUMENTATION = (
     "added, never removed or renamed.")
 
 
+# --- a record named in each language --------------------------------------------------------
+
+
+@dataclass
+class Named:
+    """A tool type, a centre, a skill: its id and its name in each language ("" where none)."""
+
+    id: int
+    name_ka: str
+    name_en: str
+    name_ru: str
+
+
+def named(row: dict[str, Any], prefix: str, key: str) -> Named:
+    """The record `row[key]` named by the row's `<prefix>_ka`, `_en` and `_ru` columns."""
+    return Named(id=row[key], name_ka=row[f"{prefix}_ka"] or "",
+                 name_en=row[f"{prefix}_en"] or "", name_ru=row[f"{prefix}_ru"] or "")
+
+
 # --- the error body ---------------------------------------------------------------------------
 
 
