@@ -38,7 +38,9 @@ lint: install-dev
 # Re-extract the translatable strings and merge them into every catalog.
 messages: install-dev
 	$(BIN)/pybabel extract -F rental/babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 -k Plural:1,2 \
-	  --no-location --no-wrap --sort-output -o rental/locale/messages.pot rental inventory bookings toollib templates
+	  --no-location --no-wrap --sort-output -o rental/locale/messages.pot \
+	  rental inventory bookings toollib templates \
+	  templates/_ui  # pybabel skips folders named _* when it walks templates
 	$(BIN)/pybabel update -i rental/locale/messages.pot -d rental/locale -D messages --no-fuzzy-matching --no-wrap
 
 clean:

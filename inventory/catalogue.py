@@ -11,7 +11,15 @@ from typing import Any
 from inventory import csvfiles
 from inventory.rules import normalise_asset_tag
 from inventory.search_rules import query_terms, screen
-from inventory.tables import IN_CIRCULATION, Category, MaintenanceTicket, Skill, ToolType, Unit
+from inventory.tables import (
+    IN_CIRCULATION,
+    Category,
+    MaintenanceTicket,
+    Skill,
+    ToolType,
+    ToolTypePart,
+    Unit,
+)
 from rental.tables import Centre
 
 PER_PAGE = 24
@@ -193,29 +201,45 @@ async def media_in_use(name: str) -> bool:
 
 
 async def known_for_import() -> csvfiles.Known:
-    """What a CSV import is checked against: five queries."""
+    """What a CSV import is checked against: six queries."""
     categories = await Category.select(Category.id, Category.slug)
     skills = await Skill.select(Skill.id, Skill.slug)
     centres = await Centre.select(Centre.id, Centre.code)
     tool_types = await ToolType.select(ToolType.id, ToolType.slug)
     tags = await Unit.select(Unit.asset_tag)
+    part_names: dict[str, set[str]] = {}
+    for part in await ToolTypePart.select(ToolTypePart.tool_type.slug.as_alias("slug"),
+                                          ToolTypePart.name_ka, ToolTypePart.name_en):
+        part_names.setdefault(part["slug"], set()).update((part["name_ka"], part["name_en"]))
     return csvfiles.Known(
         categories={r["slug"]: r["id"] for r in categories},
         skills={r["slug"]: r["id"] for r in skills},
         centres={r["code"]: r["id"] for r in centres},
         tool_types={r["slug"]: r["id"] for r in tool_types},
         asset_tags=frozenset(r["asset_tag"] for r in tags),
+        part_names={slug: frozenset(names) for slug, names in part_names.items()},
     )
 
 
 async def export_tool_types() -> bytes:
-    """The whole catalogue (active or not) as CSV: one query."""
+    """The whole catalogue (active or not) as CSV, each tool type's parts on rows of their own
+    after it: two queries."""
     rows = await ToolType.select(
         ToolType.all_columns(exclude=[ToolType.search_text]),
         ToolType.category.slug.as_alias("category_slug"),
         ToolType.required_skill.slug.as_alias("skill_slug"),
     ).order_by(ToolType.slug)
-    return csvfiles.to_csv(csvfiles.TOOL_TYPE_COLUMNS, map(csvfiles.tool_type_row, rows))
+    parts: dict[int, list[dict[str, Any]]] = {}
+    for part in await ToolTypePart.select(
+            *ToolTypePart.all_columns(), ToolTypePart.quantity.as_alias("count"),
+            ToolTypePart.tool_type.slug.as_alias("tool_type_slug"),
+    ).order_by(ToolTypePart.position).order_by(ToolTypePart.id):
+        parts.setdefault(part["tool_type"], []).append(part)
+    lines: list[dict[str, Any]] = []
+    for row in rows:
+        lines.append(csvfiles.tool_type_row(row))
+        lines.extend(map(csvfiles.part_row, parts.get(row["id"], [])))
+    return csvfiles.to_csv(csvfiles.CATALOGUE_COLUMNS, lines)
 
 
 async def export_units() -> bytes:

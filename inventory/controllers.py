@@ -25,7 +25,7 @@ from litestar.params import Parameter
 from litestar.response import File, Template
 from msgspec import Meta
 
-from inventory import catalogue, csvfiles, media, register, services
+from inventory import catalogue, csvfiles, label_rules, media, register, services
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.responses import Renderer, redirect, refusal_page
@@ -408,10 +408,18 @@ class LabelController(Controller):
         unit: list[Annotated[int, Meta(ge=1, le=MAX_INT)]] | None = None,
         tool_type: int | None = Parameter(default=None, ge=1, le=MAX_INT),
         centre: int | None = Parameter(default=None, ge=1, le=MAX_INT),
+        stock: str = Parameter(default=label_rules.DEFAULT, max_length=40),
     ) -> Template:
-        """An A4 sheet of labels: the chosen units, or every unit of a tool type (at a centre)."""
+        """Labels on the chosen stock: the chosen units, or every unit of a tool type (at a
+        centre)."""
         return Template("inventory/labels.html", context=await services.label_sheet(
-            today=today(request), unit_ids=unit or [], tool_type=tool_type, centre=centre))
+            today=today(request), unit_ids=unit or [], tool_type=tool_type, centre=centre,
+            stock=stock))
+
+    @get("/stock.css", media_type="text/css", cache_control=CacheControlHeader(max_age=3600))
+    async def stylesheet(self) -> str:
+        """Each stock's sizes, from the one table (no inline styles: the CSP forbids them)."""
+        return label_rules.stylesheet()
 
 
 # --- CSV import and export -------------------------------------------------------------------

@@ -1,14 +1,19 @@
 """The catalogue and the unit register as CSV files, and the import of tool types and units.
 Pure: text and known values in, rows, values and errors out; no I/O.
 
-One file format for both: every row names its `record` (`tool_type` or `unit`), and the
-columns are stable English keys, so an exported file can be edited and imported again.
+One file format for both: every row names its `record` (`tool_type`, `part` or `unit`), and
+the columns are stable English keys, so an exported file can be edited and imported again.
+A tool type's parts list is one `part` row a part (its tool type's short name in `tool_type`,
+its names, `count`, `replacement_cost` in GEL, `position`), right after the tool type's row in
+an export: a spreadsheet user adds, copies or deletes a part as a row, and never edits a list
+packed into one cell.
 Files are written as UTF-8 with a byte-order mark, which Excel needs to show Georgian.
 
-Import is create-only: a tool type's short name or a unit's asset tag that exists already is an
-error, like one used twice in the file. A unit names its tool type by short name (in the
-database or earlier in the same file) and its centre by code; its asset tag may be left empty,
-and is then generated from the centre's sequence.
+Import is create-only: a tool type's short name, a unit's asset tag or a part's name in its
+tool type that exists already is an error, like one used twice in the file. A unit or a part
+names its tool type by short name (in the database or earlier in the same file), a unit its
+centre by code; its asset tag may be left empty, and is then generated from the centre's
+sequence.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from inventory.forms import Form, clean_tool_type
+from inventory.part_rules import clean_part
 from inventory.rules import normalise_asset_tag
 from inventory.tables import UNIT_CONDITIONS
 from rental.kernel.i18n import N_, Plural
@@ -40,10 +46,16 @@ UNIT_COLUMNS = (
     "record", "tool_type", "centre", "asset_tag", "serial_number", "condition", "acquired_on",
     "cost", "donor",
 )
+PART_COLUMNS = (
+    "record", "tool_type", "name_ka", "name_en", "name_ru", "count", "replacement_cost",
+    "position",
+)
+# the catalogue export: the tool types' columns, then what a part row adds
+CATALOGUE_COLUMNS = (*TOOL_TYPE_COLUMNS, "tool_type", "count", "replacement_cost", "position")
 # written by the unit export for people reading it; not read back
 UNIT_EXPORT_EXTRA = ("status", "tool_name_ka", "last_inspected_on")
-KNOWN_COLUMNS = frozenset(TOOL_TYPE_COLUMNS) | frozenset(UNIT_COLUMNS)
-RECORDS = ("tool_type", "unit")
+KNOWN_COLUMNS = frozenset(TOOL_TYPE_COLUMNS) | frozenset(UNIT_COLUMNS) | frozenset(PART_COLUMNS)
+RECORDS = ("tool_type", "part", "unit")
 # A cell starting with one of these is a formula to a spreadsheet; export puts a ' before it.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = frozenset({
@@ -90,6 +102,14 @@ def tool_type_row(tool: Mapping[str, Any]) -> dict[str, Any]:
         "deposit": money_input(tool["deposit"]),
         "active": "1" if tool["active"] else "0",
     }
+
+
+def part_row(part: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool type's part (with `tool_type_slug`, `count`) -> CSV row."""
+    return {"record": "part", "tool_type": part["tool_type_slug"], "name_ka": part["name_ka"],
+            "name_en": part["name_en"], "name_ru": part["name_ru"], "count": part["count"],
+            "replacement_cost": money_input(part["replacement_cost"]),
+            "position": part["position"]}
 
 
 def unit_row(unit: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,6 +203,8 @@ class Known:
     centres: Mapping[str, int]  # code -> id
     tool_types: Mapping[str, int]  # slug -> id
     asset_tags: frozenset[str]
+    # a tool type's parts' names (Georgian and English), by its slug
+    part_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -210,6 +232,10 @@ class Plan:
     @property
     def tool_types(self) -> list[Row]:
         return [r for r in self.rows if r.record == "tool_type"]
+
+    @property
+    def parts(self) -> list[Row]:
+        return [r for r in self.rows if r.record == "part"]
 
     @property
     def units(self) -> list[Row]:
@@ -290,6 +316,25 @@ def check_unit(row: Mapping[str, str], known: Known, *, file_tool_types: set[str
     return values, errors
 
 
+def check_part(row: Mapping[str, str], known: Known, *, file_tool_types: set[str]
+               ) -> tuple[dict[str, Any], Errors]:
+    """One part row -> (values: `tool_type` slug, names, count, cost in tetri, position;
+    errors by column)."""
+    slug = row.get("tool_type", "").strip().lower()
+    values, errors = clean_part(row)
+    values["tool_type"] = slug
+    if not slug:
+        errors["tool_type"] = N_("This field is required.")
+    elif slug not in known.tool_types and slug not in file_tool_types:
+        errors["tool_type"] = N_("Unknown tool type: use the short name of one in the catalogue "
+                                 "or in this file.")
+    taken = known.part_names.get(slug, frozenset())
+    for name in ("name_ka", "name_en"):
+        if values[name] and name not in errors and values[name] in taken:
+            errors[name] = N_("This tool type has a part with this name already.")
+    return values, errors
+
+
 def check_rows(sheet: Sheet, known: Known, today: date) -> Plan:
     """Every row of a file against the database and the file's other rows. A short name or an
     asset tag used twice is an error on its second row."""
@@ -300,6 +345,7 @@ def check_rows(sheet: Sheet, known: Known, today: date) -> Plan:
     }
     seen_slugs: set[str] = set()
     seen_tags: set[str] = set()
+    seen_parts: set[tuple[str, str]] = set()  # (tool type, a name in either language)
     for line, row in sheet.rows:
         record = row.get("record", "").strip().lower()
         if record == "tool_type":
@@ -316,8 +362,16 @@ def check_rows(sheet: Sheet, known: Known, today: date) -> Plan:
                 errors["asset_tag"] = N_("This asset tag is in the file twice.")
             if key:
                 seen_tags.add(key)
+        elif record == "part":
+            values, errors = check_part(row, known, file_tool_types=file_tool_types)
+            key, name = values["tool_type"], values["name_ka"]
+            for column in ("name_ka", "name_en"):
+                named = (key, values[column])
+                if values[column] and named in seen_parts and column not in errors:
+                    errors[column] = N_("This part is in the file twice.")
+                seen_parts.add(named)
         else:
             values, key, name = {}, "", ""
-            errors = {"record": N_("Write tool_type or unit.")}
+            errors = {"record": N_("Write tool_type, part or unit.")}
         plan.rows.append(Row(line, record, key, name, values, errors))
     return plan

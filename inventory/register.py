@@ -16,6 +16,7 @@ from inventory.rules import (
 )
 from inventory.tables import Inspection, MaintenanceTicket, Unit, UnitEvent
 from rental.kernel.db import read_transaction
+from rental.kernel.values import MAX_INT
 from rental.tables import Centre
 
 PER_PAGE = 50
@@ -86,6 +87,22 @@ async def unit_id_for_tag(code: str) -> int | None:
         return None
     row = await Unit.select(Unit.id).where(Unit.asset_tag == tag).first()
     return row["id"] if row else None
+
+
+async def unit_centre(unit_id: int) -> int | None:
+    """The centre a unit is kept at (None: no such unit), for a route's guard, which asks
+    before any bounds are checked."""
+    if not 1 <= unit_id <= MAX_INT:
+        return None
+    async with read_transaction():
+        row = await Unit.select(Unit.centre).where(Unit.id == unit_id).first()
+    return row["centre"] if row else None
+
+
+async def unit_row(unit_id: int, today: date) -> dict[str, Any] | None:
+    """One unit as the register lists it."""
+    row = await Unit.select(*_unit_columns()).where(Unit.id == unit_id).first()
+    return None if row is None else _with_inspection(row, today)
 
 
 async def ticket_unit(ticket_id: int) -> int | None:

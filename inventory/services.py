@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from inventory import catalogue, csvfiles, media, register
+from inventory import catalogue, csvfiles, kits, label_rules, media, register
 from inventory.forms import (
     at_most_characters,
     clean_category,
@@ -39,11 +39,14 @@ from inventory.tables import (
     MaintenanceTicket,
     Skill,
     ToolType,
+    ToolTypePart,
+    TransferItem,
     Unit,
     UnitEvent,
 )
 from rental import audit as audit_log
 from rental.centres import open_weekdays
+from rental.kernel.barcodes import code128_svg
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
@@ -356,12 +359,14 @@ async def _unit_for(unit_id: int, actor: Actor, *, lock: bool = True) -> dict[st
 
 
 async def units_page(*, today: date, query: str, centre: int | None, status: str,
-                     tool_type: int | None, page: int) -> dict[str, Any]:
+                     tool_type: int | None, page: int,
+                     per_page: int = register.PER_PAGE) -> dict[str, Any]:
     """The unit register, filtered; an unknown status filters nothing."""
     status = status if status in UNIT_STATUSES else ""
     async with read_transaction():
         found = await register.units(today=today, centre=centre, status=status or None,
-                                     tool_type=tool_type, query=query, page=page)
+                                     tool_type=tool_type, query=query, page=page,
+                                     per_page=per_page)
         centres = await catalogue.active_centres()
     return {"found": found, "q": query, "centre": centre, "status": status,
             "tool_type": tool_type, "centres": centres, "statuses": UNIT_STATUSES}
@@ -424,12 +429,29 @@ async def unit_page(unit_id: int | None = None, *, ticket_id: int | None = None,
         if ticket_id is not None:
             unit_id = await register.ticket_unit(ticket_id)
         page = None if unit_id is None else await register.unit_page(unit_id, today)
+        kit = {} if page is None else await kits.unit_parts([page.unit["id"]])  # its parts
+        on_its_way = None if page is None else await TransferItem.select(
+            TransferItem.transfer, TransferItem.dispatched_at,
+            TransferItem.transfer.receiver.code.as_alias("receiver_code"),
+        ).where((TransferItem.unit == page.unit["id"])
+                & TransferItem.received_at.is_null()).first()
     if page is None:
         raise NotFound("unit")
     if not actor.can_act_for(page.unit["centre"]):
         raise NotAllowed()
     return {"page": page, "unit": page.unit, "errors": {}, "values": {},
-            "statuses": UNIT_STATUSES, "today": today}
+            "statuses": UNIT_STATUSES, "today": today, "parts": kit[page.unit["id"]],
+            "on_its_way": on_its_way}
+
+
+async def register_entry(unit_id: int, *, today: date) -> dict[str, Any]:
+    """One unit as the register lists it, which every desk reads (the API's answer to a
+    transfer, after which its page is the new centre's)."""
+    async with read_transaction():
+        row = await register.unit_row(unit_id, today)
+    if row is None:
+        raise NotFound("unit")
+    return row
 
 
 STATUS_CHOICES = ("available", "maintenance", "retired", "lost")
@@ -490,6 +512,11 @@ async def _transfer(unit_id: int, centre_id: int, *, actor: Actor, now: datetime
             raise Invalid({"centre": N_("Choose one of the options.")})
         if target["id"] == unit["centre"]:
             raise Invalid({"centre": N_("The unit is at this centre already.")})
+        if await TransferItem.exists().where(  # the workflow's move: received by scanning
+            (TransferItem.unit == unit_id) & TransferItem.received_at.is_null()
+        ):
+            raise Refused(N_("This unit is on its way between centres: the receiving centre "
+                             "scans it in."), "centre")
         source = await Centre.select(Centre.code).where(Centre.id == unit["centre"]).first()
         await Unit.update({Unit.centre: centre_id}).where(Unit.id == unit_id)
         await _event(unit_id, "transfer", actor=actor, now=now, from_value=source["code"],
@@ -549,12 +576,16 @@ async def open_ticket(unit_id: int, description: str, *, photo: str = "", actor:
     return ticket_id
 
 
-async def resolve_ticket(ticket_id: int, form: Form, *, actor: Actor, now: datetime) -> int:
+async def resolve_ticket(ticket_id: int, form: Form, *, actor: Actor, now: datetime,
+                         unit_id: int | None = None) -> int:
     """Close a ticket (the resolve form: work notes, parts cost, outcome): repaired -> the unit
-    is available again, beyond repair -> retired. Returns the unit id."""
+    is available again, beyond repair -> retired. Returns the unit id. `unit_id` (the API's
+    address names it): a ticket of another unit is not there."""
     fields = form_values(form)
     async with write_transaction():
         ticket = await _record(MaintenanceTicket, ticket_id)
+        if unit_id is not None and ticket["unit"] != unit_id:
+            raise NotFound("maintenance_ticket")
         unit = await _unit_for(ticket["unit"], actor)
         try:
             parts_cost = parse_money(fields.get("parts_cost", ""), required=False) or 0
@@ -654,21 +685,44 @@ async def inspections_due_page(actor: CurrentUser, today: date) -> dict[str, Any
     return {"due": due, "centres": [c for c in centres if c["id"] in due], "today": today}
 
 
+async def inspections_due_list(actor: CurrentUser, today: date, *, centre: int | None = None,
+                               within_days: int = 14) -> list[dict[str, Any]]:
+    """The due list as one list (the API's), by centre and then by due day: the actor's
+    centres (every centre for coordinators), or `centre`, which must be one of them."""
+    if centre is not None and not actor.can_act_for(centre):
+        raise NotAllowed()
+    centre_ids = ({centre} if centre is not None
+                  else None if actor.all_centres else set(actor.centre_ids))
+    async with read_transaction():
+        due = await register.inspections_due(today=today, centre_ids=centre_ids,
+                                             within_days=within_days)
+    return [unit for centre_id in sorted(due) for unit in due[centre_id]]
+
+
 # --- labels ----------------------------------------------------------------------------------
 
 MAX_LABELS = 300
 
 
 async def label_sheet(*, today: date, unit_ids: list[int], tool_type: int | None,
-                      centre: int | None) -> dict[str, Any]:
-    """An A4 sheet of labels: the chosen units, or every unit of a tool type (at a centre)."""
+                      centre: int | None, stock: str = label_rules.DEFAULT) -> dict[str, Any]:
+    """Labels on the chosen stock (a sheet or a thermal roll): the chosen units, or every unit
+    of a tool type (at a centre); each with its asset tag as a QR code and a Code 128 barcode."""
+    chosen = label_rules.stock(stock)
+    if chosen is None:
+        raise Invalid({"stock": N_("There is no such label stock: choose one from the list.")})
     async with read_transaction():
         if tool_type:
             units = (await register.units(today=today, tool_type=tool_type, centre=centre,
                                           per_page=MAX_LABELS)).items
         else:
             units = await register.units_by_ids(unit_ids[:MAX_LABELS])
-    return {"labels": [{"unit": u, "qr": qr_svg(u["asset_tag"])} for u in units]}
+    labels = [{"unit": u, "qr": qr_svg(u["asset_tag"]), "barcode": code128_svg(u["asset_tag"])}
+              for u in units]
+    split = label_rules.pages(len(labels), chosen)
+    return {"labels": labels, "stock": chosen, "stocks": list(label_rules.STOCKS.values()),
+            "pages": [[labels[i] for i in page] for page in split],
+            "chosen": {"unit": unit_ids, "tool_type": tool_type, "centre": centre}}
 
 
 # --- CSV import ------------------------------------------------------------------------------
@@ -685,6 +739,7 @@ def import_page(plan: csvfiles.Plan | None = None, errors: dict[str, Any] | None
         "content": base64.b64encode(content).decode() if plan is not None and plan.ok else "",
         "tool_type_columns": csvfiles.TOOL_TYPE_COLUMNS[1:],
         "unit_columns": csvfiles.UNIT_COLUMNS[1:], "max_rows": csvfiles.MAX_ROWS,
+        "part_columns": csvfiles.PART_COLUMNS[1:],
         "max_mb": csvfiles.MAX_BYTES // media.MB,
     }
 
@@ -785,6 +840,13 @@ async def import_catalogue(sheet: csvfiles.Sheet, *, actor: Actor, today: date,
             new_types = [ToolType(**row.values, created_at=now) for row in plan.tool_types]
             for row in await _insert_chunked(ToolType, new_types, ToolType.id, ToolType.slug):
                 slugs[row["slug"]] = row["id"]
+            await _insert_chunked(ToolTypePart, [ToolTypePart(  # parts lists (inventory.parts)
+                **{k: v for k, v in row.values.items() if k not in ("count", "tool_type")},
+                tool_type=slugs[row.values["tool_type"]], quantity=row.values["count"],
+            ) for row in plan.parts])
+            if plan.parts:
+                await audit_log.record("tool_type_part.import", "tool_type_part", None, now=now,
+                                       actor_id=actor.id, after={"count": len(plan.parts)})
             units = [{**row.values, "tool_type": slugs[row.values["tool_type"]]}
                      for row in plan.units]
             centres = {c["id"]: c["code"] for c in await Centre.select(Centre.id, Centre.code)}

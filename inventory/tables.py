@@ -124,3 +124,61 @@ class Inspection(Table):
     notes = Text()
     recorded_by = Integer(null=True, default=None)  # member id
     recorded_at = Timestamptz()
+
+
+class ToolTypePart(Table):
+    """What goes out with every unit of a tool type (a charger, two batteries, a case), what
+    one costs to replace, in the order the desk reads them."""
+
+    tool_type = ForeignKey(ToolType, on_delete=OnDelete.cascade, null=False)
+    name_ka = Varchar(length=100)
+    name_en = Varchar(length=100)
+    name_ru = Varchar(length=100)
+    quantity = Integer(default=1)  # pieces in the kit
+    replacement_cost = Integer(default=0)  # tetri, one piece
+    position = Integer(default=0)
+
+
+class UnitPart(Table):
+    """A unit's own count of one of its type's parts, where it differs (0: it lacks it)."""
+
+    unit = ForeignKey(Unit, on_delete=OnDelete.cascade, null=False)
+    part = ForeignKey(ToolTypePart, on_delete=OnDelete.cascade, null=False)
+    quantity = Integer()
+
+
+TRANSFER_STATUSES = ("requested", "dispatched", "received", "declined", "cancelled")
+
+
+class TransferRequest(Table):
+    """A centre (the receiver) asks another (the sender) for units of a tool type; the states
+    and who may move them: inventory.transfer_rules."""
+
+    tool_type = ForeignKey(ToolType, on_delete=OnDelete.restrict, null=False)
+    sender = ForeignKey(Centre, on_delete=OnDelete.restrict, null=False)
+    receiver = ForeignKey(Centre, on_delete=OnDelete.restrict, null=False)
+    quantity = Integer()
+    needed_by = Date(null=True, default=None)
+    reason = Varchar(length=300)
+    status = Varchar(length=10, default="requested")
+    requested_by = Integer(null=True, default=None)  # member ids, as UnitEvent.actor
+    requested_at = Timestamptz()
+    dispatched_by = Integer(null=True, default=None)
+    dispatched_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz(null=True, default=None)
+    closed_by = Integer(null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    close_reason = Varchar(length=300)  # why it was declined or cancelled
+
+
+class TransferItem(Table):
+    """A unit dispatched against a request: in transit until received (once a unit at a time:
+    a partial unique index)."""
+
+    # not "request": Piccolo Admin's FastAPI endpoints take a parameter of that name
+    transfer = ForeignKey(TransferRequest, on_delete=OnDelete.restrict, null=False)
+    unit = ForeignKey(Unit, on_delete=OnDelete.restrict, null=False)
+    dispatched_by = Integer(null=True, default=None)
+    dispatched_at = Timestamptz()
+    received_by = Integer(null=True, default=None)
+    received_at = Timestamptz(null=True, default=None)

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Template
 
-from rental import auth, members, phone_codes, throttle
+from rental import auth, member_csv_rules, members, phone_codes, throttle
 from rental.kernel import i18n, web
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
@@ -135,6 +135,28 @@ async def concession_again(request: Request, error: DomainError) -> Template:
         "concession_values": form_values(await request.form())}, status_code=error.status)
 
 
+async def import_again(request: Request, error: DomainError) -> Response:
+    """The import page after a refusal: the file's rows checked again, the refusal above."""
+    if error.kind in ("not_found", "forbidden"):
+        return refusal_page(request, error)
+    page = await members.refused_import_page(
+        (await request.form()).get("content"), error.errors, actor=current_user(request),
+        today=web.today(request))
+    return Template("rental/member_import.html", status_code=error.status, context=page)
+
+
+# the file, or on confirming it the same file in base64 (4/3 of its size), and the fields
+CSV_BODY = member_csv_rules.MAX_BYTES * 4 // 3 + 1024 * 1024
+IMPORTING = {"access": "coordinator", "on_error": import_again}
+
+
+def csv_download(content: bytes, name: str, request: Request) -> Response[bytes]:
+    return Response(content, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition":
+            f'attachment; filename="{name}-{web.today(request).isoformat()}.csv"',
+        "Cache-Control": "no-store"})
+
+
 # --- the pages -------------------------------------------------------------------------------
 
 
@@ -240,6 +262,11 @@ class MyPageController(Controller):
             keep_token_hash=auth.token_digest(request.cookies.get(SESSION_COOKIE, "")))
         return redirect(request, "/me", N_("Your password is changed."))
 
+    @get("/card")
+    async def printed_card(self, request: Request) -> Template:
+        return Template("rental/member_card.html", context=await members.printed_card(
+            current_user(request).id, today=web.today(request)))
+
     @get("/data.json")
     async def data(self, request: Request) -> Response[dict[str, Any]]:
         user = current_user(request)
@@ -256,8 +283,10 @@ class MembersController(Controller):
     opt = {"access": "staff"}
 
     @get("/")
-    async def search(self, q: str = Parameter(default="", max_length=100)) -> Template:
-        return Template("rental/members.html", context=await members.search_page(q))
+    async def search(self, request: Request,
+                     q: str = Parameter(default="", max_length=100)) -> Template:
+        return Template("rental/members.html",
+                        context=await members.search_page(q, current_user(request)))
 
     @get("/new")
     async def new_form(self, request: Request) -> Template:
@@ -272,6 +301,47 @@ class MembersController(Controller):
             desk_form(form, today=web.today(request)), actor=current_user(request),
             now=web.now(request), reclaim_phone=form.get("reclaim_phone") == "yes")
         return redirect(request, f"/members/{member_id}", N_("The member is registered."))
+
+    @get("/import", opt={"access": "coordinator"})
+    async def import_form(self, done: int | None = Parameter(
+            query="imported", default=None, ge=0, le=member_csv_rules.MAX_ROWS)) -> Template:
+        return Template("rental/member_import.html", context=members.import_page(done=done))
+
+    @post("/import", opt=IMPORTING, request_max_body_size=CSV_BODY)
+    async def preview_import(self, request: Request) -> Template:
+        """The dry run: every row checked against the database, nothing written."""
+        page = await members.preview_import((await request.form()).get("file"),
+                                            actor=current_user(request),
+                                            today=web.today(request))
+        return Template("rental/member_import.html", context=page,
+                        status_code=200 if page["plan"].ok else 422)
+
+    @post("/import/confirm", opt=IMPORTING, request_max_body_size=CSV_BODY)
+    async def confirm_import(self, request: Request) -> Response[Any]:
+        """The file the form carries is checked again from scratch: nothing the browser says
+        about it is believed."""
+        plan = await members.import_file((await request.form()).get("content"),
+                                         actor=current_user(request), today=web.today(request),
+                                         now=web.now(request))
+        if not plan.ok:  # the database changed since the dry run: its rows again
+            return Template("rental/member_import.html", status_code=422,
+                            context=members.import_page(plan))
+        return redirect(request, f"/members/import?imported={len(plan.rows)}",
+                        N_("The members are imported."))
+
+    @get("/export.csv", opt={"access": "coordinator"})
+    async def export(self, request: Request) -> Response[bytes]:
+        """The fields a donor may see: no name, phone, e-mail or document."""
+        content, _rows = await members.export_members(
+            "donor", actor=current_user(request), today=web.today(request), now=web.now(request))
+        return csv_download(content, "members", request)
+
+    @get("/export-personal.csv", opt={"access": "admin"})
+    async def export_personal(self, request: Request) -> Response[bytes]:
+        content, _rows = await members.export_members(
+            "personal", actor=current_user(request), today=web.today(request),
+            now=web.now(request))
+        return csv_download(content, "members-personal", request)
 
     @get("/{member_id:int}")
     async def card(self, request: Request, member_id: int) -> Template:
@@ -300,6 +370,12 @@ class MembersController(Controller):
         return Template("rental/agreement.html", context={
             "member": card.member, "version": RENTAL_AGREEMENT_VERSION,
             "today": web.today(request)})
+
+    @get("/{member_id:int}/card")
+    async def printed_card(self, request: Request, member_id: int) -> Template:
+        page = await members.printed_card(member_id, today=web.today(request))
+        i18n.current_locale.set(page["member"]["language"])  # as the agreement: theirs
+        return Template("rental/member_card.html", context=page)
 
     @post("/{member_id:int}/reminders", opt={"scope": "centre", "on_error": card_again})
     async def reminders(self, request: Request, member_id: int) -> Response[Any]:

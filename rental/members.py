@@ -5,6 +5,8 @@ transaction, with what the reader may do as facts."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import secrets
 from collections.abc import Mapping
@@ -14,13 +16,15 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 
-from rental import audit
+from rental import audit, member_csv_rules
 from rental.auth import Visit, hash_password, open_session, verify_password
+from rental.kernel.barcodes import code128_svg
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_, Day
 from rental.kernel.identity import CurrentUser
 from rental.kernel.qr import qr_svg
+from rental.kernel.settings import LANGUAGES
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
     REMINDER_CHOICES,
@@ -42,6 +46,9 @@ from rental.member_rules import (
     takes_reset_codes,
 )
 from rental.tables import (
+    ID_DOCUMENT_TYPES,
+    SEXES,
+    SITUATIONS,
     Centre,
     ConcessionCategory,
     Member,
@@ -416,10 +423,14 @@ async def desk_form_page(actor: CurrentUser, member_id: int | None = None) -> di
     return {"member": member, "values": values, "centres": centres}
 
 
-async def search_page(query: str) -> dict[str, Any]:
-    """The desk's member search; without a query, the sign-ups waiting to be verified."""
+async def search_page(query: str, viewer: CurrentUser | None = None) -> dict[str, Any]:
+    """The desk's member search; without a query, the sign-ups waiting to be verified; and
+    whether the viewer may import and export members (coordinators; with personal data:
+    administrators)."""
+    files = {"can_import": bool(viewer and viewer.all_centres),
+             "can_export_personal": bool(viewer and viewer.role == "admin")}
     async with read_transaction():
-        return {"q": query, "found": await search(query),
+        return {"q": query, "found": await search(query), **files,
                 "pending": [] if query else await pending_signups(),
                 **({} if query else await unrecognised_municipalities())}
 
@@ -555,7 +566,17 @@ async def own_page(member_id: int, *, today: date) -> dict[str, Any]:
     number = card_number(member_id)
     member_card = await card(member_id, today=today)
     return {"card": member_card, "card_number": number, "card_qr": qr_svg(number),
+            "card_barcode": code128_svg(number),
             "reminder_channels": reminder_channels(member_card.member)}
+
+
+async def printed_card(member_id: int, *, today: date) -> dict[str, Any]:
+    """The member's card to print and cut out: their name and card number, as text, as a QR
+    code and as a Code 128 barcode (the desk's scanner opens their panel from either)."""
+    member_card = await card(member_id, today=today)
+    number = card_number(member_id)
+    return {"member": member_card.member, "card_number": number, "card_qr": qr_svg(number),
+            "card_barcode": code128_svg(number)}
 
 
 async def record(member_id: int, *, today: date) -> dict[str, Any]:
@@ -815,3 +836,166 @@ async def create_membership_type(values: dict[str, Any], *, actor_id: int,
         await audit.record("membership_type.create", "membership_type", rows[0]["id"], now=now,
                            actor_id=actor_id, after=values)
     return rows[0]["id"]
+
+
+# --- members from and to a spreadsheet ------------------------------------------------------
+
+IMPORT_CHUNK = 200  # rows per INSERT: well under SQLite's and PostgreSQL's bound values
+LOOKUP_CHUNK = 500
+
+
+def import_page(plan: member_csv_rules.Plan | None = None, errors: dict[str, Any] | None = None,
+                *, content: bytes = b"", done: int | None = None) -> dict[str, Any]:
+    """The import page: the form, a checked file's rows (with the file itself in base64 to
+    confirm, when every row is valid), or how many members the last import added (`done`)."""
+    return {
+        "plan": plan, "errors": errors or {}, "done": done,
+        "content": base64.b64encode(content).decode() if plan is not None and plan.ok else "",
+        "required_columns": member_csv_rules.REQUIRED_COLUMNS,
+        "optional_columns": member_csv_rules.OPTIONAL_COLUMNS,
+        "max_rows": member_csv_rules.MAX_ROWS,
+        "max_mb": member_csv_rules.MAX_BYTES // (1024 * 1024),
+        "choices": {"id_document_type": ID_DOCUMENT_TYPES, "sex": SEXES,
+                    "situation": SITUATIONS, "language": LANGUAGES},
+    }
+
+
+async def preview_import(upload: Any, *, actor: CurrentUser, today: date) -> dict[str, Any]:
+    """The dry run of an uploaded file: every row checked against the database, nothing
+    written."""
+    if upload is None or isinstance(upload, str) or not hasattr(upload, "read"):
+        raise MemberError({"file": N_("Choose a CSV file.")})
+    content = await upload.read(member_csv_rules.MAX_BYTES + 1)
+    sheet = member_csv_rules.read_csv(content)
+    if sheet.error is not None:
+        raise MemberError({"file": sheet.error})
+    async with read_transaction():
+        plan = await _checked_import(sheet, actor, today)
+    return import_page(plan, content=content)
+
+
+async def refused_import_page(encoded: Any, errors: dict[str, Any], *, actor: CurrentUser,
+                              today: date) -> dict[str, Any]:
+    """The import page after a refusal: a file that cannot be read with its error alone, else
+    its rows checked again (`encoded`: the file the confirm form carries), the refusal above."""
+    content = _decoded(encoded)
+    sheet = member_csv_rules.read_csv(content)
+    if "file" in errors or sheet.error is not None:
+        return import_page(None, errors if "file" in errors else {"file": sheet.error})
+    async with read_transaction():
+        plan = await _checked_import(sheet, actor, today)
+    return import_page(plan, errors, content=content)
+
+
+def _decoded(encoded: Any) -> bytes:
+    """The file the confirm form carries (base64); nothing if it is not base64."""
+    try:
+        return base64.b64decode(encoded if isinstance(encoded, str) else "", validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+async def _checked_import(sheet: member_csv_rules.Sheet, actor: CurrentUser,
+                          today: date) -> member_csv_rules.Plan:
+    """Every row by the desk's rules, then the phones, e-mails and documents an account has."""
+    centres = {c["code"]: c["id"] for c in await _home_centres(actor)}
+    plan = member_csv_rules.check_rows(sheet, centres, today=today)
+    phones, emails, documents = member_csv_rules.keys(plan)
+    taken_documents = {
+        (row["id_document_type"], row["id_document_number"])
+        for row in await _among(Member.id_document_number, {n for _t, n in documents},
+                                Member.id_document_type, Member.id_document_number)}
+    return member_csv_rules.mark_taken(
+        plan, phones={r["phone"] for r in await _among(Member.phone, phones, Member.phone)},
+        emails={r["email"] for r in await _among(Member.email, emails, Member.email)},
+        documents=taken_documents & documents)
+
+
+async def _among(column: Any, values: set[str], *selected: Any) -> list[dict[str, Any]]:
+    """The members whose `column` is one of `values`, a chunk of them a query."""
+    found: list[dict[str, Any]] = []
+    ordered = sorted(values)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        found += await Member.select(*selected).where(
+            column.is_in(ordered[start:start + LOOKUP_CHUNK]))
+    return found
+
+
+async def import_file(encoded: Any, *, actor: CurrentUser, today: date,
+                      now: datetime) -> member_csv_rules.Plan:
+    """Confirming an import: the file the form carries (base64) is checked again from scratch
+    inside one write transaction and, if every row is valid, each becomes a member as the
+    desk registers one: active and verified by the importing coordinator (the centre saw them
+    and their document on paper), the consents signed on paper recorded; each audited, and
+    the import once. Returns the plan; nothing is written unless `plan.ok`."""
+    sheet = member_csv_rules.read_csv(_decoded(encoded))
+    if sheet.error is not None:
+        raise MemberError({"file": sheet.error})
+    try:
+        async with write_transaction():
+            plan = await _checked_import(sheet, actor, today)
+            if plan.ok:
+                await _insert_imported(plan, actor_id=actor.id, now=now)
+    except Exception as exc:
+        if "unique" in str(exc).lower() or type(exc).__name__ == "UniqueViolationError":
+            raise DomainError("conflict", {"file": N_(
+                "Someone registered the same phone, e-mail or document meanwhile: check the "
+                "file again.")}) from exc
+        raise
+    return plan
+
+
+async def _insert_imported(plan: member_csv_rules.Plan, *, actor_id: int,
+                           now: datetime) -> None:
+    ids: dict[str, int] = {}  # phone -> the new member's id (a phone is unique)
+    for start in range(0, len(plan.rows), IMPORT_CHUNK):
+        chunk = plan.rows[start:start + IMPORT_CHUNK]
+        inserted = await Member.insert(*(Member(
+            **row.values, role="member", status="active", verified_at=now,
+            verified_by=actor_id, created_at=now, updated_at=now) for row in chunk)
+        ).returning(Member.id, Member.phone)
+        ids.update({r["phone"]: r["id"] for r in inserted})
+    for start in range(0, len(plan.rows), IMPORT_CHUNK):
+        chunk = plan.rows[start:start + IMPORT_CHUNK]
+        await MemberConsent.insert(*(
+            MemberConsent(member=ids[row.values["phone"]], kind=kind, version=version,
+                          given_at=now)
+            for row in chunk for kind, version in (
+                ("rental_agreement", RENTAL_AGREEMENT_VERSION),
+                ("data_processing", DATA_PROCESSING_VERSION))))
+        await audit.record_many([
+            audit.entry("member.imported", "member", ids[row.values["phone"]], now=now,
+                        actor_id=actor_id, centre_id=row.values["home_centre"],
+                        after={**audit_view(row.values), "line": row.line})
+            for row in chunk])
+    cards = sorted(ids.values())
+    await audit.record("member.import", "member", None, now=now, actor_id=actor_id, after={
+        "count": len(cards), "first": card_number(cards[0]), "last": card_number(cards[-1])})
+
+
+async def export_members(kind: str, *, actor: CurrentUser, today: date,
+                         now: datetime) -> tuple[bytes, int]:
+    """Every member (not erased, not staff) as CSV: `donor`, the fields a donor may see, or
+    `personal` (administrators only), with name, phone, e-mail and document. The export is
+    audited: who, which kind, how many rows. Returns the file and its number of rows."""
+    if kind not in member_csv_rules.EXPORT_KINDS:
+        raise MemberError({"kind": N_("Choose one of the exports in the list.")})
+    if kind == "personal" and actor.role != "admin":
+        raise DomainError("forbidden", {"form": N_(
+            "Only an administrator may export members' personal data.")})
+    async with write_transaction():
+        found = await Member.select(
+            *Member.all_columns(exclude=[Member.password_hash, Member.notes]),
+            Member.home_centre.code.as_alias("centre_code"),
+            Member.home_centre.timezone.as_alias("timezone"),
+        ).where((Member.role == "member") & (Member.status != "erased")).order_by(Member.id)
+        current = {m["member"]: m for m in await Membership.select(
+            Membership.member, Membership.status, Membership.ends_on).where(
+            Membership.status != "closed")}
+        rows = [member_csv_rules.export_row(
+            {**m, "membership_status": current.get(m["id"], {}).get("status"),
+             "ends_on": current.get(m["id"], {}).get("ends_on")}, kind=kind, today=today)
+            for m in found]
+        await audit.record("member.export", "member", None, now=now, actor_id=actor.id,
+                           after={"kind": kind, "rows": len(rows)})
+    return member_csv_rules.to_csv(member_csv_rules.export_columns(kind), rows), len(rows)

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rental import channels
+from rental import audit, channels
 from rental.channels import ChannelError
 from rental.kernel.db import is_postgres, write_transaction
 from rental.kernel.settings import Settings
@@ -174,7 +174,13 @@ async def _record(message: Claimed, outcome: str | ChannelError, now: datetime,
         log.info("message %d %s %s: sent", message.id, message.channel, message.kind)
     async with write_transaction():
         # only this claim's attempt: not one staff resent or another sender took since
-        await Notification.update(values).where(
+        written = await Notification.update(values).where(
             (Notification.id == message.id) & (Notification.status == "queued")
-            & (Notification.attempts == message.attempts))
+            & (Notification.attempts == message.attempts)
+        ).returning(Notification.member, Notification.centre)
+        if written and result != "retried":  # the audit trail shows a message's outcome
+            await audit.record(f"notification.{result}", "notification", message.id, now=now,
+                               centre_id=written[0]["centre"], after={
+                                   "member": written[0]["member"], "channel": message.channel,
+                                   "template": message.kind, "attempts": message.attempts})
     return result

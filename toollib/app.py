@@ -24,6 +24,8 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Message, Receive, Scope, Send
 
 import inventory.controllers
+import inventory.parts_controllers
+import inventory.unit_api
 import rental.controllers
 import rental.member_api
 import rental.member_controllers
@@ -32,11 +34,12 @@ import rental.outbox_controllers
 import toollib.admin
 import toollib.api_docs
 from bookings.catalogue import controllers as catalogue_pages
-from bookings.lending import booking_api
+from bookings.lending import booking_api, loan_api
 from bookings.lending import controllers as booking_pages
 from bookings.lending import desk_controllers as desk_pages
+from bookings.lending import transfer_controllers as transfer_pages
+from bookings.reports import audit_controllers, report_api
 from bookings.reports import controllers as report_pages
-from bookings.reports import report_api
 from bookings.sessions import controllers as session_pages
 from bookings.sessions import session_api
 from rental import auth
@@ -67,14 +70,19 @@ CONTROLLERS = [
     *rental.notification_controllers.CONTROLLERS,
     *rental.outbox_controllers.CONTROLLERS,
     *inventory.controllers.CONTROLLERS,
+    *inventory.parts_controllers.CONTROLLERS,
+    *inventory.unit_api.CONTROLLERS,
     *catalogue_pages.CONTROLLERS,
     *booking_pages.CONTROLLERS,
     *desk_pages.CONTROLLERS,
+    *transfer_pages.CONTROLLERS,
     *booking_api.CONTROLLERS,
+    *loan_api.CONTROLLERS,
     *session_pages.CONTROLLERS,
     *session_api.CONTROLLERS,
     *report_pages.CONTROLLERS,
     *report_api.CONTROLLERS,
+    *audit_controllers.CONTROLLERS,
 ]
 
 

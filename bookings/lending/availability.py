@@ -8,8 +8,14 @@ from datetime import date
 
 from bookings.tables import ACTIVE_STATUSES, Booking
 from inventory.rules import is_lendable
-from inventory.tables import Unit
+from inventory.tables import TransferItem, Unit
 from rental.kernel.db import is_postgres
+
+
+def on_the_road():
+    """Units in transit between centres (inventory.tables.TransferItem not received): not
+    lendable nor bookable anywhere until they are received."""
+    return TransferItem.select(TransferItem.unit).where(TransferItem.received_at.is_null())
 
 
 async def free_units_on(tool_type_ids: Iterable[int], day: date) -> Counter[tuple[int, int]]:
@@ -36,7 +42,8 @@ async def free_units_between(
         & (Booking.starts_on <= ends)
         & (Booking.ends_on >= starts)
     )
-    condition = (Unit.status == "available") & Unit.id.not_in(busy)
+    condition = (Unit.status == "available") & Unit.id.not_in(busy) & Unit.id.not_in(
+        on_the_road())
     if ids is None:
         condition &= Unit.tool_type.active.eq(True)
     else:
@@ -71,7 +78,7 @@ async def lendable_units(tool_type_id: int, centre_id: int, through: date, *,
         Unit.tool_type.inspection_interval_days.as_alias("interval_days"),
     ).where(
         (Unit.tool_type == tool_type_id) & (Unit.centre == centre_id)
-        & (Unit.status == "available")
+        & (Unit.status == "available") & Unit.id.not_in(on_the_road())
     ).order_by(Unit.asset_tag)
     if lock and is_postgres():
         query = query.lock_rows(of=(Unit,))

@@ -47,6 +47,7 @@ from bookings.tables import (
     DeskReturnLine,
     WaitlistEntry,
 )
+from inventory import kits, part_rules
 from inventory import services as inventory
 from inventory.rules import is_lendable, normalise_asset_tag
 from inventory.tables import Unit
@@ -320,6 +321,10 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
     if lock and is_postgres():  # in tag order, as bookings lock them: no deadlock between us
         query = query.lock_rows(of=(Unit,))
     units = {row["asset_tag"]: row for row in await query}
+    moving = {row["unit"] for row in await availability.on_the_road()}  # between centres
+    for row in units.values():
+        if row["id"] in moving:  # not lendable until received (bookings.lending.transfers)
+            row["status"] = "in_transit"
     ids = [row["id"] for row in units.values()] or [-1]
     holds = await Booking.select(Booking.id, Booking.unit, Booking.member, Booking.status,
                                  Booking.starts_on, Booking.ends_on).where(
@@ -732,12 +737,16 @@ async def _desk_page(here: dict[str, Any], *, user: CurrentUser, today: date,
         basket.rejected = rejected
         basket.errors = errors
     returns = await _returns_view(user.id, centre_id, today)
+    # what goes out with each unit in the basket and what should come back: one query
+    kit_of = await kits.unit_parts(
+        [line.unit["id"] for line in (basket.lines if basket else []) if line.unit]
+        + [loan["unit"] for loan in returns])
     found_days = await reservations.desk_days([centre_id], today) if with_days else {}
     refused = bool(rejected or errors.get("scan") or errors.get("tag"))
     focus = focus or ("scan" if basket is not None else "q")
     return {"centre": here, "today": today, "query": query, "found": found, "panel": panel,
             "basket": basket, "errors": errors, "refused": refused, "returns": returns,
-            "rejected_tag": rejected_tag, "focus": focus,
+            "rejected_tag": rejected_tag, "focus": focus, "kits": kit_of,
             "conditions": RETURN_CONDITIONS, "may_waive": user.all_centres,
             "methods": PAY_METHODS if user.all_centres else PAYMENT_METHODS, **found_days}
 
@@ -850,10 +859,13 @@ async def _lend_basket(member_id, centre, tags, return_on, payment, override_rea
                                         actor_id=actor.id, now=now)
     postings = ledger.Postings(receipt, member_id, centre_id, now=now, actor_id=actor.id)
     loans = await _lend(basket.lines, member_id, centre_id, receipt, actor.id, today, now)
+    kit_of = await kits.unit_parts([line.unit["id"] for line in basket.lines])  # one query
     for line, loan in zip(basket.lines, loans, strict=True):
+        # the parts that went out, as they were named then: the receipt reads them here
         postings.audit("loan.check_out", "booking", loan, after={
             "unit": line.unit["id"], "member": member_id, "kind": line.verdict.kind,
-            "ends_on": line.verdict.ends_on.isoformat(), "receipt": receipt})
+            "ends_on": line.verdict.ends_on.isoformat(), "receipt": receipt,
+            "parts": part_rules.parts_snapshot(kit_of[line.unit["id"]])})
         _charge(postings, loan, line.quote, basket.member)
     if paid:  # how it is paid is checked first (method, slip, waiver); nothing paid: no line
         # the balance read with the member's standing, in this transaction, and this basket
@@ -987,17 +999,23 @@ async def loan_for_check_in(tag: str, centre_ids: frozenset[int] | None,
 
 @dataclass(frozen=True)
 class Returned:
-    """How a unit came back: its condition, what is wrong with it, a damage charge (tetri) and
-    the name of the stored photo of the damage ("" without one)."""
+    """How a unit came back: its condition, what is wrong with it, a damage charge (tetri), the
+    name of the stored photo of the damage ("" without one), the parts that did not come back
+    (`missing`: how many of each, by part id) and why their charge is waived ("": it is not)."""
 
     condition: str
     notes: str = ""
     damage_charge: int = 0
     photo: str = ""
+    missing: dict[int, int] = field(default_factory=dict)
+    waive_reason: str = ""
 
     def tidied(self) -> Returned:
-        """As it is recorded: the notes without surrounding blanks, at most 2,000 characters."""
-        return replace(self, notes=self.notes.strip()[:2000])
+        """As it is recorded: the notes without surrounding blanks, at most 2,000 characters;
+        the waiver's reason at most 500; parts all back left out."""
+        return replace(self, notes=self.notes.strip()[:2000],
+                       waive_reason=" ".join(self.waive_reason.split())[:500],
+                       missing={part: n for part, n in self.missing.items() if n})
 
 
 def returned_problems(returned: Returned) -> dict[str, Any]:
@@ -1005,8 +1023,9 @@ def returned_problems(returned: Returned) -> dict[str, Any]:
     recorded."""
     if returned.condition not in RETURN_CONDITIONS:
         return {"condition": N_("Choose the condition it came back in.")}
-    if returned.condition in NEEDS_REPAIR and not returned.notes.strip():
-        return {"notes": N_("Describe the damage or what is missing.")}
+    if (returned.condition in NEEDS_REPAIR and not returned.notes.strip()
+            and not (returned.condition == "missing_parts" and any(returned.missing.values()))):
+        return {"notes": N_("Describe the damage or what is missing.")}  # ticked parts say it
     if returned.damage_charge < 0:
         return {"damage_charge": N_("Enter an amount of zero or more.")}
     if returned.damage_charge and returned.condition not in NEEDS_REPAIR:
@@ -1017,10 +1036,14 @@ def returned_problems(returned: Returned) -> dict[str, Any]:
 
 async def check_in(*, tag: str, centre_ids: frozenset[int] | None, condition: str, notes: str,
                    damage_charge: int, photo: str, actor: Any, today: date,
-                   now: datetime) -> int:
-    """Take a unit back: late fee, damage charge, the deposit returned and applied to what is
-    owed, the rest handed back; damage opens a maintenance ticket. Returns the receipt id."""
-    returned = Returned(condition, notes, damage_charge, photo).tidied()
+                   now: datetime, missing: dict[int, int] | None = None,
+                   waive_reason: str = "") -> int:
+    """Take a unit back: late fee, damage charge, parts not brought back (`missing`, by part
+    id: their replacement cost, unless waived with `waive_reason`), the deposit returned and
+    applied to what is owed, the rest handed back; damage or a missing part opens a
+    maintenance ticket. Returns the receipt id."""
+    returned = Returned(condition, notes, damage_charge, photo, dict(missing or {}),
+                        waive_reason).tidied()
     problems = returned_problems(returned)
     if problems:
         raise DeskError("invalid", problems)
@@ -1072,6 +1095,8 @@ async def _take_back(taken: list[tuple[dict[str, Any], Returned]], *, actor: Any
     transaction): every late fee and damage charge first, then each deposit returned and
     applied to what is owed; damage opens a ticket; an undamaged unit may serve the waitlist."""
     member, centre = taken[0][0]["member"], taken[0][0]["centre"]
+    kit_of = await kits.unit_parts([loan["unit"] for loan, _ in taken])  # one query
+    _check_missing(taken, kit_of)
     policy = await ledger.fee_policy(centre)
     receipt = await ledger.open_receipt(member, centre, "check_in", actor_id=actor.id, now=now)
     postings = ledger.Postings(receipt, member, centre, now=now, actor_id=actor.id)
@@ -1079,6 +1104,7 @@ async def _take_back(taken: list[tuple[dict[str, Any], Returned]], *, actor: Any
         postings.post("late_fee", _late_fee(loan["ends_on"], today, policy), loan=loan["id"])
         postings.post("damage", returned.damage_charge, loan=loan["id"],
                       reason=returned.notes[:500])
+        _charge_missing(postings, loan, returned, kit_of[loan["unit"]])
     held = await _deposits_held([loan["id"] for loan, _ in taken])
     owed_before = await ledger.balance(member)  # this action's lines are not written yet
     for loan, _ in taken:
@@ -1091,16 +1117,26 @@ async def _take_back(taken: list[tuple[dict[str, Any], Returned]], *, actor: Any
     returns: dict[tuple[str, str, int | None], list[int]] = {}  # loans by how they came back
     for loan, returned in taken:
         ticket = None
+        kit = kit_of[loan["unit"]]
+        gone = part_rules.missing_note(kit, returned.missing)
+        if gone and returned.condition not in NEEDS_REPAIR:  # what the checklist says
+            returned = replace(returned, condition="missing_parts")
         if returned.condition in NEEDS_REPAIR:
+            said = "; ".join(text for text in (returned.notes, gone) if text)
             ticket = await inventory.open_ticket(
-                loan["unit"], f"{loan['member_name']} ({loan['asset_tag']}): {returned.notes}",
+                loan["unit"], f"{loan['member_name']} ({loan['asset_tag']}): {said}",
                 photo=returned.photo, actor=actor, now=now, audit=audit_later)
-        elif loan["tool_type"] not in freed:  # back early or on time: it may serve the waitlist
+        if gone:  # the unit's list says what it has now, until staff replace the parts
+            await kits.record_missing(loan["unit"], part_rules.counts_after(
+                kit, returned.missing))
+        # back early or on time, and lendable: it may serve the waitlist
+        if ticket is None and loan["tool_type"] not in freed:
             freed.append(loan["tool_type"])
         returns.setdefault((returned.condition, returned.notes, ticket), []).append(loan["id"])
         postings.audit("loan.check_in", "booking", loan["id"], before={"status": "out"}, after={
             "status": "returned", "condition": returned.condition, "ticket": ticket,
-            "receipt": receipt, "days_late": days_late(loan["ends_on"], today)})
+            "receipt": receipt, "days_late": days_late(loan["ends_on"], today),
+            "parts": _parts_back(kit, returned.missing)})
     for (condition, notes, ticket), ids in returns.items():
         await Booking.update({
             Booking.status: "returned", Booking.returned_at: now, Booking.ended_on: today,
@@ -1111,6 +1147,40 @@ async def _take_back(taken: list[tuple[dict[str, Any], Returned]], *, actor: Any
     for tool_type in await reservations.waited_for(freed, centre, today):
         await reservations.offer_freed_period(tool_type, centre, now=now, today=today)
     return receipt
+
+
+def _check_missing(taken: list[tuple[dict[str, Any], Returned]],
+                   kit_of: dict[int, list[dict[str, Any]]]) -> None:
+    """Refuse missing parts that are not on a unit's list or more than went out, each by its
+    line ("parts.<loan id>"); nothing is written then."""
+    errors: dict[str, Any] = {}
+    for loan, returned in taken:
+        for _part, message in part_rules.missing_problems(
+                kit_of[loan["unit"]], returned.missing).items():
+            errors[f"parts.{loan['id']}"] = message
+    if errors:
+        raise DeskError("invalid", errors)
+
+
+def _charge_missing(postings: ledger.Postings, loan: dict[str, Any], returned: Returned,
+                    kit: list[dict[str, Any]]) -> None:
+    """The parts not brought back at their replacement cost (a "replacement" line: the centre
+    buys them again, as it buys a lost unit again), and, when staff waive it, a waiver of the
+    same amount with their reason (no funder: the centre bears it)."""
+    charge = part_rules.missing_charge(kit, returned.missing)
+    note = part_rules.missing_note(kit, returned.missing)
+    postings.post("replacement", charge, loan=loan["id"], reason=note[:500])
+    if charge and returned.waive_reason:
+        postings.post("waiver", -charge, loan=loan["id"], reason=returned.waive_reason,
+                      funder="")
+        postings.audit("loan.parts_waived", "booking", loan["id"], after={
+            "amount": charge, "parts": note[:500], "reason": returned.waive_reason})
+
+
+def _parts_back(kit: list[dict[str, Any]], missing: dict[int, int]) -> list[dict[str, Any]]:
+    """What went out and came back of each part, as the receipt keeps it."""
+    return [{k: line[k] for k in ("name_ka", "name_en", "name_ru", "out", "back")}
+            for line in part_rules.missing_lines(kit, missing) if line["out"]]
 
 
 # --- renewals ---------------------------------------------------------------------------------
@@ -1381,17 +1451,19 @@ def _moment(loan: dict[str, Any], receipt_id: int, history: list[dict[str, Any]]
             what = _MOMENTS[row["action"]]
             ends_on = after.get("ends_on") if what in _STILL_OUT else None
             return {"what": what, "ends_on": date.fromisoformat(ends_on) if ends_on else None,
-                    "condition": after.get("condition") if what == "returned" else None}
+                    "condition": after.get("condition") if what == "returned" else None,
+                    "parts": after.get("parts") or []}
     if loan["out_receipt"] == receipt_id:  # the return day it went out with, before renewals
         renewed = [row for row in history if row["action"] == "loan.renew"]
         first = (renewed[0]["before"] or {}).get("ends_on") if renewed else None
         return {"what": "out", "ends_on": date.fromisoformat(first) if first
-                else loan["ends_on"], "condition": None}
+                else loan["ends_on"], "condition": None, "parts": []}
     if loan["in_receipt"] == receipt_id:
         return {"what": loan["status"], "ends_on": None,
-                "condition": loan["return_condition"] if loan["status"] == "returned" else None}
+                "condition": loan["return_condition"] if loan["status"] == "returned" else None,
+                "parts": []}
     if loan["id"] in named:
-        return {"what": None, "ends_on": None, "condition": None}
+        return {"what": None, "ends_on": None, "condition": None, "parts": []}
     return None
 
 
@@ -1432,3 +1504,17 @@ async def account_page(member_id: int, user: CurrentUser) -> dict[str, Any] | No
     if member is None:
         return None
     return {**view, "member": member, "may_reverse": user.all_centres}
+
+
+async def take_payment(member_id: int, centre_id: int, payment: dict[str, Any], *,
+                       actor: CurrentUser, now: datetime) -> int:
+    """The desk API's payment: the desk page's service (`ledger.take_payment`), at a centre
+    the actor works for (the page's guard checks the centre in its path; the API's is in the
+    body) and one that is open; returns the receipt."""
+    if not actor.can_act_for(centre_id):
+        raise DeskError("forbidden", {"form": N_("You do not have access to this page.")})
+    async with write_transaction():  # ledger.take_payment's transaction joins this one
+        await _centre(centre_id)
+        return await ledger.take_payment(member_id, centre_id, payment,
+                                         may_waive=actor.all_centres, actor_id=actor.id,
+                                         now=now)

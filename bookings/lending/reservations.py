@@ -432,6 +432,9 @@ async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime
                 WaitlistEntry.offer_expires_at: now + timedelta(hours=hold),
             }).where(WaitlistEntry.id == entry["id"])
             offered += 1
+            await audit.record("waitlist.offer", "waitlist_entry", entry["id"], now=now,
+                               centre_id=centre_id, before={"status": "waiting"},
+                               after={"status": "offered", "member": entry["member"]})
             tool = tool or await ToolType.select(ToolType.name_ka, ToolType.name_en,
                                                  ToolType.name_ru).where(
                 ToolType.id == tool_type_id).first()
@@ -479,6 +482,11 @@ async def join_waitlist(*, member_id: int, tool_type_id: int, centre_id: int,
             member=member_id, tool_type=tool_type_id, centre=centre_id, starts_on=starts_on,
             ends_on=ends_on, status="waiting", created_at=now,
         )).returning(WaitlistEntry.id)
+        await audit.record("waitlist.join", "waitlist_entry", rows[0]["id"], now=now,
+                           actor_id=member_id, centre_id=centre_id, after={
+                               "member": member_id, "tool_type": tool_type_id,
+                               "starts_on": starts_on.isoformat(),
+                               "ends_on": ends_on.isoformat()})
     return rows[0]["id"]
 
 
@@ -519,8 +527,14 @@ async def expire(*, now: datetime) -> tuple[int, int]:
                 no_shows += 1
         lapsed_rows = await WaitlistEntry.update({WaitlistEntry.status: "expired"}).where(
             (WaitlistEntry.status == "offered") & (WaitlistEntry.offer_expires_at <= now)
-        ).returning(WaitlistEntry.tool_type, WaitlistEntry.centre)
+        ).returning(WaitlistEntry.id, WaitlistEntry.tool_type, WaitlistEntry.centre,
+                    WaitlistEntry.member)
         lapsed = len(lapsed_rows)
+        await audit.record_many([
+            audit.entry("waitlist.lapse", "waitlist_entry", row["id"], now=now,
+                        centre_id=row["centre"], before={"status": "offered"},
+                        after={"status": "expired", "member": row["member"]})
+            for row in lapsed_rows])
         freed |= {(row["tool_type"], row["centre"]) for row in lapsed_rows}
         # units also free up where this package does not see it happen (back from repair,
         # a new unit added): look at every line that is still waiting
@@ -655,6 +669,9 @@ async def leave_waitlist(entry_id: int, *, member_id: int, now: datetime, today:
                 "You are no longer on this waitlist.")})
         await WaitlistEntry.update({WaitlistEntry.status: "cancelled"}).where(
             WaitlistEntry.id == entry_id)
+        await audit.record("waitlist.leave", "waitlist_entry", entry_id, now=now,
+                           actor_id=member_id, centre_id=entry["centre"],
+                           before={"status": entry["status"]}, after={"status": "cancelled"})
         if entry["status"] == "offered":  # the unit it held is free for the next one
             await offer_freed_period(entry["tool_type"], entry["centre"], now=now, today=today)
 

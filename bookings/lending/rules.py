@@ -162,6 +162,7 @@ def scan_verdict(unit: dict[str, Any] | None, *, centre_id: int, member_id: int,
             "maintenance": N_("This unit is in maintenance."),
             "retired": N_("This unit is retired."),
             "lost": N_("This unit is marked lost."),
+            "in_transit": N_("This unit is on its way between centres."),  # desk.py sets it
         }.get(unit["status"], N_("This unit cannot be lent.")))
     if any(hold["status"] == "out" for hold in holds):
         return refused(N_("This unit is already out."))

@@ -2,8 +2,8 @@
 (report_ledger_month), read by the money report and the figure "collected" for the whole
 closed months of a period, with the rest of the period read from the ledger itself; and each
 member's balance at each centre before the first open month (report_ledger_balance), for the
-balances owed now. The figures of the bookings (loans, loan-days, borrowers ...) are still
-read from the bookings themselves.
+balances owed now. The figures of the bookings (loans, loan-days, borrowers ...) have their
+own summary: loan_summaries.py.
 
 How a month is attributed: a ledger entry counts in the month of the instant it was written
 (`created_at`) on the calendar of the report's time zone, and the summary is kept per time
@@ -89,6 +89,11 @@ STATE = "SELECT zone, ledger_open, ledger_covered, ledger_stale_from FROM report
 
 # set by raw(): every day read from the ledger itself (the reference the summaries must equal)
 _RAW: ContextVar[bool] = ContextVar("report_summaries_raw", default=False)
+
+
+def reading_raw() -> bool:
+    """Whether raw() is on (the loan summary asks too)."""
+    return _RAW.get()
 
 
 @contextmanager
@@ -241,7 +246,8 @@ async def _build_a_month(zone: str, today: date) -> bool:
 async def bring_up_to_date(default_zone: str, today: date) -> list[str]:
     """Build the summaries' missing or stale closed months for every zone a report may be
     cut in, a month a transaction (so that the desk never waits long for the write lock);
-    nothing is written when they are up to date. The zones built."""
+    nothing is written when they are up to date; then the loan summary (loan_summaries). The
+    zones built, and "loans" when the loan summary was."""
     async with read_transaction():
         every = await zones(default_zone)
         state = {row["zone"]: row for row in await _run(STATE, {})}
@@ -251,4 +257,8 @@ async def bring_up_to_date(default_zone: str, today: date) -> list[str]:
         while more:
             async with write_transaction():
                 more = await _build_a_month(zone, today)
+    from bookings.reports import loan_summaries  # it reads reading_raw() from here
+
+    if await loan_summaries.bring_up_to_date(today):
+        stale.append("loans")
     return stale

@@ -1,7 +1,7 @@
 """The reports' own tables: summaries derived from the rows below, never edited by hand
 (bookings/reports/summaries.py fills them; the migration says what each holds)."""
 
-from piccolo.columns import BigInt, Integer, Timestamptz, Varchar
+from piccolo.columns import BigInt, Date, Integer, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -40,3 +40,54 @@ class ReportSummary(Table):
     ledger_open = Varchar(length=7)
     ledger_covered = Timestamptz(null=True, default=None)
     ledger_stale_from = Timestamptz(null=True, default=None)
+
+
+class ReportLoanMonth(Table):
+    """The bookings' figures of one closed month, per scope (a centre, or 0 for every centre)
+    and tool type (0 for every tool type): loans, cancellations and no-shows by their first
+    day, loan-days by the day, returns and damaged returns by the day of the return."""
+
+    month = Varchar(length=7)  # 'YYYY-MM'
+    scope = Integer()
+    tool_type = Integer()
+    loans = Integer()
+    loan_days = Integer()
+    cancelled = Integer()
+    no_shows = Integer()
+    returns = Integer()
+    damaged = Integer()
+
+
+class ReportBorrowerMonth(Table):
+    """The members with a loan in one closed month, per scope (a centre, or 0), level
+    ('category' or 'all') and item (the category, or 0), counted by the month of their
+    previous loan in the same scope and item ('' for none)."""
+
+    month = Varchar(length=7)
+    scope = Integer()
+    level = Varchar(length=10)
+    item = Integer()
+    previous = Varchar(length=7)
+    borrowers = Integer()
+
+
+class ReportBorrowerLast(Table):
+    """Per scope, level, item and member: the day of their last loan before the loan summary's
+    first open month (`report_loan_summary.loans_covered`)."""
+
+    scope = Integer()
+    level = Varchar(length=10)
+    item = Integer()
+    member = Integer()
+    last_day = Date()
+
+
+class ReportLoanSummary(Table):
+    """One row: the first month the loan summary does not hold ('' for none yet), its first
+    day, and the first day of a booking changed since in a way that changes a summarised month
+    (triggers on booking set it; the reports trust the summary only before its month)."""
+
+    loans_open = Varchar(length=7)
+    loans_covered = Date(null=True, default=None)
+    loans_stale_from = Date(null=True, default=None)
+    loans_longest = Integer(null=True, default=None)  # days of the longest loan back before it

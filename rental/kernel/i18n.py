@@ -351,6 +351,8 @@ CHOICE_LABELS = {
     "expired": N_("Expired"),
     "erased": N_("Erased"),
     "reserved": N_("Booked"),
+    "walk_in": N_("Walk-in loan"),  # how a loan went out (the audit trail)
+    "pickup": N_("Booking picked up"),
     "out": N_("Borrowed"),
     "returned": N_("Returned"),
     "cancelled": N_("Cancelled"),

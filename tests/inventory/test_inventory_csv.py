@@ -163,7 +163,7 @@ async def test_coordinator_exports_the_catalogue_and_the_register(client, seeded
     assert "attachment" in tools.headers["content-disposition"]
     assert tools.content.startswith(b"\xef\xbb\xbf")  # Excel reads Georgian as UTF-8
     text = tools.content.decode("utf-8-sig")
-    assert text.splitlines()[0] == ",".join(csvfiles.TOOL_TYPE_COLUMNS)
+    assert text.splitlines()[0] == ",".join(csvfiles.CATALOGUE_COLUMNS)  # with the parts
     assert "აკუმულატორიანი ბურღი-სახრახნისი" in text
     assert len(csvfiles.read_csv(tools.content).rows) == await ToolType.count()
 

@@ -7,6 +7,7 @@ and two senders at once sending each message exactly once. The clock is always t
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -25,7 +26,7 @@ from rental.notification_texts import render, render_sms
 from rental.sending import LEASE, send_due
 from rental.sending_rules import BACKOFF_MINUTES
 from rental.sms_rules import is_gsm7, segments, to_latin
-from rental.tables import Centre, Member, Notification
+from rental.tables import AuditLog, Centre, Member, Notification
 
 # the providers' fixtures (tests/messaging.py), used here as there
 smtp_server = messaging.smtp_server
@@ -126,6 +127,13 @@ async def test_an_sms_reaches_the_gateway_with_the_token_and_its_segments(
     sent = (await outbox(member))["sms"]
     assert (sent["status"], sent["provider_id"], sent["sent_at"]) == ("sent", "gw-1", NOON)
     assert sent["segments"] == segments(text)
+    # the audit trail shows the outcome, found by the member it went to
+    [audited] = await AuditLog.select().where(AuditLog.entity == "notification")
+    assert (audited["action"], audited["entity_id"], audited["at"]) == (
+        "notification.sent", sms["id"], NOON)
+    after = audited["after"]
+    after = json.loads(after) if isinstance(after, str) else after  # SQLite keeps the text
+    assert after["member"] == member and after["channel"] == "sms"
 
 
 async def test_a_failing_gateway_is_retried_with_backoff_then_the_message_fails(
@@ -149,6 +157,9 @@ async def test_a_failing_gateway_is_retried_with_backoff_then_the_message_fails(
     assert await send_due(now=at, settings=sending_settings) == {**NOTHING, "failed": 1}
     row = (await outbox(member))["sms"]
     assert (row["status"], row["attempts"], row["next_attempt_at"]) == ("failed", 5, None)
+    # retries are not audited; the end is
+    assert [r["action"] for r in await AuditLog.select(AuditLog.action).where(
+        AuditLog.entity == "notification")] == ["notification.failed"]
     assert row["error"].startswith("SMS gateway 500") and row["sent_at"] is None
     assert len(sms_gateway.requests) == 5
     assert {request["json"]["reference"] for request in sms_gateway.requests} \

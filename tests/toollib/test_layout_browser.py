@@ -35,7 +35,8 @@ LANDING = {"member": "/me", "staff": "/desk", "coordinator": "/desk"}
 
 EVERYONE = ("/", "/sessions")
 MEMBER = (*EVERYONE, "/me")
-STAFF = (*MEMBER, "/desk", "/members", "/units", "/inspections/due", "/reports")
+STAFF = (*MEMBER, "/desk", "/members", "/units", "/inspections/due", "/transfers", "/reports",
+         "/audit")
 COORDINATOR = (*STAFF, "/manage/tool-types", "/policy", "/booking-policy",
                "/manage/translations")
 MENU = {"anonymous": EVERYONE, "member": MEMBER, "english member": MEMBER, "staff": STAFF,
@@ -49,14 +50,17 @@ PAGES = {
     "staff": (("/desk", "/desk"), ("/desk/1", "/desk"), ("/desk/1/cash-up", "/desk"),
               ("/members", "/members"), ("/members/{member}", "/members"),
               ("/members/{member}/ledger", "/members"), ("/desk/1/overdue", "/desk"),
-              ("/desk/1/messages", "/desk"), ("/units", "/units"), ("/reports", "/reports")),
+              ("/desk/1/messages", "/desk"), ("/units", "/units"), ("/reports", "/reports"),
+              ("/audit", "/audit"), ("/transfers", "/transfers")),
     "coordinator": (("/desk", "/desk"), ("/members/{member}", "/members"),
                     ("/manage/tool-types", "/manage/tool-types"), ("/policy", "/policy"),
                     ("/booking-policy", "/booking-policy"), ("/reports/donor", "/reports"),
                     ("/reports/usage", "/reports"),
                     ("/reports/money", "/reports"), ("/reports/condition", "/reports"),
                     ("/desk/1/cash-up", "/desk"), ("/desk/2/messages", "/desk"),
-                    ("/manage/translations", "/manage/translations")),
+                    ("/manage/translations", "/manage/translations"),
+                    ("/audit?member=555+00+00+11", "/audit"), ("/transfers", "/transfers"),
+                    ("/members/import", "/members")),
 }
 ENGLISH = {"anonymous": (("/", "/"), ("/sessions", "/sessions"), ("/login", "")),
            "english member": (("/me", "/me"), ("/me/bookings", "/me"), ("/", "/")),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bookings.reports import loan_summaries
 from bookings.reports.queries.common import Scope, fetch, local_month, number, period_values
 from bookings.reports.rules import Chart, Column, Figure, Period, Table, months, share
 from rental.kernel.db import elapsed_days, plus_days, read_transaction
@@ -26,6 +27,17 @@ RETURNS_BY_TOOL_TYPE = """
     WHERE b.status = 'returned' AND b.ended_on BETWEEN $q0 AND $p1
       {in_centres[b.centre]}
     GROUP BY b.tool_type, t.name_ka, t.name_en, t.name_ru"""
+
+# the same from the loan summary: {loans} is loan_summaries.loans() by tool type over the
+# period and the one before
+SUMMARY_RETURNS = """
+    SELECT x.item AS id, t.name_ka, t.name_en, t.name_ru,
+      SUM(CASE WHEN x.current = 1 THEN x.returns ELSE 0 END) AS returns,
+      SUM(CASE WHEN x.current = 1 THEN x.damaged ELSE 0 END) AS damaged,
+      SUM(CASE WHEN x.current = 0 THEN x.returns ELSE 0 END) AS previous_returns,
+      SUM(CASE WHEN x.current = 0 THEN x.damaged ELSE 0 END) AS previous_damaged
+    FROM ({loans}) x JOIN tool_type t ON t.id = x.item
+    GROUP BY x.item, t.name_ka, t.name_en, t.name_ru"""
 
 TICKETS_OPENED = """
     SELECT SUM(CASE WHEN k.opened_at >= $t0 THEN 1 ELSE 0 END) AS current,
@@ -80,7 +92,14 @@ async def condition(scope: Scope, period: Period, today: date) -> dict[str, Any]
     v["statuses"] = ["retired", "lost"]
     month, month_values = local_month("k.opened_at", scope, period)
     async with read_transaction():
-        returns = await fetch(RETURNS_BY_TOOL_TYPE, scope, v, damaged=DAMAGED)
+        until = (await loan_summaries.summarised_until(today)
+                 if loan_summaries.usable(scope) else date.min)
+        if until > date.min:
+            table, values = await loan_summaries.loans(scope, v["q0"], v["p1"], v["p0"], today,
+                                                       "tool_type", until)
+            returns = await fetch(SUMMARY_RETURNS, scope, {**v, **values}, loans=table)
+        else:
+            returns = await fetch(RETURNS_BY_TOOL_TYPE, scope, v, damaged=DAMAGED)
         opened = await fetch(TICKETS_OPENED, scope, v)
         resolved = await fetch(TICKETS_RESOLVED, scope, v,
                                repair_days=elapsed_days("k.resolved_at", "k.opened_at"))

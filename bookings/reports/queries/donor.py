@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bookings.reports import loan_summaries
 from bookings.reports.queries import figures
 from bookings.reports.queries.common import (
     ATTENDED_BY_SESSION,
@@ -102,6 +103,21 @@ LOANS_BY_DOMAIN = """
     WHERE {loaned}
     GROUP BY c.id, c.name_ka, c.name_en, c.name_ru, c.position"""
 
+# the same from the loan summary: {loans} is loan_summaries.loans() by tool type over the
+# period and the one before (the borrowers: loan_summaries.borrowers() by category)
+SUMMARY_BY_DOMAIN = """
+    SELECT c.id, c.name_ka, c.name_en, c.name_ru, c.position,
+      SUM(CASE WHEN x.current = 1 THEN x.loans ELSE 0 END) AS loans,
+      SUM(CASE WHEN x.current = 1 THEN x.loans * COALESCE(t.saving_per_loan, 0) ELSE 0 END)
+        AS savings,
+      SUM(CASE WHEN x.current = 1 AND t.saving_per_loan IS NULL THEN x.loans ELSE 0 END)
+        AS without_figure,
+      SUM(CASE WHEN x.current = 0 THEN x.loans ELSE 0 END) AS previous_loans,
+      SUM(CASE WHEN x.current = 0 THEN x.loans * COALESCE(t.saving_per_loan, 0) ELSE 0 END)
+        AS previous_savings
+    FROM ({loans}) x JOIN tool_type t ON t.id = x.item JOIN category c ON c.id = t.category
+    GROUP BY c.id, c.name_ka, c.name_en, c.name_ru, c.position"""
+
 # {held}: figures.HELD
 SESSIONS_BY_AUDIENCE = """
     SELECT CASE WHEN s.starts_at >= $t0 THEN 1 ELSE 0 END AS current, s.audience,
@@ -136,6 +152,21 @@ def _municipality_names(key: str) -> dict[str, str]:
     return names
 
 
+async def _domains(scope: Scope, v: dict[str, Any]) -> list[dict[str, Any]]:
+    """Loans, borrowers and savings by repair domain: from the loan summary for the whole closed
+    months and the bookings for the other days, or from the bookings alone."""
+    until = (await loan_summaries.summarised_until(v["today"])
+             if loan_summaries.usable(scope) else date.min)
+    if until == date.min:
+        return await fetch(LOANS_BY_DOMAIN, scope, v, loaned=figures.loaned(scope))
+    table, values = await loan_summaries.loans(scope, v["q0"], v["p1"], v["p0"], v["today"],
+                                               "tool_type", until)
+    rows = await fetch(SUMMARY_BY_DOMAIN, scope, {**v, **values}, loans=table)
+    people = await loan_summaries.borrowers(scope, v["p0"], v["p1"], "category", until)
+    by_category = {item: count for (_, item), count in people.items()}
+    return [{**row, "borrowers": by_category.get(row["id"], 0)} for row in rows]
+
+
 async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     """Members served (a loan or an attended session) and new members, by sex, age band,
     situation and municipality; loans and household savings by repair domain; sessions by
@@ -156,7 +187,7 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
                              certified=CERTIFIED.format(held=held),
                              new_members=figures.new_member_rows(scope))
         before = await fetch(SERVED_BEFORE, scope, {**v, **served_before}, served=served)
-        domains = await fetch(LOANS_BY_DOMAIN, scope, v, loaned=figures.loaned(scope))
+        domains = await _domains(scope, v)
         sessions = await fetch(SESSIONS_BY_AUDIENCE, scope, v, held=held,
                                attended_by_session=ATTENDED_BY_SESSION,
                                certified_by_session=CERTIFIED_BY_SESSION)

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from bookings.reports import summaries
+from bookings.reports import loan_summaries, summaries
 from bookings.reports.queries.common import ATTENDED_BY_SESSION, Scope, compose, fetch, number
 
 # --- the fragments a figure and its breakdowns select their rows with ---------------------------
@@ -86,6 +87,13 @@ SESSIONS_BY_CENTRE = """
     GROUP BY 1, 2"""
 
 
+# the same from the loan summary: {loans} is loan_summaries.loans() by centre
+SUMMARY_LOANS_BY_CENTRE = """
+    SELECT x.item AS centre, SUM(CASE WHEN x.current = 1 THEN x.loans ELSE 0 END) AS current,
+      SUM(CASE WHEN x.current = 0 THEN x.loans ELSE 0 END) AS previous
+    FROM ({loans}) x GROUP BY x.item"""
+
+
 @dataclass(frozen=True)
 class Count:
     """A figure in the period and in the one before it."""
@@ -97,6 +105,13 @@ class Count:
 
 
 ByCentre = dict[int | None, Count]  # None: members without a home centre
+
+
+async def _summarised_until(scope: Scope, values: Mapping[str, Any]) -> date:
+    """Where the loan summary stops answering (date.min: read the bookings themselves)."""
+    if not loan_summaries.usable(scope):
+        return date.min
+    return await loan_summaries.summarised_until(values["today"])
 
 
 def total(counts: Mapping[Any, Count]) -> Count:
@@ -126,6 +141,22 @@ async def loans(scope: Scope, values: Mapping[str, Any]) -> dict[str, ByCentre]:
     loan, each once per centre (so the centres' borrowers do not add up: see borrowers()).
 
     {"loans": by centre, "borrowers": by centre}."""
+    until = await _summarised_until(scope, values)
+    if until > date.min:
+        table, table_values = await loan_summaries.loans(
+            scope, values["q0"], values["p1"], values["p0"], values["today"], "centre", until)
+        counted = await fetch(SUMMARY_LOANS_BY_CENTRE, scope, {**values, **table_values},
+                              loans=table)
+        now = await loan_summaries.borrowers(scope, values["p0"], values["p1"], "all", until,
+                                             by_centre=True)
+        before = await loan_summaries.borrowers(scope, values["q0"], values["q1"], "all",
+                                                until, by_centre=True)
+        lent = {r["centre"]: Count(number(r["current"]), number(r["previous"]))
+                for r in counted}
+        people = {centre: Count(now.get((centre, 0), 0), before.get((centre, 0), 0))
+                  for centre, _ in {*now, *before}}
+        return {"loans": {c: n for c, n in lent.items() if n != Count()},
+                "borrowers": {c: n for c, n in people.items() if n != Count()}}
     rows = await fetch(LOANS_BY_CENTRE, scope, values, loaned=loaned(scope))
     return {
         "loans": {r["centre"]: Count(number(r["current"]), number(r["previous"]))
@@ -138,6 +169,12 @@ async def loans(scope: Scope, values: Mapping[str, Any]) -> dict[str, ByCentre]:
 async def borrowers(scope: Scope, values: Mapping[str, Any]) -> Count:
     """Borrowers over the scope: the members with a loan (see loans()) in the period, each
     once however many loans and centres."""
+    until = await _summarised_until(scope, values)
+    if until > date.min:
+        now = await loan_summaries.borrowers(scope, values["p0"], values["p1"], "all", until)
+        before = await loan_summaries.borrowers(scope, values["q0"], values["q1"], "all",
+                                                until)
+        return Count(sum(now.values()), sum(before.values()))
     rows = await fetch(BORROWERS, scope, values, loaned=loaned(scope))
     return Count(number(rows[0]["current"]), number(rows[0]["previous"])) if rows else Count()
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from bookings.reports import loan_summaries
 from bookings.reports.queries import figures
 from bookings.reports.queries.common import (
     Scope,
@@ -27,6 +28,11 @@ LOANS_BY_CENTRE_AND_MONTH = """
     FROM booking b WHERE b.status IN {loan} AND b.starts_on BETWEEN $y0 AND $p1
       {in_centres[b.centre]}
     GROUP BY b.centre, {month}"""
+
+# the same from the loan summary: {loans} is loan_summaries.loans() by centre from $y0
+SUMMARY_BY_CENTRE_AND_MONTH = """
+    SELECT x.item AS centre, x.month, SUM(x.loans) AS loans FROM ({loans}) x
+    WHERE x.month >= $y_month GROUP BY x.item, x.month"""
 
 # the row of new members the desk gave no home centre (they count for the network only)
 NO_HOME_CENTRE = N_("No home centre")
@@ -52,8 +58,16 @@ async def network(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         joined = await figures.new_members(scope, v)
         money = await figures.collected(scope, v)
         held = await figures.sessions_held(scope, v)
-        spark = await fetch(LOANS_BY_CENTRE_AND_MONTH, scope, v,
-                            month=month_of_day("b.starts_on"))
+        until = (await loan_summaries.summarised_until(today)
+                 if loan_summaries.usable(scope) else date.min)
+        if until > date.min:
+            table, values = await loan_summaries.loans(scope, v["y0"], v["p1"], v["y0"], today,
+                                                       "centre", until)
+            spark = await fetch(SUMMARY_BY_CENTRE_AND_MONTH, scope,
+                                {**v, **values, "y_month": year[0]}, loans=table)
+        else:
+            spark = await fetch(LOANS_BY_CENTRE_AND_MONTH, scope, v,
+                                month=month_of_day("b.starts_on"))
 
     trend: dict[int, dict[str, int]] = defaultdict(dict)
     for row in spark:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from bookings.reports import loan_summaries
 from bookings.reports.queries import figures
 from bookings.reports.queries.common import (
     Scope,
@@ -117,6 +118,63 @@ UNMET_DEMAND = """
     GROUP BY w.tool_type, t.name_ka, t.name_en, t.name_ru"""
 
 
+# the same from the loan summary: {loans} is loan_summaries.loans() by tool type over the
+# period and the one before
+SUMMARY_BY_TOOL_TYPE = """
+    SELECT x.item AS id, SUM(CASE WHEN x.current = 1 THEN x.loans ELSE 0 END) AS loans,
+      SUM(CASE WHEN x.current = 0 THEN x.loans ELSE 0 END) AS previous_loans,
+      SUM(CASE WHEN x.current = 1 THEN x.loan_days ELSE 0 END) AS loan_days,
+      SUM(CASE WHEN x.current = 0 THEN x.loan_days ELSE 0 END) AS previous_loan_days
+    FROM ({loans}) x GROUP BY x.item"""
+
+# {loans}: loan_summaries.loans() in all over the period and the one before; by the month of
+# the first day: the period's loans, the cancellations and no-shows of both periods
+SUMMARY_BY_MONTH = """
+    SELECT x.month, SUM(CASE WHEN x.current = 1 THEN x.loans ELSE 0 END) AS loans,
+      SUM(CASE WHEN x.current = 1 THEN x.cancelled ELSE 0 END) AS cancelled,
+      SUM(CASE WHEN x.current = 0 THEN x.cancelled ELSE 0 END) AS previous_cancelled,
+      SUM(CASE WHEN x.current = 1 THEN x.no_shows ELSE 0 END) AS no_show,
+      SUM(CASE WHEN x.current = 0 THEN x.no_shows ELSE 0 END) AS previous_no_show
+    FROM ({loans}) x GROUP BY x.month"""
+
+# TOOL_TYPES for every centre: a booking's tool type by booking_tool_type_starts, one probe a
+# tool type, not a scan of the period's bookings (for one centre, booking_centre_starts serves)
+TOOL_TYPES_EVERYWHERE = """
+    SELECT t.id, t.name_ka, t.name_en, t.name_ru, t.category, c.name_ka AS category_ka,
+      c.name_en AS category_en, c.name_ru AS category_ru, c.position
+    FROM tool_type t JOIN category c ON c.id = t.category
+    WHERE t.id IN (SELECT u.tool_type FROM unit u)
+      OR EXISTS (SELECT 1 FROM booking b WHERE b.tool_type = t.id
+                 AND b.starts_on BETWEEN $q0 AND $p1)"""
+
+# the borrowers of a few tool types (those a table shows), by booking_tool_type_starts
+BORROWERS_OF_TOOL_TYPES = """
+    SELECT b.tool_type AS id, COUNT(DISTINCT b.member) AS borrowers FROM booking b
+    WHERE b.tool_type IN $types AND b.status IN {loan} AND b.starts_on BETWEEN $p0 AND $p1
+      {in_centres[b.centre]}
+    GROUP BY b.tool_type"""
+
+
+async def _from_summary(scope: Scope, period: Period, v: dict[str, Any], until: date
+                        ) -> tuple[list[dict[str, Any]], dict[int, int], list[dict[str, Any]],
+                                   list[dict[str, Any]]]:
+    """The loan figures the report reads, from the loan summary (the whole closed months) and
+    the bookings of the other days: by tool type (the borrowers of the rows shown:
+    BORROWERS_OF_TOOL_TYPES),
+    borrowers by category, loans by month, cancellations and no-shows."""
+    p0, p1, q0, today = v["p0"], v["p1"], v["q0"], v["today"]
+    by_type, values = await loan_summaries.loans(scope, q0, p1, p0, today, "tool_type", until)
+    rows = await fetch(SUMMARY_BY_TOOL_TYPE, scope, {**v, **values}, loans=by_type)
+    found = await loan_summaries.borrowers(scope, p0, p1, "category", until)
+    by_category = {item: count for (_, item), count in found.items()}
+    in_all, values = await loan_summaries.loans(scope, q0, p1, p0, today, "total", until)
+    trend = await fetch(SUMMARY_BY_MONTH, scope, {**v, **values}, loans=in_all)
+    return rows, by_category, trend, [
+        {"status": status, "current": sum(number(row[status]) for row in trend),
+         "previous": sum(number(row[f"previous_{status}"]) for row in trend)}
+        for status in ("cancelled", "no_show")]
+
+
 def _loan_days(start: str, end: str) -> str:
     """A loan's days within [$start, $end], counting the day it went and the day it came
     back; a loan still out counts until $today."""
@@ -142,19 +200,27 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     v["u1"], v["v1"] = min(period.ends, today), min(previous.ends, today)
     now, before = _lendable("p0", "u1"), _lendable("q0", "v1")
     async with read_transaction():
-        by_type = await fetch(LOANS_BY_TOOL_TYPE, scope, v,
-                              loan_days=_loan_days("p0", "p1"),
-                              previous_loan_days=_loan_days("q0", "q1"))
-        borrowers = await fetch(BORROWERS_BY_CATEGORY, scope, v, loaned=figures.loaned(scope))
-        trend = await fetch(LOANS_BY_MONTH, scope, v, month=month_of_day("b.starts_on"))
+        until = (await loan_summaries.summarised_until(today)
+                 if loan_summaries.usable(scope) else date.min)
+        if until > date.min:
+            by_type, category_borrowers, trend, missed = await _from_summary(
+                scope, period, v, until)
+        else:  # nothing summarised (or several centres): the bookings themselves
+            by_type = await fetch(LOANS_BY_TOOL_TYPE, scope, v,
+                                  loan_days=_loan_days("p0", "p1"),
+                                  previous_loan_days=_loan_days("q0", "q1"))
+            category_borrowers = {row["id"]: number(row["borrowers"]) for row in await fetch(
+                BORROWERS_BY_CATEGORY, scope, v, loaned=figures.loaned(scope))}
+            trend = await fetch(LOANS_BY_MONTH, scope, v, month=month_of_day("b.starts_on"))
+            missed = await fetch(CANCELLED_AND_NO_SHOWS, scope, v)
         unit_days = await fetch(UNIT_DAYS_BY_TOOL_TYPE, scope, v,
                                 lendable_from=now["from"], lendable_days=now["days"],
                                 previous_lendable_from=before["from"],
                                 previous_lendable_days=before["days"])
         gone = await fetch(UNITS_GONE, scope, v)
-        types = await fetch(TOOL_TYPES, scope, v)
+        types = await fetch(TOOL_TYPES_EVERYWHERE if until > date.min and scope.centres is None
+                            else TOOL_TYPES, scope, v)
         never = await fetch(NEVER_LENT, scope, v)
-        missed = await fetch(CANCELLED_AND_NO_SHOWS, scope, v)
         unmet = await fetch(UNMET_DEMAND, scope, v)
         lent = figures.total((await figures.loans(scope, v))["loans"])
         everyone = await figures.borrowers(scope, v)
@@ -193,7 +259,6 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     for row in type_rows:
         row["utilisation"] = share(row["loan_days"], row["unit_days"])
 
-    category_borrowers = {row["id"]: row for row in borrowers}
     categories: dict[int, dict[str, Any]] = {}
     for row in type_rows:
         bucket = categories.setdefault(row["category"], {
@@ -201,7 +266,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
             "name_ru": row["category_ru"],
             "position": row["position"], "loans": 0, "loan_days": 0, "units": 0,
             "unit_days": 0,
-            "borrowers": number(category_borrowers.get(row["category"], {}).get("borrowers"))})
+            "borrowers": category_borrowers.get(row["category"], 0)})
         for key in ("loans", "loan_days", "units", "unit_days"):
             bucket[key] += row[key]
     category_rows = sorted(categories.values(), key=lambda r: (r["position"], r["name_en"]))
@@ -239,6 +304,13 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
                      Column("utilisation", N_("Utilisation"), "percent")]
     by_loans = sorted(in_service, key=lambda r: (-r["loans"], -r["loan_days"], r["name_en"]))
     least = sorted(in_service, key=lambda r: (r["loans"], r["loan_days"], r["name_en"]))
+    if until > date.min:  # the summary has no borrowers by tool type: those shown, counted
+        shown = {row["id"]: row for row in by_loans[:20] + least[:20]}
+        async with read_transaction():
+            counted = await fetch(BORROWERS_OF_TOOL_TYPES, scope,
+                                  {**v, "types": list(shown) or [0]})
+        for row in counted:
+            shown[row["id"]]["borrowers"] = number(row["borrowers"])
     tables = [
         Table("by_category", N_("By category"),
               [Column("name", N_("Category"), "name"), *usage_columns], category_rows,

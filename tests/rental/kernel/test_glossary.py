@@ -44,6 +44,8 @@ GLOSSARY = {
     "session": Concept(r"\bsessions?\b", "შეხვედრ", ("სესი",)),
     "payment method": Concept(r"\bpayment method|^paid by$", "გადახდის მეთოდ",
                               ("დამფინანს",)),
+    "label": Concept(r"\blabels?\b", "ეტიკეტ", ("იარლიყ",)),
+    "asset tag": Concept(r"\basset tags?\b", "ინვენტარის ნომ", ("საინვენტარო",)),
 }
 NEVER = ("დეპოზიტ",)  # words no Georgian text of ours uses, whatever it is about
 
