@@ -206,3 +206,21 @@ async def page(browser):
 def demo_password(phone: str) -> str:
     lines = (RUN_DIR / "browser-var" / "demo-credentials.txt").read_text().splitlines()
     return dict(line.split("\t") for line in lines)[phone]
+
+
+async def desk_page(chromium, base: str, staff: str, *, width: int, javascript: bool = True,
+                    height: int = 800):
+    """Desk staff (`staff`: their phone as typed) logged in on a screen `width` wide, in
+    Georgian, on Samgori's desk: (context, page)."""
+    context = await chromium.new_context(viewport={"width": width, "height": height},
+                                        locale="ka-GE", java_script_enabled=javascript)
+    page = await context.new_page()
+    await page.goto(base + "/login")
+    await page.fill("[name=login]", staff)
+    await page.fill("[name=password]", demo_password("+995" + staff.replace(" ", "")))
+    await page.click("button.primary")
+    await until(page, "!location.pathname.startsWith('/login')")
+    await page.goto(base + "/desk/1")
+    if javascript:
+        await until(page, "window.htmx !== undefined")
+    return context, page

@@ -29,51 +29,25 @@ pytestmark = pytest.mark.browser
 
 STAFF = "555 00 00 03"  # Samgori's desk
 
-# Run against the live server's database, in a process of its own: a member of their own (an
-# organisation's membership: up to six tools out, no warnings), a tool type with four units
-# at Samgori that no other journey touches (lent up to 14 days) and one with a unit lent up to
-# 2 days. Printed as JSON.
+# Run against the live server's database, in a process of its own (tests/desk_setup.py): a
+# member of their own, a tool type with four units at Samgori that no other journey touches
+# (lent up to 14 days) and one with a unit lent up to 2 days. Printed as JSON.
 SETUP = """
-import asyncio, json, uuid
-from datetime import timedelta
-import helpers
-from helpers import SMG
-from inventory.tables import Category, ToolType, Unit
-from rental.member_rules import card_number
-from rental.tables import Member, Membership, MembershipType
+import asyncio, json
+import desk_setup
 
 
 async def main():
-    now, today = helpers.now(), helpers.today()
-    suffix = uuid.uuid4().hex[:6]
-    number = int(suffix, 16) % 10_000_000
-    member = (await Member.insert(Member(
-        name="ნანა სკანერიძე " + suffix, phone="+99559" + f"{number:07d}", password_hash="",
-        role="member", status="active", language="ka", home_centre=SMG, created_at=now,
-        updated_at=now, id_document_type="personal_number",
-        id_document_number=f"0{number:010d}", verified_at=now)).returning(Member.id))[0]["id"]
-    kind = await MembershipType.select(MembershipType.id).where(
-        MembershipType.slug == "organisation").first()
-    await Membership.insert(Membership(
-        member=member, membership_type=kind["id"], starts_on=today,
-        ends_on=today + timedelta(days=364), status="active", created_at=now))
-    category = await Category.select(Category.id).first()
-    tool = (await ToolType.insert(ToolType(
-        slug="desk-browser-" + suffix, category=category["id"],
-        name_ka="სკანერის ბურღი " + suffix, name_en="Scanner drill " + suffix,
-        daily_fee=300, deposit=2000, max_loan_days=14, created_at=now,
-        search_text="scanner drill")).returning(ToolType.id))[0]["id"]
+    suffix, number = desk_setup.suffix()
+    card = await desk_setup.member("ნანა სკანერიძე " + suffix, number)
     tags = ["SMG-" + str(70_000_000 + number * 10 + n) for n in range(4)]
-    await Unit.insert(*[Unit(tool_type=tool, centre=SMG, asset_tag=tag, created_at=now)
-                        for tag in tags])
-    short = (await ToolType.insert(ToolType(
-        slug="desk-browser-short-" + suffix, category=category["id"],
-        name_ka="მოკლე ვადის ხერხი " + suffix, name_en="Short loan saw " + suffix,
-        daily_fee=500, deposit=1000, max_loan_days=2, created_at=now,
-        search_text="short saw")).returning(ToolType.id))[0]["id"]
-    short_tag = "SMG-" + str(80_000_000 + number)
-    await Unit.insert(Unit(tool_type=short, centre=SMG, asset_tag=short_tag, created_at=now))
-    print(json.dumps({"card": card_number(member), "tags": tags, "short": short_tag}))
+    await desk_setup.tool("desk-browser-" + suffix, "სკანერის ბურღი " + suffix,
+                          "Scanner drill " + suffix, tags)
+    short = "SMG-" + str(80_000_000 + number)
+    await desk_setup.tool("desk-browser-short-" + suffix, "მოკლე ვადის ხერხი " + suffix,
+                          "Short loan saw " + suffix, [short], daily_fee=500, deposit=1000,
+                          max_loan_days=2)
+    print(json.dumps({"card": card, "tags": tags, "short": short}))
 
 asyncio.run(main())
 """
@@ -84,20 +58,8 @@ def _member_and_units() -> dict:
     return journeys.run_on_live_database(SETUP)
 
 
-async def _desk(chromium, base: str, *, width: int, javascript: bool = True):
-    """Desk staff logged in on a screen `width` wide, in Georgian, on Samgori's desk."""
-    context = await chromium.new_context(viewport={"width": width, "height": 800},
-                                        locale="ka-GE", java_script_enabled=javascript)
-    page = await context.new_page()
-    await page.goto(base + "/login")
-    await page.fill("[name=login]", STAFF)
-    await page.fill("[name=password]", journeys.demo_password("+995" + STAFF.replace(" ", "")))
-    await page.click("button.primary")
-    await until(page, "!location.pathname.startsWith('/login')")
-    await page.goto(base + "/desk/1")
-    if javascript:
-        await until(page, "window.htmx !== undefined")
-    return context, page
+def _desk(chromium, base: str, *, width: int, javascript: bool = True):
+    return journeys.desk_page(chromium, base, STAFF, width=width, javascript=javascript)
 
 
 async def _scan(page, field: str, tag: str, *, javascript: bool = True) -> None:

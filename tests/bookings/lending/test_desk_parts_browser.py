@@ -20,48 +20,22 @@ pytestmark = pytest.mark.browser
 
 STAFF = "555 00 00 03"  # Samgori's desk
 
-# On the live server's database: a member with an organisation's membership, a tool type
-# with a charger and two batteries, one unit of it at Samgori. Printed as JSON.
+# On the live server's database (tests/desk_setup.py): a member with an organisation's
+# membership, a tool type with a charger and two batteries, one unit of it at Samgori. Printed
+# as JSON.
 SETUP = """
-import asyncio, json, uuid
-from datetime import timedelta
-import helpers
-from helpers import SMG
-from inventory.tables import Category, ToolType, ToolTypePart, Unit
-from rental.member_rules import card_number
-from rental.tables import Member, Membership, MembershipType
+import asyncio, json
+import desk_setup
 
 
 async def main():
-    now, today = helpers.now(), helpers.today()
-    suffix = uuid.uuid4().hex[:6]
-    number = int(suffix, 16) % 10_000_000
-    member = (await Member.insert(Member(
-        name="ნინო ნაკრებიძე " + suffix, phone="+99558" + f"{number:07d}", password_hash="",
-        role="member", status="active", language="ka", home_centre=SMG, created_at=now,
-        updated_at=now, id_document_type="personal_number",
-        id_document_number=f"1{number:010d}", verified_at=now)).returning(Member.id))[0]["id"]
-    kind = await MembershipType.select(MembershipType.id).where(
-        MembershipType.slug == "organisation").first()
-    await Membership.insert(Membership(
-        member=member, membership_type=kind["id"], starts_on=today,
-        ends_on=today + timedelta(days=364), status="active", created_at=now))
-    category = await Category.select(Category.id).first()
-    tool = (await ToolType.insert(ToolType(
-        slug="kit-browser-" + suffix, category=category["id"],
-        name_ka="ნაკრების ბურღი " + suffix, name_en="Kit drill " + suffix,
-        daily_fee=300, deposit=2000, max_loan_days=14, created_at=now,
-        search_text="kit drill")).returning(ToolType.id))[0]["id"]
-    parts = (await ToolTypePart.insert(
-        ToolTypePart(tool_type=tool, name_ka="დამტენი", name_en="Charger", name_ru="",
-                     quantity=1, replacement_cost=4500, position=1),
-        ToolTypePart(tool_type=tool, name_ka="აკუმულატორი", name_en="Battery", name_ru="",
-                     quantity=2, replacement_cost=6000, position=2),
-    ).returning(ToolTypePart.id))
+    suffix, number = desk_setup.suffix()
+    card = await desk_setup.member("ნინო ნაკრებიძე " + suffix, number, prefix="+99558")
     tag = "SMG-" + str(60_000_000 + number)
-    await Unit.insert(Unit(tool_type=tool, centre=SMG, asset_tag=tag, created_at=now))
-    print(json.dumps({"card": card_number(member), "tag": tag,
-                      "battery": sorted(row["id"] for row in parts)[1]}))
+    tool = await desk_setup.tool("kit-browser-" + suffix, "ნაკრების ბურღი " + suffix,
+                                 "Kit drill " + suffix, [tag])
+    parts = await desk_setup.parts(tool)
+    print(json.dumps({"card": card, "tag": tag, "battery": parts["Battery"]}))
 
 asyncio.run(main())
 """
@@ -70,16 +44,7 @@ asyncio.run(main())
 async def test_the_check_in_checklist_on_a_phone(live_server, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     made = journeys.run_on_live_database(SETUP)
-    context = await browser.new_context(viewport={"width": 360, "height": 800},
-                                        locale="ka-GE")
-    page = await context.new_page()
-    await page.goto(live_server + "/login")
-    await page.fill("[name=login]", STAFF)
-    await page.fill("[name=password]", journeys.demo_password("+995" + STAFF.replace(" ", "")))
-    await page.click("button.primary")
-    await until(page, "!location.pathname.startsWith('/login')")
-    await page.goto(live_server + "/desk/1")
-    await until(page, "window.htmx !== undefined")
+    context, page = await journeys.desk_page(browser, live_server, STAFF, width=360)
 
     await page.fill("#f-q", made["card"])
     await page.keyboard.press("Enter")

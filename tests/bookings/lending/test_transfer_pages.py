@@ -9,10 +9,11 @@ import itertools
 import re
 from datetime import time
 
+import desk_setup
 import pytest
 from helpers import SMG, credentials, csrf_token, log_in, now
 
-from inventory.tables import Category, ToolType, TransferItem, TransferRequest, Unit
+from inventory.tables import TransferItem, TransferRequest, Unit
 from rental.accounts import create_staff_account
 from rental.tables import AuditLog, Centre, Member
 
@@ -53,16 +54,12 @@ async def post(client, path: str, data: dict):
 
 
 async def tool(units: int = 2) -> tuple[int, list[str]]:
+    """A new tool type with `units` units at Samgori: its id and their tags."""
     number = next(_numbers)
-    category = await Category.select(Category.id).first()
-    rows = await ToolType.insert(ToolType(
-        slug=f"transfer-page-{number}", category=category["id"], name_ka="სატესტო",
-        name_en=f"Transfer page {number}", daily_fee=200, deposit=0, max_loan_days=7,
-        created_at=now(), search_text="transfer page")).returning(ToolType.id)
     tags = [f"SMG-{number}{n}" for n in range(units)]
-    await Unit.insert(*[Unit(tool_type=rows[0]["id"], centre=SMG, asset_tag=tag,
-                             created_at=now()) for tag in tags])
-    return rows[0]["id"], tags
+    made = await desk_setup.tool(f"transfer-page-{number}", "სატესტო", f"Transfer page {number}",
+                                 tags, daily_fee=200, deposit=0, max_loan_days=7)
+    return made, tags
 
 
 async def written() -> tuple[int, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import desk_setup
 import pytest
 from helpers import SMG, demo_cast, now, open_day, today
 
@@ -17,7 +18,7 @@ from bookings.lending import availability, desk, reservations, transfers
 from bookings.lending.transfers import TransferError
 from bookings.tables import Booking
 from inventory import services as inventory
-from inventory.tables import Category, ToolType, TransferItem, TransferRequest, Unit, UnitEvent
+from inventory.tables import TransferItem, TransferRequest, Unit, UnitEvent
 from rental.audit import record
 from rental.kernel.identity import CurrentUser
 from rental.tables import AuditLog, Centre, Member
@@ -40,15 +41,10 @@ async def people(seeded):
 async def tool(units: int = 3) -> tuple[int, list[str]]:
     """A new tool type with `units` units at Samgori: its id and their tags."""
     number = next(_numbers)
-    category = await Category.select(Category.id).first()
-    rows = await ToolType.insert(ToolType(
-        slug=f"transfer-test-{number}", category=category["id"], name_ka="სატესტო",
-        name_en=f"Transfer test {number}", daily_fee=200, deposit=0, max_loan_days=7,
-        created_at=now(), search_text="transfer test")).returning(ToolType.id)
     tags = [f"SMG-{number}{n}" for n in range(units)]
-    await Unit.insert(*[Unit(tool_type=rows[0]["id"], centre=SMG, asset_tag=tag,
-                             created_at=now()) for tag in tags])
-    return rows[0]["id"], tags
+    made = await desk_setup.tool(f"transfer-test-{number}", "სატესტო", f"Transfer test {number}",
+                                 tags, daily_fee=200, deposit=0, max_loan_days=7)
+    return made, tags
 
 
 async def ask(people, tool_type: int, quantity: int = 2) -> int:
