@@ -354,6 +354,9 @@ async def close(request_id: int, action: str, form: Mapping[str, Any], *,
 # --- the network: stock against demand ------------------------------------------------------
 
 
+DEMAND_ROWS = 30  # tool types in the stock-against-demand table
+
+
 async def _network(today: date, now: datetime) -> dict[str, Any]:
     """Per tool type and centre: units in circulation, free now, idle (no loan for
     IDLE_DAYS), in transit to it, members waiting, units asked for, loans in the last
@@ -399,12 +402,22 @@ async def _network(today: date, now: datetime) -> dict[str, Any]:
         ToolType.id, ToolType.name_ka, ToolType.name_en, ToolType.name_ru)}
     centres = {row["id"]: row for row in await Centre.select(
         Centre.id, Centre.code, Centre.name_ka, Centre.name_en, Centre.name_ru)}
+    # the table shows where there is demand: the tool types members wait for or a centre asked
+    # for, most wanted first, each at every centre that has or wants it (a network has
+    # thousands of tool types; the others are in the unit register)
+    wanted: dict[int, int] = {}
+    for (t, _c), v in cells.items():
+        if v["waiting"] or v["requested"]:
+            wanted[t] = wanted.get(t, 0) + v["waiting"] + v["requested"]
+    shown = set(sorted(wanted, key=lambda t: (-wanted[t], names[t]["name_en"]))[:DEMAND_ROWS])
     rows = [{"tool_type": names[t], "centre": centres[c], **v,
              "utilisation": round(100 * v["lent"] / v["units"]) if v["units"] else 0}
             for (t, c), v in sorted(cells.items(), key=lambda kv: (
-                names[kv[0][0]]["name_en"], centres[kv[0][1]]["code"]))
-            if v["units"] or v["waiting"] or v["requested"]]
-    return {"rows": rows, "idle_days": transfer_rules.IDLE_DAYS, "suggestions": [
+                -wanted.get(kv[0][0], 0), names[kv[0][0]]["name_en"],
+                centres[kv[0][1]]["code"]))
+            if t in shown and (v["units"] or v["waiting"] or v["requested"])]
+    return {"rows": rows, "idle_days": transfer_rules.IDLE_DAYS,
+            "more_wanted": max(0, len(wanted) - DEMAND_ROWS), "suggestions": [
         {"tool_type": names[s.tool_type], "sender": centres[s.sender],
          "receiver": centres[s.receiver], "quantity": s.quantity}
         for s in transfer_rules.suggestions(stock)]}

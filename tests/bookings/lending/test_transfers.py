@@ -271,6 +271,7 @@ async def test_the_network_suggests_idle_units_for_waiting_members(people):
     from bookings.tables import WaitlistEntry
 
     tool_type, _tags = await tool(3)
+    unwanted, _tags = await tool(2)  # idle too, but nobody waits for it: not in the table
     cast = people["cast"]
     for member in (cast.member, cast.other):
         await WaitlistEntry.insert(WaitlistEntry(
@@ -283,6 +284,7 @@ async def test_the_network_suggests_idle_units_for_waiting_members(people):
     rows = {r["centre"]["code"]: r for r in page["network"]["rows"]
             if r["tool_type"]["id"] == tool_type}
     assert (rows["SMG"]["units"], rows["SMG"]["idle"], rows["KUT"]["waiting"]) == (3, 3, 2)
+    assert not [r for r in page["network"]["rows"] if r["tool_type"]["id"] == unwanted]
     # asked for: no longer suggested; staff see no network figures
     await ask(people, tool_type, 2)
     page = await transfers.transfers_page(people["coordinator"], today=today(), now=now())
