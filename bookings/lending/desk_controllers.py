@@ -22,7 +22,6 @@ from litestar.response import Template
 from msgspec import Meta
 
 from bookings.lending import desk
-from bookings.tables import RETURN_CONDITIONS
 from inventory import media
 from rental import ledger
 from rental.kernel import api, i18n, web
@@ -77,21 +76,6 @@ def _payment(form: Any, prefix: str = "") -> dict[str, Any]:
                "owing_reason": form_text(form, prefix + "owing_reason")}
     _refuse(errors)
     return payment
-
-
-async def _returned(form: Any) -> tuple[str, int, media.Pending | None]:
-    """The condition a unit came back in, the damage charge and the photo of the damage."""
-    errors: dict[str, Any] = {}
-    condition = form_text(form, "condition", 20)
-    if condition not in RETURN_CONDITIONS:
-        errors["condition"] = N_("Choose the condition it came back in.")
-    damage = _amount(form, "damage_charge", errors)
-    try:
-        photo = await media.read_upload(form.get("photo"), media.PHOTO)
-    except BadValue as bad:
-        errors["photo"], photo = bad.message, None
-    _refuse(errors)
-    return condition, damage, photo
 
 
 def _replacement(form: Any) -> int | None:
@@ -335,19 +319,6 @@ class DeskPages(Controller):
             receipt = await desk.finish_returns(
                 centre_id, returned=returned, actor=current_user(request),
                 today=web.today(request), now=web.now(request))
-        return go(request, f"/receipts/{receipt}", N_("Checked in."))
-
-    @post("/check-in", opt={"on_error": _check_in_again}, **CHECK_IN_UPLOAD)
-    async def check_in(self, request: Request, centre_id: int) -> Response[Any]:
-        form = await request.form()
-        condition, damage, photo = await _returned(form)
-        user = current_user(request)
-        async with media.stored(request.app.state.settings.media_dir, [photo]):
-            receipt = await desk.check_in(
-                tag=form_text(form, "tag", 40), centre_ids=desk.desk_centres(user),
-                condition=condition, notes=form_text(form, "notes", 2000), damage_charge=damage,
-                photo=photo.name if photo else "", actor=user, today=web.today(request),
-                now=web.now(request))
         return go(request, f"/receipts/{receipt}", N_("Checked in."))
 
     @post("/members/{member_id:int}/payments", opt={"on_error": _payment_again})

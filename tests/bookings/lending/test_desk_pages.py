@@ -91,15 +91,16 @@ async def test_scan_two_units_check_out_with_cash_print_and_check_in_damaged(cli
     assert len(loans) == 2
     lookup = await post(client, "/desk/1/returns", {"tag": tags[0]})
     assert lookup.status_code == 200 and 'name="condition"' in lookup.text
-    token = await csrf_token(client, "/desk/1")
-    returned = await client.post("/desk/1/check-in", data={
-        "tag": tags[0], "condition": "damaged", "notes": "The chuck is cracked",
-        "damage_charge": "5", "_csrf_token": token})
+    loan = await Booking.select(Booking.id).where(
+        (Booking.status == "out") & (Booking.unit.asset_tag == tags[0])).first()
+    returned = await post(client, "/desk/1/returns/finish", {
+        "line": str(loan["id"]), "condition": "damaged", "notes": "The chuck is cracked",
+        "damage_charge": "5"})
     assert returned.status_code == 303, returned.text
     unit = await Unit.select().where(Unit.asset_tag == tags[0]).first()
     assert unit["status"] == "maintenance"
     assert await MaintenanceTicket.count().where(MaintenanceTicket.unit == unit["id"]) == 1
-    again = await post(client, "/desk/1/check-in", {"tag": tags[0], "condition": "fine"})
+    again = await post(client, "/desk/1/returns", {"tag": tags[0]})  # back already
     assert again.status_code == 422
     assert await AuditLog.count().where(AuditLog.action == "loan.check_in") == 1
 
@@ -356,7 +357,7 @@ async def test_the_desk_of_a_centre_just_deactivated_answers_404_not_500(client,
             ("/desk/1/check-out", {"member": member, "tags": "SMG-0001",
                                    "return_on": open_day(2).isoformat(), "method": "cash",
                                    "amount": "10"}),
-            ("/desk/1/check-in", {"tag": "SMG-0001", "condition": "fine"}),
+            ("/desk/1/returns", {"tag": "SMG-0001"}),
             ("/desk/1/payment", {"member": member, "method": "cash", "amount": "1"})):
         response = await client.post(path, data={**data, "_csrf_token": token})
         assert response.status_code == 404, (path, response.status_code)
