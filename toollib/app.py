@@ -34,7 +34,7 @@ import rental.outbox_controllers
 import toollib.admin
 import toollib.api_docs
 from bookings.catalogue import controllers as catalogue_pages
-from bookings.lending import booking_api, loan_api
+from bookings.lending import booking_api, loan_api, transfer_api
 from bookings.lending import controllers as booking_pages
 from bookings.lending import desk_controllers as desk_pages
 from bookings.lending import transfer_controllers as transfer_pages
@@ -78,6 +78,7 @@ CONTROLLERS = [
     *transfer_pages.CONTROLLERS,
     *booking_api.CONTROLLERS,
     *loan_api.CONTROLLERS,
+    *transfer_api.CONTROLLERS,
     *session_pages.CONTROLLERS,
     *session_api.CONTROLLERS,
     *report_pages.CONTROLLERS,

@@ -112,6 +112,27 @@ async def transfers_page(actor: CurrentUser, *, today: date, now: datetime) -> d
             "network": network}
 
 
+async def transfer_list(actor: CurrentUser, *, status: str | None, page: int,
+                        per_page: int) -> tuple[list[dict[str, Any]], int]:
+    """The API's list (issue 22): the requests of transfers_page (staff: their centres' in and
+    out; coordinators: all), newest first, in `status` if given, one page of them with what
+    the reader may do next, and how many there are."""
+    async with read_transaction():
+        where = TransferRequest.id.is_not_null()
+        if not actor.all_centres:
+            mine = list(actor.centre_ids) or [-1]
+            where = where & (TransferRequest.sender.is_in(mine)
+                             | TransferRequest.receiver.is_in(mine))
+        if status:
+            where = where & (TransferRequest.status == status)
+        total = await TransferRequest.count().where(where)
+        requests = await TransferRequest.select(*_request_columns()).where(where).order_by(
+            TransferRequest.requested_at, ascending=False).order_by(
+            TransferRequest.id, ascending=False).limit(per_page).offset((page - 1) * per_page)
+        items = await _items([r["id"] for r in requests])
+    return [_with_steps(r, items.get(r["id"], []), actor) for r in requests], total
+
+
 async def request_page(request_id: int, actor: CurrentUser) -> dict[str, Any]:
     """One request for its dispatch or receive page; refused for an uninvolved centre."""
     async with read_transaction():
