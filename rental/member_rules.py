@@ -8,7 +8,7 @@ form with problems is refused as a whole (DomainError "invalid", every field's p
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -399,11 +399,14 @@ def my_details_form(form: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return values, choices
 
 
-def reminder_channels(member: Mapping[str, Any]) -> tuple[str, ...]:
-    """Where a member's reminders go: always their page; SMS and e-mail unless turned off
-    (e-mail only with an address)."""
-    return ("page",) + (("sms",) if member["sms_reminders"] else ()) + (
-        ("email",) if member["email_reminders"] and member.get("email") else ())
+def reminder_channels(member: Mapping[str, Any],
+                      configured: Collection[str] = ("sms", "email")) -> tuple[str, ...]:
+    """Where a member's reminders go: always their page; SMS and e-mail where the library has
+    them set up (`configured`) and the member has not turned them off (e-mail only with an
+    address)."""
+    return ("page",) + (("sms",) if member["sms_reminders"] and "sms" in configured else ()) + (
+        ("email",) if member["email_reminders"] and member.get("email")
+        and "email" in configured else ())
 
 
 def may_change_reminders(actor: CurrentUser, member: Mapping[str, Any]) -> bool:

@@ -60,6 +60,17 @@ def test_reminders_always_reach_the_page(member, channels):
     assert reminder_channels(member) == channels
 
 
+@pytest.mark.parametrize(("configured", "channels"), [
+    (("sms", "email"), ("page", "sms", "email")),
+    (("email",), ("page", "email")),
+    (("sms",), ("page", "sms")),
+    ((), ("page",)),  # a library without SMS or e-mail set up tells only on the page
+])
+def test_only_the_channels_the_library_has_set_up(configured, channels):
+    member = {"sms_reminders": True, "email_reminders": True, "email": "a@b.ge"}
+    assert reminder_channels(member, configured) == channels
+
+
 def person(role: str, centres: frozenset[int] = frozenset()) -> CurrentUser:
     return CurrentUser(1, "x", role, "active", "ka", centres)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import messaging
 from helpers import credentials, csrf_token, log_in
 
 from rental.accounts import create_staff_account
@@ -15,6 +16,12 @@ from rental.tables import AuditLog, Member
 MIGRANT = "+995555000011"  # a demo member of Samgori, with no e-mail
 CONTACT = {"name": "დავით მამულაშვილი", "phone": "555 00 00 11", "email": "",
            "language": "en"}
+
+
+# the providers' fixtures (tests/messaging.py), used here as there: SMS and e-mail set up
+smtp_server = messaging.smtp_server
+sms_gateway = messaging.sms_gateway
+sending_settings = messaging.sending_settings
 
 
 async def post(client, path: str, data: dict, page: str):
@@ -44,7 +51,8 @@ async def reminder_audits() -> list[dict]:
             for row in rows]
 
 
-async def test_the_member_turns_sms_off_and_asks_for_latin_letters(client, seeded):
+async def test_the_member_turns_sms_off_and_asks_for_latin_letters(client, seeded,
+                                                                   sending_settings):
     me = await logged_in(client, seeded, "member")
     form = (await client.get("/me/edit")).text
     assert 'name="sms_reminders" value="yes" checked' in form
@@ -70,6 +78,16 @@ async def test_the_member_turns_sms_off_and_asks_for_latin_letters(client, seede
     page = (await client.get("/me")).text
     assert "Reminders: on your page and by SMS." in page
     assert "SMS come in Latin letters." in page
+
+
+async def test_without_sms_set_up_the_page_does_not_promise_sms(client, seeded):
+    """The suite's own settings send neither SMS nor e-mail: the member's choice is kept (for
+    the day the library sets them up) and the page says where reminders go now."""
+    await logged_in(client, seeded, "member")
+    assert await choices() == {"sms_reminders": True, "email_reminders": True,
+                               "sms_latin": False}
+    page = (await client.get("/me")).text  # in the member's Georgian
+    assert "შეხსენებები: მხოლოდ თქვენს გვერდზე." in page and "SMS-ით." not in page
 
 
 async def test_saving_the_details_unchanged_writes_no_reminder_change(client, seeded):
