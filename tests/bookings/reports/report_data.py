@@ -274,3 +274,16 @@ async def build_report_data() -> dict[str, Any]:
         "tickets": {"T1": t1, "T2": t2},
         "sessions": {"S1": s1, "S2": s2, "S3": s3, "S4": s4},
     }
+
+
+async def summary_scopes(zone: str = "Asia/Tbilisi") -> dict[str, Any]:
+    """The centre choices the summaries' equality tests read each report for: all, one,
+    another, two at once (a scope the summaries do not answer: read from the rows)."""
+    from bookings.reports import queries as reports
+
+    listed = await reports.centres()
+    return {"every centre": reports.Scope(None, zone),
+            "one centre": reports.Scope((listed[0]["id"],), listed[0]["timezone"]),
+            "another centre": reports.Scope((listed[1]["id"],), listed[1]["timezone"]),
+            "two centres": reports.Scope(tuple(c["id"] for c in listed[:2]), zone)}
+

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from helpers import TBILISI
-from report_data import build_report_data
+from report_data import build_report_data, summary_scopes
 
 from bookings.reports import loan_summaries, summaries
 from bookings.reports import queries as reports
@@ -100,14 +100,6 @@ async def generated(seeded):
     await generate_bookings()
 
 
-async def scopes() -> dict[str, reports.Scope]:
-    listed = await reports.centres()
-    return {"every centre": reports.Scope(None, ZONE),
-            "one centre": reports.Scope((listed[0]["id"],), listed[0]["timezone"]),
-            "another centre": reports.Scope((listed[1]["id"],), listed[1]["timezone"]),
-            "two centres": reports.Scope(tuple(c["id"] for c in listed[:2]), ZONE)}
-
-
 async def both_ways(scope: reports.Scope, period: Period, today: date,
                     names: tuple[str, ...] = REPORTS) -> list[tuple[str, Any, Any]]:
     """Each report that reads the loan summary, read from it and from the raw rows."""
@@ -126,7 +118,7 @@ async def test_the_reports_read_from_the_loan_summary_show_what_the_bookings_do(
         await summaries.bring_up_to_date(ZONE, today)
         assert await loan_summaries.summarised_until(today) == (
             summaries.summary_rules.open_from(today))
-        for scope in (await scopes()).values():
+        for scope in (await summary_scopes(ZONE)).values():
             for period in PERIODS.values():
                 for name, summarised, raw in await both_ways(scope, period, today):
                     assert summarised == raw, (name, scope, period, today)
@@ -157,7 +149,7 @@ async def test_a_booking_changed_in_a_summarised_month_is_read_until_it_is_rebui
 
     today = date(2026, 12, 20)
     await summaries.bring_up_to_date(ZONE, today)
-    scope, period = (await scopes())["every centre"], PERIODS["2025"]
+    scope, period = (await summary_scopes(ZONE))["every centre"], PERIODS["2025"]
     before = {f.key: f.value for f in (await reports.usage(scope, period, today))["headline"]}
     loan = await Booking.select(Booking.id, Booking.starts_on).where(
         (Booking.status == "returned") & (Booking.starts_on >= date(2025, 6, 1))
@@ -187,7 +179,7 @@ async def test_a_check_in_of_a_loan_of_a_closed_month_leaves_the_summary_as_it_i
                           Booking.returned_at: _moment(today)}).where(Booking.id == loan["id"])
     state = await ReportLoanSummary.select().first()
     assert state["loans_stale_from"] is None
-    scope = (await scopes())["every centre"]
+    scope = (await summary_scopes(ZONE))["every centre"]
     for name, summarised, raw in await both_ways(scope, PERIODS["2026"], today):
         assert summarised == raw, name
 
@@ -203,6 +195,6 @@ async def test_a_tool_type_moved_to_another_category_makes_the_summary_stale(gen
     await ToolType.update({ToolType.category: other}).where(ToolType.id == tool["id"])
     assert await loan_summaries.summarised_until(today) == date(1, 1, 1)
     assert await summaries.bring_up_to_date(ZONE, today) == ["loans"]
-    for name, summarised, raw in await both_ways((await scopes())["every centre"],
+    for name, summarised, raw in await both_ways((await summary_scopes(ZONE))["every centre"],
                                                  PERIODS["2025"], today):
         assert summarised == raw, name

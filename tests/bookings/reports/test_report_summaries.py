@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from helpers import TBILISI
-from report_data import build_report_data
+from report_data import build_report_data, summary_scopes
 
 from bookings.reports import queries as reports
 from bookings.reports import summaries
@@ -85,13 +85,6 @@ async def generated(seeded):
     await generate_ledger()
 
 
-async def scopes() -> dict[str, reports.Scope]:
-    listed = await reports.centres()
-    return {"every centre": reports.Scope(None, ZONE),
-            "one centre": reports.Scope((listed[0]["id"],), listed[0]["timezone"]),
-            "two centres": reports.Scope(tuple(c["id"] for c in listed[:2]), ZONE)}
-
-
 async def both_ways(scope: reports.Scope, period: Period, today: date) -> list[tuple[Any, Any]]:
     """Each report that reads the summaries, read from them and from the raw rows."""
     found = []
@@ -108,12 +101,12 @@ async def test_the_reports_read_from_the_summaries_show_what_the_raw_rows_do(gen
         assert await summaries.bring_up_to_date(ZONE, today) or today != READ_ON[0]
         assert await summaries.summarised_until(ZONE, today) == (
             summaries.summary_rules.open_from(today))
-        for scope in (await scopes()).values():
+        for scope in (await summary_scopes(ZONE)).values():
             for period in PERIODS.values():
                 for summarised, raw in await both_ways(scope, period, today):
                     assert summarised == raw, (scope, period, today)
                     checked += 1
-    assert checked == len(READ_ON) * 3 * len(PERIODS) * 2
+    assert checked == len(READ_ON) * 4 * len(PERIODS) * 2  # days × centre choices × periods
     # the summaries were read: they hold every month from the ledger's first to October's
     months = {row["month"] for row in await ReportLedgerMonth.select(ReportLedgerMonth.month)}
     assert min(months) <= "2024-12" and max(months) == "2026-11"
@@ -132,7 +125,7 @@ async def test_money_over_the_summaries_matches_the_sums_by_hand(generated):
         (LedgerEntry.created_at >= start) & (LedgerEntry.created_at < end))
     fees = sum(r["amount"] for r in rows if r["kind"] == "fee")
     waived = -sum(r["amount"] for r in rows if r["kind"] == "waiver")
-    found = await reports.money((await scopes())["every centre"], period, today)
+    found = await reports.money((await summary_scopes(ZONE))["every centre"], period, today)
     headline = {figure.key: figure.value for figure in found["headline"]}
     assert (headline["fees"], headline["waived"]) == (fees, waived)
 
@@ -152,7 +145,7 @@ async def test_an_entry_written_into_a_summarised_month_is_read_until_it_is_rebu
     state = await ReportSummary.select().where(ReportSummary.zone == ZONE).first()
     assert state["ledger_stale_from"] is not None
     assert await summaries.summarised_until(ZONE, today) == date(2025, 6, 1)
-    scope, period = (await scopes())["every centre"], PERIODS["2025"]
+    scope, period = (await summary_scopes(ZONE))["every centre"], PERIODS["2025"]
     for summarised, raw in await both_ways(scope, period, today):
         assert summarised == raw
     fees = {f.key: f.value for f in (await reports.money(scope, period, today))["headline"]}
