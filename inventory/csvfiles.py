@@ -18,8 +18,6 @@ sequence.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,10 +27,10 @@ from inventory.forms import Form, clean_tool_type
 from inventory.part_rules import clean_part
 from inventory.rules import normalise_asset_tag
 from inventory.tables import UNIT_CONDITIONS
-from rental.kernel.i18n import N_, Plural
+from rental.kernel import csvfile
+from rental.kernel.i18n import N_
 from rental.kernel.values import money_input, parse_date, parse_money
 
-BOM = "\ufeff"
 MAX_ROWS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -56,8 +54,6 @@ CATALOGUE_COLUMNS = (*TOOL_TYPE_COLUMNS, "tool_type", "count", "replacement_cost
 UNIT_EXPORT_EXTRA = ("status", "tool_name_ka", "last_inspected_on")
 KNOWN_COLUMNS = frozenset(TOOL_TYPE_COLUMNS) | frozenset(UNIT_COLUMNS) | frozenset(PART_COLUMNS)
 RECORDS = ("tool_type", "part", "unit")
-# A cell starting with one of these is a formula to a spreadsheet; export puts a ' before it.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = frozenset({
     "name_ka", "name_en", "name_ru", "description_ka", "description_en", "description_ru",
     "safety_notes_ka", "safety_notes_en", "safety_notes_ru", "serial_number", "donor",
@@ -72,23 +68,10 @@ Errors = dict[str, Any]
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _cell(column: str, value: Any) -> str:
-    text = "" if value is None else str(value)
-    if column in TEXT_COLUMNS and text.startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
 def to_csv(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, comma-separated, CRLF line ends (what Excel expects)."""
-    columns = tuple(columns)
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(column, row.get(column)) for column in columns])
-    return buffer.getvalue().encode("utf-8")
+    """UTF-8 with a byte-order mark, comma-separated, CRLF line ends (what Excel expects); a
+    formula-like text is made plain in the text columns (a cost of -5 stays a number)."""
+    return csvfile.to_csv(columns, rows, guarded=TEXT_COLUMNS.__contains__)
 
 
 def tool_type_row(tool: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,50 +128,20 @@ class Sheet:
 
 
 def read_csv(content: bytes) -> Sheet:
-    """Bytes of a CSV file -> rows. Accepts UTF-8 with or without a byte-order mark, and a comma,
-    semicolon or tab between the columns (Excel uses the semicolon in some languages)."""
-    if len(content) > MAX_BYTES:
-        return Sheet([], error=(N_("The file is too large: at most %(mb)s MB."),
-                                {"mb": MAX_BYTES // (1024 * 1024)}))
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return Sheet([], error=N_("Save the file as “CSV UTF-8” and choose it again."))
-    if "\x00" in text:
-        return Sheet([], error=N_("This is not a CSV file."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-        if not header or "record" not in [h.strip().lower() for h in header]:
-            return Sheet([], error=N_("The first line must name the columns, "
-                                      "among them “record”."))
-        names = [h.strip().lower() for h in header]
-        rows: list[tuple[int, dict[str, str]]] = []
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= MAX_ROWS:
-                return Sheet([], error=Plural("Import at most %(num)s row at a time.",
-                                              "Import at most %(num)s rows at a time.",
-                                              MAX_ROWS))
-            row = {name: _uncell(cells[i]) if i < len(cells) else ""
-                   for i, name in enumerate(names) if name in KNOWN_COLUMNS}
-            rows.append((reader.line_num, row))
-    except csv.Error:
-        return Sheet([], error=N_("This is not a CSV file."))
-    if not rows:
+    """Bytes of a CSV file -> rows (rental.kernel.csvfile reads it); the columns import does
+    not know are listed, not read."""
+    table = csvfile.read_table(content, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    if table.error is not None:
+        return Sheet([], error=table.error)
+    if "record" not in table.header:
+        return Sheet([], error=N_("The first line must name the columns, among them “record”."))
+    if not table.rows:
         return Sheet([], error=N_("The file has no rows to import."))
-    ignored = tuple(n for n in dict.fromkeys(names) if n and n not in KNOWN_COLUMNS)
+    rows = [(line, {name: cells[i] if i < len(cells) else ""
+                    for i, name in enumerate(table.header) if name in KNOWN_COLUMNS})
+            for line, cells in table.rows]
+    ignored = tuple(n for n in dict.fromkeys(table.header) if n and n not in KNOWN_COLUMNS)
     return Sheet(rows, ignored)
-
-
-def _uncell(text: str) -> str:
-    """What export wrote: a ' before a formula-like text is taken away again."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_START):
-        return text[1:]
-    return text
 
 
 # --- checking --------------------------------------------------------------------------------

@@ -11,8 +11,6 @@ which Excel needs to show Georgian.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +18,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rental.kernel.i18n import N_, Plural
+from rental.kernel import csvfile
+from rental.kernel.i18n import N_
 from rental.kernel.municipalities import recognise
 from rental.member_rules import (
     Parsed,
@@ -31,7 +30,6 @@ from rental.member_rules import (
     parse_desk_fields,
 )
 
-BOM = "\ufeff"
 MAX_ROWS = 2_000
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -49,9 +47,6 @@ PERSONAL_COLUMNS = ("card_number", "name", "phone", "email", "id_document_type",
                     *DONOR_COLUMNS[1:])
 EXPORT_KINDS = ("donor", "personal")
 
-# A cell starting with one of these is a formula to a spreadsheet; export puts a ' before it
-# (a phone's + too, which Excel would otherwise read as a number).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")  # Excel's 23.11.1990
 
 Errors = dict[str, Any]
@@ -70,54 +65,27 @@ class Sheet:
 
 
 def read_csv(content: bytes) -> Sheet:
-    """Bytes of a CSV file -> rows. UTF-8 with or without a byte-order mark; a comma, a
-    semicolon (Excel's CSV in many languages) or a tab between the columns."""
-    if len(content) > MAX_BYTES:
-        return Sheet([], (N_("The file is too large: at most %(mb)s MB."),
-                          {"mb": MAX_BYTES // (1024 * 1024)}))
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return Sheet([], N_("Save the file as “CSV UTF-8” and choose it again."))
-    if "\x00" in text:
-        return Sheet([], N_("This is not a CSV file."))
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader, None) or []]
-        unknown = [h for h in header if h not in COLUMNS]
-        if unknown:
-            return Sheet([], (N_("Unknown columns: %(unknown)s. The columns are: %(columns)s."),
-                              {"unknown": ", ".join(h or '""' for h in unknown),
-                               "columns": ", ".join(COLUMNS)}))
-        missing = [c for c in REQUIRED_COLUMNS if c not in header]
-        if missing:
-            return Sheet([], (N_("The first line must name the columns; these are missing: "
-                                 "%(columns)s."), {"columns": ", ".join(missing)}))
-        if len(set(header)) != len(header):
-            return Sheet([], N_("A column is named twice on the first line."))
-        rows: list[tuple[int, dict[str, str]]] = []
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) >= MAX_ROWS:
-                return Sheet([], Plural("Import at most %(num)s row at a time.",
-                                        "Import at most %(num)s rows at a time.", MAX_ROWS))
-            rows.append((reader.line_num, {name: uncell(cells[i]) if i < len(cells) else ""
-                                           for i, name in enumerate(header)}))
-    except csv.Error:
-        return Sheet([], N_("This is not a CSV file."))
-    if not rows:
+    """Bytes of a CSV file -> rows (rental.kernel.csvfile reads it); every column must be one
+    this import knows, and the required ones there."""
+    table = csvfile.read_table(content, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    if table.error is not None:
+        return Sheet([], table.error)
+    unknown = [h for h in table.header if h not in COLUMNS]
+    if unknown:
+        return Sheet([], (N_("Unknown columns: %(unknown)s. The columns are: %(columns)s."),
+                          {"unknown": ", ".join(h or '""' for h in unknown),
+                           "columns": ", ".join(COLUMNS)}))
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.header]
+    if missing:
+        return Sheet([], (N_("The first line must name the columns; these are missing: "
+                             "%(columns)s."), {"columns": ", ".join(missing)}))
+    if len(set(table.header)) != len(table.header):
+        return Sheet([], N_("A column is named twice on the first line."))
+    if not table.rows:
         return Sheet([], N_("The file has no rows to import."))
-    return Sheet(rows)
-
-
-def uncell(text: str) -> str:
-    """What export wrote: a ' before a formula-like text is taken away again."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_START):
-        return text[1:]
-    return text
+    return Sheet([(line, {name: cells[i] if i < len(cells) else ""
+                          for i, name in enumerate(table.header)})
+                  for line, cells in table.rows])
 
 
 # --- checking --------------------------------------------------------------------------------
@@ -245,21 +213,10 @@ def mark_taken(plan: Plan, *, phones: set[str], emails: set[str],
 # --- writing ---------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
 def to_csv(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
-    """UTF-8 with a byte-order mark, comma-separated, CRLF line ends (what Excel expects)."""
-    columns = tuple(columns)
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    return buffer.getvalue().encode("utf-8")
+    """UTF-8 with a byte-order mark (rental.kernel.csvfile), every formula-like text plain:
+    a phone's + too, which Excel would otherwise read as a number."""
+    return csvfile.to_csv(columns, rows)
 
 
 def export_columns(kind: str) -> tuple[str, ...]:

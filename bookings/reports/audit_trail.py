@@ -8,8 +8,6 @@ booking or repair ticket by the unit."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import UTC, date, datetime
 from typing import Any
@@ -28,7 +26,7 @@ from bookings.reports.audit_rules import (
 )
 from bookings.tables import Booking
 from inventory.tables import ToolType, Unit
-from rental.kernel import db, i18n
+from rental.kernel import csvfile, db, i18n
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.identity import CurrentUser
@@ -272,15 +270,15 @@ async def audit_csv(visitor: CurrentUser, params: dict[str, str], *, today: date
     if errors:
         return None
     by_id = {c["id"]: c for c in centres}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([i18n.gettext(column) for column in CSV_COLUMNS])
+    headings = [i18n.gettext(column) for column in CSV_COLUMNS]
+    lines = []
     for row in rows:
         shown = _shown(row, by_id, default_zone, names)
         record = f"{shown['record']} {shown['named'] or shown['entity_id'] or ''}".strip()
-        lines = shown["changes"] or [{"field": "", "before": "", "after": ""}]
-        for line in lines:
-            writer.writerow([shown["when"], shown["actor_name"], shown["what"], record,
-                             shown["centre_name"], line["field"], line["before"],
-                             line["after"]])
-    return ("\ufeff" + out.getvalue()).encode()  # the BOM: Excel then reads it as UTF-8
+        for change in shown["changes"] or [{"field": "", "before": "", "after": ""}]:
+            lines.append(dict(zip(headings, (
+                shown["when"], shown["actor_name"], shown["what"], record,
+                shown["centre_name"], change["field"], change["before"], change["after"]),
+                strict=True)))
+    # what people typed (notes, reasons) is in it: no cell may become a formula
+    return csvfile.to_csv(headings, lines)
