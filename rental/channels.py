@@ -36,7 +36,7 @@ from email.utils import formatdate, parseaddr
 
 import aiosmtplib
 
-from rental.kernel.settings import EmailConfig, SmsConfig
+from rental.kernel.settings import EmailConfig, Settings, SmsConfig, current_settings
 
 __all__ = ["ChannelError", "send_email", "send_sms"]
 
@@ -123,3 +123,12 @@ async def send_sms(config: SmsConfig, phone: str, text: str, *, reference: str |
 def _short(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= ERROR_LENGTH else text[:ERROR_LENGTH - 1] + "…"
+
+
+def configured_channels(settings: Settings | None = None) -> frozenset[str]:
+    """The channels beyond the member's page that the app has settings for (SMS_URL,
+    EMAIL_URL; by default those it runs with, as rental.notifications asks); without them the
+    app still queues every message for the member's page."""
+    settings = settings or current_settings()
+    return frozenset(name for name, config in (("sms", settings.sms), ("email", settings.email))
+                     if config is not None)

@@ -18,13 +18,14 @@ from piccolo.columns.combination import WhereRaw
 
 from rental import audit, member_csv_rules
 from rental.auth import Visit, hash_password, open_session, verify_password
+from rental.channels import configured_channels
 from rental.kernel.barcodes import code128_svg
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_, Day
 from rental.kernel.identity import CurrentUser
 from rental.kernel.qr import qr_svg
-from rental.kernel.settings import LANGUAGES, current_settings
+from rental.kernel.settings import LANGUAGES
 from rental.member_rules import (
     DATA_PROCESSING_VERSION,
     REMINDER_CHOICES,
@@ -560,14 +561,6 @@ async def card(member_id: int, *, today: date) -> MemberCard:
     return MemberCard(member, membership, state, concession, consents)
 
 
-def _set_up() -> frozenset[str]:
-    """The channels beyond the member's page that this library sends by (SMS_URL, EMAIL_URL):
-    a member is not told of SMS that no one sends."""
-    settings = current_settings()
-    return frozenset(name for name, config in (("sms", settings.sms), ("email", settings.email))
-                     if config is not None)
-
-
 async def own_page(member_id: int, *, today: date) -> dict[str, Any]:
     """The signed-in member's own card: their details and the card number the desk asks for,
     to be shown large and as a QR code the desk's scanner reads from the phone."""
@@ -575,7 +568,7 @@ async def own_page(member_id: int, *, today: date) -> dict[str, Any]:
     member_card = await card(member_id, today=today)
     return {"card": member_card, "card_number": number, "card_qr": qr_svg(number),
             "card_barcode": code128_svg(number),
-            "reminder_channels": reminder_channels(member_card.member, _set_up())}
+            "reminder_channels": reminder_channels(member_card.member, configured_channels())}
 
 
 async def printed_card(member_id: int, *, today: date) -> dict[str, Any]:
@@ -614,7 +607,7 @@ async def record(member_id: int, *, today: date) -> dict[str, Any]:
     for row in concessions:
         row["in_force"] = row["revoked_at"] is None and row["expires_on"] >= today
     return {"card": member_card, "card_number": card_number(member_id),
-            "reminder_channels": reminder_channels(member_card.member, _set_up()),
+            "reminder_channels": reminder_channels(member_card.member, configured_channels()),
             "memberships": memberships, "concessions": concessions}
 
 
@@ -626,7 +619,7 @@ async def card_page(member_id: int, *, viewer: CurrentUser, today: date) -> dict
                 "categories": await concession_categories(),
                 "can_issue_reset_code": takes_reset_codes(member_card.member),
                 "can_erase": may_erase(viewer.role, member_card.member),
-                "reminder_channels": reminder_channels(member_card.member, _set_up()),
+                "reminder_channels": reminder_channels(member_card.member, configured_channels()),
                 "can_change_reminders": may_change_reminders(viewer, member_card.member)}
 
 

@@ -16,12 +16,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rental import audit
+from rental.channels import configured_channels
 from rental.kernel import db
 from rental.kernel.db import read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_
 from rental.kernel.identity import CurrentUser
-from rental.kernel.settings import Settings, current_settings
 from rental.tables import Centre, Member, Notification
 
 PER_PAGE = 50
@@ -74,15 +74,6 @@ class OutboxError(DomainError):
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
-
-
-def configured_channels(settings: Settings | None = None) -> frozenset[str]:
-    """The channels beyond the member's page that the app has settings for (SMS_URL,
-    EMAIL_URL; by default those it runs with, as rental.notifications asks); without them the
-    app still queues every message for the member's page."""
-    settings = settings or current_settings()
-    return frozenset(name for name, config in (("sms", settings.sms), ("email", settings.email))
-                     if config is not None)
 
 
 def _centres_of(user: CurrentUser) -> frozenset[int] | None:
