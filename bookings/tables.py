@@ -6,7 +6,7 @@ from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestampt
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from inventory.tables import MaintenanceTicket, Skill, ToolType, Unit
+from inventory.tables import MaintenanceTicket, Skill, ToolType, TransferRequest, Unit
 from rental.tables import Centre, Member, Receipt
 
 BOOKING_STATUSES = ("reserved", "out", "returned", "cancelled", "no_show", "lost")
@@ -39,6 +39,8 @@ class Booking(Table):
     return_ticket = ForeignKey(MaintenanceTicket, on_delete=OnDelete.set_null, null=True)
     lost_at = Timestamptz(null=True, default=None)
     ended_on = Date(null=True, default=None)  # the centre's day it came back or was lost
+    # picked up at another centre than the unit's: the request that brings the unit here
+    transfer = ForeignKey(TransferRequest, on_delete=OnDelete.restrict, null=True)
 
 
 class BookingPolicy(Table):

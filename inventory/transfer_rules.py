@@ -18,6 +18,9 @@ from rental.kernel.i18n import N_
 ACTIONS = ("dispatch", "receive", "decline", "cancel")
 OPEN_STATUSES = ("requested", "dispatched")
 MAX_QUANTITY = 20  # a request's units; the database checks it too
+# A unit sent for a booking at another centre: the sender has a day to send it, the road
+# takes a day. A booking picked up elsewhere starts no sooner than this many days ahead.
+TRANSFER_DAYS = 2
 
 # action -> (the states it starts from, the side that may take it)
 _MOVES: dict[str, tuple[tuple[str, ...], str]] = {

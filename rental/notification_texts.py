@@ -57,6 +57,12 @@ KINDS: dict[str, Kind] = {
            "has ended. You can book again on the catalogue."),
         N_("Not picked up, booking ended: %(tool)s."),
     ),
+    "booking_not_sent": Kind(
+        N_("Booking cancelled: %(tool)s"),
+        N_("The centre that has %(tool)s cannot send it to %(centre)s for %(starts)s, so "
+           "your booking has been cancelled. You can book again on the catalogue."),
+        N_("Cannot be sent, booking cancelled: %(tool)s."),
+    ),
     "pickup_tomorrow": Kind(
         N_("Pick-up tomorrow: %(tool)s"),
         N_("Your booking of %(tool)s is ready to pick up tomorrow, %(starts)s, at "

@@ -35,6 +35,7 @@ KIND_LABELS = {
     "booking_confirmed": N_("Booking confirmed"),
     "waitlist_offer": N_("Waitlist offer"),
     "no_show": N_("Booking not picked up"),
+    "booking_not_sent": N_("Booking cancelled: could not be sent"),
     "pickup_tomorrow": N_("Pick-up tomorrow"),
     "due_tomorrow": N_("Return tomorrow"),
     "overdue": N_("Overdue"),

@@ -8,7 +8,8 @@ from datetime import date
 
 from bookings.tables import ACTIVE_STATUSES, Booking
 from inventory.rules import is_lendable
-from inventory.tables import TransferItem, Unit
+from inventory.tables import TransferItem, TransferRequest, Unit
+from inventory.transfer_rules import OPEN_STATUSES
 from rental.kernel.db import is_postgres
 
 
@@ -16,6 +17,16 @@ def on_the_road():
     """Units in transit between centres (inventory.tables.TransferItem not received): not
     lendable nor bookable anywhere until they are received."""
     return TransferItem.select(TransferItem.unit).where(TransferItem.received_at.is_null())
+
+
+def promised():
+    """Units held by a booking at another centre, waiting to be sent there (a request still
+    open carries the booking): lent and booked by nobody else meanwhile. The database refuses
+    it too (bookings' migration 2026-12-06T00:40)."""
+    return Booking.select(Booking.unit).where(
+        (Booking.status == "reserved") & Booking.transfer.is_in(
+            TransferRequest.select(TransferRequest.id).where(
+                TransferRequest.status.is_in(list(OPEN_STATUSES)))))
 
 
 async def free_units_on(tool_type_ids: Iterable[int], day: date) -> Counter[tuple[int, int]]:
@@ -42,8 +53,8 @@ async def free_units_between(
         & (Booking.starts_on <= ends)
         & (Booking.ends_on >= starts)
     )
-    condition = (Unit.status == "available") & Unit.id.not_in(busy) & Unit.id.not_in(
-        on_the_road())
+    condition = ((Unit.status == "available") & Unit.id.not_in(busy)
+                 & Unit.id.not_in(on_the_road()) & Unit.id.not_in(promised()))
     if ids is None:
         condition &= Unit.tool_type.active.eq(True)
     else:
@@ -79,6 +90,7 @@ async def lendable_units(tool_type_id: int, centre_id: int, through: date, *,
     ).where(
         (Unit.tool_type == tool_type_id) & (Unit.centre == centre_id)
         & (Unit.status == "available") & Unit.id.not_in(on_the_road())
+        & Unit.id.not_in(promised())
     ).order_by(Unit.asset_tag)
     if lock and is_postgres():
         query = query.lock_rows(of=(Unit,))

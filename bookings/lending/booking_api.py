@@ -40,6 +40,8 @@ class BookingItem:
     unit_id: int
     asset_tag: str
     renewals: int
+    # reserved, its unit still to come from another centre by the pick-up day
+    arriving_from: Named | None = None
 
 
 @dataclass
@@ -95,7 +97,8 @@ def _booking(row: dict[str, Any]) -> BookingItem:
         starts_on=row["starts_on"], ends_on=row["ends_on"],
         tool_type=named(row, "tool_name", "tool_type"),
         centre=named(row, "centre_name", "centre"), unit_id=row["unit"],
-        asset_tag=row["asset_tag"] or "", renewals=row["renewals"])
+        asset_tag=row["asset_tag"] or "", renewals=row["renewals"],
+        arriving_from=named(row, "from_name", "from_centre") if row["arriving"] else None)
 
 
 def _entry(row: dict[str, Any]) -> WaitlistItem:

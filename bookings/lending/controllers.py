@@ -47,7 +47,7 @@ async def booking_refused(request: Request, error: DomainError) -> Response:
         request.path_params["tool_type_id"], whole_number(form.get("centre")) or 0,
         current_user(request), member_id=whole_number(form.get("member")),
         month=(choice.starts or web.today(request)).replace(day=1), choice=choice,
-        today=web.today(request))
+        today=web.today(request), pickup_id=whole_number(form.get("pickup")))
     return _booking_template(page, error)
 
 
@@ -65,12 +65,13 @@ class BookingPages(Controller):
         starts: str = Parameter(query="from", default="", max_length=10),
         ends: str = Parameter(query="to", default="", max_length=10),
         member: int = Parameter(default=0, ge=0, le=MAX_INT),
+        pickup: int = Parameter(default=0, ge=0, le=MAX_INT),
     ) -> Template:
         choice = read_choice(starts, ends)
         return _booking_template(await reservations.booking_page(
             tool_type_id, centre, current_user(request), member_id=member or None,
             month=_month(month, choice.starts or web.today(request)), choice=choice,
-            today=web.today(request)))
+            today=web.today(request), pickup_id=pickup or None))
 
     @post("/book", opt={"access": "member", "on_error": booking_refused})
     async def book(self, request: Request, tool_type_id: int) -> Response[Any]:
@@ -81,10 +82,13 @@ class BookingPages(Controller):
             member_id=whole_number(form.get("member")),
             starts_on=calendar_day(form.get("starts_on")),
             ends_on=calendar_day(form.get("ends_on")),
-            today=web.today(request), now=web.now(request))
+            today=web.today(request), now=web.now(request),
+            pickup_id=whole_number(form.get("pickup")))
         target = f"/members/{booking['member']}" if user.is_staff else "/me/bookings"
-        return redirect(request, f"{target}#booking-{booking['id']}",
-                        N_("Booked. Come to the desk on the pick-up day."))
+        return redirect(request, f"{target}#booking-{booking['id']}", N_(
+            "Booked. Come to the desk on the pick-up day.") if booking["transfer"] is None
+            else N_("Booked. The unit is sent to the centre you chose: come to its desk on "
+                    "the pick-up day."))
 
     @post("/waitlist", opt={"access": "member", "on_error": booking_refused})
     async def waitlist(self, request: Request, tool_type_id: int) -> Response[Any]:
@@ -198,6 +202,9 @@ class BookingIn:
     starts_on: date
     ends_on: date
     member_id: Id | None = None
+    # picked up at another centre than `centre_id` (where the unit is): a transfer request
+    # brings the unit there by `starts_on`, at least two days ahead
+    pickup_centre_id: Id | None = None
 
     def __post_init__(self) -> None:
         days_in_window(self.starts_on, self.ends_on)
@@ -213,6 +220,7 @@ class BookingOut:
     starts_on: date
     ends_on: date
     status: str
+    transfer_id: int | None = None  # the request bringing the unit to `centre_id`
 
 
 @dataclass
@@ -275,12 +283,12 @@ class BookingApi(ApiController):
         booking = await reservations.book_by_api(
             current_user(request), member_id=data.member_id, tool_type_id=data.tool_type_id,
             centre_id=data.centre_id, starts_on=data.starts_on, ends_on=data.ends_on,
-            today=web.today(request), now=web.now(request))
+            today=web.today(request), now=web.now(request), pickup_id=data.pickup_centre_id)
         return Response(BookingOut(
             id=booking["id"], member_id=booking["member"], tool_type_id=booking["tool_type"],
             unit_id=booking["unit"], centre_id=booking["centre"],
             starts_on=booking["starts_on"], ends_on=booking["ends_on"],
-            status=booking["status"]), status_code=201)
+            status=booking["status"], transfer_id=booking["transfer"]), status_code=201)
 
 
 CONTROLLERS = [BookingPages, MyBookings, CancelBooking, DeskDay, BookingPolicyPage, BookingApi]

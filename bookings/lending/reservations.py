@@ -23,6 +23,7 @@ from bookings.lending.calendar_rules import (
 )
 from bookings.lending.rules import (
     PeriodLimits,
+    earliest_pickup_elsewhere,
     free_beyond_holds,
     free_per_day,
     free_units,
@@ -30,12 +31,15 @@ from bookings.lending.rules import (
     less_held,
     missing_choices,
     period_problems,
+    pickup_elsewhere_problems,
     shift_month,
 )
 from bookings.sessions.services import certified_skills, member_record, next_session
 from bookings.tables import DEFAULT_POLICY, Booking, BookingPolicy, WaitlistEntry
-from inventory.tables import IN_CIRCULATION, ToolType, Unit
+from inventory.tables import IN_CIRCULATION, ToolType, TransferRequest, Unit
+from inventory.transfer_rules import OPEN_STATUSES
 from rental import audit, ledger, members, notifications
+from rental.centres import is_open_on
 from rental.fees import Quote, rental_quote
 from rental.kernel.db import lost_a_race, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
@@ -117,11 +121,11 @@ async def month_view(tool_type_id: int, centre_id: int, member_id: int | None, m
 
 async def booking_page(tool_type_id: int, centre_id: int, viewer: CurrentUser | None, *,
                        member_id: int | None, month: date, choice: Choice,
-                       today: date) -> dict[str, Any]:
+                       today: date, pickup_id: int | None = None) -> dict[str, Any]:
     """The booking page: a month calendar for whom it books for (the desk: the member whose
     card it came from; a member: themselves), each day free, booked, closed or past and what
     tapping it chooses; the days chosen, what is wrong with them (said by the calendar) or,
-    when a unit is free for all of them, the price."""
+    when a unit is free for all of them, the price, and where it may be picked up."""
     if viewer is not None and viewer.is_staff:
         member = for_member = member_id
     else:
@@ -137,13 +141,46 @@ async def booking_page(tool_type_id: int, centre_id: int, viewer: CurrentUser | 
             problems["form"] = N_("No unit is free for all of these days. Choose other days, "
                                   "or join the waitlist.")
         elsewhere = await other_centres(tool_type_id, offer.centre["id"], today)
+        pickups = await pickup_centres(offer, starts, ends, today, for_member) if (
+            bookable and not problems) else []
     picked = days_to_build_on(starts, ends, problems)
-    return {"offer": offer, "free": free, "other_centres": elsewhere,
+    return {"offer": offer, "free": free, "other_centres": elsewhere, "pickups": pickups,
+            "pickup": _default_pickup(pickups, pickup_id, viewer, offer.centre["id"]),
+            "earliest_elsewhere": earliest_pickup_elsewhere(today),
+            "pickup_asked": pickup_id if pickup_id != offer.centre["id"] else None,
             "weeks": month_calendar(month, free, limits, *picked),
             "month": month, "previous": shift_month(month, -1), "next": shift_month(month, 1),
             "today": today, "starts": starts, "ends": ends, "picked": picked, "member": member,
             "problems": problems, "full": "form" in problems,
             "quote": quote(offer, starts, ends) if bookable and not problems else None}
+
+
+async def pickup_centres(offer: Offer, starts: date, ends: date, today: date,
+                         member_id: int | None) -> list[dict[str, Any]]:
+    """The other centres where these days could be picked up, a unit being sent there: open on
+    both days, the pick-up far enough ahead, and a unit here that may leave now."""
+    if pickup_elsewhere_problems(starts, today) or not await sendable_units(
+            offer.tool_type["id"], offer.centre["id"], ends, today, member_id=member_id):
+        return []
+    places = await Centre.select(*_CENTRE_NAMES).where(
+        Centre.active.eq(True) & (Centre.id != offer.centre["id"])).order_by(Centre.id)
+    return [place for place in places if is_open_on(place["opening_days"], starts)
+            and is_open_on(place["opening_days"], ends)]
+
+
+_CENTRE_NAMES = (Centre.id, Centre.name_ka, Centre.name_en, Centre.name_ru, Centre.opening_days)
+
+
+def _default_pickup(pickups: list[dict[str, Any]], asked: int | None,
+                    viewer: CurrentUser | None, here: int) -> int:
+    """Where the form's pick-up choice starts: the centre asked for (the page came from its
+    "other centres" list), else for the desk of another centre its own, else here."""
+    ids = [place["id"] for place in pickups]
+    if asked in ids:
+        return asked
+    if viewer is not None and viewer.is_staff and not viewer.can_act_for(here):
+        return next((i for i in ids if viewer.can_act_for(i)), here)
+    return here
 
 
 async def other_centres(tool_type_id: int, centre_id: int,
@@ -271,43 +308,51 @@ async def certificate_refusal(member_id: int, skill_id: int, today: date, now: d
 
 async def book_from_form(booker: CurrentUser, tool_type_id: int, *, centre_id: int,
                          member_id: int | None, starts_on: date | None, ends_on: date | None,
-                         today: date, now: datetime) -> dict[str, Any]:
+                         today: date, now: datetime, pickup_id: int | None = None
+                         ) -> dict[str, Any]:
     """The booking form: a member books for themselves (whoever `member_id` names), the desk
-    for the member whose card it came from, at a centre it works for."""
-    if booker.is_staff and centre_id and not booker.can_act_for(centre_id):
+    for the member whose card it came from, picked up at a centre it works for."""
+    if booker.is_staff and centre_id and not booker.can_act_for(pickup_id or centre_id):
         raise NotYourCentre()
     return await book(member_id=member_id if booker.is_staff else booker.id,
                       tool_type_id=tool_type_id, centre_id=centre_id, starts_on=starts_on,
-                      ends_on=ends_on, actor_id=booker.id, today=today, now=now)
+                      ends_on=ends_on, actor_id=booker.id, today=today, now=now,
+                      pickup_id=pickup_id)
 
 
 async def book_by_api(booker: CurrentUser, *, member_id: int | None, tool_type_id: int,
                       centre_id: int, starts_on: date, ends_on: date, today: date,
-                      now: datetime) -> dict[str, Any]:
-    """The API: staff name the member and book at a centre they work for; a member books
-    only for themselves."""
+                      now: datetime, pickup_id: int | None = None) -> dict[str, Any]:
+    """The API: staff name the member and book for pick-up at a centre they work for; a
+    member books only for themselves."""
     if booker.is_staff and not member_id:
         raise BookingError("invalid", {"member_id": N_("Name the member you book for.")})
-    allowed = booker.can_act_for(centre_id) if booker.is_staff else member_id in (None,
-                                                                                  booker.id)
+    allowed = (booker.can_act_for(pickup_id or centre_id) if booker.is_staff
+               else member_id in (None, booker.id))
     if not allowed:
         raise NotYourCentre()
     return await book(member_id=member_id or booker.id, tool_type_id=tool_type_id,
                       centre_id=centre_id, starts_on=starts_on, ends_on=ends_on,
-                      actor_id=booker.id, today=today, now=now)
+                      actor_id=booker.id, today=today, now=now, pickup_id=pickup_id)
 
 
 async def book(*, member_id: int | None, tool_type_id: int, centre_id: int,
                starts_on: date | None, ends_on: date | None, actor_id: int, today: date,
-               now: datetime) -> dict[str, Any]:
+               now: datetime, pickup_id: int | None = None) -> dict[str, Any]:
     """Reserve a free unit for the period; the unit is chosen now, so the promise holds. A day
     or the member not chosen (None) is refused once the tool and the centre are known to
     exist, so that the form they are chosen on can be drawn again.
+
+    `pickup_id`, another centre than `centre_id` (where the unit is): the member picks it up
+    there; a transfer request opens to bring the unit in time (`_book_elsewhere`).
 
     A request that loses a race to another (its unit was just booked or moved, or the database
     broke a deadlock) runs again and then sees why; after a few rounds it is told to retry."""
     for _attempt in range(ATTEMPTS):
         try:
+            if pickup_id is not None and pickup_id != centre_id:
+                return await _book_elsewhere(member_id, tool_type_id, centre_id, pickup_id,
+                                             starts_on, ends_on, actor_id, today, now)
             return await _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on,
                                     actor_id, today, now)
         except BookingError:
@@ -380,6 +425,132 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
     return booking
 
 
+async def _pickup_offer(offer: Offer, pickup_id: int) -> Offer:
+    """The same tool at the pick-up centre: its opening days and booking rules apply."""
+    centre = await Centre.select().where(
+        (Centre.id == pickup_id) & Centre.active.eq(True)).first()
+    if centre is None:
+        raise BookingError("invalid", {"pickup": N_("Choose one of the options.")})
+    policy = await BookingPolicy.select().where(BookingPolicy.centre == pickup_id).first()
+    return Offer(offer.tool_type, centre, policy or DEFAULT_POLICY, offer.discount_percent)
+
+
+async def sendable_units(tool_type_id: int, centre_id: int, ends_on: date, today: date, *,
+                         member_id: int | None, lock: bool = False) -> list[int]:
+    """Units of a centre that may be sent now for a booking elsewhere ending `ends_on`: free
+    from today on (no reservation or loan of theirs is still to come, since the unit leaves),
+    beyond those the centre's waitlist offers hold."""
+    units = await availability.lendable_units(tool_type_id, centre_id, ends_on, lock=lock)
+    booked = {row["unit"] for row in await Booking.select(Booking.unit).where(
+        Booking.unit.is_in(units or [-1]) & (
+            (Booking.status == "out")
+            | ((Booking.status == "reserved") & (Booking.ends_on >= today))))}
+    held = await held_offers(tool_type_id, centre_id, today, ends_on, for_member=member_id)
+    return free_beyond_holds([unit for unit in units if unit not in booked], held)
+
+
+async def _book_elsewhere(member_id, tool_type_id, centre_id, pickup_id, starts_on, ends_on,
+                          actor_id, today, now) -> dict[str, Any]:
+    """A unit of `centre_id` booked for pick-up at `pickup_id`: a transfer request (sender the
+    unit's centre, receiver the pick-up centre, needed by the pick-up day) carries the booking,
+    which is the pick-up centre's. The database lets the booking wait for its unit only while
+    the request is open."""
+    async with write_transaction():
+        offer = await _pickup_offer(await _offer(tool_type_id, centre_id, member_id, today),
+                                    pickup_id)
+        missing = missing_choices(starts_on, ends_on, member_id)
+        if missing:
+            raise BookingError("invalid", missing)
+        _check_period(offer, starts_on, ends_on, today)
+        too_soon = pickup_elsewhere_problems(starts_on, today)
+        if too_soon:
+            raise BookingError("invalid", too_soon)
+        refusal = await _eligibility(member_id, offer.tool_type, today, now, pickup_id)
+        if refusal:
+            raise BookingError("forbidden", refusal)
+        free = await sendable_units(tool_type_id, centre_id, ends_on, today,
+                                    member_id=member_id, lock=True)
+        if not free:
+            raise BookingError("conflict", {"pickup": N_(
+                "No unit of this centre can be sent for these days. Pick it up here, or "
+                "choose other days.")})
+        request = (await TransferRequest.insert(TransferRequest(
+            tool_type=tool_type_id, sender=centre_id, receiver=pickup_id, quantity=1,
+            needed_by=starts_on, reason="", status="requested", requested_by=actor_id,
+            requested_at=now, close_reason="",
+        )).returning(TransferRequest.id))[0]["id"]
+        booking = (await Booking.insert(Booking(
+            member=member_id, tool_type=tool_type_id, unit=free[0], centre=pickup_id,
+            starts_on=starts_on, ends_on=ends_on, status="reserved", created_at=now,
+            created_by=actor_id, transfer=request,
+        )).returning(*Booking.all_columns()))[0]
+        await WaitlistEntry.update({WaitlistEntry.status: "booked"}).where(
+            (WaitlistEntry.member == member_id) & (WaitlistEntry.tool_type == tool_type_id)
+            & WaitlistEntry.centre.is_in([centre_id, pickup_id])
+            & (WaitlistEntry.starts_on == starts_on) & (WaitlistEntry.ends_on == ends_on)
+            & WaitlistEntry.status.is_in(["waiting", "offered"]))
+        await audit.record("transfer.request", "transfer", request, now=now,
+                           actor_id=actor_id, centre_id=pickup_id, after={
+                               "tool_type": tool_type_id, "sender": centre_id,
+                               "receiver": pickup_id, "quantity": 1,
+                               "needed_by": starts_on.isoformat(), "booking": booking["id"]})
+        await audit.record("booking.create", "booking", booking["id"], now=now,
+                           actor_id=actor_id, centre_id=pickup_id,
+                           after={"unit": free[0], "starts_on": starts_on.isoformat(),
+                                  "ends_on": ends_on.isoformat(), "member": member_id,
+                                  "transfer": request})
+        await notifications.queue(
+            member_id, "booking_confirmed", {"tool": Names.of(offer.tool_type, "name"),
+                                             "starts": Day(starts_on), "ends": Day(ends_on)},
+            now=now, centre_id=pickup_id, event_key=f"booking_confirmed:booking {booking['id']}")
+    return booking
+
+
+async def withdraw_request(booking: dict[str, Any], *, actor_id: int | None,
+                           now: datetime) -> None:
+    """A booking that rode a transfer request ended before its unit was sent (cancelled, not
+    picked up): the request is cancelled with it. One already on the road goes on: the unit
+    is somewhere, and is received where it was going. Inside the booking's transaction."""
+    if booking.get("transfer") is None:
+        return
+    await TransferRequest.update({
+        TransferRequest.status: "cancelled", TransferRequest.closed_at: now,
+        TransferRequest.closed_by: actor_id,
+        TransferRequest.close_reason: BOOKING_ENDED,
+    }).where((TransferRequest.id == booking["transfer"])
+             & (TransferRequest.status == "requested"))
+
+
+async def end_riding_booking(request_id: int, *, actor_id: int, now: datetime,
+                             today: date) -> None:
+    """The request carrying a booking is declined or cancelled before its unit was sent: the
+    booking is cancelled, its member told, and the unit free where it stayed. Inside the
+    request's transaction (the database refuses to close the request first)."""
+    booking = await Booking.select(
+        Booking.id, Booking.member, Booking.tool_type, Booking.centre, Booking.starts_on,
+        Booking.ends_on, Booking.unit.centre.as_alias("unit_centre"),
+        *tool_type_and_centre_names(Booking),
+    ).where((Booking.transfer == request_id) & (Booking.status == "reserved")).first()
+    if booking is None:
+        return
+    await Booking.update({Booking.status: "cancelled"}).where(Booking.id == booking["id"])
+    await audit.record("booking.cancel", "booking", booking["id"], now=now, actor_id=actor_id,
+                       centre_id=booking["centre"], before={"status": "reserved"},
+                       after={"status": "cancelled", "transfer": request_id})
+    await notifications.queue(
+        booking["member"], "booking_not_sent", {"tool": Names.of(booking, "tool_name"),
+                                                "starts": Day(booking["starts_on"]),
+                                                "ends": Day(booking["ends_on"])},
+        now=now, centre_id=booking["centre"],
+        event_key=f"booking_not_sent:booking {booking['id']}")
+    await offer_freed_period(booking["tool_type"], booking["unit_centre"], now=now, today=today)
+
+
+# A request's close reason is a person's words, shown as written; this one is the system's,
+# stored as its message id and translated where shown (msgid of nothing else).
+BOOKING_ENDED = N_("The booking it carried has ended.")
+
+
 def _check_whose(booking: dict[str, Any] | None, member_id: int | None,
                  centre_ids: frozenset[int] | None) -> None:
     """A member's own booking (`member_id`), or one of these centres' (`centre_ids`)."""
@@ -403,7 +574,16 @@ async def cancel(booking_id: int, *, member_id: int | None, centre_ids: frozense
         await audit.record("booking.cancel", "booking", booking_id, now=now, actor_id=actor_id,
                            centre_id=booking["centre"], before={"status": "reserved"},
                            after={"status": "cancelled"})
-        await offer_freed_period(booking["tool_type"], booking["centre"], now=now, today=today)
+        await withdraw_request(booking, actor_id=actor_id, now=now)
+        await offer_freed_period(booking["tool_type"], await _unit_centre(booking), now=now,
+                                 today=today)
+
+
+async def _unit_centre(booking: dict[str, Any]) -> int:
+    """Where a booking's unit is: its centre's, unless it was still to come from another."""
+    if booking.get("transfer") is None:
+        return booking["centre"]
+    return (await Unit.select(Unit.centre).where(Unit.id == booking["unit"]).first())["centre"]
 
 
 async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime,
@@ -504,7 +684,8 @@ async def expire(*, now: datetime) -> tuple[int, int]:
     async with write_transaction():
         candidates = await Booking.select(
             Booking.id, Booking.starts_on, Booking.ends_on, Booking.tool_type, Booking.centre,
-            Booking.member, Booking.centre.closes_at.as_alias("closes_at"),
+            Booking.member, Booking.transfer, Booking.unit.centre.as_alias("unit_centre"),
+            Booking.centre.closes_at.as_alias("closes_at"),
             Booking.centre.timezone.as_alias("timezone"),
             Booking.tool_type.name_ka.as_alias("tool_name_ka"),
             Booking.tool_type.name_en.as_alias("tool_name_en"),
@@ -523,7 +704,8 @@ async def expire(*, now: datetime) -> tuple[int, int]:
                                                "starts": Day(row["starts_on"]),
                                                "ends": Day(row["ends_on"])},
                     now=now, centre_id=row["centre"], event_key=f"no_show:booking {row['id']}")
-                freed.add((row["tool_type"], row["centre"]))
+                await withdraw_request(row, actor_id=None, now=now)
+                freed.add((row["tool_type"], row["unit_centre"]))
                 no_shows += 1
         lapsed_rows = await WaitlistEntry.update({WaitlistEntry.status: "expired"}).where(
             (WaitlistEntry.status == "offered") & (WaitlistEntry.offer_expires_at <= now)
@@ -560,6 +742,24 @@ def tool_type_and_centre_names(table) -> tuple[Any, ...]:
         table.centre.name_en.as_alias("centre_name_en"),
         table.centre.name_ru.as_alias("centre_name_ru"),
     )
+
+
+def arrival_columns() -> tuple[Any, ...]:
+    """Whether a booking's unit is still to come from another centre (the state of the request
+    carrying it) and from which (its names in every language)."""
+    sender = Booking.transfer.sender
+    return (Booking.transfer.status.as_alias("transfer_status"),
+            Booking.transfer.sender.as_alias("from_centre"),
+            sender.name_ka.as_alias("from_name_ka"), sender.name_en.as_alias("from_name_en"),
+            sender.name_ru.as_alias("from_name_ru"))
+
+
+def with_arrival(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark each booking `arriving`: reserved, its unit on the way (or about to be)."""
+    for row in rows:
+        row["arriving"] = (row["status"] == "reserved"
+                           and row.get("transfer_status") in OPEN_STATUSES)
+    return rows
 
 
 async def my_bookings_page(member_id: int, today: date) -> dict[str, Any]:
@@ -610,14 +810,14 @@ async def booking_list(viewer: CurrentUser, *, centre_id: int | None, day: date 
         rows = await Booking.select(*_booking_shown()).where(condition).order_by(
             Booking.starts_on, ascending=False).order_by(Booking.id, ascending=False).limit(
             per_page).offset((page - 1) * per_page)
-    return {"items": rows, "total": total}
+    return {"items": with_arrival(rows), "total": total}
 
 
 def _booking_shown() -> list[Any]:
     """A booking as the member, the desk and the API are shown it: its columns, its tool's and
     centre's names and its unit's tag."""
     return [Booking.all_columns(), *tool_type_and_centre_names(Booking),
-            Booking.unit.asset_tag.as_alias("asset_tag")]
+            Booking.unit.asset_tag.as_alias("asset_tag"), *arrival_columns()]
 
 
 def whose(viewer: CurrentUser) -> dict[str, Any]:
@@ -635,7 +835,7 @@ async def booking_view(booking_id: int, *, member_id: int | None,
     async with read_transaction():
         booking = await Booking.select(*_booking_shown()).where(Booking.id == booking_id).first()
     _check_whose(booking, member_id, centre_ids)
-    return booking
+    return with_arrival([booking])[0]
 
 
 async def waitlist_entries(member_id: int, entry_id: int | None = None) -> list[dict[str, Any]]:
@@ -700,7 +900,7 @@ async def member_bookings(member_id: int, today: date) -> dict[str, list[dict[st
     async with read_transaction():
         bookings = await Booking.select(
             Booking.all_columns(), *tool_type_and_centre_names(Booking),
-            Booking.unit.asset_tag.as_alias("asset_tag"),
+            Booking.unit.asset_tag.as_alias("asset_tag"), *arrival_columns(),
         ).where(
             (Booking.member == member_id)
             & (Booking.status.is_in(["reserved", "out"]) | (Booking.ends_on >= today))
@@ -711,7 +911,7 @@ async def member_bookings(member_id: int, today: date) -> dict[str, list[dict[st
             (WaitlistEntry.member == member_id)
             & WaitlistEntry.status.is_in(["waiting", "offered"])
         ).order_by(WaitlistEntry.starts_on)
-    for booking in bookings:
+    for booking in with_arrival(bookings):
         booking["overdue"] = is_overdue(booking["status"], booking["ends_on"], today)
     return {"bookings": bookings, "waitlist": waiting}
 
@@ -739,8 +939,9 @@ async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]
             Booking.all_columns(), *tool_type_and_centre_names(Booking),
             Booking.member.name.as_alias("member_name"),
             Booking.member.phone.as_alias("member_phone"),
-            Booking.unit.asset_tag.as_alias("asset_tag"),
+            Booking.unit.asset_tag.as_alias("asset_tag"), *arrival_columns(),
         ).where(condition).order_by(Booking.centre).order_by(Booking.starts_on)
+        with_arrival(rows)
         offer_condition = WaitlistEntry.status == "offered"
         if centre_ids is not None:
             offer_condition &= WaitlistEntry.centre.is_in(centre_ids or [-1])

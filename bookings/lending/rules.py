@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from inventory.transfer_rules import TRANSFER_DAYS
 from rental.centres import is_open_on
 from rental.kernel.i18n import N_, Day, Plural
 from rental.kernel.values import money_input
@@ -88,6 +89,22 @@ def period_problems(starts_on: date, ends_on: date, limits: PeriodLimits) -> dic
     elif not is_open_on(limits.opening_days, ends_on):
         problems["ends_on"] = N_("The centre is closed on the return day.")
     return problems
+
+
+def earliest_pickup_elsewhere(today: date) -> date:
+    """The first pick-up day of a booking whose unit comes from another centre."""
+    return today + timedelta(days=TRANSFER_DAYS)
+
+
+def pickup_elsewhere_problems(starts_on: date, today: date) -> dict[str, Any]:
+    """What is wrong with a pick-up day for a unit that must first come from another centre
+    (on top of the pick-up centre's own limits: period_problems)."""
+    earliest = earliest_pickup_elsewhere(today)
+    if starts_on < earliest:
+        return {"pickup": (N_("A unit from another centre can be picked up from %(day)s on: "
+                              "choose that day or a later one, or pick it up here."),
+                           {"day": Day(earliest)})}
+    return {}
 
 
 def missing_choices(starts_on: date | None, ends_on: date | None,

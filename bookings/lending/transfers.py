@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bookings.lending import availability
+from bookings.lending import availability, reservations
 from bookings.tables import ACTIVE_STATUSES, Booking, WaitlistEntry
 from inventory import transfer_rules
 from inventory.forms import at_most_characters
@@ -80,11 +81,21 @@ async def _items(request_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     return found
 
 
+async def _bookings(request_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The member's booking each request carries, if any (in whatever state it is now)."""
+    rows = await Booking.select(
+        Booking.id, Booking.transfer, Booking.status, Booking.starts_on, Booking.member,
+        Booking.member.name.as_alias("member_name"),
+        Booking.unit.asset_tag.as_alias("asset_tag"),
+    ).where(Booking.transfer.is_in(request_ids or [-1]))
+    return {row["transfer"]: row for row in rows}
+
+
 def _with_steps(request: dict[str, Any], items: list[dict[str, Any]],
-                actor: CurrentUser) -> dict[str, Any]:
+                actor: CurrentUser, booking: dict[str, Any] | None = None) -> dict[str, Any]:
     counts = {"sent": len(items), "quantity": request["quantity"],
               "in_transit": sum(1 for i in items if i["received_at"] is None)}
-    return {**request, "units": items, **counts,
+    return {**request, "units": items, **counts, "booking": booking,
             "steps": transfer_rules.next_steps(request["status"], _sides(actor, request),
                                                **counts)}
 
@@ -105,7 +116,9 @@ async def transfers_page(actor: CurrentUser, *, today: date, now: datetime) -> d
                                 | TransferRequest.receiver.is_in(mine))
         requests = await query
         items = await _items([r["id"] for r in requests])
-        rows = [_with_steps(r, items.get(r["id"], []), actor) for r in requests]
+        carried = await _bookings([r["id"] for r in requests])
+        rows = [_with_steps(r, items.get(r["id"], []), actor, carried.get(r["id"]))
+                for r in requests]
         network = await _network(today, now) if actor.all_centres else None
     return {"open": [r for r in rows if r["status"] in OPEN_STATUSES],
             "closed": [r for r in rows if r["status"] not in OPEN_STATUSES],
@@ -138,7 +151,8 @@ async def request_page(request_id: int, actor: CurrentUser) -> dict[str, Any]:
     async with read_transaction():
         request = await _request(request_id, actor)
         items = (await _items([request_id])).get(request_id, [])
-    return {"transfer": _with_steps(request, items, actor)}
+        carried = (await _bookings([request_id])).get(request_id)
+    return {"transfer": _with_steps(request, items, actor, carried)}
 
 
 async def _request(request_id: int, actor: CurrentUser, *, lock: bool = False
@@ -270,12 +284,17 @@ async def dispatch(request_id: int, code: str, *, actor: CurrentUser, today: dat
             unit = await Unit.select(Unit.id, Unit.tool_type, Unit.centre, Unit.status).where(
                 Unit.asset_tag == tag).first()
             refusal = _dispatch_refusal(unit, request)
+            riding = await riding_booking(request_id)
+            if refusal is None and riding is not None and riding["unit"] != unit["id"]:
+                refusal = (N_("This request carries a member's booking of %(tag)s: send that "
+                              "unit."), {"tag": riding["asset_tag"]})
             if refusal is None and await TransferItem.exists().where(
                     (TransferItem.unit == unit["id"]) & TransferItem.received_at.is_null()):
                 refusal = N_("This unit is on its way between centres already.")
             if refusal is None and await Booking.exists().where(
                     (Booking.unit == unit["id"]) & Booking.status.is_in(list(ACTIVE_STATUSES))
-                    & ((Booking.status == "out") | (Booking.ends_on >= today))):
+                    & ((Booking.status == "out") | (Booking.ends_on >= today))
+                    & (Booking.transfer.is_null() | (Booking.transfer != request_id))):
                 refusal = N_("This unit is reserved or out on loan: send another one.")
             if refusal is not None:
                 raise _invalid({"tag": refusal})
@@ -299,6 +318,16 @@ async def dispatch(request_id: int, code: str, *, actor: CurrentUser, today: dat
         raise _invalid({"tag": N_("This unit is on its way between centres already.")}
                        ) from None
     return tag
+
+
+async def riding_booking(request_id: int) -> dict[str, Any] | None:
+    """The member's booking a request carries (it brings the booking's unit to where it is
+    picked up), while it waits for it."""
+    return await Booking.select(
+        Booking.id, Booking.unit, Booking.member, Booking.starts_on,
+        Booking.unit.asset_tag.as_alias("asset_tag"),
+        Booking.member.name.as_alias("member_name"),
+    ).where((Booking.transfer == request_id) & (Booking.status == "reserved")).first()
 
 
 def _dispatch_refusal(unit: Mapping[str, Any] | None, request: Mapping[str, Any]
@@ -360,6 +389,10 @@ async def close(request_id: int, action: str, form: Mapping[str, Any], *,
         request = await _request(request_id, actor, lock=True)
         await _check(request, action, actor, "reason")
         reason = _reason(form.get("reason"), required=True)
+        # a member's booking waiting for this unit ends with it, and the member is told
+        await reservations.end_riding_booking(
+            request_id, actor_id=actor.id, now=now,
+            today=now.astimezone(ZoneInfo(request["timezone"])).date())
         await TransferRequest.update({
             TransferRequest.status: status, TransferRequest.closed_at: now,
             TransferRequest.closed_by: actor.id, TransferRequest.close_reason: reason,

@@ -120,6 +120,7 @@ FIELDS: dict[str, str] = {
     "from": N_("From"), "to": N_("To"), "channel": N_("Channel"), "template": N_("Message"),
     "sms_reminders": N_("SMS reminders"), "email_reminders": N_("E-mail reminders"),
     "funder": N_("Funder"), "concession": N_("Concession"),
+    "transfer": N_("Transfer request"), "booking": N_("Booking"),
 }
 # What a row is about, by the table it names.
 ENTITIES: dict[str, str] = {

@@ -58,6 +58,7 @@ PARAMS = {
     "booking_confirmed": ("tool", "starts", "ends"),
     "waitlist_offer": ("tool", "starts", "ends", "until_day", "until_time"),
     "no_show": ("tool", "starts", "ends"),
+    "booking_not_sent": ("tool", "starts", "ends"),
     "pickup_tomorrow": ("tool", "starts", "ends"),
     "due_tomorrow": ("tool", "starts", "ends"),
     "overdue": ("tool", "starts", "ends", "fee"),

@@ -235,7 +235,8 @@ async def test_a_member_sees_their_centre_and_the_others_counted(client, seeded)
     there = await client.get(also.split("#")[0])
     assert there.status_code == 200 and 'id="other-centres"' in there.text
     listed = there.text[there.text.index('id="other-centres"'):]
-    assert f'/tool-types/{drill["id"]}/book?centre={home}"' in listed
+    # picked up here (the page it came from) unless the member chooses otherwise
+    assert f'/tool-types/{drill["id"]}/book?centre={home}&pickup={other["id"]}"' in listed
 
 
 async def test_a_visitor_sees_the_two_centres_with_most_free_of_a_network(client, seeded):
