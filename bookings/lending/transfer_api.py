@@ -73,6 +73,8 @@ class TransferUnit:
 @dataclass
 class TransferDetail(TransferSummary):
     items: list[TransferUnit]  # in the order they were sent
+    # a member's booking picked up at the receiver, whose unit this request brings
+    booking_id: int | None = None
 
 
 @dataclass
@@ -128,7 +130,8 @@ def _detail(view: dict[str, Any]) -> TransferDetail:
         unit_id=unit["unit"], asset_tag=unit["tag"] or "", dispatched_at=unit["dispatched_at"],
         dispatched_by=unit["dispatched_by"], dispatched_by_name=unit["sent_by"] or "",
         received_at=unit["received_at"], received_by=unit["received_by"],
-        received_by_name=unit["received_by_name"] or "") for unit in row["units"]])
+        received_by_name=unit["received_by_name"] or "") for unit in row["units"]],
+        booking_id=row["booking"]["id"] if row["booking"] else None)
 
 
 async def _read(request: Request, transfer_id: int) -> TransferDetail:

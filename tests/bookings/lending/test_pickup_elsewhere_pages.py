@@ -125,6 +125,10 @@ async def test_the_api_books_for_pick_up_elsewhere(client, seeded, tool):
     assert made.json()["centre_id"] == kut and made.json()["transfer_id"]
     read = await client.get(f"/api/v1/bookings/{made.json()['id']}", headers=auth)
     assert read.json()["arriving_from"]["id"] == SMG
+    desk = await bearer([p for r, p, _ in seeded.credentials if r == "staff"][0])
+    request = await client.get(f"/api/v1/transfers/{made.json()['transfer_id']}", headers=desk)
+    assert request.status_code == 200, request.text
+    assert request.json()["booking_id"] == made.json()["id"]
     # the same again: the only unit is promised, nothing more is written
     before = await written()
     again = await client.post("/api/v1/bookings", headers=auth, json=body)
