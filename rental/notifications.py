@@ -43,11 +43,13 @@ PAGE_LINK_LINE = N_("Your page: %(url)s")  # under an e-mail's text
 
 
 async def queue(member_id: int, kind: str, params: dict[str, Any], *, now: datetime,
-                event_key: str, centre_id: int | None = None) -> bool:
+                event_key: str, centre_id: int | None = None,
+                centre: dict[str, Any] | None = None) -> bool:
     """Queue the message of `kind` about `event_key` for the member on their page, and by
     e-mail and SMS as the site and the member have them. Call it INSIDE the caller's
     transaction: it opens none. True if a row was written (False: told before, or the member
-    is erased)."""
+    is erased). `centre`: the centre's row when the caller has read it already (its names,
+    phone, opening days and hours, time zone)."""
     if engine().current_transaction.get() is None:
         raise RuntimeError("notifications.queue runs inside the transaction of its event")
     member = await Member.select(
@@ -55,8 +57,7 @@ async def queue(member_id: int, kind: str, params: dict[str, Any], *, now: datet
         Member.sms_reminders, Member.sms_latin).where(Member.id == member_id).first()
     if member is None or member["status"] == "erased":
         return False
-    centre = None
-    if centre_id is not None:
+    if centre_id is not None and centre is None:
         centre = await Centre.select(
             Centre.name_ka, Centre.name_en, Centre.name_ru, Centre.phone, Centre.opening_days,
             Centre.opens_at, Centre.closes_at, Centre.timezone

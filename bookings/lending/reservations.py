@@ -41,13 +41,13 @@ from inventory.transfer_rules import OPEN_STATUSES
 from rental import audit, ledger, members, notifications
 from rental.centres import is_open_on
 from rental.fees import Quote, rental_quote
-from rental.kernel.db import lost_a_race, read_transaction, write_transaction
+from rental.kernel.db import bind_named, lost_a_race, read_transaction, write_transaction
 from rental.kernel.errors import DomainError
 from rental.kernel.i18n import N_, Day, Names, Plural, TimeOfDay
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import BadValue, money_input, parse_money, whole_number
 from rental.member_rules import membership_state
-from rental.tables import DEFAULT_FEE_POLICY, Centre, Member, MemberConcession
+from rental.tables import DEFAULT_FEE_POLICY, Centre, Member
 
 
 class BookingError(DomainError):
@@ -78,21 +78,29 @@ async def _offer(tool_type_id: int, centre_id: int, member_id: int | None,
         (Centre.id == centre_id) & Centre.active.eq(True)).first()
     if tool is None or centre is None:
         raise BookingError("not_found", {"form": N_("There is no such tool or centre.")})
-    if not await Unit.exists().where(  # none to lend there, now or back from repair
-            (Unit.tool_type == tool_type_id) & (Unit.centre == centre_id)
-            & Unit.status.is_in(list(IN_CIRCULATION))):
+    sql, params = bind_named(_OFFER_SQL, {
+        "tool_type": tool_type_id, "centre": centre_id, "member": member_id or 0,
+        "today": today, "circulating": list(IN_CIRCULATION)})
+    rest = (await Unit.raw(sql, *params))[0]
+    if not rest["lends"]:  # none to lend there, now or back from repair
         raise BookingError("not_found", {"form": N_("This centre does not lend this tool.")})
-    policy = await BookingPolicy.select().where(BookingPolicy.centre == centre_id).first()
-    discount = 0
-    if member_id is not None:
-        concession = await MemberConcession.select(
-            MemberConcession.category.discount_percent.as_alias("discount_percent")
-        ).where(
-            (MemberConcession.member == member_id) & MemberConcession.revoked_at.is_null()
-            & (MemberConcession.expires_on >= today)
-        ).first()
-        discount = concession["discount_percent"] if concession else 0
-    return Offer(tool, centre, policy or DEFAULT_POLICY, discount)
+    policy = DEFAULT_POLICY if rest["horizon_days"] is None else {
+        key: rest[key] for key in DEFAULT_POLICY}
+    return Offer(tool, centre, policy, rest["discount_percent"] or 0)
+
+
+# Whether the centre lends the tool type, its booking rules (NULL: the defaults) and the
+# member's concession discount, in one statement.
+_OFFER_SQL = """
+SELECT EXISTS (SELECT 1 FROM unit WHERE tool_type = $tool_type AND centre = $centre
+               AND status IN $circulating) AS lends,
+       p.horizon_days, p.no_show_grace_hours, p.offer_hold_hours, p.max_renewals,
+       (SELECT c.discount_percent FROM member_concession mc
+        JOIN concession_category c ON c.id = mc.category
+        WHERE mc.member = $member AND mc.revoked_at IS NULL AND mc.expires_on >= $today
+        ORDER BY mc.id LIMIT 1) AS discount_percent
+FROM (SELECT 1 AS one) AS here
+LEFT JOIN booking_policy p ON p.centre = $centre"""
 
 
 def _check_period(offer: Offer, starts_on: date, ends_on: date, today: date) -> None:
@@ -421,7 +429,8 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
         await notifications.queue(
             member_id, "booking_confirmed", {"tool": Names.of(offer.tool_type, "name"),
                                              "starts": Day(starts_on), "ends": Day(ends_on)},
-            now=now, centre_id=centre_id, event_key=f"booking_confirmed:booking {booking['id']}")
+            now=now, centre_id=centre_id, centre=offer.centre,
+            event_key=f"booking_confirmed:booking {booking['id']}")
     return booking
 
 
@@ -502,7 +511,8 @@ async def _book_elsewhere(member_id, tool_type_id, centre_id, pickup_id, starts_
         await notifications.queue(
             member_id, "booking_confirmed", {"tool": Names.of(offer.tool_type, "name"),
                                              "starts": Day(starts_on), "ends": Day(ends_on)},
-            now=now, centre_id=pickup_id, event_key=f"booking_confirmed:booking {booking['id']}")
+            now=now, centre_id=pickup_id, centre=offer.centre,
+            event_key=f"booking_confirmed:booking {booking['id']}")
     return booking
 
 
