@@ -145,9 +145,9 @@ RAW_ROWS = """
     FROM booking b WHERE {which}{centres}"""
 # each booking once: begun in the days, or before them and back (or not yet) in or after them.
 # COALESCE(x, x) keeps a column's index out of a plan (SQLite takes the first that fits);
-# the loans not back by booking_loans_not_back (its condition is ended_on IS NULL)
+# the loans not back by booking_loans_not_back (its condition, word for word)
 BEGUN = "b.starts_on BETWEEN $r0 AND $r1"
-NOT_BACK = "b.ended_on IS NULL AND b.status IN {loan} AND b.starts_on < $r0"
+NOT_BACK = "b.ended_on IS NULL AND b.status NOT IN {not_loan} AND b.starts_on < $r0"
 BACK_AFTER = "b.starts_on < $r0 AND b.ended_on >= $r0"
 # the same in two parts when no loan back before the summary's first open month ($covered)
 # lasted longer than $longest days: those by their first day, the others by their return
@@ -356,6 +356,21 @@ async def borrowers(scope: Scope, first: date, last: date, level: str, until: da
         sql, bound = raw(NEW_BORROWERS if known else RAW_BORROWERS, tail, first, b1)
         add(await _run(sql, bound))
     return {key: count for key, count in found.items() if count}
+
+
+async def last_loans_cover(scope: Scope, first: date, last: date, today: date) -> date | None:
+    """Whether report_borrower_last answers who had a loan in the scope's days first..last:
+    the day it was built up to (its members' last loan before it is there), when that day is
+    within first..last + 1 and nothing since changed a summarised month; the loans from it on
+    are then the bookings'. None when it does not answer (or summaries.raw() is on)."""
+    if not usable(scope) or await summarised_until(today) == date.min:
+        return None
+    state = await _run(STATE, {})
+    covered = _day(state[0]["loans_covered"]) if state else None
+    if (covered is None or state[0]["loans_stale_from"] is not None
+            or not first <= covered <= last + timedelta(days=1)):
+        return None
+    return covered
 
 
 # --- building -------------------------------------------------------------------------------

@@ -57,6 +57,20 @@ SERVED = """
     WHERE e.status = 'enrolled' AND e.attended = $yes AND s.status = 'scheduled'
       AND s.starts_at >= $start AND s.starts_at < $end{in_centres[s.centre]}"""
 
+# SERVED when loan_summaries.last_loans_cover() answers ($covered): the members whose last loan
+# before $covered (report_borrower_last, by its report_borrower_last_day) was in the period,
+# and the loans from $covered on; not every loan of the period ($scope: 0 or the one centre)
+SERVED_SINCE = """
+    SELECT l.member FROM report_borrower_last l
+    WHERE l.scope = $scope AND l.level = 'all' AND l.item = 0 AND l.last_day >= $first
+    UNION
+    SELECT b.member FROM booking b WHERE b.status IN {loan}
+      AND b.starts_on BETWEEN $covered AND $last{in_centres[b.centre]}
+    UNION
+    SELECT e.member FROM enrolment e JOIN skill_session s ON s.id = e.session
+    WHERE e.status = 'enrolled' AND e.attended = $yes AND s.status = 'scheduled'
+      AND s.starts_at >= $start AND s.starts_at < $end{in_centres[s.centre]}"""
+
 # {held}: figures.HELD, the sessions held in the period and the one before
 ATTENDED = """
     SELECT e.member FROM enrolment e JOIN skill_session s ON s.id = e.session
@@ -104,18 +118,19 @@ LOANS_BY_DOMAIN = """
     GROUP BY c.id, c.name_ka, c.name_en, c.name_ru, c.position"""
 
 # the same from the loan summary: {loans} is loan_summaries.loans() by tool type over the
-# period and the one before (the borrowers: loan_summaries.borrowers() by category)
+# period and the one before (the borrowers: loan_summaries.borrowers() by category); added up
+# per tool type first, then joined to its saving and category
 SUMMARY_BY_DOMAIN = """
     SELECT c.id, c.name_ka, c.name_en, c.name_ru, c.position,
-      SUM(CASE WHEN x.current = 1 THEN x.loans ELSE 0 END) AS loans,
-      SUM(CASE WHEN x.current = 1 THEN x.loans * COALESCE(t.saving_per_loan, 0) ELSE 0 END)
-        AS savings,
-      SUM(CASE WHEN x.current = 1 AND t.saving_per_loan IS NULL THEN x.loans ELSE 0 END)
-        AS without_figure,
-      SUM(CASE WHEN x.current = 0 THEN x.loans ELSE 0 END) AS previous_loans,
-      SUM(CASE WHEN x.current = 0 THEN x.loans * COALESCE(t.saving_per_loan, 0) ELSE 0 END)
-        AS previous_savings
-    FROM ({loans}) x JOIN tool_type t ON t.id = x.item JOIN category c ON c.id = t.category
+      SUM(x.loans) AS loans,
+      SUM(x.loans * COALESCE(t.saving_per_loan, 0)) AS savings,
+      SUM(CASE WHEN t.saving_per_loan IS NULL THEN x.loans ELSE 0 END) AS without_figure,
+      SUM(x.previous_loans) AS previous_loans,
+      SUM(x.previous_loans * COALESCE(t.saving_per_loan, 0)) AS previous_savings
+    FROM (SELECT x.item, SUM(CASE WHEN x.current = 1 THEN x.loans ELSE 0 END) AS loans,
+            SUM(CASE WHEN x.current = 0 THEN x.loans ELSE 0 END) AS previous_loans
+          FROM ({loans}) x GROUP BY x.item) x
+      JOIN tool_type t ON t.id = x.item JOIN category c ON c.id = t.category
     GROUP BY c.id, c.name_ka, c.name_en, c.name_ru, c.position"""
 
 # {held}: figures.HELD
@@ -181,9 +196,13 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     served_before = {"first": v["q0"], "last": v["q1"], "start": v["s0"], "end": v["g1"]}
     held = figures.held(scope)
     async with read_transaction():
+        covered = await loan_summaries.last_loans_cover(scope, v["p0"], v["p1"], today)
+        if covered is not None:  # each member's last loan, not each loan of the period
+            served_now.update(covered=covered, scope=scope.centres[0] if scope.centres else 0)
         people = await fetch(PEOPLE, scope, {**v, **born, **served_now},
                              dims=BREAKDOWN.format(age_band=band), group=BY_BREAKDOWN,
-                             served=served, attended=ATTENDED.format(held=held),
+                             served=served if covered is None else compose(SERVED_SINCE, scope),
+                             attended=ATTENDED.format(held=held),
                              certified=CERTIFIED.format(held=held),
                              new_members=figures.new_member_rows(scope))
         before = await fetch(SERVED_BEFORE, scope, {**v, **served_before}, served=served)
@@ -191,7 +210,7 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         sessions = await fetch(SESSIONS_BY_AUDIENCE, scope, v, held=held,
                                attended_by_session=ATTENDED_BY_SESSION,
                                certified_by_session=CERTIFIED_BY_SESSION)
-        lent = figures.total((await figures.loans(scope, v))["loans"])
+        lent = figures.total(await figures.loans(scope, v))
         joined = figures.total(await figures.new_members(scope, v))
         sessions_held = await figures.sessions_held(scope, v)
 

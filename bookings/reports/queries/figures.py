@@ -52,9 +52,14 @@ NEW_MEMBERS = """
 # {loaned}: LOANED
 LOANS_BY_CENTRE = """
     SELECT b.centre, SUM(CASE WHEN b.starts_on >= $p0 THEN 1 ELSE 0 END) AS current,
-      SUM(CASE WHEN b.starts_on < $p0 THEN 1 ELSE 0 END) AS previous,
-      COUNT(DISTINCT CASE WHEN b.starts_on >= $p0 THEN b.member END) AS borrowers,
-      COUNT(DISTINCT CASE WHEN b.starts_on < $p0 THEN b.member END) AS previous_borrowers
+      SUM(CASE WHEN b.starts_on < $p0 THEN 1 ELSE 0 END) AS previous
+    FROM booking b WHERE {loaned}
+    GROUP BY b.centre"""
+
+# {loaned}: LOANED
+BORROWERS_BY_CENTRE = """
+    SELECT b.centre, COUNT(DISTINCT CASE WHEN b.starts_on >= $p0 THEN b.member END) AS current,
+      COUNT(DISTINCT CASE WHEN b.starts_on < $p0 THEN b.member END) AS previous
     FROM booking b WHERE {loaned}
     GROUP BY b.centre"""
 
@@ -134,36 +139,38 @@ def new_member_rows(scope: Scope) -> str:
     return compose(NEW_MEMBERS, scope)
 
 
-async def loans(scope: Scope, values: Mapping[str, Any]) -> dict[str, ByCentre]:
+async def loans(scope: Scope, values: Mapping[str, Any]) -> ByCentre:
     """Loans: the bookings that went out of the door (out, returned or lost), each counted in
     the period its first day falls in, at the centre that lent it; a loan that spans two
-    periods counts in the one it began in. Borrowers per centre: the members with such a
-    loan, each once per centre (so the centres' borrowers do not add up: see borrowers()).
-
-    {"loans": by centre, "borrowers": by centre}."""
+    periods counts in the one it began in."""
     until = await _summarised_until(scope, values)
     if until > date.min:
         table, table_values = await loan_summaries.loans(
             scope, values["q0"], values["p1"], values["p0"], values["today"], "centre", until)
-        counted = await fetch(SUMMARY_LOANS_BY_CENTRE, scope, {**values, **table_values},
-                              loans=table)
+        rows = await fetch(SUMMARY_LOANS_BY_CENTRE, scope, {**values, **table_values},
+                           loans=table)
+    else:
+        rows = await fetch(LOANS_BY_CENTRE, scope, values, loaned=loaned(scope))
+    lent = {r["centre"]: Count(number(r["current"]), number(r["previous"])) for r in rows}
+    return {centre: count for centre, count in lent.items() if count != Count()}
+
+
+async def borrowers_by_centre(scope: Scope, values: Mapping[str, Any]) -> ByCentre:
+    """Borrowers per centre: the members with a loan (see loans()) there, each once per centre
+    (so the centres' borrowers do not add up: see borrowers())."""
+    until = await _summarised_until(scope, values)
+    if until > date.min:
         now = await loan_summaries.borrowers(scope, values["p0"], values["p1"], "all", until,
                                              by_centre=True)
         before = await loan_summaries.borrowers(scope, values["q0"], values["q1"], "all",
                                                 until, by_centre=True)
-        lent = {r["centre"]: Count(number(r["current"]), number(r["previous"]))
-                for r in counted}
         people = {centre: Count(now.get((centre, 0), 0), before.get((centre, 0), 0))
                   for centre, _ in {*now, *before}}
-        return {"loans": {c: n for c, n in lent.items() if n != Count()},
-                "borrowers": {c: n for c, n in people.items() if n != Count()}}
-    rows = await fetch(LOANS_BY_CENTRE, scope, values, loaned=loaned(scope))
-    return {
-        "loans": {r["centre"]: Count(number(r["current"]), number(r["previous"]))
-                  for r in rows},
-        "borrowers": {r["centre"]: Count(number(r["borrowers"]),
-                                         number(r["previous_borrowers"])) for r in rows},
-    }
+    else:
+        people = {r["centre"]: Count(number(r["current"]), number(r["previous"]))
+                  for r in await fetch(BORROWERS_BY_CENTRE, scope, values,
+                                       loaned=loaned(scope))}
+    return {centre: count for centre, count in people.items() if count != Count()}
 
 
 async def borrowers(scope: Scope, values: Mapping[str, Any]) -> Count:

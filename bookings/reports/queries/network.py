@@ -54,6 +54,7 @@ async def network(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         listed = [c for c in await centres()
                   if scope.centres is None or c["id"] in scope.centres]
         lent = await figures.loans(scope, v)
+        lenders = await figures.borrowers_by_centre(scope, v)
         everyone = await figures.borrowers(scope, v)
         joined = await figures.new_members(scope, v)
         money = await figures.collected(scope, v)
@@ -75,10 +76,10 @@ async def network(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     nothing = figures.Count()
 
     def row_of(centre: int | None, names: dict[str, Any]) -> dict[str, Any]:
-        loans = lent["loans"].get(centre, nothing)
+        loans = lent.get(centre, nothing)
         row = {**names,
                "loans": loans.current, "previous_loans": loans.previous,
-               "borrowers": lent["borrowers"].get(centre, nothing).current,
+               "borrowers": lenders.get(centre, nothing).current,
                "new": joined.get(centre, nothing).current,
                "collected": money.get(centre, nothing).current,
                "sessions": held["sessions"].get(centre, nothing).current,
@@ -95,7 +96,7 @@ async def network(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         rows.append(row_of(None, {"id": None, "code": "", "name_ka": "", "name_en": "",
                                   "name_ru": "",
                                   "fallback": NO_HOME_CENTRE}))
-    loans = figures.total(lent["loans"])
+    loans = figures.total(lent)
     total = {"loans": loans.current, "previous_loans": loans.previous,
              "borrowers": everyone.current, "new": figures.total(joined).current,
              "collected": figures.total(money).current,

@@ -86,6 +86,7 @@ TOOL_TYPES = """
 # one IN over a UNION, not two INs joined by OR: PostgreSQL planned the OR for one centre as
 # a scan of the bookings per tool type (14.8 s at national scale; 0.26 s so)
 
+# a probe a unit in booking_unit_lent (its condition, word for word)
 NEVER_LENT = """
     SELECT u.id, u.asset_tag, u.acquired_on, t.name_ka, t.name_en, t.name_ru,
       COUNT(*) OVER () AS total
@@ -93,7 +94,7 @@ NEVER_LENT = """
     WHERE u.status NOT IN ('retired', 'lost') AND COALESCE(u.acquired_on, $p1) <= $p1
       {in_centres[u.centre]}
       AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.unit = u.id
-                      AND b.status IN {loan} AND b.starts_on <= $p1)
+                      AND b.status NOT IN {not_loan} AND b.starts_on <= $p1)
     ORDER BY u.asset_tag LIMIT 100"""
 
 CANCELLED_AND_NO_SHOWS = """
@@ -147,10 +148,12 @@ TOOL_TYPES_EVERYWHERE = """
       OR EXISTS (SELECT 1 FROM booking b WHERE b.tool_type = t.id
                  AND b.starts_on BETWEEN $q0 AND $p1)"""
 
-# the borrowers of a few tool types (those a table shows), by booking_tool_type_starts
+# the borrowers of a few tool types (those a table shows), from booking_tool_type_starts
+# alone (it holds status, member and centre)
 BORROWERS_OF_TOOL_TYPES = """
     SELECT b.tool_type AS id, COUNT(DISTINCT b.member) AS borrowers FROM booking b
-    WHERE b.tool_type IN $types AND b.status IN {loan} AND b.starts_on BETWEEN $p0 AND $p1
+    WHERE b.tool_type IN $types AND b.status NOT IN {not_loan}
+      AND b.starts_on BETWEEN $p0 AND $p1
       {in_centres[b.centre]}
     GROUP BY b.tool_type"""
 
@@ -222,7 +225,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
                             else TOOL_TYPES, scope, v)
         never = await fetch(NEVER_LENT, scope, v)
         unmet = await fetch(UNMET_DEMAND, scope, v)
-        lent = figures.total((await figures.loans(scope, v))["loans"])
+        lent = figures.total(await figures.loans(scope, v))
         everyone = await figures.borrowers(scope, v)
         joined = figures.total(await figures.new_members(scope, v))
 

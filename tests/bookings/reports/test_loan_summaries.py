@@ -198,3 +198,36 @@ async def test_a_tool_type_moved_to_another_category_makes_the_summary_stale(gen
     for name, summarised, raw in await both_ways((await summary_scopes(ZONE))["every centre"],
                                                  PERIODS["2025"], today):
         assert summarised == raw, name
+
+
+async def test_members_served_read_from_each_members_last_loan_are_those_of_the_bookings(
+        generated):
+    """The donor report's members served over a period that reaches the summary's first open
+    month come from report_borrower_last (each member's last loan before it) and the loans
+    since; the same people as every loan of the period, and not once the summary is stale."""
+    from bookings.tables import Booking
+
+    today = date(2026, 12, 2)
+    await summaries.bring_up_to_date(ZONE, today)
+    scopes = await summary_scopes(ZONE)
+    period = PERIODS["3 Feb 2025 to 25 Dec 2026"]
+    for name in ("every centre", "one centre", "another centre"):
+        scope = scopes[name]
+        assert await loan_summaries.last_loans_cover(
+            scope, period.starts, period.ends, today) == date(2026, 12, 1)
+        (_, summarised, raw), = await both_ways(scope, period, today, ("donor",))
+        assert summarised == raw, name
+    # outside the days it answers for: a period that ends before, or a scope of two centres
+    assert await loan_summaries.last_loans_cover(
+        scopes["every centre"], date(2025, 1, 1), date(2025, 12, 31), today) is None
+    assert await loan_summaries.last_loans_cover(
+        scopes["two centres"], period.starts, period.ends, today) is None
+    # a loan of a summarised month changed: read from the bookings until it is rebuilt
+    loan = await Booking.select(Booking.id).where(
+        (Booking.status == "returned") & (Booking.starts_on >= date(2026, 6, 1))
+        & (Booking.starts_on < date(2026, 7, 1))).first()
+    await Booking.update({Booking.status: "cancelled"}).where(Booking.id == loan["id"])
+    assert await loan_summaries.last_loans_cover(
+        scopes["every centre"], period.starts, period.ends, today) is None
+    (_, summarised, raw), = await both_ways(scopes["every centre"], period, today, ("donor",))
+    assert summarised == raw
