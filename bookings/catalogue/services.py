@@ -33,9 +33,14 @@ class CatalogueView:
     def shown_centres(self) -> list[dict[str, Any]]:
         return [self.centre] if self.centre else self.centres
 
-    def card(self, tool_type_id: int) -> Card:
-        """The centres one tool type's card names, with their units free, and the rest."""
+    def cards(self) -> list[tuple[dict[str, Any], Card]]:
+        """The page's tool types, each with its card's centres."""
         by_id = {place["id"]: place for place in self.centres}
+        return [(item, self.card(item["id"], by_id)) for item in self.tool_types.items]
+
+    def card(self, tool_type_id: int, by_id: dict[int, dict[str, Any]]) -> Card:
+        """The centres one tool type's card names, with their units free, and the rest
+        (`by_id`: the active centres by id)."""
         lending = [place["id"] for place in self.centres
                    if (tool_type_id, place["id"]) in self.lent]
         free = {place: self.free.get((tool_type_id, place), 0) for place in lending}
