@@ -456,15 +456,19 @@ async def unrecognised_municipalities(limit: int = 50) -> dict[str, Any]:
 
 async def search(query: str, limit: int = 20) -> list[dict[str, Any]]:
     """By name (any part), phone (any run of its digits) or identity document number."""
-    condition = _search_condition(query)
-    if condition is None:
+    found = _search_where(query)
+    if found is None:
         return []
-    return await Member.select(*SEARCH_COLUMNS).where(condition).order_by(
-        Member.name).limit(limit)
+    where, values = found
+    # one raw statement: the desk looks members up as it types, and building this query
+    # through the ORM took about a sixth of the search's time
+    return await Member.raw(f"SELECT {_SEARCHED} FROM member WHERE {where} "
+                            "ORDER BY member.name LIMIT {}", *values, limit)
 
 
 SEARCH_COLUMNS = (Member.id, Member.name, Member.phone, Member.status, Member.role,
                   Member.id_document_number)
+_SEARCHED = ", ".join(f"member.{column._meta.db_column_name}" for column in SEARCH_COLUMNS)
 
 
 async def find(query: str, *, page: int, per_page: int) -> dict[str, Any]:
@@ -484,25 +488,30 @@ async def find(query: str, *, page: int, per_page: int) -> dict[str, Any]:
 
 def _search_condition(query: str) -> Any:
     """The members a search finds, as a condition; None: too short to search."""
+    found = _search_where(query)
+    return None if found is None else WhereRaw(found[0], *found[1])
+
+
+def _search_where(query: str) -> tuple[str, list[Any]] | None:
+    """The members a search finds, as SQL with its values; None: too short to search."""
     text = " ".join(query.split())[:100]
     if len(text) < 2:
         return None
     digits = "".join(ch for ch in text if ch in "0123456789")
     needle = text.lower().replace("%", "").replace("_", "")
-    pattern = f"%{needle}%"
     # PostgreSQL answers these LIKEs from trigram indexes; SQLite cannot, so its FTS5 trigram
     # table (kept by triggers) narrows the members first when there is a trigram to look up.
-    condition = WhereRaw("lower(member.name) LIKE {}", pattern)
+    where, values = "lower(member.name) LIKE {}", [f"%{needle}%"]
     phrases = [f"name : {_phrase(needle)}"]
     if len(digits) >= 3:
-        condition |= Member.phone.like(f"%{digits}%")
-        condition |= Member.id_document_number.like(f"{digits}%")
+        where += " OR member.phone LIKE {} OR member.id_document_number LIKE {}"
+        values += [f"%{digits}%", f"{digits}%"]
         phrases += [f"phone : {_phrase(digits)}", f"id_document_number : {_phrase(digits)}"]
+    where = f"({where})"
     if len(needle) >= 3 and not is_postgres():
-        condition &= WhereRaw(
-            "member.id IN (SELECT rowid FROM member_search WHERE member_search MATCH {})",
-            " OR ".join(phrases))
-    return condition & (Member.role == "member") & (Member.status != "erased")
+        where += " AND member.id IN (SELECT rowid FROM member_search WHERE member_search MATCH {})"
+        values.append(" OR ".join(phrases))
+    return where + " AND member.role = 'member' AND member.status <> 'erased'", values
 
 
 def _phrase(text: str) -> str:

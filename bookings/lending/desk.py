@@ -14,10 +14,11 @@ from __future__ import annotations
 import functools
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Sum
 
 from bookings.lending import availability, reservations
@@ -553,7 +554,7 @@ class _ScanRefused(Exception):
 async def change_basket(centre_id: int, *, user: CurrentUser, member_id: int, today: date,
                         now: datetime, scan: str = "", remove: str = "", clear: bool = False,
                         days: dict[str, str] | None = None, wanted: date | None = None,
-                        with_days: bool = True) -> dict[str, Any] | None:
+                        block: str | None = None) -> dict[str, Any] | None:
     """The desk changes a member's basket: the return days typed on its lines (`days`, by tag;
     one bad day refuses the change, its message by its line), a unit taken out (`remove`), all
     of them (`clear`), a unit `scan`ned in. Returns the desk page after it, read in the same
@@ -561,15 +562,15 @@ async def change_basket(centre_id: int, *, user: CurrentUser, member_id: int, to
     what came with it): its reason is under "scan", `refused` is set."""
     try:
         return await _change_basket(centre_id, user, member_id, today, now, scan, remove, clear,
-                                    days or {}, wanted, with_days)
+                                    days or {}, wanted, block)
     except _ScanRefused as refused:
         return await desk_page(centre_id, user=user, today=today, member_id=member_id,
                                errors=refused.errors, rejected=refused.rejected, days=days,
-                               with_days=with_days)
+                               block=block)
 
 
 async def _change_basket(centre_id, user, member_id, today, now, scan, remove, clear, days,
-                         wanted, with_days) -> dict[str, Any] | None:
+                         wanted, block) -> dict[str, Any] | None:
     async with write_transaction():
         here = await centre(centre_id)
         if here is None or await _panel(member_id, centre_id, today) is None:
@@ -591,7 +592,7 @@ async def _change_basket(centre_id, user, member_id, today, now, scan, remove, c
             if errors:
                 raise _ScanRefused(errors, rejected)
         return await _desk_page(here, user=user, today=today, member_id=member_id,
-                                with_days=with_days)
+                                block=block)
 
 
 async def _return_lines(staff_id: int, centre_id: int) -> list[dict[str, Any]]:
@@ -624,20 +625,20 @@ async def _scan_into_returns(staff: CurrentUser, centre_id: int, tag: str,
 
 async def change_returns(centre_id: int, *, user: CurrentUser, today: date, now: datetime,
                          tag: str = "", remove: int = 0, clear: bool = False,
-                         with_days: bool = True) -> dict[str, Any] | None:
+                         block: str | None = None) -> dict[str, Any] | None:
     """The desk changes its return list: a unit scanned back (`tag`; why it cannot be is a
     message at the scan field, and nothing is added), a loan taken out (`remove`), all of them
     (`clear`). Returns the desk page after it, read in the same transaction (None: no such
     centre). A refused scan changes nothing."""
     try:
-        return await _change_returns(centre_id, user, today, now, tag, remove, clear, with_days)
+        return await _change_returns(centre_id, user, today, now, tag, remove, clear, block)
     except _ScanRefused as refused:
         return await desk_page(centre_id, user=user, today=today, errors=refused.errors,
-                               rejected_tag=refused.rejected, focus="tag", with_days=with_days)
+                               rejected_tag=refused.rejected, focus="tag", block=block)
 
 
 async def _change_returns(centre_id, user, today, now, tag, remove, clear,
-                          with_days) -> dict[str, Any] | None:
+                          block) -> dict[str, Any] | None:
     async with write_transaction():
         here = await centre(centre_id)
         if here is None:
@@ -654,7 +655,7 @@ async def _change_returns(centre_id, user, today, now, tag, remove, clear,
                 # the tag named before its message, unless the message names it
                 raise _ScanRefused(error.errors, normalise_asset_tag(tag) or "") from None
         return await _desk_page(here, user=user, today=today, focus="tag",
-                                with_days=with_days)
+                                block=block)
 
 
 async def _returns_view(staff_id: int, centre_id: int, today: date) -> list[dict[str, Any]]:
@@ -683,7 +684,8 @@ async def desk_page(centre_id: int, *, user: CurrentUser, today: date,
                     member_id: int | None = None, query: str = "",
                     errors: dict[str, Any] | None = None, days: dict[str, str] | None = None,
                     rejected: str = "", rejected_tag: str = "", focus: str | None = None,
-                    with_days: bool = True) -> dict[str, Any] | None:
+                    block: str | None = None, whole: tuple[str, date] | None = None
+                    ) -> dict[str, Any] | None:
     """A centre's desk, read at once (see `_desk_page`)."""
     async with read_transaction():
         here = await centre(centre_id)
@@ -691,24 +693,58 @@ async def desk_page(centre_id: int, *, user: CurrentUser, today: date,
             return None
         return await _desk_page(here, user=user, today=today, member_id=member_id,
                                 query=query, errors=errors, days=days, rejected=rejected,
-                                rejected_tag=rejected_tag, focus=focus, with_days=with_days)
+                                rejected_tag=rejected_tag, focus=focus, block=block,
+                                whole=whole)
 
 
 async def _desk_page(here: dict[str, Any], *, user: CurrentUser, today: date,
                      member_id: int | None = None, query: str = "",
                      errors: dict[str, Any] | None = None, days: dict[str, str] | None = None,
                      rejected: str = "", rejected_tag: str = "", focus: str | None = None,
-                     with_days: bool = True) -> dict[str, Any] | None:
+                     block: str | None = None, whole: tuple[str, date] | None = None
+                     ) -> dict[str, Any] | None:
     """The member (`member_id`, the one `query` finds, else the one this desk's basket is for)
     with their panel and the basket the server keeps for them (`days`: return days typed on
     its lines and refused, drawn as typed; `rejected`: a scanned tag refused, its reason in
-    `errors`), this desk's return list, and the day's pick-ups and returns unless not
-    `with_days` (a fragment that does not show them). `errors`: a refusal to show on it.
+    `errors`), this desk's return list, and the day's pick-ups and returns: the first
+    `DAY_LIST_ROWS` of each list and its count, `whole` (the list, "pickups" or "returns", and
+    its day) in full. `block`: the one block an htmx request draws (None: the page), and only
+    what it shows is read. `errors`: a refusal to show on it.
     `refused`: a scan was refused, `rejected_tag` the tag refused for the return list when its
     message does not name it. `focus`: the field the desk waits on next (the return scan after
     one, the basket's scan once there is a member, else the member search). None: there is no
     such member."""
     errors = dict(errors or {})
+    centre_id = here["id"]
+    found: list[dict[str, Any]] = []
+    panel = basket = None
+    if block in (None, "desk_member", "basket"):
+        member = await _desk_member(here, user, today, member_id, query, errors, days, rejected)
+        if member is None:
+            return None
+        found, panel, basket = member
+    returns = await _returns_view(user.id, centre_id, today) if block in (None, "check_in") else []
+    # what goes out with each unit in the basket and what should come back: one query
+    kit_of = await kits.unit_parts(
+        [line.unit["id"] for line in (basket.lines if basket else []) if line.unit]
+        + [loan["unit"] for loan in returns])
+    found_days = ({"days": await _day_lists(centre_id, today, whole)}
+                  if block in (None, "desk_days") else {})
+    refused = bool(rejected or errors.get("scan") or errors.get("tag"))
+    focus = focus or ("scan" if basket is not None else "q")
+    return {"centre": here, "today": today, "query": query, "found": found, "panel": panel,
+            "basket": basket, "errors": errors, "refused": refused, "returns": returns,
+            "rejected_tag": rejected_tag, "focus": focus, "kits": kit_of,
+            "conditions": RETURN_CONDITIONS, "may_waive": user.all_centres,
+            "methods": PAY_METHODS if user.all_centres else PAYMENT_METHODS, **found_days}
+
+
+async def _desk_member(here: dict[str, Any], user: CurrentUser, today: date,
+                       member_id: int | None, query: str, errors: dict[str, Any],
+                       days: dict[str, str] | None, rejected: str) -> tuple[
+                           list[dict[str, Any]], dict[str, Any] | None, Basket | None] | None:
+    """The members the query finds, and the member's panel and basket (see `_desk_page`);
+    "No member matches." goes into `errors`. None: the member asked for is not there."""
     centre_id = here["id"]
     found: list[dict[str, Any]] = []
     if query and member_id is None:
@@ -736,19 +772,63 @@ async def _desk_page(here: dict[str, Any], *, user: CurrentUser, today: date,
             basket = await _basket(member_id, here, list(ends), None, today, ends=ends)
         basket.rejected = rejected
         basket.errors = errors
-    returns = await _returns_view(user.id, centre_id, today)
-    # what goes out with each unit in the basket and what should come back: one query
-    kit_of = await kits.unit_parts(
-        [line.unit["id"] for line in (basket.lines if basket else []) if line.unit]
-        + [loan["unit"] for loan in returns])
-    found_days = await reservations.desk_days([centre_id], today) if with_days else {}
-    refused = bool(rejected or errors.get("scan") or errors.get("tag"))
-    focus = focus or ("scan" if basket is not None else "q")
-    return {"centre": here, "today": today, "query": query, "found": found, "panel": panel,
-            "basket": basket, "errors": errors, "refused": refused, "returns": returns,
-            "rejected_tag": rejected_tag, "focus": focus, "kits": kit_of,
-            "conditions": RETURN_CONDITIONS, "may_waive": user.all_centres,
-            "methods": PAY_METHODS if user.all_centres else PAYMENT_METHODS, **found_days}
+    return found, panel, basket
+
+
+# --- the day's pick-ups and returns -----------------------------------------------------------
+
+# A busy centre has hundreds a day: the page shows the first rows of each list and how many
+# there are, and the whole list when asked (the desk finds a member by the search above).
+DAY_LIST_ROWS = 20
+DAY_LISTS = ("pickups", "returns")
+
+# Each list with its rows numbered and counted: reserved bookings starting on the day, loans
+# out due back on it. The inner queries use (status, starts_on …) and (status, ends_on).
+_DAY_LISTS_SQL = """
+SELECT l.kind, l.n, l.total, b.id, b.member, b.starts_on, b.ends_on, m.name AS member_name,
+       t.name_ka AS tool_name_ka, t.name_en AS tool_name_en, t.name_ru AS tool_name_ru,
+       u.asset_tag
+FROM (SELECT d.*,
+             ROW_NUMBER() OVER (PARTITION BY d.kind, d.on_day ORDER BY d.starts_on, d.id) AS n,
+             COUNT(*) OVER (PARTITION BY d.kind, d.on_day) AS total
+      FROM (SELECT 'pickups' AS kind, starts_on AS on_day, starts_on, id FROM booking
+            WHERE status = 'reserved' AND starts_on IN ({}, {}) AND centre = {}
+            UNION ALL
+            SELECT 'returns', ends_on, starts_on, id FROM booking
+            WHERE status = 'out' AND ends_on IN ({}, {}) AND centre = {}) d) l
+JOIN booking b ON b.id = l.id
+JOIN member m ON m.id = b.member
+JOIN tool_type t ON t.id = b.tool_type
+LEFT JOIN unit u ON u.id = b.unit
+WHERE l.n <= {} OR (l.kind = {} AND l.on_day = {})
+ORDER BY l.n"""
+
+
+async def _day_lists(centre_id: int, today: date, whole: tuple[str, date] | None
+                     ) -> dict[date, dict[str, Any]]:
+    """Today's and tomorrow's lists: {day: {"pickups": rows, "pickups_count": n, …}}."""
+    tomorrow = today + timedelta(days=1)
+    wanted, wanted_day = whole or ("", today)
+    rows = await Booking.raw(_DAY_LISTS_SQL, today, tomorrow, centre_id, today, tomorrow,
+                             centre_id, DAY_LIST_ROWS, wanted, wanted_day)
+    days: dict[date, dict[str, Any]] = {
+        day: {**{kind: [] for kind in DAY_LISTS}, **{kind + "_count": 0 for kind in DAY_LISTS}}
+        for day in (today, tomorrow)}
+    for row in rows:
+        kind = row["kind"]
+        day = _day(row["starts_on"] if kind == "pickups" else row["ends_on"])
+        days[day][kind].append(row)
+        days[day][kind + "_count"] = int(row["total"])
+    return days
+
+
+def whole_list(asked: str) -> tuple[str, date] | None:
+    """A list to show whole, asked as "pickups-2026-12-07"; None for anything else."""
+    kind, _, day = asked.partition("-")
+    try:
+        return (kind, date.fromisoformat(day)) if kind in DAY_LISTS else None
+    except ValueError:
+        return None
 
 
 # --- check-out --------------------------------------------------------------------------------
@@ -984,6 +1064,24 @@ async def _deposits_held(loan_ids: list[int]) -> dict[int, int]:
     return {row["loan"]: int(row["total"] or 0) for row in rows}
 
 
+# Each loan's deposit still held (by loan) and, on the row without a loan, what the member
+# owes: one statement for the check-in.
+_HELD_AND_OWED_SQL = """
+SELECT e.loan, SUM(e.amount) AS total FROM ledger_entry e
+WHERE e.loan IN ({loans}) AND e.kind IN ('deposit', 'deposit_return') GROUP BY e.loan
+UNION ALL
+SELECT NULL, SUM(e.amount) FROM ledger_entry e WHERE e.member = {{}}"""
+
+
+async def _held_and_owed(loan_ids: list[int], member_id: int) -> tuple[dict[int, int], int]:
+    """`_deposits_held` and the member's balance (`ledger.balance`), read at once."""
+    ids = loan_ids or [-1]
+    rows = await LedgerEntry.raw(_HELD_AND_OWED_SQL.format(loans=", ".join("{}" for _ in ids)),
+                                 *ids, member_id)
+    held = {row["loan"]: int(row["total"] or 0) for row in rows if row["loan"] is not None}
+    return held, sum(int(row["total"] or 0) for row in rows if row["loan"] is None)
+
+
 async def loan_for_check_in(tag: str, centre_ids: frozenset[int] | None,
                             today: date) -> dict[str, Any]:
     """The loan a scanned unit is on, its due day, the late fee if it came back now and the
@@ -1105,8 +1203,8 @@ async def _take_back(taken: list[tuple[dict[str, Any], Returned]], *, actor: Any
         postings.post("damage", returned.damage_charge, loan=loan["id"],
                       reason=returned.notes[:500])
         _charge_missing(postings, loan, returned, kit_of[loan["unit"]])
-    held = await _deposits_held([loan["id"] for loan, _ in taken])
-    owed_before = await ledger.balance(member)  # this action's lines are not written yet
+    # this action's lines are not written yet: what was owed before it
+    held, owed_before = await _held_and_owed([loan["id"] for loan, _ in taken], member)
     for loan, _ in taken:
         _settle_deposit(postings, loan["id"], held.get(loan["id"], 0), owed_before)
 
@@ -1477,19 +1575,32 @@ async def receipt_page(receipt_id: int, user: CurrentUser) -> dict[str, Any] | N
     return view if mine or (user.is_staff and user.can_act_for(receipt["centre"])) else None
 
 
+# The receipt with the sum of its entries and what the member owes now, in one statement.
+_RECEIPT_SUMMARY_SQL = """
+SELECT r.id, r.member, r.centre, r.kind,
+       (SELECT SUM(e.amount) FROM ledger_entry e WHERE e.receipt = r.id) AS total,
+       (SELECT SUM(e.amount) FROM ledger_entry e WHERE e.member = r.member) AS balance
+FROM receipt r WHERE r.id = {}"""
+
+
 async def receipt_summary(receipt_id: int) -> dict[str, Any]:
-    """What the desk API answers about the receipt it has just written: the receipt, its loans
-    as the receipt shows them, the sum of its entries (`total`) and the member's balance."""
+    """What the desk API answers about the receipt it has just written: the receipt, the loans
+    it did something to, the sum of its entries (`total`) and the member's balance."""
     async with read_transaction():
-        receipt = await Receipt.select(
-            Receipt.id, Receipt.member, Receipt.centre, Receipt.kind, Receipt.created_at,
-        ).where(Receipt.id == receipt_id).first()
-        entries = await LedgerEntry.select(LedgerEntry.loan, LedgerEntry.amount).where(
-            LedgerEntry.receipt == receipt_id)
-        loans = await _receipt_loans(receipt, entries)
-        balance = await ledger.balance(receipt["member"])
-    return {"receipt": receipt, "loans": loans, "balance": balance,
-            "total": sum(entry["amount"] for entry in entries)}
+        summary = (await Receipt.raw(_RECEIPT_SUMMARY_SQL, receipt_id))[0]
+        if summary["kind"] == "renewal":  # which loans it renewed: their audit rows say
+            receipt = await Receipt.select(
+                Receipt.id, Receipt.member, Receipt.centre, Receipt.kind, Receipt.created_at,
+            ).where(Receipt.id == receipt_id).first()
+            loans = await _receipt_loans(receipt, await LedgerEntry.select(
+                LedgerEntry.loan).where(LedgerEntry.receipt == receipt_id))
+        else:  # a loan it lent, took back or charged: `_receipt_loans` shows each of them
+            loans = await Booking.select(*_receipt_loan_columns()).where(
+                (Booking.out_receipt == receipt_id) | (Booking.in_receipt == receipt_id)
+                | WhereRaw("booking.id IN (SELECT e.loan FROM ledger_entry e "
+                           "WHERE e.receipt = {})", receipt_id)).order_by(Booking.id)
+    return {"receipt": summary, "loans": loans, "balance": int(summary["balance"] or 0),
+            "total": int(summary["total"] or 0)}
 
 
 # --- a member's account -----------------------------------------------------------------------

@@ -176,12 +176,12 @@ async def _returns(form: Any) -> tuple[dict[int, desk.Returned], list[media.Pend
 
 # --- drawing the desk -------------------------------------------------------------------------
 
-# The desk page's fragments: none of them shows the day's pick-ups and returns.
-DAY_FREE_BLOCKS = {"desk_member", "basket", "check_in"}
+# The desk page's blocks an htmx request may draw alone: the service reads only what it shows.
+DESK_BLOCKS = {"desk_member", "basket", "check_in", "desk_days"}
 
 
-def _with_days(request: Request) -> bool:
-    return fragment_block(request.headers, DAY_FREE_BLOCKS) is None
+def _block(request: Request) -> str | None:
+    return fragment_block(request.headers, DESK_BLOCKS)
 
 
 def _found(view: dict[str, Any] | None) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def _found(view: dict[str, Any] | None) -> dict[str, Any]:
 async def _desk_view(request: Request, centre_id: int, **asked: Any) -> dict[str, Any]:
     return _found(await desk.desk_page(centre_id, user=current_user(request),
                                        today=web.today(request),
-                                       with_days=_with_days(request), **asked))
+                                       block=_block(request), **asked))
 
 
 def _desk_template(view: dict[str, Any], values: dict[str, Any],
@@ -269,9 +269,12 @@ class DeskPages(Controller):
     @get("/")
     async def page(self, request: Request, centre_id: int,
                    q: str = Parameter(default="", max_length=100),
-                   member: int = Parameter(default=0, ge=0, le=MAX_INT)) -> Template:
-        """The desk; without a member asked, the one this desk's basket is for."""
-        view = await _desk_view(request, centre_id, member_id=member or None, query=q)
+                   member: int = Parameter(default=0, ge=0, le=MAX_INT),
+                   whole: str = Parameter(query="all", default="", max_length=20)) -> Template:
+        """The desk; without a member asked, the one this desk's basket is for; `all`: a day's
+        list to show whole ("pickups-2026-12-07")."""
+        view = await _desk_view(request, centre_id, member_id=member or None, query=q,
+                                whole=desk.whole_list(whole))
         return _desk_template(view, {})
 
     @post("/basket", opt={"on_error": _check_out_again})
@@ -284,7 +287,7 @@ class DeskPages(Controller):
             scan=form_text(form, "scan", 40), remove=form_text(form, "remove", 40),
             clear=form_text(form, "action", 10) == "clear", days=_line_days(form),
             wanted=calendar_day(form.get("return_on")), today=web.today(request),
-            now=web.now(request), with_days=_with_days(request))
+            now=web.now(request), block=_block(request))
         return _desk_template(_found(view), _basket_values(form, _found(view)))
 
     @post("/check-out", opt={"on_error": _check_out_again})
@@ -307,7 +310,7 @@ class DeskPages(Controller):
             centre_id, user=current_user(request), tag=form_text(form, "tag", 40),
             remove=whole_number(form.get("remove")) or 0,
             clear=form_text(form, "action", 10) == "clear", today=web.today(request),
-            now=web.now(request), with_days=_with_days(request))
+            now=web.now(request), block=_block(request))
         return _desk_template(_found(view), {"returned": _return_fields(form)})
 
     @post("/returns/finish", opt={"on_error": _check_in_again}, **CHECK_IN_UPLOAD)

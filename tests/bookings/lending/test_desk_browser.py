@@ -305,3 +305,56 @@ async def test_the_basket_survives_a_reload_and_comes_back_on_one_receipt(live_s
     await page.goto(live_server + "/desk/1")
     assert await _return_list_size(page) == 0
     await context.close()
+
+
+# Two members with one name (the lookup lists them) and more pick-ups tomorrow than the desk
+# page lists before "show all" (bookings.lending.desk.DAY_LIST_ROWS).
+BUSY_SETUP = """
+import asyncio, json
+from datetime import timedelta
+import desk_setup, helpers
+from bookings.lending.desk import DAY_LIST_ROWS
+from bookings.tables import Booking
+from inventory.tables import Unit
+from rental.member_rules import parse_card_number
+
+
+async def main():
+    suffix, number = desk_setup.suffix()
+    first = await desk_setup.member("ნანა სიაშვილი " + suffix, number)
+    await desk_setup.member("ნინო სიაშვილი " + suffix, number, prefix="+99558")
+    tags = ["SMG-" + str(90_000_000 + number * 100 + n) for n in range(DAY_LIST_ROWS + 1)]
+    tool = await desk_setup.tool("desk-busy-" + suffix, "სიის ბურღი " + suffix,
+                                 "List drill " + suffix, tags)
+    tomorrow = helpers.today() + timedelta(days=1)
+    units = await Unit.select(Unit.id).where(Unit.tool_type == tool).order_by(Unit.id)
+    await Booking.insert(*[Booking(
+        member=parse_card_number(first), tool_type=tool, centre=1, unit=unit["id"],
+        starts_on=tomorrow, ends_on=tomorrow, status="reserved", created_at=helpers.now())
+        for unit in units])
+    print(json.dumps({"suffix": suffix, "last": tags[-1]}))
+
+asyncio.run(main())
+"""
+
+
+async def test_the_lookup_lists_members_and_a_busy_days_list_unfolds(live_server, browser):
+    made = journeys.run_on_live_database(BUSY_SETUP)
+    context, page = await _desk(browser, live_server, width=1280)
+    # tomorrow's pick-ups: folded after the first rows, all of them on "show all"
+    assert made["last"] not in await page.locator("#desk-days").inner_text()
+    unfold = page.locator("#desk-days a[href*='all=pickups-']").last
+    whole = await unfold.get_attribute("href")
+    await unfold.click()
+    await until(page, f"document.getElementById('desk-days').innerText.includes("
+                      f"{json.dumps(made['last'])})")
+    assert await page.locator(f"#desk-days a[href='{whole}']").count() == 0
+    # the lookup lists both members; a click opens the second one's panel and basket
+    await page.locator("#f-q").fill(made["suffix"])
+    await page.locator("#f-q").press("Enter")
+    await until(page, "document.querySelectorAll('#desk-member li a').length === 2")
+    await page.locator("#desk-member li a").nth(1).click()
+    await page.wait_for_selector("#f-scan")
+    assert "ნინო სიაშვილი" in await page.locator("#h-member").inner_text()
+    assert "member=" in page.url  # the address names the member, as before
+    await context.close()

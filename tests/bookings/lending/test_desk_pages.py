@@ -362,3 +362,57 @@ async def test_the_desk_of_a_centre_just_deactivated_answers_404_not_500(client,
         response = await client.post(path, data={**data, "_csrf_token": token})
         assert response.status_code == 404, (path, response.status_code)
     assert await counts() == (0, 0, 0)
+
+
+async def test_a_busy_days_list_shows_its_first_rows_and_all_of_them_when_asked(client, seeded):
+    await as_staff(client, seeded)
+    member = await member_id("+995555000013")
+    tomorrow = today() + timedelta(days=1)
+    units = await Unit.select(Unit.id, Unit.tool_type, Unit.asset_tag).where(
+        (Unit.centre == 1) & (Unit.status == "available")).order_by(Unit.id).limit(
+        desk.DAY_LIST_ROWS + 2)
+    assert len(units) == desk.DAY_LIST_ROWS + 2
+    await Booking.update({Booking.status: "cancelled"}).where(  # tomorrow's list: only these
+        (Booking.starts_on == tomorrow) & (Booking.status == "reserved"))
+    await Booking.insert(*[Booking(member=member, tool_type=unit["tool_type"], centre=1,
+                                   unit=unit["id"], starts_on=tomorrow, ends_on=tomorrow,
+                                   status="reserved", created_at=now()) for unit in units])
+    tags = [unit["asset_tag"] for unit in units]
+    whole = f"/desk/1?all=pickups-{tomorrow.isoformat()}"
+    page = await client.get("/desk/1")
+    shown = [tag for tag in tags if f" · {tag}</li>" in page.text]
+    assert shown == tags[:desk.DAY_LIST_ROWS]  # the first rows, in booking order
+    link = re.search(rf'href="{re.escape(whole)}"[^>]*>([^<]*)</a>', page.text)
+    assert link and str(len(tags)) in link[1]  # "show all 22", in the reader's language
+    for answer in (await client.get(whole), await client.get(
+            whole, headers={"HX-Request": "true", "HX-Target": "desk-days"})):
+        assert answer.status_code == 200
+        assert all(f" · {tag}</li>" in answer.text for tag in tags)
+        assert f'href="{whole}"' not in answer.text
+    fragment = await client.get(whole, headers={"HX-Request": "true", "HX-Target": "desk-days"})
+    assert fragment.text.lstrip().startswith('<div id="desk-days">')
+    assert 'id="desk-member"' not in fragment.text
+    for nonsense in ("pickups-tomorrow", "everything", "returns-2026-13-40"):
+        again = await client.get("/desk/1", params={"all": nonsense})
+        assert again.status_code == 200 and f'href="{whole}"' in again.text, nonsense
+
+
+async def test_each_desk_fragment_reads_only_what_it_shows(client, seeded, count_queries):
+    await as_staff(client, seeded)
+    sizes = {}
+    for target in ("", "desk-member", "check-in", "desk-days"):
+        count_queries["n"] = 0
+        headers = {"HX-Request": "true", "HX-Target": target} if target else {}
+        answer = await client.get("/desk/1", params={"q": "555000012"}, headers=headers)
+        assert answer.status_code == 200, target
+        sizes[target] = count_queries["n"]
+    assert max(sizes["desk-member"], sizes["check-in"], sizes["desk-days"]) < sizes[""]
+    # the lookup: who is asking, the centre, the member found and their panel; not the
+    # return list nor the day's lists
+    count_queries["n"] = 0
+    await client.get("/desk/1", params={"q": "zz"},
+                     headers={"HX-Request": "true", "HX-Target": "desk-member"})
+    lookup = count_queries["n"]
+    count_queries["n"] = 0
+    await client.get("/desk/1", params={"q": "zz"})
+    assert lookup <= count_queries["n"] - 2
