@@ -52,6 +52,7 @@ from inventory import kits, part_rules
 from inventory import services as inventory
 from inventory.rules import is_lendable, normalise_asset_tag
 from inventory.tables import Unit
+from inventory.transfer_rules import OPEN_STATUSES
 from rental import audit, ledger, members, notifications, outbox
 from rental.fees import Quote, days_late, extension_quote, late_fee, refund_due, rental_quote
 from rental.kernel.db import is_postgres, read_transaction, write_transaction
@@ -328,7 +329,7 @@ async def _basket(member_id: int, centre: dict[str, Any], tags: list[str],
             row["status"] = "in_transit"
     ids = [row["id"] for row in units.values()] or [-1]
     holds = await Booking.select(Booking.id, Booking.unit, Booking.member, Booking.status,
-                                 Booking.starts_on, Booking.ends_on).where(
+                                 Booking.centre, Booking.starts_on, Booking.ends_on).where(
         Booking.unit.is_in(ids) & (
             (Booking.status == "out")  # an overdue loan is still out
             | ((Booking.status == "reserved") & (Booking.ends_on >= today))))
@@ -787,7 +788,8 @@ DAY_LISTS = ("pickups", "returns")
 _DAY_LISTS_SQL = """
 SELECT l.kind, l.n, l.total, b.id, b.member, b.starts_on, b.ends_on, m.name AS member_name,
        t.name_ka AS tool_name_ka, t.name_en AS tool_name_en, t.name_ru AS tool_name_ru,
-       u.asset_tag
+       u.asset_tag, r.status AS transfer_status, s.name_ka AS from_name_ka,
+       s.name_en AS from_name_en, s.name_ru AS from_name_ru
 FROM (SELECT d.*,
              ROW_NUMBER() OVER (PARTITION BY d.kind, d.on_day ORDER BY d.starts_on, d.id) AS n,
              COUNT(*) OVER (PARTITION BY d.kind, d.on_day) AS total
@@ -800,6 +802,8 @@ JOIN booking b ON b.id = l.id
 JOIN member m ON m.id = b.member
 JOIN tool_type t ON t.id = b.tool_type
 LEFT JOIN unit u ON u.id = b.unit
+LEFT JOIN transfer_request r ON r.id = b.transfer
+LEFT JOIN centre s ON s.id = r.sender
 WHERE l.n <= {} OR (l.kind = {} AND l.on_day = {})
 ORDER BY l.n"""
 
@@ -817,6 +821,7 @@ async def _day_lists(centre_id: int, today: date, whole: tuple[str, date] | None
     for row in rows:
         kind = row["kind"]
         day = _day(row["starts_on"] if kind == "pickups" else row["ends_on"])
+        row["arriving"] = kind == "pickups" and row["transfer_status"] in OPEN_STATUSES
         days[day][kind].append(row)
         days[day][kind + "_count"] = int(row["total"])
     return days

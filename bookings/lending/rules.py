@@ -183,6 +183,10 @@ def scan_verdict(unit: dict[str, Any] | None, *, centre_id: int, member_id: int,
         }.get(unit["status"], N_("This unit cannot be lent.")))
     if any(hold["status"] == "out" for hold in holds):
         return refused(N_("This unit is already out."))
+    if any(hold["status"] == "reserved" and hold["centre"] != centre_id for hold in holds):
+        # a booking at another centre waits for it (bookings.lending.reservations)
+        return refused(N_("This unit is promised to a booking at another centre: send it "
+                          "there."))
     if not lendable:
         return refused(N_("This unit's electrical inspection failed or is overdue."))
     if unit["required_skill"] and unit["required_skill"] not in certified:

@@ -205,9 +205,9 @@ def unit(**changes):
             "required_skill": None, **changes}
 
 
-def hold(booking, member, starts, ends, status="reserved", unit_id=7):
+def hold(booking, member, starts, ends, status="reserved", unit_id=7, centre=CENTRE):
     return {"id": booking, "unit": unit_id, "member": member, "status": status,
-            "starts_on": starts, "ends_on": ends}
+            "starts_on": starts, "ends_on": ends, "centre": centre}
 
 
 def reservation(booking, starts, ends, tool_type=3, unit_id=99):
@@ -238,6 +238,10 @@ def day(n: int) -> date:
          Verdict("refused", "This unit is already out.")),
         (unit(), {"holds": [hold(11, ME, day(-2), day(1), status="out")]},
          Verdict("refused", "This unit is already out.")),  # even to the same member
+        # booked for pick-up at another centre, to be sent there: not lent here meanwhile
+        (unit(), {"holds": [hold(11, OTHER, day(3), day(4), centre=2)]},
+         Verdict("refused", "This unit is promised to a booking at another centre: send it "
+                            "there.")),
         (unit(), {"lendable": False},
          Verdict("refused", "This unit's electrical inspection failed or is overdue.")),
         (unit(required_skill=2), {},
@@ -274,7 +278,8 @@ def day(n: int) -> date:
         (unit(), {"return_on": None}, Verdict("refused", "Choose the return day first.")),
     ],
     ids=["unknown-tag", "other-centre", "maintenance", "retired", "lost", "already-out",
-         "already-out-to-me", "inspection", "required-skill", "pickup", "pickup-late",
+         "already-out-to-me", "promised-elsewhere", "inspection", "required-skill", "pickup",
+         "pickup-late",
          "pickup-by-swap", "swap-blocked", "other-tool-type", "walk-in", "walk-in-same-day",
          "walk-in-before-reservation", "walk-in-clash", "earliest-clash", "own-future-booking",
          "no-return-day"],

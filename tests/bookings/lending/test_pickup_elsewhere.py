@@ -16,8 +16,9 @@ import desk_setup
 import pytest
 from helpers import SMG, demo_cast, now, open_day, today
 
-from bookings.lending import availability, reservations, transfers
+from bookings.lending import availability, desk, reservations, transfers
 from bookings.lending.reservations import BOOKING_ENDED, BookingError
+from bookings.lending.rules import Verdict
 from bookings.lending.transfers import TransferError
 from bookings.tables import Booking
 from inventory import services as inventory
@@ -261,3 +262,25 @@ async def test_a_promise_races_a_booking_here(people):
                                        return_exceptions=True)
         assert sorted(isinstance(r, BookingError) for r in results) == [False, True], results
         assert await Booking.count().where(Booking.tool_type == tool_type) == 1
+
+
+@pytest.mark.usefixtures("desk_open")
+async def test_the_desks_see_the_promise(people):
+    """Samgori's desk cannot lend the promised unit; Kutaisi's day lists say it is not there
+    yet, and no longer once it is received."""
+    tool_type, tags = await tool(1)
+    starts, ends = days()
+    booking = await book_at_kutaisi(people, tool_type, starts, ends)
+    basket = await desk.basket_view(people["cast"].other, SMG, [tags[0]], open_day(1), today())
+    [line] = basket.lines
+    assert line.verdict == Verdict("refused", "This unit is promised to a booking at another "
+                                              "centre: send it there.")
+    lists = await desk._day_lists(people["kut_id"], starts, None)
+    [row] = [r for r in lists[starts]["pickups"] if r["id"] == booking["id"]]
+    assert row["arriving"] and row["from_name_en"]
+    await transfers.dispatch(booking["transfer"], tags[0], actor=people["smg"], today=today(),
+                             now=now())
+    await transfers.receive(booking["transfer"], tags[0], actor=people["kut"], now=now())
+    lists = await desk._day_lists(people["kut_id"], starts, None)
+    [row] = [r for r in lists[starts]["pickups"] if r["id"] == booking["id"]]
+    assert not row["arriving"]
