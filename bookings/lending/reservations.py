@@ -166,14 +166,18 @@ async def booking_page(tool_type_id: int, centre_id: int, viewer: CurrentUser | 
 async def pickup_centres(offer: Offer, starts: date, ends: date, today: date,
                          member_id: int | None) -> list[dict[str, Any]]:
     """The other centres where these days could be picked up, a unit being sent there: open on
-    both days, the pick-up far enough ahead, and a unit here that may leave now."""
+    both days, the pick-up far enough ahead, a unit here that may leave now, and none of
+    their own free for these days (there, one books their own)."""
+    tool_type_id = offer.tool_type["id"]
     if pickup_elsewhere_problems(starts, today) or not await sendable_units(
-            offer.tool_type["id"], offer.centre["id"], ends, today, member_id=member_id):
+            tool_type_id, offer.centre["id"], ends, today, member_id=member_id):
         return []
     places = await Centre.select(*_CENTRE_NAMES).where(
         Centre.active.eq(True) & (Centre.id != offer.centre["id"])).order_by(Centre.id)
+    free = await availability.free_units_between([tool_type_id], starts, ends)
     return [place for place in places if is_open_on(place["opening_days"], starts)
-            and is_open_on(place["opening_days"], ends)]
+            and is_open_on(place["opening_days"], ends)
+            and not free.get((tool_type_id, place["id"]))]
 
 
 _CENTRE_NAMES = (Centre.id, Centre.name_ka, Centre.name_en, Centre.name_ru, Centre.opening_days)

@@ -121,6 +121,14 @@ async def test_the_page_offers_other_centres_for_pick_up(people):
         pickup_id=people["kut_id"])
     assert [p["id"] for p in page["pickups"]] == [people["kut_id"]]
     assert page["pickup"] == people["kut_id"] and page["pickup_asked"] == people["kut_id"]
+    # Kutaisi gets a unit of its own, free for these days: booked there, not sent
+    await Unit.insert(Unit(tool_type=tool_type, centre=people["kut_id"],
+                           asset_tag=f"KUT-{tool_type}1", created_at=now()))
+    page = await reservations.booking_page(
+        tool_type, SMG, None, member_id=None, month=starts.replace(day=1),
+        choice=reservations.Choice(starts, ends, {}), today=today(),
+        pickup_id=people["kut_id"])
+    assert page["pickups"] == [] and page["pickup"] == SMG
     # too soon: only here, and the page says from when
     soon = open_day(0)
     page = await reservations.booking_page(
