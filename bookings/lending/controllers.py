@@ -12,7 +12,7 @@ from litestar.openapi.spec import Example
 from litestar.params import Body, Parameter
 from litestar.response import Template
 
-from bookings.lending import reservations
+from bookings.lending import reservations, rules
 from bookings.lending.calendar_rules import read_choice
 from rental.kernel import api, i18n, web
 from rental.kernel.api import ApiController
@@ -158,9 +158,10 @@ class DeskDay(Controller):
     opt = {"access": "staff"}
 
     @get("/desk")
-    async def page(self, request: Request) -> Template:
+    async def page(self, request: Request,
+                   whole: str = Parameter(query="all", default="", max_length=20)) -> Template:
         return Template("bookings/desk.html", context=await reservations.desk_page(
-            current_user(request), web.today(request)))
+            current_user(request), web.today(request), rules.whole_list(whole)))
 
 
 async def policy_refused(request: Request, error: DomainError) -> Response:

@@ -24,6 +24,8 @@ from piccolo.query.functions.aggregate import Sum
 from bookings.lending import availability, reservations
 from bookings.lending.reservations import BookingError, lost_to_another_request
 from bookings.lending.rules import (
+    DAY_LIST_ROWS,
+    DAY_LISTS,
     NO_RETURN_DAY,
     MemberStanding,
     PeriodLimits,
@@ -780,8 +782,6 @@ async def _desk_member(here: dict[str, Any], user: CurrentUser, today: date,
 
 # A busy centre has hundreds a day: the page shows the first rows of each list and how many
 # there are, and the whole list when asked (the desk finds a member by the search above).
-DAY_LIST_ROWS = 20
-DAY_LISTS = ("pickups", "returns")
 
 # Each list with its rows numbered and counted: reserved bookings starting on the day, loans
 # out due back on it. The inner queries use (status, starts_on …) and (status, ends_on).
@@ -825,15 +825,6 @@ async def _day_lists(centre_id: int, today: date, whole: tuple[str, date] | None
         days[day][kind].append(row)
         days[day][kind + "_count"] = int(row["total"])
     return days
-
-
-def whole_list(asked: str) -> tuple[str, date] | None:
-    """A list to show whole, asked as "pickups-2026-12-07"; None for anything else."""
-    kind, _, day = asked.partition("-")
-    try:
-        return (kind, date.fromisoformat(day)) if kind in DAY_LISTS else None
-    except ValueError:
-        return None
 
 
 # --- check-out --------------------------------------------------------------------------------

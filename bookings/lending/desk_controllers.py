@@ -21,7 +21,7 @@ from litestar.params import Body, Parameter
 from litestar.response import Template
 from msgspec import Meta
 
-from bookings.lending import desk
+from bookings.lending import desk, rules
 from inventory import media
 from rental import ledger
 from rental.kernel import api, i18n, web
@@ -274,7 +274,7 @@ class DeskPages(Controller):
         """The desk; without a member asked, the one this desk's basket is for; `all`: a day's
         list to show whole ("pickups-2026-12-07")."""
         view = await _desk_view(request, centre_id, member_id=member or None, query=q,
-                                whole=desk.whole_list(whole))
+                                whole=rules.whole_list(whole))
         return _desk_template(view, {})
 
     @post("/basket", opt={"on_error": _check_out_again})

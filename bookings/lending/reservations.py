@@ -22,6 +22,7 @@ from bookings.lending.calendar_rules import (
     month_calendar,
 )
 from bookings.lending.rules import (
+    DAY_LIST_ROWS,
     PeriodLimits,
     earliest_pickup_elsewhere,
     free_beyond_holds,
@@ -930,19 +931,22 @@ async def member_bookings(member_id: int, today: date) -> dict[str, list[dict[st
     return {"bookings": bookings, "waitlist": waiting}
 
 
-async def desk_page(viewer: CurrentUser, today: date) -> dict[str, Any]:
+async def desk_page(viewer: CurrentUser, today: date,
+                    whole: tuple[str, date] | None = None) -> dict[str, Any]:
     """The desk's today and tomorrow, and the desks it may open: the centres the viewer works
-    for."""
+    for. Each list shows its first DAY_LIST_ROWS rows and its count, `whole` all of them."""
     centre_ids = None if viewer.all_centres else sorted(viewer.centre_ids)
     async with read_transaction():
-        day = await desk_days(centre_ids, today)
+        day = await desk_days(centre_ids, today, whole)
         centres = await policies()
     return {**day, "today": today, "centres": [
         c for c in centres if centre_ids is None or c["id"] in centre_ids]}
 
 
-async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]:
-    """Pick-ups and returns for today and tomorrow, and open waitlist offers, per centre."""
+async def desk_days(centre_ids: list[int] | None, today: date,
+                    whole: tuple[str, date] | None = None) -> dict[str, Any]:
+    """Pick-ups and returns for today and tomorrow (each list its first DAY_LIST_ROWS rows
+    and `<list>_count`, unless `whole` names it), and open waitlist offers, per centre."""
     tomorrow = today + timedelta(days=1)
     condition = Booking.status.is_in(["reserved", "out"]) & (
         Booking.starts_on.is_in([today, tomorrow]) | Booking.ends_on.is_in([today, tomorrow]))
@@ -964,12 +968,16 @@ async def desk_days(centre_ids: list[int] | None, today: date) -> dict[str, Any]
             WaitlistEntry.member.name.as_alias("member_name"),
             WaitlistEntry.member.phone.as_alias("member_phone"),
         ).where(offer_condition).order_by(WaitlistEntry.offer_expires_at)
-    days = {}
+    days: dict[date, dict[str, Any]] = {}
     for day in (today, tomorrow):
-        days[day] = {
+        lists = {
             "pickups": [r for r in rows if r["status"] == "reserved" and r["starts_on"] == day],
             "returns": [r for r in rows if r["status"] == "out" and r["ends_on"] == day],
         }
+        days[day] = {}
+        for kind, found in lists.items():
+            days[day][kind] = found if whole == (kind, day) else found[:DAY_LIST_ROWS]
+            days[day][kind + "_count"] = len(found)
     return {"days": days, "offers": offers}
 
 

@@ -91,6 +91,20 @@ def period_problems(starts_on: date, ends_on: date, limits: PeriodLimits) -> dic
     return problems
 
 
+# The desk's day lists (pick-ups, returns) show their first rows and a "Show all N" link
+DAY_LIST_ROWS = 20
+DAY_LISTS = ("pickups", "returns")
+
+
+def whole_list(asked: str) -> tuple[str, date] | None:
+    """A list to show whole, asked as "pickups-2026-12-07"; None for anything else."""
+    kind, _, day = asked.partition("-")
+    try:
+        return (kind, date.fromisoformat(day)) if kind in DAY_LISTS else None
+    except ValueError:
+        return None
+
+
 def earliest_pickup_elsewhere(today: date) -> date:
     """The first pick-up day of a booking whose unit comes from another centre."""
     return today + timedelta(days=TRANSFER_DAYS)

@@ -416,3 +416,29 @@ async def test_each_desk_fragment_reads_only_what_it_shows(client, seeded, count
     count_queries["n"] = 0
     await client.get("/desk/1", params={"q": "zz"})
     assert lookup <= count_queries["n"] - 2
+
+
+async def test_the_desks_landing_page_folds_a_busy_list_too(client, seeded):
+    """/desk (every centre the staff member works for) shows the first rows of each list and
+    "Show all N", which shows them all."""
+    await as_staff(client, seeded)
+    member = await member_id("+995555000013")
+    tomorrow = today() + timedelta(days=1)
+    units = await Unit.select(Unit.id, Unit.tool_type, Unit.asset_tag).where(
+        (Unit.centre == 1) & (Unit.status == "available")).order_by(Unit.id).limit(
+        desk.DAY_LIST_ROWS + 2)
+    await Booking.update({Booking.status: "cancelled"}).where(
+        (Booking.starts_on == tomorrow) & (Booking.status == "reserved"))
+    await Booking.insert(*[Booking(member=member, tool_type=unit["tool_type"], centre=1,
+                                   unit=unit["id"], starts_on=tomorrow, ends_on=tomorrow,
+                                   status="reserved", created_at=now()) for unit in units])
+    tags = [unit["asset_tag"] for unit in units]
+    whole = f"/desk?all=pickups-{tomorrow.isoformat()}"
+    page = await client.get("/desk")
+    assert sum(f"<td>{tag}</td>" in page.text for tag in tags) == desk.DAY_LIST_ROWS
+    link = re.search(rf'href="{re.escape(whole)}"[^>]*>([^<]*)</a>', page.text)
+    assert link and str(len(tags)) in link[1]
+    every = await client.get(whole)
+    assert every.status_code == 200 and all(f"<td>{tag}</td>" in every.text for tag in tags)
+    assert f'href="{whole}"' not in every.text
+    assert (await client.get("/desk?all=everything")).status_code == 200
