@@ -1,5 +1,6 @@
 """The reports' own tables: summaries derived from the rows below, never edited by hand
-(bookings/reports/summaries.py fills them; the migration says what each holds)."""
+(bookings/reports/summaries.py fills them, or the migration's triggers keep them; the migration
+says what each holds)."""
 
 from piccolo.columns import BigInt, Date, Integer, Timestamptz, Varchar
 from piccolo.table import Table
@@ -91,3 +92,15 @@ class ReportLoanSummary(Table):
     loans_covered = Date(null=True, default=None)
     loans_stale_from = Date(null=True, default=None)
     loans_longest = Integer(null=True, default=None)  # days of the longest loan back before it
+
+
+class ReportFirstMembership(Table):
+    """Per member with a membership: the day the first of them started (MIN(starts_on) over
+    every membership, whatever its status), and the member's role and home centre as they are.
+    Triggers on membership and member keep it so in the same transaction as each change: it is
+    never rebuilt and never stale."""
+
+    member = Integer(unique=True)
+    first_day = Date()
+    role = Varchar(length=12)
+    centre = Integer(null=True, default=None)

@@ -81,14 +81,16 @@ CERTIFIED = """
     WHERE c.revoked_at IS NULL AND {held} AND s.starts_at >= $t0"""
 
 # one row per measure and breakdown; {served}, {attended}, {certified}: the queries above;
-# {new_members}: figures.NEW_MEMBERS
+# {new_members}: figures.NEW_MEMBERS, whose rows before the period ('joined_before') are the
+# headline's previous figure (figures.new_members() need not read them again)
 PEOPLE = """
     SELECT 'served' AS measure, {dims}, COUNT(*) AS people FROM member m
     WHERE m.id IN ({served}) GROUP BY {group}
     UNION ALL
-    SELECT 'new', {dims}, COUNT(*) FROM member m
-      JOIN ({new_members}) n ON n.member = m.id
-    WHERE n.first_day >= $p0 GROUP BY {group}
+    SELECT n.measure, {dims}, COUNT(*) FROM member m
+      JOIN (SELECT n.member, CASE WHEN n.first_day >= $p0 THEN 'new' ELSE 'joined_before' END
+              AS measure FROM ({new_members}) n) n ON n.member = m.id
+    GROUP BY n.measure, {group}
     UNION ALL
     SELECT 'attended', {dims}, COUNT(*) FROM member m
     WHERE m.id IN ({attended}) GROUP BY {group}
@@ -211,9 +213,12 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
                                attended_by_session=ATTENDED_BY_SESSION,
                                certified_by_session=CERTIFIED_BY_SESSION)
         lent = figures.total(await figures.loans(scope, v))
-        joined = figures.total(await figures.new_members(scope, v))
         sessions_held = await figures.sessions_held(scope, v)
 
+    # the new members before the period: only their number, for the headline
+    joined_before = sum(number(row["people"]) for row in people
+                        if row["measure"] == "joined_before")
+    people = [row for row in people if row["measure"] != "joined_before"]
     breakdowns: dict[str, dict[str, dict[str, int]]] = {d: {} for d in DIMENSIONS}
     for row in people:
         for dimension in DIMENSIONS:
@@ -293,7 +298,7 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
     headline = [
         Figure("served", N_("Members served"), totals["served"], number(prior.get("served")),
                "people"),
-        Figure("new", N_("New members"), joined.current, joined.previous, "people"),
+        Figure("new", N_("New members"), totals["new"], joined_before, "people"),
         Figure("loans", N_("Loans"), lent.current, lent.previous),
         Figure("sessions", N_("Sessions held"), held_total.current, held_total.previous),
         Figure("attended", N_("Attended"), attended_total.current, attended_total.previous),

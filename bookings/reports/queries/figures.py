@@ -39,8 +39,13 @@ HELD = ("s.status = 'scheduled' AND s.starts_at >= $s0 AND s.starts_at < $h1"
         "{in_centres[s.centre]}")
 
 # the new members of the period and the one before, one row each: (member, centre, first_day);
-# see new_members(). `n.first_day >= $p0` tells the period from the one before.
+# see new_members(). `n.first_day >= $p0` tells the period from the one before. Read from
+# report_first_membership, which triggers on membership and member keep equal to RAW_NEW_MEMBERS
+# (read instead under summaries.raw(), the reference the equality tests compare with)
 NEW_MEMBERS = """
+    SELECT f.member, f.centre, f.first_day FROM report_first_membership f
+    WHERE f.role = 'member' AND f.first_day BETWEEN $q0 AND $p1{in_centres[f.centre]}"""
+RAW_NEW_MEMBERS = """
     SELECT m.id AS member, m.home_centre AS centre, f.first_day
     FROM member m JOIN (SELECT ms.member, MIN(ms.starts_on) AS first_day FROM membership ms
                         GROUP BY ms.member) f ON f.member = m.id
@@ -136,7 +141,7 @@ def held(scope: Scope) -> str:
 
 def new_member_rows(scope: Scope) -> str:
     """NEW_MEMBERS for the scope, to put in a report's own query as its {new_members}."""
-    return compose(NEW_MEMBERS, scope)
+    return compose(RAW_NEW_MEMBERS if summaries.reading_raw() else NEW_MEMBERS, scope)
 
 
 async def loans(scope: Scope, values: Mapping[str, Any]) -> ByCentre:
