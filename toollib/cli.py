@@ -217,6 +217,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from rental.kernel.memory import tune_server_malloc
+
+    tune_server_malloc()  # before the workers start, so that they have it
     print(f"serving {settings.database.describe()} on http://{args.host}:{args.port}")
     Granian(
         "toollib.app:create_app",

@@ -25,6 +25,7 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from rental.kernel.clock import Clock
+from rental.kernel.memory import idle
 
 requests_log = logging.getLogger("rental.requests")
 jobs_log = logging.getLogger("rental.jobs")
@@ -84,6 +85,7 @@ async def answer_logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send
     token = current_request.set(entry)
     status = 500  # unless a response starts
     started = time.perf_counter()
+    idle.started()
 
     async def send_with_id(message: Message) -> None:
         nonlocal status
@@ -95,6 +97,7 @@ async def answer_logged(app: ASGIApp, scope: Scope, receive: Receive, send: Send
     try:
         await app(scope, receive, send_with_id)
     finally:
+        idle.ended()  # gives freed memory back once the worker has nothing to answer
         duration = round((time.perf_counter() - started) * 1000, 1)
         # the path without its query: a search may hold a person's name
         requests_log.info(
