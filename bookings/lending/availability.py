@@ -23,8 +23,10 @@ def promised():
     """Units held by a booking at another centre, waiting to be sent there (a request still
     open carries the booking): lent and booked by nobody else meanwhile. The database refuses
     it too (bookings' migration 2026-12-06T00:40)."""
+    # "transfer IS NOT NULL" tells PostgreSQL how few these are (without it, it sized a hash
+    # for 100,000 reservations: 1.6 ms a query) and lets both use the partial index on it
     return Booking.select(Booking.unit).where(
-        (Booking.status == "reserved") & Booking.transfer.is_in(
+        Booking.transfer.is_not_null() & (Booking.status == "reserved") & Booking.transfer.is_in(
             TransferRequest.select(TransferRequest.id).where(
                 TransferRequest.status.is_in(list(OPEN_STATUSES)))))
 

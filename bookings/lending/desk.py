@@ -1591,10 +1591,12 @@ async def receipt_summary(receipt_id: int) -> dict[str, Any]:
             loans = await _receipt_loans(receipt, await LedgerEntry.select(
                 LedgerEntry.loan).where(LedgerEntry.receipt == receipt_id))
         else:  # a loan it lent, took back or charged: `_receipt_loans` shows each of them
-            loans = await Booking.select(*_receipt_loan_columns()).where(
-                (Booking.out_receipt == receipt_id) | (Booking.in_receipt == receipt_id)
-                | WhereRaw("booking.id IN (SELECT e.loan FROM ledger_entry e "
-                           "WHERE e.receipt = {})", receipt_id)).order_by(Booking.id)
+            # one IN over a union: an OR with a subquery made PostgreSQL read every booking
+            loans = await Booking.select(*_receipt_loan_columns()).where(WhereRaw(
+                "booking.id IN (SELECT b.id FROM booking b WHERE b.out_receipt = {} "
+                "UNION ALL SELECT b.id FROM booking b WHERE b.in_receipt = {} "
+                "UNION ALL SELECT e.loan FROM ledger_entry e WHERE e.receipt = {})",
+                receipt_id, receipt_id, receipt_id)).order_by(Booking.id)
     return {"receipt": summary, "loans": loans, "balance": int(summary["balance"] or 0),
             "total": int(summary["total"] or 0)}
 
