@@ -4,7 +4,7 @@ overdue and lost, cash-up, the account and its corrections; and the desk API."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from helpers import as_staff, credentials, csrf_token, free_tags, log_in, now, open_day, today
@@ -364,8 +364,8 @@ async def test_the_desk_of_a_centre_just_deactivated_answers_404_not_500(client,
     assert await counts() == (0, 0, 0)
 
 
-async def test_a_busy_days_list_shows_its_first_rows_and_all_of_them_when_asked(client, seeded):
-    await as_staff(client, seeded)
+async def busy_tomorrow() -> tuple[date, list[str]]:
+    """Tomorrow's pick-ups at Samgori: two more than a list shows (their tags, in order)."""
     member = await member_id("+995555000013")
     tomorrow = today() + timedelta(days=1)
     units = await Unit.select(Unit.id, Unit.tool_type, Unit.asset_tag).where(
@@ -377,7 +377,12 @@ async def test_a_busy_days_list_shows_its_first_rows_and_all_of_them_when_asked(
     await Booking.insert(*[Booking(member=member, tool_type=unit["tool_type"], centre=1,
                                    unit=unit["id"], starts_on=tomorrow, ends_on=tomorrow,
                                    status="reserved", created_at=now()) for unit in units])
-    tags = [unit["asset_tag"] for unit in units]
+    return tomorrow, [unit["asset_tag"] for unit in units]
+
+
+async def test_a_busy_days_list_shows_its_first_rows_and_all_of_them_when_asked(client, seeded):
+    await as_staff(client, seeded)
+    tomorrow, tags = await busy_tomorrow()
     whole = f"/desk/1?all=pickups-{tomorrow.isoformat()}"
     page = await client.get("/desk/1")
     shown = [tag for tag in tags if f" · {tag}</li>" in page.text]
@@ -422,17 +427,7 @@ async def test_the_desks_landing_page_folds_a_busy_list_too(client, seeded):
     """/desk (every centre the staff member works for) shows the first rows of each list and
     "Show all N", which shows them all."""
     await as_staff(client, seeded)
-    member = await member_id("+995555000013")
-    tomorrow = today() + timedelta(days=1)
-    units = await Unit.select(Unit.id, Unit.tool_type, Unit.asset_tag).where(
-        (Unit.centre == 1) & (Unit.status == "available")).order_by(Unit.id).limit(
-        desk.DAY_LIST_ROWS + 2)
-    await Booking.update({Booking.status: "cancelled"}).where(
-        (Booking.starts_on == tomorrow) & (Booking.status == "reserved"))
-    await Booking.insert(*[Booking(member=member, tool_type=unit["tool_type"], centre=1,
-                                   unit=unit["id"], starts_on=tomorrow, ends_on=tomorrow,
-                                   status="reserved", created_at=now()) for unit in units])
-    tags = [unit["asset_tag"] for unit in units]
+    tomorrow, tags = await busy_tomorrow()
     whole = f"/desk?all=pickups-{tomorrow.isoformat()}"
     page = await client.get("/desk")
     assert sum(f"<td>{tag}</td>" in page.text for tag in tags) == desk.DAY_LIST_ROWS

@@ -9,12 +9,11 @@ Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import timedelta
 
-import desk_setup
 import pytest
-from helpers import SMG, demo_cast, now, open_day, today
+import test_transfers
+from helpers import SMG, now, open_day, today
 
 from bookings.lending import availability, desk, reservations, transfers
 from bookings.lending.reservations import BOOKING_ENDED, BookingError
@@ -23,30 +22,10 @@ from bookings.lending.transfers import TransferError
 from bookings.tables import Booking
 from inventory import services as inventory
 from inventory.tables import TransferRequest, Unit
-from rental.kernel.identity import CurrentUser
-from rental.tables import AuditLog, Centre, Member, Notification
+from rental.tables import AuditLog, Centre, Notification
 
-_numbers = itertools.count(7101)
-
-
-@pytest.fixture
-async def people(seeded):
-    cast = await demo_cast()
-    kut = (await Centre.select(Centre.id).where(Centre.code == "KUT").first())["id"]
-    someone = await Member.select(Member.id, Member.name).where(
-        Member.phone == "+995555000013").first()
-    kut_staff = CurrentUser(someone["id"], someone["name"], "staff", "active", "ka",
-                            frozenset({kut}))
-    return {"cast": cast, "smg": cast.staff, "kut": kut_staff, "kut_id": kut}
-
-
-async def tool(units: int = 2) -> tuple[int, list[str]]:
-    """A new tool type with `units` units at Samgori: its id and their tags."""
-    number = next(_numbers)
-    tags = [f"SMG-{number}{n}" for n in range(units)]
-    made = await desk_setup.tool(f"pickup-test-{number}", "სატესტო", f"Pick-up test {number}",
-                                 tags, daily_fee=200, deposit=0, max_loan_days=7)
-    return made, tags
+people = test_transfers.people  # the demo cast and a Kutaisi desk (a fixture)
+tool = test_transfers.tool  # a new tool type with units at Samgori
 
 
 def days(after: int = 3) -> tuple:
