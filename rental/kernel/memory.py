@@ -4,8 +4,9 @@ glibc keeps what the app frees for reuse instead of returning it: argon2's 19 Mi
 each login (under glibc's mmap threshold, so it lands in the heap), the page cache of each SQLite
 connection that concurrent requests opened (aiosqlite runs each on its own thread, and glibc
 gives each thread its own arena, up to 8 a core), a report's rows. The live Python heap stays
-near 65 MB, but the resident memory grew to 230-260 MB. Two glibc settings and a trim when the
-worker falls idle give it back. Without glibc (musl, macOS) all of this does nothing."""
+near 65 MB, but the resident memory grew to 230-260 MB. Fewer glibc arenas and a trim when the
+worker falls idle give it back (114 MB on SQLite, 103 MB on PostgreSQL after a bench-like
+load). Without glibc (musl, macOS) all of this does nothing."""
 
 from __future__ import annotations
 
@@ -15,14 +16,12 @@ import os
 
 # mallopt's parameters (glibc's malloc.h) and the environment variables glibc reads for them
 # at start; a value the person running the server set is kept
-_M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
 SERVER_MALLOC = {
-    # two arenas, not 8 a core: a thread shares one instead of keeping its own
+    # two arenas, not 8 a core: a thread shares one instead of keeping its own. (A fixed
+    # mmap threshold, tried too, also fixes glibc's trim threshold: the heap was given back
+    # and faulted in again on every request, 2-4 ms each and 10-15 ms a login.)
     "MALLOC_ARENA_MAX": (_M_ARENA_MAX, 2),
-    # blocks of 1 MiB and more (argon2's buffer) are mapped on their own and unmapped when
-    # freed; glibc's default threshold grows to 32 MiB after the first such block is freed
-    "MALLOC_MMAP_THRESHOLD_": (_M_MMAP_THRESHOLD, 1024 * 1024),
 }
 IDLE_SECONDS = 1.0  # how long a worker answers nothing before it trims
 
