@@ -416,26 +416,37 @@ async def _book_once(member_id, tool_type_id, centre_id, starts_on, ends_on, act
             raise BookingError("conflict", {"form": N_(
                 "No unit is free for these dates any more. Choose other dates, or join the "
                 "waitlist.")})
-        rows = await Booking.insert(Booking(
-            member=member_id, tool_type=tool_type_id, unit=free[0], centre=centre_id,
-            starts_on=starts_on, ends_on=ends_on, status="reserved", created_at=now,
-            created_by=actor_id,
-        )).returning(*Booking.all_columns())
-        booking = rows[0]
-        await WaitlistEntry.update({WaitlistEntry.status: "booked"}).where(
-            (WaitlistEntry.member == member_id) & (WaitlistEntry.tool_type == tool_type_id)
-            & (WaitlistEntry.centre == centre_id) & (WaitlistEntry.starts_on == starts_on)
-            & (WaitlistEntry.ends_on == ends_on)
-            & WaitlistEntry.status.is_in(["waiting", "offered"]))
-        await audit.record("booking.create", "booking", booking["id"], now=now,
-                           actor_id=actor_id, centre_id=centre_id,
-                           after={"unit": free[0], "starts_on": starts_on.isoformat(),
-                                  "ends_on": ends_on.isoformat(), "member": member_id})
-        await notifications.queue(
-            member_id, "booking_confirmed", {"tool": Names.of(offer.tool_type, "name"),
-                                             "starts": Day(starts_on), "ends": Day(ends_on)},
-            now=now, centre_id=centre_id, centre=offer.centre,
-            event_key=f"booking_confirmed:booking {booking['id']}")
+        return await _reserve(offer, member_id, free[0], starts_on, ends_on,
+                              actor_id=actor_id, now=now)
+
+
+async def _reserve(offer: Offer, member_id: int, unit_id: int, starts_on: date, ends_on: date,
+                   *, actor_id: int, now: datetime, transfer: int | None = None,
+                   waited_at: tuple[int, ...] = ()) -> dict[str, Any]:
+    """Write the booking of a unit for the offer's centre (`transfer`: the request bringing it
+    there), mark the member's waitlist entry for these days booked (at the offer's centre and
+    `waited_at`), audit it and confirm it to the member. Inside the booking's transaction."""
+    tool_type_id, centre_id = offer.tool_type["id"], offer.centre["id"]
+    booking = (await Booking.insert(Booking(
+        member=member_id, tool_type=tool_type_id, unit=unit_id, centre=centre_id,
+        starts_on=starts_on, ends_on=ends_on, status="reserved", created_at=now,
+        created_by=actor_id, transfer=transfer,
+    )).returning(*Booking.all_columns()))[0]
+    await WaitlistEntry.update({WaitlistEntry.status: "booked"}).where(
+        (WaitlistEntry.member == member_id) & (WaitlistEntry.tool_type == tool_type_id)
+        & WaitlistEntry.centre.is_in([centre_id, *waited_at])
+        & (WaitlistEntry.starts_on == starts_on) & (WaitlistEntry.ends_on == ends_on)
+        & WaitlistEntry.status.is_in(["waiting", "offered"]))
+    after = {"unit": unit_id, "starts_on": starts_on.isoformat(),
+             "ends_on": ends_on.isoformat(), "member": member_id}
+    await audit.record("booking.create", "booking", booking["id"], now=now,
+                       actor_id=actor_id, centre_id=centre_id,
+                       after=after if transfer is None else {**after, "transfer": transfer})
+    await notifications.queue(
+        member_id, "booking_confirmed", {"tool": Names.of(offer.tool_type, "name"),
+                                         "starts": Day(starts_on), "ends": Day(ends_on)},
+        now=now, centre_id=centre_id, centre=offer.centre,
+        event_key=f"booking_confirmed:booking {booking['id']}")
     return booking
 
 
@@ -493,31 +504,14 @@ async def _book_elsewhere(member_id, tool_type_id, centre_id, pickup_id, starts_
             needed_by=starts_on, reason="", status="requested", requested_by=actor_id,
             requested_at=now, close_reason="",
         )).returning(TransferRequest.id))[0]["id"]
-        booking = (await Booking.insert(Booking(
-            member=member_id, tool_type=tool_type_id, unit=free[0], centre=pickup_id,
-            starts_on=starts_on, ends_on=ends_on, status="reserved", created_at=now,
-            created_by=actor_id, transfer=request,
-        )).returning(*Booking.all_columns()))[0]
-        await WaitlistEntry.update({WaitlistEntry.status: "booked"}).where(
-            (WaitlistEntry.member == member_id) & (WaitlistEntry.tool_type == tool_type_id)
-            & WaitlistEntry.centre.is_in([centre_id, pickup_id])
-            & (WaitlistEntry.starts_on == starts_on) & (WaitlistEntry.ends_on == ends_on)
-            & WaitlistEntry.status.is_in(["waiting", "offered"]))
+        booking = await _reserve(offer, member_id, free[0], starts_on, ends_on,
+                                 actor_id=actor_id, now=now, transfer=request,
+                                 waited_at=(centre_id,))
         await audit.record("transfer.request", "transfer", request, now=now,
                            actor_id=actor_id, centre_id=pickup_id, after={
                                "tool_type": tool_type_id, "sender": centre_id,
                                "receiver": pickup_id, "quantity": 1,
                                "needed_by": starts_on.isoformat(), "booking": booking["id"]})
-        await audit.record("booking.create", "booking", booking["id"], now=now,
-                           actor_id=actor_id, centre_id=pickup_id,
-                           after={"unit": free[0], "starts_on": starts_on.isoformat(),
-                                  "ends_on": ends_on.isoformat(), "member": member_id,
-                                  "transfer": request})
-        await notifications.queue(
-            member_id, "booking_confirmed", {"tool": Names.of(offer.tool_type, "name"),
-                                             "starts": Day(starts_on), "ends": Day(ends_on)},
-            now=now, centre_id=pickup_id, centre=offer.centre,
-            event_key=f"booking_confirmed:booking {booking['id']}")
     return booking
 
 
@@ -580,7 +574,9 @@ async def cancel(booking_id: int, *, member_id: int | None, centre_ids: frozense
     """A member cancels their own booking until pick-up (`member_id`), or the desk does for a
     centre it works for (`centre_ids`; None: every centre)."""
     async with write_transaction():
-        booking = await Booking.select().where(Booking.id == booking_id).first()
+        booking = await Booking.select(
+            Booking.all_columns(), Booking.unit.centre.as_alias("unit_centre")).where(
+            Booking.id == booking_id).first()
         _check_whose(booking, member_id, centre_ids)
         if booking["status"] != "reserved":
             raise BookingError("invalid", {"form": N_(
@@ -590,15 +586,9 @@ async def cancel(booking_id: int, *, member_id: int | None, centre_ids: frozense
                            centre_id=booking["centre"], before={"status": "reserved"},
                            after={"status": "cancelled"})
         await withdraw_request(booking, actor_id=actor_id, now=now)
-        await offer_freed_period(booking["tool_type"], await _unit_centre(booking), now=now,
+        # the unit is free where it is: here, unless it was still to come from another centre
+        await offer_freed_period(booking["tool_type"], booking["unit_centre"], now=now,
                                  today=today)
-
-
-async def _unit_centre(booking: dict[str, Any]) -> int:
-    """Where a booking's unit is: its centre's, unless it was still to come from another."""
-    if booking.get("transfer") is None:
-        return booking["centre"]
-    return (await Unit.select(Unit.centre).where(Unit.id == booking["unit"]).first())["centre"]
 
 
 async def offer_freed_period(tool_type_id: int, centre_id: int, *, now: datetime,

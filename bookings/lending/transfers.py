@@ -85,7 +85,7 @@ async def _bookings(request_ids: list[int]) -> dict[int, dict[str, Any]]:
     """The member's booking each request carries, if any (in whatever state it is now)."""
     rows = await Booking.select(
         Booking.id, Booking.transfer, Booking.status, Booking.starts_on, Booking.member,
-        Booking.member.name.as_alias("member_name"),
+        Booking.unit, Booking.member.name.as_alias("member_name"),
         Booking.unit.asset_tag.as_alias("asset_tag"),
     ).where(Booking.transfer.is_in(request_ids or [-1]))
     return {row["transfer"]: row for row in rows}
@@ -284,8 +284,9 @@ async def dispatch(request_id: int, code: str, *, actor: CurrentUser, today: dat
             unit = await Unit.select(Unit.id, Unit.tool_type, Unit.centre, Unit.status).where(
                 Unit.asset_tag == tag).first()
             refusal = _dispatch_refusal(unit, request)
-            riding = await riding_booking(request_id)
-            if refusal is None and riding is not None and riding["unit"] != unit["id"]:
+            riding = (await _bookings([request_id])).get(request_id)
+            if (refusal is None and riding is not None and riding["status"] == "reserved"
+                    and riding["unit"] != unit["id"]):
                 refusal = (N_("This request carries a member's booking of %(tag)s: send that "
                               "unit."), {"tag": riding["asset_tag"]})
             if refusal is None and await TransferItem.exists().where(
@@ -318,16 +319,6 @@ async def dispatch(request_id: int, code: str, *, actor: CurrentUser, today: dat
         raise _invalid({"tag": N_("This unit is on its way between centres already.")}
                        ) from None
     return tag
-
-
-async def riding_booking(request_id: int) -> dict[str, Any] | None:
-    """The member's booking a request carries (it brings the booking's unit to where it is
-    picked up), while it waits for it."""
-    return await Booking.select(
-        Booking.id, Booking.unit, Booking.member, Booking.starts_on,
-        Booking.unit.asset_tag.as_alias("asset_tag"),
-        Booking.member.name.as_alias("member_name"),
-    ).where((Booking.transfer == request_id) & (Booking.status == "reserved")).first()
 
 
 def _dispatch_refusal(unit: Mapping[str, Any] | None, request: Mapping[str, Any]
