@@ -188,18 +188,21 @@ async def fresh_database(request):
         shutil.copyfile(TEMPLATE_DB, path)
         DB.connection_kwargs["database"] = str(path)
         yield
+        await DB.close_idle_connections()
         DB.connection_kwargs["database"] = str(TEMPLATE_DB)
         path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
-async def postgres_pool():
+async def connection_pool():
+    """The app's pool, as the server runs it: on SQLite a few connections kept open (each
+    test's file its own; closed before a file is copied), on PostgreSQL four."""
     if ON_POSTGRES:
         await DB.start_connection_pool(min_size=1, max_size=4)
-        yield
-        await DB.close_connection_pool()
     else:
-        yield
+        await DB.start_connection_pool(max_size=4)
+    yield
+    await DB.close_connection_pool()
 
 
 @pytest.fixture
@@ -262,6 +265,7 @@ async def take_snapshot(name: str):
     """The database as it is: a copy of the SQLite file, or each PostgreSQL table's rows."""
     if not ON_POSTGRES:
         path = RUN_DIR / f"{name}.sqlite"
+        await DB.close_idle_connections()
         shutil.copyfile(DB.connection_kwargs["database"], path)
         return path
     rows = {}
@@ -277,6 +281,7 @@ async def take_snapshot(name: str):
 async def restore(snapshot) -> None:
     """Back to a snapshot, from the empty database every test starts with."""
     if not ON_POSTGRES:
+        await DB.close_idle_connections()
         shutil.copyfile(snapshot, DB.connection_kwargs["database"])
         return
     async with DB.pool.acquire() as connection:

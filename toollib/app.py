@@ -149,11 +149,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
         if DB.engine_type == "postgres":
             await DB.start_connection_pool(min_size=1, max_size=10)
+        else:  # a worker serves a request or two at once; a few connections cover them
+            await DB.start_connection_pool(max_size=4)
         try:
             yield
         finally:
-            if DB.engine_type == "postgres":
-                await DB.close_connection_pool()
+            await DB.close_connection_pool()
 
     @asynccontextmanager
     async def periodic_jobs(app: Litestar) -> AsyncIterator[None]:
