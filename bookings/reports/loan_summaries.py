@@ -4,7 +4,8 @@ every centre) and tool type (report_loan_month), and the members with a loan per
 scope and category (or all), counted by the month of their previous loan in the same scope
 and category (report_borrower_month). A report reads them for the whole closed months of its
 period and the booking rows for the rest (a part-month at either end, the month the period
-before ends in, the months not closed yet).
+before ends in, the months not closed yet; that month, when it ends fewer days before the
+period than in it, as its summary less the bookings of those days).
 
 Distinct borrowers do not add up across months, so each month counts its borrowers by the
 month of their previous loan: the borrowers of whole months a..b are those of a..b whose
@@ -131,16 +132,18 @@ SUMMARY_ROWS = """
       {key} AS item, s.loans, s.loan_days, s.cancelled, s.no_shows, s.returns, s.damaged
     FROM report_loan_month s WHERE s.month IN $loans_months AND {rows}"""
 
-# the bookings' figures of the days $r0..$r1 (index i), as the summary's rows; {current}: 1 or 0
+# the bookings' figures of the days $r0..$r1 (index i), as the summary's rows; {current}: 1 or
+# 0; {sign}: '' or '-' for days taken away from a summarised month (split_less)
 RAW_ROWS = """
     SELECT {current}, {month}, {key},
-      CASE WHEN b.status IN {loan} AND b.starts_on >= $r0 THEN 1 ELSE 0 END,
-      CASE WHEN b.status IN {loan} AND b.starts_on <= $r1
+      {sign}CASE WHEN b.status IN {loan} AND b.starts_on >= $r0 THEN 1 ELSE 0 END,
+      {sign}CASE WHEN b.status IN {loan} AND b.starts_on <= $r1
         AND COALESCE(b.ended_on, $today) >= $r0 THEN {days} + 1 ELSE 0 END,
-      CASE WHEN b.status = 'cancelled' AND b.starts_on >= $r0 THEN 1 ELSE 0 END,
-      CASE WHEN b.status = 'no_show' AND b.starts_on >= $r0 THEN 1 ELSE 0 END,
-      CASE WHEN b.status = 'returned' AND b.ended_on BETWEEN $r0 AND $r1 THEN 1 ELSE 0 END,
-      CASE WHEN b.status = 'returned' AND b.ended_on BETWEEN $r0 AND $r1
+      {sign}CASE WHEN b.status = 'cancelled' AND b.starts_on >= $r0 THEN 1 ELSE 0 END,
+      {sign}CASE WHEN b.status = 'no_show' AND b.starts_on >= $r0 THEN 1 ELSE 0 END,
+      {sign}CASE WHEN b.status = 'returned' AND b.ended_on BETWEEN $r0 AND $r1 THEN 1
+        ELSE 0 END,
+      {sign}CASE WHEN b.status = 'returned' AND b.ended_on BETWEEN $r0 AND $r1
         AND b.return_condition IN """ + DAMAGED + """ THEN 1 ELSE 0 END
     FROM booking b WHERE {which}{centres}"""
 # each booking once: begun in the days, or before them and back (or not yet) in or after them.
@@ -250,15 +253,18 @@ async def loans(scope: Scope, first: date, last: date, cut: date, today: date, b
     """The bookings' figures of the scope's days `first`..`last` (those before `cut` are the
     period before) as one derived table (current, month, key, loans, loan_days, cancelled,
     no_shows, returns, damaged): a row per summarised month and key, and one per booking of
-    the other days. `key`: the tool type, the centre or 0 (`by`); `month`: of the first day
-    (loans, cancellations and no-shows by month). The SQL and the values it binds."""
-    months, runs = summary_rules.split(first, last, until, cut)
-    pieces = []
+    the other days (and one, negated, per booking of a summarised month's days before the
+    cut: summary_rules.split_less). `key`: the tool type, the centre or 0 (`by`); `month`: of
+    the first day (loans, cancellations and no-shows by month). The SQL and the values it binds."""
+    months, runs, less = summary_rules.split_less(first, last, until, cut)
+    pieces: list[tuple[date, date, str]] = []  # (first day, last day, sign)
     for start, end in runs:  # each run on one side of the cut
         if start < cut <= end:
-            pieces += [(start, cut - timedelta(days=1)), (cut, end)]
+            pieces += [(start, cut - timedelta(days=1), ""), (cut, end, "")]
         else:
-            pieces.append((start, end))
+            pieces.append((start, end, ""))
+    # the days before the cut of a month the summary answers whole, taken from its days after
+    pieces += [(start, end, "-") for start, end in less]
     values: dict[str, Any] = {"loans_cut": summary_rules.month_key(cut),
                               "loans_months": months or [""], "today": today,
                               "centres": list(scope.centres or ())}
@@ -267,18 +273,22 @@ async def loans(scope: Scope, first: date, last: date, cut: date, today: date, b
     state = await _run(STATE, {})
     bounded = bool(state) and state[0]["loans_stale_from"] is None and (
         state[0]["loans_longest"] is not None and state[0]["loans_covered"] is not None)
-    which_of = [BEGUN, NOT_BACK] + (
-        [BACK_BEFORE_COVERED, BACK_SINCE_COVERED] if bounded else [BACK_AFTER])
     if bounded:
         values["covered"] = _day(state[0]["loans_covered"])
-    for index, (start, end) in enumerate(pieces):
+    for index, (start, end, sign) in enumerate(pieces):
         r0, r1 = f"$r0_{index}", f"$r1_{index}"
         values[f"r0_{index}"], values[f"r1_{index}"] = start, end
+        which_of = [BEGUN, NOT_BACK, BACK_AFTER]
         if bounded:
             values[f"rb_{index}"] = start - timedelta(days=int(state[0]["loans_longest"]))
             values[f"rc_{index}"] = max(start, values["covered"])
+            # days from the first open month on: no loan came back before them after its
+            # first day, so BACK_BEFORE_COVERED has nothing (SQLite read it for 18 ms)
+            which_of = [BEGUN, NOT_BACK, BACK_SINCE_COVERED]
+            if start < values["covered"]:
+                which_of.insert(2, BACK_BEFORE_COVERED)
         for which in which_of:
-            slots = {"{current}": "1" if start >= cut else "0",
+            slots = {"{current}": "1" if start >= cut or sign else "0", "{sign}": sign,
                      "{month}": db.month_of_day("b.starts_on"), "{key}": _key(by, True),
                      "{days}": _days("$r0", "$r1"), "{which}": which,
                      # a centre's index would read all its bookings before the days

@@ -5,7 +5,8 @@ A month is closed once the day after it has passed too (`open_from`): a transact
 at its last midnight has long committed by then. The summaries answer whole closed months
 inside the days asked for; the rest (a part of a month at either end, the month a period is
 cut in two by `cut`, and every month not closed or not summarised yet) is read from the raw
-rows."""
+rows, but a summarised month cut early is its summary less the raw rows of its days before
+the cut (`split_less`)."""
 
 from __future__ import annotations
 
@@ -55,3 +56,27 @@ def split(first: date, last: date, until: date, cut: date | None = None
             raw.append((day, min(month_end, last)))
         day = month_end + timedelta(days=1)
     return months, raw
+
+
+def split_less(first: date, last: date, until: date, cut: date
+               ) -> tuple[list[str], list[tuple[date, date]], list[tuple[date, date]]]:
+    """split(), but a summarised month cut in two with fewer days before the cut than after
+    it is answered as its whole month less its days before the cut: (the months, the raw runs,
+    the runs among them to take away from the days after the cut). Those days are read twice,
+    fewer than the days after them once (the bench's five-year period starts on the 6th)."""
+    months, raw = split(first, last, until, cut)
+    start = cut.replace(day=1)
+    month_end = next_month(start) - timedelta(days=1)
+    if not (first <= start < cut <= month_end <= last and month_end < until
+            and (cut - start) < (month_end - cut)):
+        return months, raw, []
+    before = (start, cut - timedelta(days=1))
+    runs: list[tuple[date, date]] = []
+    for run in raw:  # the run holding the month keeps its other days
+        if run[0] <= start and month_end <= run[1]:
+            runs += [piece for piece in ((run[0], cut - timedelta(days=1)),
+                                         (next_month(start), run[1]))
+                     if piece[0] <= piece[1]]
+        else:
+            runs.append(run)
+    return sorted([*months, month_key(start)]), runs, [before]

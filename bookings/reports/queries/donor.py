@@ -49,10 +49,11 @@ CERTIFIED_BY_SESSION = """
     WHERE c.session IS NOT NULL AND c.revoked_at IS NULL GROUP BY c.session"""
 
 # members with a loan in $first..$last or a session attended in [$start, $end): ids for IN
+# (UNION ALL: IN takes each once; sorting out the repeats first cost SQLite 15 ms)
 SERVED = """
     SELECT b.member FROM booking b WHERE b.status IN {loan}
       AND b.starts_on BETWEEN $first AND $last{in_centres[b.centre]}
-    UNION
+    UNION ALL
     SELECT e.member FROM enrolment e JOIN skill_session s ON s.id = e.session
     WHERE e.status = 'enrolled' AND e.attended = $yes AND s.status = 'scheduled'
       AND s.starts_at >= $start AND s.starts_at < $end{in_centres[s.centre]}"""
@@ -63,10 +64,10 @@ SERVED = """
 SERVED_SINCE = """
     SELECT l.member FROM report_borrower_last l
     WHERE l.scope = $scope AND l.level = 'all' AND l.item = 0 AND l.last_day >= $first
-    UNION
+    UNION ALL
     SELECT b.member FROM booking b WHERE b.status IN {loan}
       AND b.starts_on BETWEEN $covered AND $last{in_centres[b.centre]}
-    UNION
+    UNION ALL
     SELECT e.member FROM enrolment e JOIN skill_session s ON s.id = e.session
     WHERE e.status = 'enrolled' AND e.attended = $yes AND s.status = 'scheduled'
       AND s.starts_at >= $start AND s.starts_at < $end{in_centres[s.centre]}"""
@@ -80,23 +81,24 @@ CERTIFIED = """
     SELECT c.member FROM certificate c JOIN skill_session s ON s.id = c.session
     WHERE c.revoked_at IS NULL AND {held} AND s.starts_at >= $t0"""
 
-# one row per measure and breakdown; {served}, {attended}, {certified}: the queries above;
-# {new_members}: figures.NEW_MEMBERS, whose rows before the period ('joined_before') are the
-# headline's previous figure (figures.new_members() need not read them again)
+# one row per breakdown with each measure's people; {served}, {attended}, {certified}: the
+# queries above; {new_members}: figures.NEW_MEMBERS, whose members before the period
+# ('joined_before') are the headline's previous figure (figures.new_members() need not read
+# them again). One pass over the members with each set probed, not a pass and a grouping a
+# measure: nearly every member is in one of them (SQLite 310 ms against 200)
 PEOPLE = """
-    SELECT 'served' AS measure, {dims}, COUNT(*) AS people FROM member m
-    WHERE m.id IN ({served}) GROUP BY {group}
-    UNION ALL
-    SELECT n.measure, {dims}, COUNT(*) FROM member m
-      JOIN (SELECT n.member, CASE WHEN n.first_day >= $p0 THEN 'new' ELSE 'joined_before' END
-              AS measure FROM ({new_members}) n) n ON n.member = m.id
-    GROUP BY n.measure, {group}
-    UNION ALL
-    SELECT 'attended', {dims}, COUNT(*) FROM member m
-    WHERE m.id IN ({attended}) GROUP BY {group}
-    UNION ALL
-    SELECT 'certificates', {dims}, COUNT(*) FROM member m
-      JOIN ({certified}) c ON c.member = m.id GROUP BY {group}"""
+    SELECT {dims},
+      SUM(CASE WHEN m.id IN ({served}) THEN 1 ELSE 0 END) AS served,
+      SUM(CASE WHEN n.first_day >= $p0 THEN 1 ELSE 0 END) AS new,
+      SUM(CASE WHEN n.first_day < $p0 THEN 1 ELSE 0 END) AS joined_before,
+      SUM(CASE WHEN m.id IN ({attended}) THEN 1 ELSE 0 END) AS attended,
+      SUM(COALESCE(c.certificates, 0)) AS certificates
+    FROM member m
+      LEFT JOIN ({new_members}) n ON n.member = m.id
+      LEFT JOIN (SELECT c.member, COUNT(*) AS certificates FROM ({certified}) c
+                 GROUP BY c.member) c ON c.member = m.id
+    GROUP BY {group}"""
+MEASURES = ("served", "new", "attended", "certificates")
 
 # {served}: SERVED for the period before
 SERVED_BEFORE = """
@@ -216,17 +218,18 @@ async def donor(scope: Scope, period: Period, today: date) -> dict[str, Any]:
         sessions_held = await figures.sessions_held(scope, v)
 
     # the new members before the period: only their number, for the headline
-    joined_before = sum(number(row["people"]) for row in people
-                        if row["measure"] == "joined_before")
-    people = [row for row in people if row["measure"] != "joined_before"]
+    joined_before = sum(number(row["joined_before"]) for row in people)
     breakdowns: dict[str, dict[str, dict[str, int]]] = {d: {} for d in DIMENSIONS}
     for row in people:
+        if not any(number(row[measure]) for measure in MEASURES):
+            continue  # a breakdown's value shows when someone it counts has it
         for dimension in DIMENSIONS:
-            cell = breakdowns[dimension].setdefault(row[dimension] or "", {
-                "served": 0, "new": 0, "attended": 0, "certificates": 0})
-            cell[row["measure"]] += number(row["people"])
+            cell = breakdowns[dimension].setdefault(row[dimension] or "", dict.fromkeys(
+                MEASURES, 0))
+            for measure in MEASURES:
+                cell[measure] += number(row[measure])
     totals = {measure: sum(cell[measure] for cell in breakdowns["sex"].values())
-              for measure in ("served", "new", "attended", "certificates")}
+              for measure in MEASURES}
     order = {"sex": SEXES, "age_band": AGE_BANDS, "situation": SITUATIONS}
     people_columns = [Column("served", N_("Members served"), "people"),
                       Column("new", N_("New members"), "people"),

@@ -25,7 +25,8 @@ from rental.ledger import funder_in_languages
 
 CHARGE_KINDS = ("fee", "late_fee", "damage", "replacement")
 
-# {ledger}: summaries.LEDGER over the period and the one before
+# {ledger}: summaries.LEDGER over the period and the one before; a group of no entries is
+# a month's days before the cut taken from it, not a row of the period
 LEDGER_SUMS = """
     SELECT e.current, e.centre, e.created_by, m.name AS staff, e.kind, e.method, e.funder,
       e.concession, k.name_ka AS concession_ka, k.name_en AS concession_en,
@@ -33,7 +34,8 @@ LEDGER_SUMS = """
     FROM ({ledger}) e
       LEFT JOIN member m ON m.id = e.created_by
       LEFT JOIN concession_category k ON k.id = e.concession
-    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"""
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+    HAVING SUM(e.entries) > 0"""
 
 # {ledger}: summaries.LEDGER over the period and the one before
 BY_MONTH = """

@@ -74,6 +74,10 @@ UNITS_GONE = """
     WHERE u.status IN ('retired', 'lost'){in_centres[u.centre]}
     GROUP BY u.id, u.tool_type, u.acquired_on"""
 
+# the tool types a report lists: those with units in the scope, and those lent or booked in the
+# two periods, probed one tool type at a time in booking_tool_type_starts (it holds the centre):
+# reading the scope's bookings instead cost 200-300 ms for a large centre on both engines, and
+# an OR of the two (rather than a UNION) PostgreSQL planned as a scan per tool type
 TOOL_TYPES = """
     SELECT t.id, t.name_ka, t.name_en, t.name_ru, t.category, c.name_ka AS category_ka,
       c.name_en AS category_en, c.name_ru AS category_ru, c.position
@@ -81,21 +85,25 @@ TOOL_TYPES = """
     WHERE t.id IN (SELECT u.tool_type FROM unit u WHERE 1 = 1
                    {in_centres[u.centre]}
                    UNION
-                   SELECT b.tool_type FROM booking b WHERE b.starts_on BETWEEN $q0 AND $p1
-                   {in_centres[b.centre]})"""
-# one IN over a UNION, not two INs joined by OR: PostgreSQL planned the OR for one centre as
-# a scan of the bookings per tool type (14.8 s at national scale; 0.26 s so)
+                   SELECT k.id FROM tool_type k
+                   WHERE EXISTS (SELECT 1 FROM booking b WHERE b.tool_type = k.id
+                                 AND b.starts_on BETWEEN $q0 AND $p1
+                                 {in_centres[b.centre]}))"""
 
-# a probe a unit in booking_unit_lent (its condition, word for word)
+# a probe a unit in booking_unit_lent (its condition, word for word); the units found first
+# and only the 100 listed named: SQLite joined the tool types first and read every unit
+# through unit_type_centre_status (40 ms against 12)
 NEVER_LENT = """
-    SELECT u.id, u.asset_tag, u.acquired_on, t.name_ka, t.name_en, t.name_ru,
-      COUNT(*) OVER () AS total
-    FROM unit u JOIN tool_type t ON t.id = u.tool_type
-    WHERE u.status NOT IN ('retired', 'lost') AND COALESCE(u.acquired_on, $p1) <= $p1
-      {in_centres[u.centre]}
-      AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.unit = u.id
-                      AND b.status NOT IN {not_loan} AND b.starts_on <= $p1)
-    ORDER BY u.asset_tag LIMIT 100"""
+    SELECT n.id, n.asset_tag, n.acquired_on, t.name_ka, t.name_en, t.name_ru, n.total
+    FROM (SELECT u.id, u.asset_tag, u.acquired_on, u.tool_type, COUNT(*) OVER () AS total
+          FROM unit u
+          WHERE u.status NOT IN ('retired', 'lost') AND COALESCE(u.acquired_on, $p1) <= $p1
+            {in_centres[u.centre]}
+            AND NOT EXISTS (SELECT 1 FROM booking b WHERE b.unit = u.id
+                            AND b.status NOT IN {not_loan} AND b.starts_on <= $p1)
+          ORDER BY u.asset_tag LIMIT 100) n
+      JOIN tool_type t ON t.id = n.tool_type
+    ORDER BY n.asset_tag"""
 
 CANCELLED_AND_NO_SHOWS = """
     SELECT b.status, SUM(CASE WHEN b.starts_on >= $p0 THEN 1 ELSE 0 END) AS current,
@@ -138,23 +146,14 @@ SUMMARY_BY_MONTH = """
       SUM(CASE WHEN x.current = 0 THEN x.no_shows ELSE 0 END) AS previous_no_show
     FROM ({loans}) x GROUP BY x.month"""
 
-# TOOL_TYPES for every centre: a booking's tool type by booking_tool_type_starts, one probe a
-# tool type, not a scan of the period's bookings (for one centre, booking_centre_starts serves)
-TOOL_TYPES_EVERYWHERE = """
-    SELECT t.id, t.name_ka, t.name_en, t.name_ru, t.category, c.name_ka AS category_ka,
-      c.name_en AS category_en, c.name_ru AS category_ru, c.position
-    FROM tool_type t JOIN category c ON c.id = t.category
-    WHERE t.id IN (SELECT u.tool_type FROM unit u)
-      OR EXISTS (SELECT 1 FROM booking b WHERE b.tool_type = t.id
-                 AND b.starts_on BETWEEN $q0 AND $p1)"""
-
 # the borrowers of a few tool types (those a table shows), from booking_tool_type_starts
-# alone (it holds status, member and centre)
+# alone (it holds status, member and centre); the unary plus keeps SQLite from reading a
+# large centre's bookings by booking_centre_starts instead (150 ms against 15)
 BORROWERS_OF_TOOL_TYPES = """
     SELECT b.tool_type AS id, COUNT(DISTINCT b.member) AS borrowers FROM booking b
     WHERE b.tool_type IN $types AND b.status NOT IN {not_loan}
       AND b.starts_on BETWEEN $p0 AND $p1
-      {in_centres[b.centre]}
+      {in_centres[+b.centre]}
     GROUP BY b.tool_type"""
 
 
@@ -221,8 +220,7 @@ async def usage(scope: Scope, period: Period, today: date) -> dict[str, Any]:
                                 previous_lendable_from=before["from"],
                                 previous_lendable_days=before["days"])
         gone = await fetch(UNITS_GONE, scope, v)
-        types = await fetch(TOOL_TYPES_EVERYWHERE if until > date.min and scope.centres is None
-                            else TOOL_TYPES, scope, v)
+        types = await fetch(TOOL_TYPES, scope, v)
         never = await fetch(NEVER_LENT, scope, v)
         unmet = await fetch(UNMET_DEMAND, scope, v)
         lent = figures.total(await figures.loans(scope, v))

@@ -33,6 +33,8 @@ PERIODS = {
     "2025": period_of("year", date(2025, 1, 1)),
     "2026": period_of("year", date(2026, 1, 1)),
     "17 Mar 2025 to 9 Nov 2026": Period("dates", date(2025, 3, 17), date(2026, 11, 9)),
+    # cut on 4 February: that month from the summary less its first three days
+    "4 Feb 2025 to 30 Nov 2026": Period("dates", date(2025, 2, 4), date(2026, 11, 30)),
 }
 # the day November closes (open_from) and the days either side
 READ_ON = (date(2026, 11, 20), date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 20))
@@ -168,3 +170,28 @@ async def test_a_report_page_brings_the_summaries_up_to_date_once(generated):
     await report_page(coordinator, "money", filters, today=today, default_zone=ZONE)
     assert await summaries.summarised_until(ZONE, today) == date(2026, 12, 1)
     assert await summaries.bring_up_to_date(ZONE, today) == []
+
+
+async def test_a_month_less_its_days_before_the_cut_shows_no_row_for_those_days(generated):
+    """A fee charged on 2 February 2025 by a desk worker who wrote nothing else: February is
+    read from the summary less its days before the cut (the 4th), which must not leave them a
+    row of nothing in the period's table by staff."""
+    from rental.tables import Centre, LedgerEntry, Member, Receipt
+
+    today = date(2026, 12, 20)
+    centre = (await Centre.select(Centre.id).first())["id"]
+    member = (await Member.select(Member.id).where(Member.role == "member").first())["id"]
+    worker = (await Member.insert(Member(name="Early Worker", phone="+995599000777",
+                                         role="staff")).returning(Member.id))[0]["id"]
+    moment = datetime.combine(date(2025, 2, 2), time(12), TBILISI).astimezone(UTC)
+    receipt = (await Receipt.insert(Receipt(member=member, centre=centre, kind="check_out",
+                                            created_at=moment, created_by=worker))
+               .returning(Receipt.id))[0]["id"]
+    await LedgerEntry.insert(LedgerEntry(receipt=receipt, member=member, centre=centre,
+                                         kind="fee", amount=777, created_at=moment,
+                                         created_by=worker))
+    await summaries.bring_up_to_date(ZONE, today)
+    scope = (await summary_scopes(ZONE))["every centre"]
+    period = PERIODS["4 Feb 2025 to 30 Nov 2026"]
+    for summarised, raw in await both_ways(scope, period, today):
+        assert summarised == raw

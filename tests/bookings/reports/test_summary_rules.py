@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from bookings.reports.summary_rules import month_keys, open_from, split
+from bookings.reports.summary_rules import month_keys, open_from, split, split_less
 
 D = date
 
@@ -57,3 +57,27 @@ def test_every_day_is_read_once():
         assert not span & days
         days |= span
     assert days == set(range(first.toordinal(), last.toordinal() + 1))
+
+
+@pytest.mark.parametrize(("first", "last", "until", "cut", "months", "raw", "less"), [
+    # five years from the 6th: December 2021 is its month less its first five days
+    (D(2016, 12, 5), D(2026, 12, 6), D(2026, 12, 1), D(2021, 12, 6),
+     [*month_keys(D(2017, 1, 1), D(2026, 11, 1))],
+     [(D(2016, 12, 5), D(2016, 12, 31)), (D(2021, 12, 1), D(2021, 12, 5)),
+      (D(2026, 12, 1), D(2026, 12, 6))],
+     [(D(2021, 12, 1), D(2021, 12, 5))]),
+    # more days before the cut than after it: the month read raw, as split() does
+    (D(2025, 1, 1), D(2025, 3, 31), D(2026, 11, 1), D(2025, 2, 20),
+     ["2025-01", "2025-03"], [(D(2025, 2, 1), D(2025, 2, 28))], []),
+    # the cut month not summarised yet, or not whole in the days: as split()
+    (D(2025, 1, 1), D(2025, 3, 31), D(2025, 2, 1), D(2025, 2, 3),
+     ["2025-01"], [(D(2025, 2, 1), D(2025, 3, 31))], []),
+    (D(2025, 2, 2), D(2025, 3, 31), D(2026, 11, 1), D(2025, 2, 3),
+     ["2025-03"], [(D(2025, 2, 2), D(2025, 2, 28))], []),
+    # the cut month joined to a raw part-month before it keeps that part
+    (D(2025, 1, 15), D(2025, 3, 31), D(2026, 11, 1), D(2025, 2, 3),
+     ["2025-02", "2025-03"], [(D(2025, 1, 15), D(2025, 2, 2))],
+     [(D(2025, 2, 1), D(2025, 2, 2))]),
+])
+def test_split_less(first, last, until, cut, months, raw, less):
+    assert split_less(first, last, until, cut) == (months, raw, less)
