@@ -8,6 +8,8 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from inventory import csvfiles
 from inventory.rules import normalise_asset_tag
 from inventory.search_rules import query_terms, screen
@@ -75,7 +77,7 @@ async def search_tool_types(
 ) -> Page:
     """Tool types whose names in any language have every word of the query in any of its forms
     (inventory.search_rules), or with a unit of that asset tag; optionally in one category,
-    kept at one centre, or among `only_ids`."""
+    kept at one centre, or among `only_ids`. One query, but for a page past the last."""
     condition = ToolType.active.eq(True)
     by_name = name_matches(query)
     if by_name is not None:
@@ -95,19 +97,27 @@ async def search_tool_types(
         )
     if only_ids is not None:
         condition &= ToolType.id.is_in(list(only_ids) or [-1])
-    total = await ToolType.count().where(condition)
-    page = clamp_page(page, total, per_page)
-    items = (
-        await ToolType.select(
-            *_catalogue_columns(),
-        )
+    items = await _catalogue_page(condition, page, per_page)
+    if not items and page > 1:  # past the last page: the last one
+        page = clamp_page(page, await ToolType.count().where(condition), per_page)
+        items = await _catalogue_page(condition, page, per_page)
+    total = items[0]["total"] if items else 0
+    for item in items:
+        del item["total"]
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+async def _catalogue_page(condition: Any, page: int, per_page: int) -> list[dict[str, Any]]:
+    """One page of tool types, each row with the number of all that match (`total`): one scan
+    of the names instead of a count and a page (a search keystroke runs this)."""
+    return await (
+        ToolType.select(*_catalogue_columns(), QueryString("COUNT(*) OVER () AS total"))
         .where(condition)
         .order_by(ToolType.category.position)
         .order_by(ToolType.name_ka)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return Page(items=items, total=total, page=page, per_page=per_page)
 
 
 def name_matches(query: str, search_text: Any = ToolType.search_text) -> Any | None:

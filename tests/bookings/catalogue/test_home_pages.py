@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -104,8 +106,18 @@ async def test_pages_paginate(client, seeded):
     assert 'rel="next"' in first.text
     second = await client.get("/", params={"page": 2})
     assert 'rel="prev"' in second.text
+    last, number = second, 2
+    while 'rel="next"' in last.text:
+        number += 1
+        last = await client.get("/", params={"page": number})
     beyond = await client.get("/", params={"page": 999})
-    assert beyond.status_code == 200  # clamped to the last page
+    assert beyond.status_code == 200  # shown as the last page
+    assert 'rel="next"' not in beyond.text and 'rel="prev"' in beyond.text
+    assert cards(beyond.text) == cards(last.text) and cards(last.text)
+
+
+def cards(html: str) -> list[str]:
+    return re.findall(r"<h3>([^<]+)</h3>", html)
 
 
 @pytest.mark.parametrize("lang, text", [("ka", "გვერდი ვერ მოიძებნა"), ("en", "Page not found")])
