@@ -68,7 +68,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         of SQLite's 2 MiB. Kept open, each would hold its 2 MiB after the first report read
         years of rows (4 connections: 10.5 MB, with this 4.2 MB); the file's pages stay in the
         system's cache either way."""
-        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        # Its thread must not keep the process alive at exit when the pool was never closed
+        # (a worker stopped hard, a script): SQLite rolls back what it left unfinished.
+        connection._thread.daemon = True
+        await connection
         connection.row_factory = dict_factory
         await connection.executescript("PRAGMA foreign_keys = 1; PRAGMA cache_size = -512")
         return connection

@@ -8,6 +8,9 @@ import asyncio
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import ON_POSTGRES
@@ -114,3 +117,20 @@ async def test_commands_that_start_no_pool_connect_per_query():
         assert not await marked()
     finally:
         await DB.start_connection_pool(max_size=4)
+
+
+def test_a_process_that_never_closes_its_pool_still_exits(tmp_path):
+    """A worker stopped hard, or a script, leaves kept connections open: their threads must
+    not hold the process at exit (they are daemon threads)."""
+    script = (
+        "import asyncio\n"
+        "from rental.kernel.sqlite_engine import PooledSQLiteEngine\n"
+        f"db = PooledSQLiteEngine(path={str(tmp_path / 'kept.sqlite')!r})  # as the app's\n"
+        "async def main():\n"
+        "    await db.start_connection_pool(max_size=2)\n"
+        "    await asyncio.gather(db.run_ddl('SELECT 1'), db.run_ddl('SELECT 2'))\n"
+        "    print('done')\n"
+        "asyncio.run(main())\n")
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              timeout=60, check=True, cwd=Path(__file__).resolve().parents[3])
+    assert finished.stdout == "done\n"
