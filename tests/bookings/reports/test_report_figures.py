@@ -288,6 +288,21 @@ async def test_condition(report_data, scope):
     assert points(rates) == [(r["name_en"], r["damage_rate"]) for r in expected]
 
 
+async def test_condition_of_another_centre_counts_none_of_samgoris_tickets(report_data):
+    # every ticket and inspection is Samgori's: all centres read them without the join to
+    # unit, one centre through it
+    kutaisi = await Centre.select(Centre.id).where(Centre.code == "KUT").first()
+    report = await reports.condition(reports.Scope((kutaisi["id"],), "Asia/Tbilisi"),
+                                     NOVEMBER, ON)
+    figures = headline(report)
+    assert {key: figures[key][:2] for key in (
+        "tickets_opened", "tickets_resolved", "parts_cost", "inspections")} == {
+        "tickets_opened": (0, 0), "tickets_resolved": (0, 0), "parts_cost": (0, 0),
+        "inspections": (0, 0)}
+    assert figures["repair_days"][:2] == (None, None)
+    assert points(report["charts"][0]) == [("2026-11", 0)]
+
+
 # --- money ----------------------------------------------------------------------------------
 
 SAMGORI_MONEY = {"fees": 3000, "late_fees": 1000, "damage": 2000, "replacement": 10000,
