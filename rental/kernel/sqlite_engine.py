@@ -34,7 +34,7 @@ class Lent:
     connection: aiosqlite.Connection
     identity: int  # the file's inode when it was opened: a restore renames a new file in
     path: str
-    slots: asyncio.Semaphore | None
+    slots: asyncio.Semaphore  # the pool's it was lent by: a pool closed since takes none back
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -115,8 +115,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             else:
                 await lent.connection.close()
         finally:
-            if lent.slots is not None:
-                lent.slots.release()
+            lent.slots.release()
 
     def discard(self, lent: Lent) -> None:
         """Close without waiting: after an error its state is unknown, and after a cancellation
@@ -125,8 +124,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         if closed is not None:
             self._closing.add(closed)
             closed.add_done_callback(self._closing.discard)
-        if lent.slots is not None:
-            lent.slots.release()
+        lent.slots.release()
 
     # --- Piccolo's entry points ----------------------------------------------------------------
 
