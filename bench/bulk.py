@@ -239,6 +239,9 @@ class PostgresWriter(Writer):
 
     async def begin(self) -> None:
         await self.transaction.start()
+        # the deferred triggers (the catalogue's version) as each COPY ends: constraints are
+        # dropped from tables loaded before, which PostgreSQL refuses with triggers pending
+        await self.db.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     async def take_off(self, table: str) -> None:
         constraints = await self.db.fetch(

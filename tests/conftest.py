@@ -91,6 +91,7 @@ asyncio.run(migrate_all())  # once per worker: the template file, or the worker'
 
 from helpers import CLOCK, DEFAULT_INSTANT, SWEEP_INSTANTS, move_to_open_day  # noqa: E402
 
+from rental.kernel.versioned_cache import clear_all  # noqa: E402
 from toollib.piccolo_conf import DB  # noqa: E402
 
 
@@ -176,7 +177,9 @@ def emptying_statement() -> str:
 
 @pytest.fixture(autouse=True)
 async def fresh_database(request):
-    """Every test starts from the migrated, empty schema (but those that take no database)."""
+    """Every test starts from the migrated, empty schema (but those that take no database),
+    and with nothing kept from another test's (the catalogue's cache)."""
+    clear_all()
     if request.node.get_closest_marker("no_database"):
         yield
     elif ON_POSTGRES:

@@ -3,17 +3,19 @@ transaction and takes the date as an argument."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from bookings.catalogue.rules import booking_for, card_centres, parse_period
 from bookings.lending.availability import free_units_between
+from bookings.tables import Booking
 from inventory import catalogue
 from rental.kernel.db import read_transaction
 from rental.kernel.i18n import N_
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import BadValue
+from rental.kernel.versioned_cache import VersionedCache
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class CatalogueView:
     # (tool type id, centre id) where the centre has units in circulation: booked only there
     lent: frozenset[tuple[int, int]] = frozenset()
     reader_centre: int | None = None  # the centre chosen, or the reader's home centre
+    version: int | None = None  # the catalogue's version these rows were read at
 
     @property
     def shown_centres(self) -> list[dict[str, Any]]:
@@ -56,6 +59,17 @@ class Card:
     reader_centre: dict[str, Any] | None  # the reader's centre, whether it lends it or not
 
 
+# the catalogue as read for the last few dozen searches, while nothing it shows changes
+READ = VersionedCache(64)
+
+
+async def catalogue_version() -> int | None:
+    """The token the database changes with anything the catalogue shows (bookings' migration
+    2026-12-06T06:50); None where there is none to read."""
+    rows = await Booking.raw("SELECT token FROM catalogue_version")
+    return rows[0]["token"] if rows else None
+
+
 async def catalogue_view(
     *,
     query: str,
@@ -68,7 +82,26 @@ async def catalogue_view(
     home_centre: int | None = None,
 ) -> CatalogueView:
     """The public catalogue with free units per centre (today, or for every day of `period`),
-    optionally at one centre (by code): at most seven queries whatever matches."""
+    optionally at one centre (by code): one query when this worker read the same since the
+    catalogue last changed, else at most eight whatever matches."""
+    version = await catalogue_version()
+    key = (query, category, page, today, centre, period, per_page)
+    view = READ.get(version, key)
+    if view is None:
+        # read after the version: what is kept is at least as new as the version says
+        view = await _read_catalogue(query=query, category=category, page=page, today=today,
+                                     centre=centre, period=period, per_page=per_page)
+        view = replace(view, version=version)
+        READ.put(version, key, view)
+    chosen = view.centre["id"] if view.centre else None
+    reader = chosen or (home_centre if any(c["id"] == home_centre for c in view.centres)
+                        else None)
+    return replace(view, reader_centre=reader)
+
+
+async def _read_catalogue(*, query: str, category: str | None, page: int, today: date,
+                          centre: str | None, period: tuple[date, date] | None, per_page: int
+                          ) -> CatalogueView:
     async with read_transaction():
         centres = await catalogue.active_centres()
         categories = await catalogue.categories()
@@ -85,9 +118,7 @@ async def catalogue_view(
         shown = [item["id"] for item in tool_types.items]
         free = await free_units_between(shown, starts, ends)
         lent = await catalogue.lent_where(shown)
-    reader = centre_id or (home_centre if any(c["id"] == home_centre for c in centres) else None)
-    return CatalogueView(centres, categories, tool_types, dict(free), chosen, period, lent,
-                         reader)
+    return CatalogueView(centres, categories, tool_types, dict(free), chosen, period, lent)
 
 
 async def catalogue_page(*, query: str, category: str, centre: str, starts: str, ends: str,

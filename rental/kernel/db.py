@@ -65,6 +65,11 @@ def sql_migration(
     async def run(statements: Sequence[str]) -> None:
         db = engine()
         words = DIALECT[db.engine_type]
+        if db.engine_type == "postgres":
+            # the deferred triggers (the catalogue's version) fire as each statement ends:
+            # PostgreSQL refuses to ALTER a table whose rows this transaction changed while
+            # their triggers wait for COMMIT, and a migration may change rows and then alter
+            await db.run_ddl("SET CONSTRAINTS ALL IMMEDIATE")
         for statement in statements:
             await db.run_ddl(statement.format(**words))
 

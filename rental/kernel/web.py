@@ -41,6 +41,7 @@ from rental.kernel.identity import STAFF_ROLES, CurrentUser
 from rental.kernel.phones import display_phone
 from rental.kernel.settings import PROJECT_ROOT, Settings
 from rental.kernel.values import FIRST_DAY, LAST_DAY, MAX_INT, money_input
+from rental.kernel.versioned_cache import CacheExtension
 
 SESSION_COOKIE = "session"
 LANGUAGE_COOKIE = "lang"
@@ -530,7 +531,7 @@ def make_environment(debug: bool, timezone: str = "Asia/Tbilisi") -> Environment
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
-        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do", CacheExtension],
         undefined=StrictUndefined,  # a misspelt variable fails the tests instead of rendering blank
         auto_reload=debug,
         trim_blocks=True,
