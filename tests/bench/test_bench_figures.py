@@ -14,6 +14,7 @@ from bench.client import Client, decoded
 from bench.figures import KB, Metric, at_most, latency, on_the_wire, percentile
 from bench.pages import Page, pages, wire_sizes
 from bench.phone import Line, Run, phone_metrics, searched
+from bench.run import TYPED, new_words
 
 pytestmark = pytest.mark.no_database
 
@@ -172,3 +173,13 @@ def test_each_page_is_weighed_as_sent_and_uncompressed(port):
     assert home.met is True
     assert uncompressed.value == len(PAGE.encode())
     assert (missing.met, missing.note) == (None, "/missing answered HTTP 404")
+
+
+def test_the_words_not_searched_before_are_each_new_once():
+    names = [{"name_ka": "აკუმულატორიანი ბურღი", "name_en": "Cordless drill-driver (18 V)"},
+             {"name_ka": "ბურღი", "name_en": "Drill press"}]
+    words = new_words(names, 100)
+    assert words == ["აკუ", "აკუმ", "აკუმუ", "ბურღი", "cor", "cord", "cordl", "drill",
+                     "driv", "drive", "pre", "pres", "press"]
+    assert not set(words) & set(TYPED)
+    assert new_words(names, 3) == words[:3]
