@@ -59,8 +59,9 @@ class Card:
     reader_centre: dict[str, Any] | None  # the reader's centre, whether it lends it or not
 
 
-# the catalogue as read for the last few dozen searches, while nothing it shows changes
-READ = VersionedCache(64)
+# the catalogue as read for the last 32 searches, while nothing it shows changes: with the
+# cards kept (rental.kernel.versioned_cache.RENDERED) 6 MB a worker at most, measured
+READ = VersionedCache(32)
 
 
 async def catalogue_version() -> int | None:

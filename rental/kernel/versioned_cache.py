@@ -66,8 +66,9 @@ def clear_all() -> None:
         cache.clear()
 
 
-# a few dozen searches' results, about 50 KB of HTML each: a few MB a worker at most
-RENDERED = VersionedCache(64)
+# the last 32 searches' cards (about 90 KB each in memory: Georgian takes two bytes a letter
+# in a str) and the few parts of the page kept beside them: 3 MB a worker at most
+RENDERED = VersionedCache(32)
 
 
 class CacheExtension(Extension):
