@@ -139,6 +139,10 @@ async def test_every_watched_table_has_its_triggers(seeded):
             "JOIN pg_class c ON c.oid = t.tgrelid WHERE t.tgname = 'catalogue_changed'")
         # tgtype bits: 4 insert, 8 delete, 16 update
         assert {r["tablename"] for r in rows if r["type"] & 28 == 28} == set(WATCHED)
+        truncated = await Category.raw(
+            "SELECT c.relname AS tablename FROM pg_trigger t JOIN pg_class c "
+            "ON c.oid = t.tgrelid WHERE t.tgname = 'catalogue_truncated'")
+        assert {r["tablename"] for r in truncated} == set(WATCHED)
     else:
         rows = await Category.raw(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' "
@@ -146,6 +150,14 @@ async def test_every_watched_table_has_its_triggers(seeded):
         assert {r["name"] for r in rows} == {
             f"catalogue_changed_{table}_{event}" for table in WATCHED
             for event in ("insert", "update", "delete")}
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has no TRUNCATE")
+async def test_a_truncate_draws_a_new_version(seeded):
+    await Category.raw("TRUNCATE transfer_item")
+    before = await catalogue_version()
+    await Category.raw("TRUNCATE transfer_item")
+    assert await catalogue_version() != before
 
 
 async def test_the_version_moves_when_the_writer_commits_not_before(seeded):
