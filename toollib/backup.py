@@ -522,10 +522,12 @@ def _swap_media(restored: Path, media: Path) -> None:
 
 async def migrate_forward() -> int:
     """Apply the migrations a restored older backup lacks (as `rental migrate` does, on the
-    configured database); how many were applied."""
+    configured database); how many were applied. The catalogue's version is drawn anew: the
+    backup's token once stood for rows a running worker may have read just after it."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
     from piccolo.apps.migrations.tables import Migration
 
+    from bookings.catalogue.services import new_catalogue_version
     from rental.kernel.db import refresh_statistics
 
     async def applied() -> int:
@@ -538,6 +540,7 @@ async def migrate_forward() -> int:
         raise BackupError(f"migrating the restored database failed: {result.message}\n"
                           f"{progress.getvalue()[-800:]}")
     await refresh_statistics()
+    await new_catalogue_version()
     return await applied() - before
 
 

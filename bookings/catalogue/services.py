@@ -11,7 +11,7 @@ from bookings.catalogue.rules import booking_for, card_centres, parse_period
 from bookings.lending.availability import free_units_between
 from bookings.tables import Booking
 from inventory import catalogue
-from rental.kernel.db import read_transaction
+from rental.kernel.db import is_postgres, read_transaction
 from rental.kernel.i18n import N_
 from rental.kernel.identity import CurrentUser
 from rental.kernel.values import BadValue
@@ -69,6 +69,13 @@ async def catalogue_version() -> int | None:
     2026-12-06T06:50); None where there is none to read."""
     rows = await Booking.raw("SELECT token FROM catalogue_version")
     return rows[0]["token"] if rows else None
+
+
+async def new_catalogue_version() -> None:
+    """A token never used before, as if the catalogue had changed: a restored backup brings
+    back its own, which a worker may have kept rows under that were read just after it."""
+    random = "floor(random() * 9007199254740991)::bigint" if is_postgres() else "random()"
+    await Booking.raw(f"UPDATE catalogue_version SET token = {random}")
 
 
 async def catalogue_view(

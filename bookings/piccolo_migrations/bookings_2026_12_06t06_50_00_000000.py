@@ -9,9 +9,7 @@ and rendered for as long as the token stays the same (bookings.catalogue.service
   their transfers, bookings) draw a new token on every row inserted, updated or deleted.
   PostgreSQL draws it at COMMIT (a deferred constraint trigger, once a transaction): the
   token's row lock is then the last lock a writer takes, held for no longer than its commit,
-  so two writers cannot deadlock on it; a TRUNCATE, which row triggers do not see, draws it at
-  once (it locks the whole table anyway). SQLite's writers queue for the whole file anyway,
-  and its DELETE without WHERE runs the row triggers when a table has any."""
+  so two writers cannot deadlock on it. SQLite's writers queue for the whole file anyway."""
 
 from rental.kernel.db import sql_migration
 
@@ -45,11 +43,8 @@ POSTGRES_FORWARDS = [
     *(f"""CREATE CONSTRAINT TRIGGER catalogue_changed AFTER INSERT OR UPDATE OR DELETE ON {table}
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION catalogue_changed()"""
       for table in WATCHED),
-    *(f"""CREATE TRIGGER catalogue_truncated AFTER TRUNCATE ON {table}
-    FOR EACH STATEMENT EXECUTE FUNCTION catalogue_changed()""" for table in WATCHED),
 ]
 POSTGRES_BACKWARDS = [
-    *(f"DROP TRIGGER catalogue_truncated ON {table}" for table in WATCHED),
     *(f"DROP TRIGGER catalogue_changed ON {table}" for table in WATCHED),
     "DROP FUNCTION catalogue_changed()",
 ]

@@ -26,7 +26,9 @@ from rental.kernel import i18n
 
 
 class VersionedCache:
-    """At most `size` values, least recently used out first, all for one version."""
+    """At most `size` values, least recently used out first, all for one version: the one
+    last asked for, which is the newest a request has read (a request that read an older one
+    and finishes later keeps nothing, rather than drop what the newer one kept)."""
 
     every: list[VersionedCache] = []  # noqa: RUF012 - all the process's, for clear_all()
 
@@ -37,7 +39,13 @@ class VersionedCache:
         VersionedCache.every.append(self)
 
     def get(self, version: int | None, key: Hashable) -> Any | None:
-        if version is None or version != self.version:
+        """What is kept for `key` at `version`; asking with another version than the last
+        drops everything kept for that one."""
+        if version is None:
+            return None
+        if version != self.version:
+            self.version = version
+            self.values.clear()
             return None
         value = self.values.get(key)
         if value is not None:
@@ -45,11 +53,9 @@ class VersionedCache:
         return value
 
     def put(self, version: int | None, key: Hashable, value: Any) -> None:
-        if version is None:
+        """Keep `value` if `version` is still the one last asked for (see get)."""
+        if version is None or version != self.version:
             return
-        if version != self.version:
-            self.version = version
-            self.values.clear()
         self.values[key] = value
         self.values.move_to_end(key)
         while len(self.values) > self.size:
@@ -85,8 +91,9 @@ class CacheExtension(Extension):
         call = self.call_method("_rendered", [version, key])
         return nodes.CallBlock(call, [], [], body).set_lineno(lineno)
 
-    @staticmethod
-    def _rendered(version: int | None, key: Hashable, caller: Callable[[], str]) -> str:
+    def _rendered(self, version: int | None, key: Hashable, caller: Callable[[], str]) -> str:
+        if self.environment.auto_reload:
+            return caller()  # DEBUG: a template edited shows at once
         full_key = (key, i18n.current_locale.get())
         html = RENDERED.get(version, full_key)
         if html is None:

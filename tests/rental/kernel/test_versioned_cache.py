@@ -14,20 +14,26 @@ pytestmark = pytest.mark.no_database
 
 
 @pytest.mark.parametrize(("steps", "expected"), [
-    # (put or get, version, key[, value]) ... -> what the last get returns
-    ([("put", 1, "a", "A"), ("get", 1, "a")], "A"),
-    ([("put", 1, "a", "A"), ("get", 2, "a")], None),  # another version: nothing kept
-    ([("put", 1, "a", "A"), ("put", 2, "b", "B"), ("get", 1, "a")], None),  # moved on
-    ([("put", 1, "a", "A"), ("put", 2, "b", "B"), ("get", 2, "a")], None),  # dropped
-    ([("put", None, "a", "A"), ("get", None, "a")], None),  # no version: never kept
-    ([("put", 1, "a", "A"), ("get", None, "a")], None),
-    ([("put", 1, "a", "A"), ("put", 1, "b", "B"), ("put", 1, "c", "C"), ("get", 1, "a")],
-     None),  # the oldest of three, with room for two
-    ([("put", 1, "a", "A"), ("put", 1, "b", "B"), ("get", 1, "a"), ("put", 1, "c", "C"),
-      ("get", 1, "a")], "A"),  # read since, so "b" went instead
-    ([("put", 1, "a", "A"), ("put", 1, "a", "A2"), ("get", 1, "a")], "A2"),
+    # (get or put, version, key[, value]) ... -> what the last get returns; a request gets
+    # before it puts, with the version it read
+    ([("get", 1, "a"), ("put", 1, "a", "A"), ("get", 1, "a")], "A"),
+    ([("get", 1, "a"), ("put", 1, "a", "A"), ("get", 2, "a")], None),  # moved on: dropped
+    ([("get", 1, "a"), ("put", 1, "a", "A"), ("get", 2, "a"), ("get", 1, "a")], None),
+    ([("put", 1, "a", "A"), ("get", 1, "a")], None),  # a version never asked for: not kept
+    # a request that read version 1 finishes after one that read version 2: nothing kept of
+    # it, and what the newer one kept stays
+    ([("get", 1, "a"), ("get", 2, "b"), ("put", 2, "b", "B"), ("put", 1, "a", "A"),
+      ("get", 2, "b")], "B"),
+    ([("get", 1, "a"), ("get", 2, "b"), ("put", 1, "a", "A"), ("get", 2, "a")], None),
+    ([("get", None, "a"), ("put", None, "a", "A"), ("get", None, "a")], None),  # no version
+    ([("get", 1, "a"), ("put", 1, "a", "A"), ("get", None, "a")], None),
+    ([("get", 1, "a"), ("put", 1, "a", "A"), ("put", 1, "b", "B"), ("put", 1, "c", "C"),
+      ("get", 1, "a")], None),  # the oldest of three, with room for two
+    ([("get", 1, "a"), ("put", 1, "a", "A"), ("put", 1, "b", "B"), ("get", 1, "a"),
+      ("put", 1, "c", "C"), ("get", 1, "a")], "A"),  # read since, so "b" went instead
+    ([("get", 1, "a"), ("put", 1, "a", "A"), ("put", 1, "a", "A2"), ("get", 1, "a")], "A2"),
 ])
-def test_kept_for_one_version_and_a_few_keys(steps, expected):
+def test_kept_for_the_version_last_asked_for_and_a_few_keys(steps, expected):
     cache = VersionedCache(2)
     got = None
     for step in steps:
@@ -41,8 +47,9 @@ def test_kept_for_one_version_and_a_few_keys(steps, expected):
 
 def test_clear_all_forgets_every_cache():
     one, two = VersionedCache(4), VersionedCache(4)
-    one.put(1, "a", "A")
-    two.put(7, "b", "B")
+    for cache, version, key in ((one, 1, "a"), (two, 7, "b")):
+        cache.get(version, key)
+        cache.put(version, key, key.upper())
     clear_all()
     assert one.get(1, "a") is None and two.get(7, "b") is None
 
@@ -53,7 +60,8 @@ TEMPLATE = "{% cache version, ('card', name) %}{{ _('Search') }} {{ name }} {{ c
 
 @pytest.fixture
 def render():
-    environment = Environment(autoescape=True, extensions=["jinja2.ext.i18n", CacheExtension])
+    environment = Environment(autoescape=True, auto_reload=False,
+                              extensions=["jinja2.ext.i18n", CacheExtension])
     environment.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.plain_gettext, i18n.plain_ngettext, newstyle=True)
     template = environment.from_string(TEMPLATE)
@@ -71,6 +79,12 @@ def render():
     yield render
     RENDERED.clear()
     i18n.current_locale.set(i18n.DEFAULT_LOCALE)
+
+
+def test_with_templates_reloaded_the_tag_renders_every_time():
+    environment = Environment(autoescape=True, auto_reload=True, extensions=[CacheExtension])
+    template = environment.from_string("{% cache 1, 'k' %}{{ n }}{% endcache %}")
+    assert [template.render(n=n) for n in (1, 2)] == ["1", "2"]
 
 
 def test_the_tag_renders_once_per_version_key_and_language(render):
