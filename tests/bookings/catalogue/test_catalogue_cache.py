@@ -253,3 +253,46 @@ async def test_two_writers_never_deadlock_on_the_version(seeded):
         await asyncio.wait_for(waiting, 5)
         await one.commit()
     assert await catalogue_version() != before
+
+
+async def test_each_writer_reads_its_own_booking_while_others_read_and_write(seeded):
+    """Twelve writers at once, each booking one unit for today and then reading the catalogue,
+    among readers that keep filling the cache with whatever version they read: every writer
+    sees its own unit taken, and at the end every booking shows."""
+    from bookings.tables import Booking
+    from rental.tables import Member
+
+    args = {"query": "", "category": None, "page": 1, "today": today(), "per_page": 500}
+    start = (await catalogue_view(**args)).free
+    units = await Unit.select(Unit.id, Unit.tool_type, Unit.centre).where(
+        Unit.status == "available").order_by(Unit.id)
+    units = [u for u in units if start.get((u["tool_type"], u["centre"]), 0)][:12]
+    assert len(units) == 12
+    member = (await Member.select(Member.id).where(Member.role == "member").first())["id"]
+    done = asyncio.Event()
+
+    async def write(unit: dict) -> None:
+        pair = (unit["tool_type"], unit["centre"])
+        await Booking.insert(Booking(
+            member=member, tool_type=unit["tool_type"], unit=unit["id"], centre=unit["centre"],
+            starts_on=today(), ends_on=today(), status="reserved", created_at=now()))
+        seen = (await catalogue_view(**args)).free.get(pair, 0)
+        taken = sum(1 for u in units if (u["tool_type"], u["centre"]) == pair)
+        assert start[pair] - taken <= seen <= start[pair] - 1, pair
+
+    async def read() -> None:
+        while not done.is_set():
+            await catalogue_view(**args)
+            await asyncio.sleep(0)
+
+    readers = [asyncio.ensure_future(read()) for _ in range(3)]
+    try:
+        await asyncio.gather(*(write(unit) for unit in units))
+    finally:
+        done.set()
+        await asyncio.gather(*readers)
+    end = (await catalogue_view(**args)).free
+    for unit in units:
+        pair = (unit["tool_type"], unit["centre"])
+        taken = sum(1 for u in units if (u["tool_type"], u["centre"]) == pair)
+        assert end.get(pair, 0) == start[pair] - taken
