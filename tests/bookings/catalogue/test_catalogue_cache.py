@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from conftest import DB, ON_POSTGRES
 from helpers import CLOCK, as_staff, now, today
-from test_catalogue_pages import DRILL, book
+from test_catalogue_pages import DRILL, book, card_of
 
 from bookings.catalogue.services import catalogue_version, catalogue_view
 from inventory.tables import Category, ToolType, TransferItem, TransferRequest, Unit
@@ -31,10 +31,9 @@ async def search(client, **params) -> str:
     return response.text
 
 
-def card(html: str, name: str = DRILL) -> str:
-    """One tool type's card."""
-    starts = html.index(f"<h3>{name}</h3>")
-    return html[starts:html.index("</article>", starts)]
+def card(html: str) -> str:
+    """The drill's card."""
+    return card_of(html, DRILL)
 
 
 SAMGORI_FREE = "სამგორის მრავალფუნქციური სერვისცენტრი: "  # "Samgori: N free today"

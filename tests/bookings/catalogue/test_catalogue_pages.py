@@ -206,7 +206,7 @@ async def test_inactive_centre_is_not_offered(client, seeded):
     assert 'value="KUT"' not in response.text
 
 
-def _card(page: str, name: str) -> str:
+def card_of(page: str, name: str) -> str:
     """The HTML of the catalogue card of the tool type named `name`."""
     start = page.index(f"<h3>{name}</h3>")
     return page[start:page.index("</article>", start)]
@@ -227,7 +227,7 @@ async def test_a_member_sees_their_centre_and_the_others_counted(client, seeded)
     other = await Centre.select().where(Centre.id != home).first()
     drill = await ToolType.select(ToolType.id, ToolType.name_en).where(
         ToolType.name_ka == DRILL).first()
-    card = _card((await client.get("/", params={"q": "drill"})).text, drill["name_en"])
+    card = card_of((await client.get("/", params={"q": "drill"})).text, drill["name_en"])
     assert f'/tool-types/{drill["id"]}/book?centre={home}"' in card
     assert other["name_en"] not in card  # named on the page it leads to, not here
     also = f'/tool-types/{drill["id"]}/book?centre={other["id"]}#other-centres'
@@ -263,7 +263,7 @@ async def test_a_visitor_sees_the_two_centres_with_most_free_of_a_network(client
                              created_at=now())
                         for centre, count in units.items() for n in range(count)])
     client.cookies.set("lang", "en")
-    card = _card((await client.get("/", params={"q": "network saw"})).text, "Network saw")
+    card = card_of((await client.get("/", params={"q": "network saw"})).text, "Network saw")
     assert "Centre ZGD: 3 free today" in card and "Centre RST: 2 free today" in card
     assert smg["name_en"] not in card and "Also at 2 other centres" in card
     assert f"/tool-types/{tool}/book?centre={smg['id']}#other-centres" in card
